@@ -1,0 +1,126 @@
+"""Task forms: one JSON Schema per user task (optionally a UI schema beside it).
+
+A BPMN user task names its form with the property `formJsonSchemaFilename`;
+`validate()` checks a submission with the `jsonschema` library and returns
+field-level messages in Bahasa Indonesia. Only fields the schema declares are
+kept, so a form can never overwrite other process variables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+FORMS_DIR = Path(__file__).resolve().parent
+_SAFE_NAME = re.compile(r"^[a-z0-9_]+\.(schema|uischema)\.json$")
+
+
+class FormNotFound(LookupError):
+    pass
+
+
+@lru_cache(maxsize=128)
+def load(name: str) -> dict[str, Any]:
+    """A schema or UI schema from forms/, by file name."""
+    if not _SAFE_NAME.match(name or "") or not (FORMS_DIR / name).is_file():
+        raise FormNotFound(f"Formulir '{name}' tidak ditemukan di forms/.")
+    schema = json.loads((FORMS_DIR / name).read_text(encoding="utf-8"))
+    if name.endswith(".schema.json"):
+        for prop in schema.get("properties", {}).values():
+            # Shared option lists live in one file and are referenced by name.
+            if prop.get("x-sumber") == "pmks":
+                prop["enum"] = [c["kode"] for c in pmks_categories()]
+        Draft202012Validator.check_schema(schema)
+    return schema
+
+
+def exists(name: str) -> bool:
+    try:
+        load(name)
+    except FormNotFound:
+        return False
+    return True
+
+
+def _field_of(error: ValidationError) -> str:
+    if error.validator == "required":
+        match = re.search(r"'([^']+)' is a required property", error.message)
+        if match:
+            return ".".join([*map(str, error.absolute_path), match.group(1)])
+    return ".".join(map(str, error.absolute_path)) or "_form"
+
+
+def _message(error: ValidationError, schema: dict[str, Any]) -> str:
+    custom = error.schema.get("x-pesan") if isinstance(error.schema, dict) else None
+    if custom and error.validator != "required":
+        return custom
+    value = error.validator_value
+    messages = {
+        "required": "Wajib diisi. (Required.)",
+        "minLength": f"Minimal {value} karakter. (At least {value} characters.)",
+        "maxLength": f"Maksimal {value} karakter. (At most {value} characters.)",
+        "enum": "Pilih salah satu pilihan yang tersedia. (Choose one of the options.)",
+        "const": "Nilai tidak diperbolehkan. (Value not allowed.)",
+        "pattern": "Format tidak sesuai. (Wrong format.)",
+        "type": "Jenis isian tidak sesuai. (Wrong type.)",
+        "minimum": f"Tidak boleh kurang dari {value}. (Minimum {value}.)",
+        "maximum": f"Tidak boleh lebih dari {value}. (Maximum {value}.)",
+        "format": "Format tidak sesuai. (Wrong format.)",
+        "maxItems": f"Paling banyak {value} pilihan. (At most {value} items.)",
+        "minItems": f"Paling sedikit {value} pilihan. (At least {value} items.)",
+    }
+    if error.validator == "required":
+        field = _field_of(error).split(".")[-1]
+        prop = schema.get("properties", {}).get(field, {})
+        if prop.get("x-pesan-wajib"):
+            return prop["x-pesan-wajib"]
+    return messages.get(error.validator, "Isian tidak valid. (Invalid value.)")
+
+
+def clean(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """Keep declared fields; turn empty strings into absent values; coerce numbers/booleans."""
+    out: dict[str, Any] = {}
+    for key, prop in schema.get("properties", {}).items():
+        if key not in data:
+            continue
+        value = data[key]
+        kind = prop.get("type")
+        if isinstance(value, str):
+            value = value.strip()
+            if value == "":
+                continue
+            if kind == "integer" and re.fullmatch(r"-?\d+", value):
+                value = int(value)
+            elif kind == "number" and re.fullmatch(r"-?\d+(\.\d+)?", value):
+                value = float(value)
+            elif kind == "boolean" and value.lower() in ("true", "on", "1", "ya"):
+                value = True
+            elif kind == "boolean" and value.lower() in ("false", "off", "0", "tidak"):
+                value = False
+        out[key] = value
+    for key, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "boolean" and key not in out and "default" in prop:
+            out[key] = prop["default"]
+    return out
+
+
+def validate(name: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return (clean data, errors by field). Errors empty means valid."""
+    schema = load(name)
+    cleaned = clean(schema, data)
+    errors: dict[str, str] = {}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for error in validator.iter_errors(cleaned):
+        field = _field_of(error)
+        errors.setdefault(field, _message(error, schema))
+    return cleaned, errors
+
+
+def pmks_categories() -> list[dict[str, str]]:
+    return json.loads((FORMS_DIR / "pmks.json").read_text(encoding="utf-8"))["kategori"]

@@ -1,0 +1,10 @@
+"""LIGAT's engine layer: SpiffWorkflow wrapped, persisted and timed. No Flask here.
+
+Path of a case through the files of this package:
+    parsing.py / deployment.py   BPMN file → versioned process definition
+    cases.py                     engine step: start, claim, complete, wake
+    inbox.py                     inbox rows (projection) and who may see what
+    audit.py                     hash-chained audit events
+    timers.py                    due timers, woken once across processes
+    notifications.py             outbox and channel adapters
+"""

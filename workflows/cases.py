@@ -1,0 +1,379 @@
+"""Engine steps on cases: start, claim, complete, wake.
+
+Every public function here is one use case and one transaction: the workflow's
+new state, its inbox rows, its audit events and its outbox messages are
+committed together, or (on any error) not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+import forms
+
+from . import audit, notifications
+from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .deployment import latest_definition
+from .errors import ConcurrentUpdate, Forbidden, FormInvalid, NotFound, TaskUnavailable
+from .principal import Principal
+from .scripting import CaseScriptEngine, ScriptContext
+from .sequences import next_value
+from .serialization import dump_workflow, load_workflow, new_workflow
+
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@dataclass
+class Reporter:
+    name: str | None = None
+    phone: str | None = None
+    anonymous: bool = False
+
+
+@dataclass
+class EngineSettings:
+    """Set once by the application (config): how notifications are sent."""
+
+    notify_channel: str = "log"
+
+
+SETTINGS = EngineSettings()
+
+
+def _tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def _meta(definition: ProcessDefinition) -> dict[str, Any]:
+    return json.loads(definition.meta_json)
+
+
+def _due_after(start: datetime, duration: str) -> datetime:
+    """start + an ISO 8601 duration, months and years counted on the calendar."""
+    parsed = TimerEventDefinition.parse_iso_duration(duration)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def _naive_utc(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+class _Step:
+    """One engine step on one case: run, apply script effects, project, save."""
+
+    def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None):
+        self.session = session
+        self.case = case
+        self.actor = actor
+        self.definition = case.definition
+        self.meta = _meta(self.definition)
+        self.ctx = ScriptContext(session=session, case=case, actor=actor)
+        self.workflow = workflow or load_workflow(case.serialized, self.definition.spec_json)
+        self.workflow.script_engine = CaseScriptEngine(self.ctx)
+
+    # -- effects of scripts and task properties -------------------------------
+    def change_status(self, status: str, note: str | None = None) -> None:
+        case = self.case
+        if status == case.status and (note or None) == (case.status_note or None):
+            return
+        case.status, case.status_note = status, note
+        audit.append(self.session, case.id, self.actor, "status_changed", {"status": status, "catatan": note})
+        message = f"LIGAT: {case.reference} kini berstatus {status}."
+        if note:
+            message += f" {note}"
+        self.notify_reporter(message)
+
+    def notify_reporter(self, message: str) -> None:
+        case = self.case
+        if case.anonymous or not case.reporter_phone:
+            return
+        notifications.queue(self.session, case.id, case.reporter_phone, message, SETTINGS.notify_channel)
+
+    def apply_effects(self) -> None:
+        for effect in self.ctx.effects:
+            if effect.kind == "status":
+                self.change_status(effect.args["status"], effect.args.get("note"))
+            elif effect.kind == "notify_reporter":
+                self.notify_reporter(effect.args["message"])
+            elif effect.kind == "notify":
+                notifications.queue(
+                    self.session, self.case.id, effect.args["recipient"], effect.args["message"],
+                    SETTINGS.notify_channel,
+                )
+            elif effect.kind == "escalated":
+                self.case.escalated = True
+                audit.append(self.session, self.case.id, self.actor, "escalated", {"alasan": effect.args["reason"]})
+            else:
+                audit.append(self.session, self.case.id, self.actor, effect.kind, effect.args)
+        self.ctx.effects.clear()
+
+    # -- projection ----------------------------------------------------------
+    def sync_inbox(self) -> None:
+        case = self.case
+        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        open_rows = self.session.scalars(
+            select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
+        ).all()
+        known = set()
+        for row in open_rows:
+            if row.task_uuid in ready:
+                known.add(row.task_uuid)
+            else:
+                row.state = "cancelled"
+                audit.append(self.session, case.id, self.actor, "task_cancelled", {}, row.task_name, row.title)
+        tasks_meta = self.meta.get("tasks", {})
+        for uuid, task in ready.items():
+            if uuid in known:
+                continue
+            info = tasks_meta.get(task.task_spec.bpmn_id, {})
+            bidang = case.bidang
+            if info.get("bidang_variable"):
+                bidang = task.data.get(info["bidang_variable"]) or bidang
+                case.bidang = bidang
+            due_at = None
+            if info.get("due_in"):
+                duration = self.workflow.script_engine.evaluate(task, info["due_in"])
+                due_at = _due_after(utcnow(), duration)
+            row = InboxTask(
+                case_id=case.id,
+                task_uuid=uuid,
+                task_name=task.task_spec.bpmn_id,
+                title=info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                role=info.get("role") or task.task_spec.lane or "",
+                form=info.get("form"),
+                ui_form=info.get("ui_form"),
+                region_code=case.region_code,
+                bidang=bidang,
+                category=case.category,
+                priority=case.priority,
+                due_at=due_at,
+            )
+            self.session.add(row)
+            audit.append(
+                self.session, case.id, self.actor, "task_created",
+                {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None},
+                row.task_name, row.title,
+            )
+            if info.get("case_status"):
+                self.change_status(info["case_status"])
+
+    def advance(self) -> None:
+        """Run engine steps to the next wait state and write everything down."""
+        self.workflow.do_engine_steps()
+        self.apply_effects()
+        self.sync_inbox()
+        case = self.case
+        due = [
+            _naive_utc(event.value)
+            for event in self.workflow.waiting_events()
+            if "Timer" in event.event_type and event.value
+        ]
+        case.next_timer_at = min(due) if due else None
+        if self.workflow.completed and not case.completed:
+            case.completed = True
+            case.closed_at = utcnow()
+            audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
+        case.serialized = dump_workflow(self.workflow)
+        case.updated_at = utcnow()
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except (StaleDataError, IntegrityError) as exc:
+        session.rollback()
+        audit.forget_heads(session)
+        raise ConcurrentUpdate(
+            "Kasus ini baru saja diubah oleh orang lain; perubahan Anda tidak disimpan. "
+            "Muat ulang halaman dan periksa kembali."
+        ) from exc
+    finally:
+        audit.forget_heads(session)
+
+
+def start_case(
+    session: Session,
+    process_id: str,
+    data: dict[str, Any],
+    actor: str,
+    *,
+    region_code: str | None = None,
+    category: str | None = None,
+    title: str = "",
+    reporter: Reporter | None = None,
+    priority: int = 0,
+    subject_nik: str | None = None,
+    confidential: bool = False,
+) -> Case:
+    """Start a new case on the latest deployed version of a process."""
+    definition = latest_definition(session, process_id)
+    if definition is None:
+        raise NotFound(f"Proses '{process_id}' belum di-deploy.")
+    meta = _meta(definition)
+    prefix = meta.get("process", {}).get("referencePrefix") or process_id[:3].upper()
+    year = utcnow().year
+    number = next_value(session, f"case:{prefix}", year)
+    reporter = reporter or Reporter(anonymous=True)
+    case = Case(
+        reference=f"{prefix}-{year}-{number:06d}",
+        tracking_code=_tracking_code(),
+        definition=definition,
+        process_id=definition.process_id,
+        title=title[:300],
+        category=category,
+        region_code=region_code,
+        priority=priority,
+        status="Diterima",
+        subject_nik=subject_nik,
+        reporter_name=None if reporter.anonymous else reporter.name,
+        reporter_phone=None if reporter.anonymous else reporter.phone,
+        anonymous=reporter.anonymous,
+        confidential=confidential,
+        started_by=actor,
+        serialized="{}",
+    )
+    session.add(case)
+    session.flush()
+    workflow = new_workflow(definition.spec_json)
+    workflow.task_tree.data.update(data)
+    step = _Step(session, case, actor, workflow)
+    audit.append(
+        session, case.id, actor, "case_started",
+        {"proses": definition.process_id, "versi": definition.version, "data": data,
+         "kontak_pelapor": "tidak ada" if reporter.anonymous or not reporter.phone else "disimpan"},
+    )
+    step.notify_reporter(
+        f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
+    )
+    step.advance()
+    _commit(session)
+    return case
+
+
+def _task_row(session: Session, task_id: int) -> InboxTask:
+    row = session.get(InboxTask, task_id)
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    return row
+
+
+def check_can_work(principal: Principal, row: InboxTask) -> None:
+    if not (
+        principal.has_role(row.role) and principal.in_region(row.region_code) and principal.in_bidang(row.bidang)
+    ):
+        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda.")
+
+
+def claim_task(session: Session, task_id: int, principal: Principal) -> InboxTask:
+    row = _task_row(session, task_id)
+    check_can_work(principal, row)
+    result = session.execute(
+        update(InboxTask)
+        .where(
+            InboxTask.id == task_id,
+            InboxTask.state == "open",
+            (InboxTask.claimed_by.is_(None)) | (InboxTask.claimed_by == principal.username),
+        )
+        .values(claimed_by=principal.username, claimed_at=utcnow())
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(row)
+        if row.state != "open":
+            raise TaskUnavailable("Tugas ini sudah selesai atau dibatalkan.")
+        raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
+    audit.append(session, row.case_id, principal.username, "task_claimed", {}, row.task_name, row.title)
+    _commit(session)
+    session.refresh(row)
+    return row
+
+
+def release_task(session: Session, task_id: int, principal: Principal) -> InboxTask:
+    row = _task_row(session, task_id)
+    check_can_work(principal, row)
+    if row.state != "open" or row.claimed_by != principal.username:
+        raise TaskUnavailable("Hanya petugas yang mengambil tugas ini yang dapat melepasnya.")
+    row.claimed_by, row.claimed_at = None, None
+    audit.append(session, row.case_id, principal.username, "task_released", {}, row.task_name, row.title)
+    _commit(session)
+    return row
+
+
+def complete_task(session: Session, task_id: int, principal: Principal, data: dict[str, Any]) -> Case:
+    """Complete a ready human task with form data and advance the case."""
+    row = _task_row(session, task_id)
+    check_can_work(principal, row)
+    if row.state != "open":
+        raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
+    if row.claimed_by and row.claimed_by != principal.username:
+        raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
+    cleaned: dict[str, Any] = {}
+    if row.form:
+        cleaned, errors = forms.validate(row.form, data)
+        if errors:
+            raise FormInvalid(errors)
+    case = row.case
+    step = _Step(session, case, principal.username)
+    task = step.workflow.get_task_from_id(UUID(row.task_uuid))
+    if task is None or task.state != TaskState.READY:
+        raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
+    task.data.update(cleaned)
+    task.run()
+    row.state = "completed"
+    row.claimed_by = row.claimed_by or principal.username
+    row.completed_by = principal.username
+    row.completed_at = utcnow()
+    audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
+    step.advance()
+    _commit(session)
+    return case
+
+
+def wake_case(session: Session, case: Case) -> list[str]:
+    """Fire the case's due timers; returns the names of the timers that fired.
+
+    Runs inside the caller's transaction (the caller commits).
+    """
+    step = _Step(session, case, "sistem")
+    before = {(e.name, e.value) for e in step.workflow.waiting_events()}
+    step.workflow.refresh_timers()
+    after = {(e.name, e.value) for e in step.workflow.waiting_events()}
+    fired = sorted(name for name, _ in before - after)
+    for name in fired:
+        audit.append(session, case.id, "sistem", "timer_fired", {"timer": name})
+    step.advance()
+    return fired
+
+
+def get_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Kasus tidak ditemukan.")
+    return case
+
+
+def case_data(case: Case) -> dict[str, Any]:
+    """The case's current process variables (for the case page)."""
+    workflow = load_workflow(case.serialized, case.definition.spec_json)
+    data: dict[str, Any] = {}
+    for task in workflow.get_tasks(state=TaskState.COMPLETED):
+        data.update(task.data)
+    if workflow.last_task is not None:
+        data.update(workflow.last_task.data)
+    return data

@@ -1,0 +1,188 @@
+"""Tables of the engine layer: process definitions, cases, the inbox projection,
+the audit chain, the notification outbox and yearly counters.
+
+Plain SQLAlchemy (no Flask): the web app and the scheduler share these through
+whatever session they hold, so a case step commits as one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite and PostgreSQL `timestamp` store it the same way."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one BPMN process (with the DMN files it calls)."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("process_id", "version", name="uq_process_definition_version"),
+        UniqueConstraint("process_id", "content_hash", name="uq_process_definition_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(200))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    dmn_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The parsed spec, serialized once here instead of in every case.
+    spec_json: Mapped[str] = mapped_column(Text)
+    # {"process": {...}, "tasks": {task id: {role, form, case_status...}}}, read
+    # from the XML at deploy time so the inbox never needs the spec.
+    meta_json: Mapped[str] = mapped_column(Text, default="{}")
+    deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deployed_by: Mapped[str] = mapped_column(String(100), default="system")
+
+
+class Case(Base):
+    """One running or finished instance of a process definition."""
+
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_timer_due", "next_timer_at", postgresql_where="next_timer_at IS NOT NULL"),
+        Index("ix_case_region_status", "region_code", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(16))
+    process_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(60))
+    status_note: Mapped[str | None] = mapped_column(Text)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed: Mapped[bool] = mapped_column(Boolean, default=False)
+    subject_nik: Mapped[str | None] = mapped_column(String(16), index=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(20))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_by: Mapped[str] = mapped_column(String(100))
+    serialized: Mapped[str] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+
+    # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class InboxTask(Base):
+    """Projection of a ready human task, queried by inboxes without loading workflows."""
+
+    __tablename__ = "inbox_task"
+    __table_args__ = (
+        Index("ix_inbox_open_role", "state", "role", "priority", "due_at"),
+        Index("ix_inbox_case", "case_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    task_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(100))
+    form: Mapped[str | None] = mapped_column(String(200))
+    ui_form: Mapped[str | None] = mapped_column(String(200))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(100))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    case: Mapped[Case] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only; each row carries the hash of the previous row of its case."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    task_name: Mapped[str | None] = mapped_column(String(100))
+    task_title: Mapped[str | None] = mapped_column(String(200))
+    data_json: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(Base):
+    """A notification waiting to be sent (or sent) through a channel adapter."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Counter(Base):
+    """Gap-free yearly sequences (ticket numbers, letter numbers)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,114 @@
+"""The functions a process designer may call from script tasks.
+
+Scripts are trusted designer code (SpiffWorkflow's engine is plain exec, not a
+sandbox). They get a small, documented set of functions bound to the case being
+run; what they do is recorded as effects and applied by the engine step in the
+same transaction as the new workflow state.
+
+Built in:
+    set_status(status, note=None)   public status of the case (shown to citizens)
+    notify_reporter(message)        message to the reporter, unless anonymous
+    notify(recipient, message)      message to a phone number
+    mark_escalated(reason)          flag the case as escalated
+    next_number(name)               next value of a gap-free yearly counter
+
+Other packages add functions with `register_script_function`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+ScriptFunction = Callable[..., Any]
+_REGISTRY: dict[str, Callable[["ScriptContext"], ScriptFunction]] = {}
+
+
+@dataclass
+class Effect:
+    kind: str  # status, notify_reporter, notify, escalated
+    args: dict[str, Any]
+
+
+@dataclass
+class ScriptContext:
+    """What a script may touch: the case being run and the open session."""
+
+    session: Any
+    case: Any
+    actor: str
+    effects: list[Effect] = field(default_factory=list)
+
+
+def register_script_function(name: str) -> Callable:
+    """Decorator: `factory(ctx) -> function` becomes callable by that name in scripts."""
+
+    def wrap(factory: Callable[[ScriptContext], ScriptFunction]) -> Callable:
+        _REGISTRY[name] = factory
+        return factory
+
+    return wrap
+
+
+@register_script_function("set_status")
+def _set_status(ctx: ScriptContext) -> ScriptFunction:
+    def set_status(status: str, note: str | None = None) -> None:
+        ctx.effects.append(Effect("status", {"status": status, "note": note}))
+
+    return set_status
+
+
+@register_script_function("notify_reporter")
+def _notify_reporter(ctx: ScriptContext) -> ScriptFunction:
+    def notify_reporter(message: str) -> None:
+        ctx.effects.append(Effect("notify_reporter", {"message": message}))
+
+    return notify_reporter
+
+
+@register_script_function("notify")
+def _notify(ctx: ScriptContext) -> ScriptFunction:
+    def notify(recipient: str, message: str) -> None:
+        ctx.effects.append(Effect("notify", {"recipient": recipient, "message": message}))
+
+    return notify
+
+
+@register_script_function("mark_escalated")
+def _mark_escalated(ctx: ScriptContext) -> ScriptFunction:
+    def mark_escalated(reason: str) -> None:
+        ctx.effects.append(Effect("escalated", {"reason": reason}))
+
+    return mark_escalated
+
+
+@register_script_function("next_number")
+def _next_number(ctx: ScriptContext) -> ScriptFunction:
+    from .sequences import next_value
+
+    def next_number(name: str) -> int:
+        return next_value(ctx.session, name)
+
+    return next_number
+
+
+class CaseScriptEngine(PythonScriptEngine):
+    """A script engine bound to one case for one engine step."""
+
+    def __init__(self, ctx: ScriptContext):
+        super().__init__(environment=TaskDataEnvironment({}))
+        self.ctx = ctx
+        self._functions = {name: factory(ctx) for name, factory in _REGISTRY.items()}
+
+    def execute(self, task, script, external_context=None):  # noqa: ANN001 (Spiff's signature)
+        context = dict(self._functions)
+        context.update(external_context or {})
+        return super().execute(task, script, context)
+
+    def evaluate(self, task, expression, external_context=None):  # noqa: ANN001
+        context = dict(self._functions)
+        context.update(external_context or {})
+        return super().evaluate(task, expression, context)

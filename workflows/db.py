@@ -7,7 +7,7 @@ whatever session they hold, so a case step commits as one transaction.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -33,7 +33,7 @@ NAMING = {
 
 def utcnow() -> datetime:
     """Naive UTC: SQLite and PostgreSQL `timestamp` store it the same way."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

@@ -24,7 +24,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 ScriptFunction = Callable[..., Any]
-_REGISTRY: dict[str, Callable[["ScriptContext"], ScriptFunction]] = {}
+_REGISTRY: dict[str, Callable[[ScriptContext], ScriptFunction]] = {}
 
 
 @dataclass

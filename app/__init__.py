@@ -1,0 +1,51 @@
+"""LIGAT web application: Flask-AppBuilder for officers, a light public portal
+for citizens. `create_app()` is the only way an app is made."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from workflows.cases import SETTINGS as ENGINE_SETTINGS
+
+from .extensions import csrf, db, migrate
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    from flask_appbuilder import AppBuilder
+
+    from config import Config
+
+    from .security import ROLE_PERMISSIONS
+    from .setup import MIGRATIONS_DIR, migrate_database
+
+    app = Flask(__name__)
+    app.config.from_object(Config)
+    app.config.update(overrides or {})
+    app.config["FAB_ROLES"] = ROLE_PERMISSIONS
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    ENGINE_SETTINGS.notify_channel = app.config["LIGAT_NOTIFY_CHANNEL"]
+
+    with app.app_context():
+        if app.config["LIGAT_MIGRATE_ON_START"]:
+            migrate_database()
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        _register_views(app, appbuilder)
+
+    from . import cli
+
+    cli.register(app)
+    return app
+
+
+def _register_views(app: Flask, appbuilder: Any) -> None:
+    from .views import register_all
+
+    register_all(app, appbuilder)

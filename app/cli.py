@@ -1,0 +1,65 @@
+"""`flask --app run ligat ...` commands for operators of the installation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from workflows.audit import verify_all
+from workflows.deployment import deploy
+from workflows.errors import DeployError
+from workflows.timers import wake_due_timers
+
+from .extensions import db
+from .setup import seed
+
+group = click.Group("ligat", help="Perintah LIGAT.")
+
+
+@group.command("setup")
+def setup_command() -> None:
+    """Roles, bundled process models and demo users (the schema is migrated on start)."""
+    for role, username, password in seed(current_app):
+        click.echo(f"{role:20} {username:22} {password}")
+
+
+@group.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check every case's audit hash chain; exit 1 at the first broken link of any case."""
+    checked, broken = verify_all(db.session)
+    if broken:
+        for link in broken:
+            click.echo(f"RUSAK: {link}")
+        click.echo(f"{checked} peristiwa diperiksa, {len(broken)} rantai rusak.")
+        sys.exit(1)
+    click.echo(f"{checked} peristiwa diperiksa, semua rantai utuh.")
+
+
+@group.command("deploy")
+@click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dmn", "dmn_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy_command(bpmn_file: Path, dmn_files: tuple[Path, ...]) -> None:
+    """Deploy one BPMN file (with the DMN files it calls) as a new process version."""
+    try:
+        definitions = deploy(
+            db.session, bpmn_file.read_bytes(), {p.name: p.read_bytes() for p in dmn_files}, bpmn_file.name, "cli"
+        )
+    except DeployError as exc:
+        db.session.rollback()
+        click.echo(f"DITOLAK: {exc}", err=True)
+        sys.exit(1)
+    for d in definitions:
+        click.echo(f"{d.process_id} versi {d.version}")
+
+
+@group.command("wake-timers")
+def wake_timers_command() -> None:
+    """Fire due timers once (the scheduler does this every few seconds)."""
+    click.echo(f"{wake_due_timers(db.session)} kasus dibangunkan")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(group)

@@ -1,0 +1,23 @@
+"""Web-side tables. The engine's tables are in workflows/db.py."""
+
+from __future__ import annotations
+
+from flask_appbuilder.models.sqla import Model
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class OfficerProfile(Model):
+    """Where an officer works: region (Kemendagri code prefix) and bidang.
+
+    region_code empty = office-wide; bidang empty = every bidang.
+    """
+
+    __tablename__ = "officer_profile"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ab_user.id"), unique=True)
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    nip: Mapped[str | None] = mapped_column(String(30))
+    jabatan: Mapped[str | None] = mapped_column(String(200))

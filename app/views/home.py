@@ -1,0 +1,24 @@
+"""Officers' landing page: straight to the work that fits the role."""
+
+from __future__ import annotations
+
+from flask import redirect, url_for
+from flask_appbuilder import IndexView, expose
+from flask_login import current_user
+
+from ..security import current_principal
+
+
+class HomeView(IndexView):
+    route_base = "/kantor"
+
+    @expose("/")
+    def index(self):  # noqa: ANN201
+        if not current_user.is_authenticated:
+            return redirect(url_for("AuthDBView.login"))
+        principal = current_principal()
+        if principal.can_work:
+            return redirect(url_for("InboxView.index"))
+        if principal.reads_everything:
+            return redirect(url_for("CaseView.index"))
+        return self.render_template("appbuilder/index.html", appbuilder=self.appbuilder)

@@ -1,0 +1,102 @@
+"""Role inboxes: list, claim, release, open the form, complete."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_appbuilder import BaseView, expose, has_access
+
+from workflows import cases
+from workflows.db import InboxTask
+from workflows.errors import FormInvalid, LigatError, NotFound
+from workflows.inbox import inbox
+
+from ..extensions import db
+from ..formfields import fields_for
+from ..security import INBOX, current_principal
+from .errors import abort_for, flash_error
+
+
+class InboxView(BaseView):
+    route_base = "/inbox"
+    class_permission_name = INBOX
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {
+        "index": "read",
+        "task": "read",
+        "claim": "write",
+        "release": "write",
+        "complete": "write",
+    }
+    default_view = "index"
+
+    @expose("/")
+    @has_access
+    def index(self):  # noqa: ANN201
+        principal = current_principal()
+        only_mine = request.args.get("milik") == "saya"
+        rows = inbox(db.session, principal, only_mine=only_mine)
+        return self.render_template("ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal)
+
+    def _row(self, task_id: int) -> InboxTask:
+        row = db.session.get(InboxTask, task_id)
+        if row is None:
+            abort_for(NotFound("Tugas tidak ditemukan."))
+        try:
+            cases.check_can_work(current_principal(), row)
+        except LigatError as exc:
+            abort_for(exc)
+        return row
+
+    @expose("/<int:task_id>")
+    @has_access
+    def task(self, task_id: int):  # noqa: ANN201
+        row = self._row(task_id)
+        fields = fields_for(row.form, row.ui_form) if row.form else []
+        return self._render_task(row, fields)
+
+    def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
+        data = cases.case_data(row.case)
+        return (
+            self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
+                                 principal=current_principal()),
+            status,
+        )
+
+    @expose("/<int:task_id>/ambil", methods=["POST"])
+    @has_access
+    def claim(self, task_id: int):  # noqa: ANN201
+        self._row(task_id)
+        try:
+            cases.claim_task(db.session, task_id, current_principal())
+        except LigatError as exc:
+            flash_error(exc)
+            return redirect(url_for("InboxView.index"))
+        return redirect(url_for("InboxView.task", task_id=task_id))
+
+    @expose("/<int:task_id>/lepas", methods=["POST"])
+    @has_access
+    def release(self, task_id: int):  # noqa: ANN201
+        self._row(task_id)
+        try:
+            cases.release_task(db.session, task_id, current_principal())
+        except LigatError as exc:
+            flash_error(exc)
+        return redirect(url_for("InboxView.index"))
+
+    @expose("/<int:task_id>", methods=["POST"])
+    @has_access
+    def complete(self, task_id: int):  # noqa: ANN201
+        row = self._row(task_id)
+        data = request.form.to_dict()
+        data.pop("csrf_token", None)
+        try:
+            case = cases.complete_task(db.session, task_id, current_principal(), data)
+        except FormInvalid as exc:
+            db.session.rollback()
+            return self._render_task(row, fields_for(row.form, row.ui_form, data, exc.errors), 422)
+        except LigatError as exc:
+            db.session.rollback()
+            flash_error(exc)
+            return redirect(url_for("InboxView.index"))
+        flash(f"Tugas '{row.title}' selesai. Kasus {case.reference}: {case.status}.", "success")
+        return redirect(url_for("InboxView.index"))

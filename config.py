@@ -1,0 +1,79 @@
+"""LIGAT settings. Every value can be overridden by an environment variable of
+the same name; SQLite is the default database, PostgreSQL via DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("LIGAT_VAR_DIR", BASE_DIR / "var"))
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "ya")
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ligat.db'}"
+    # psycopg 3 is the driver we ship; accept the common spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key() -> str:
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    # A per-installation key kept beside the database, made on first start.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    APP_NAME = "LIGAT"
+    APP_THEME = ""
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = database_url()
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Schema comes from Alembic migrations only (see app/setup.py).
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_INDEX_VIEW = "app.views.home.HomeView"
+    FAB_SECURITY_MANAGER_CLASS = "app.security.LigatSecurityManager"
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "Admin"
+    AUTH_ROLE_PUBLIC = "Public"
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_ADD_SECURITY_API = False
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jayapura"
+    LANGUAGES = {"id": {"flag": "id", "name": "Bahasa Indonesia"}, "en": {"flag": "gb", "name": "English"}}
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = int(os.environ.get("LIGAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
+
+    # Office served by this installation: Kemendagri code of its regency/city.
+    LIGAT_OFFICE_REGION = os.environ.get("LIGAT_OFFICE_REGION", "91.71")
+    LIGAT_OFFICE_NAME = os.environ.get("LIGAT_OFFICE_NAME", "Dinas Sosial Kota Jayapura")
+    LIGAT_BPMN_DIR = os.environ.get("LIGAT_BPMN_DIR", str(BASE_DIR / "bpmn"))
+    LIGAT_UPLOAD_DIR = os.environ.get("LIGAT_UPLOAD_DIR", str(VAR_DIR / "uploads"))
+    LIGAT_MIGRATE_ON_START = _bool("LIGAT_MIGRATE_ON_START", True)
+    LIGAT_DEMO_USERS = _bool("LIGAT_DEMO_USERS", True)
+    LIGAT_SCHEDULER = _bool("LIGAT_SCHEDULER", True)
+    LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
+    LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
+    LIGAT_PUBLIC_URL = os.environ.get("LIGAT_PUBLIC_URL", "http://127.0.0.1:5000")

@@ -1,0 +1,66 @@
+"""Text that goes into letters: Indonesian dates, letter numbers, and masked personal data (UU 27/2022 PDP)."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date
+
+BULAN = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+_ROMAWI = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+
+# The only names a numbering pattern may use; anything else is a typo in the configuration.
+NUMBER_FIELDS = frozenset({"seq", "tahun", "bulan", "bulan_romawi"})
+
+_NON_DIGIT = re.compile(r"\D")
+
+
+def format_tanggal(d: date) -> str:
+    """`23 November 2026`: the long form Indonesian official letters use (not locale-dependent)."""
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
+
+
+def roman_month(month: int) -> str:
+    """Roman month (`XI` for 11), the customary month part of an Indonesian letter number."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"Bulan harus 1 sampai 12, bukan {month}.")
+    return _ROMAWI[month - 1]
+
+
+def letter_number(pattern: str, seq: int, d: date) -> str:
+    """Fill a numbering pattern such as `400.9/{seq:04d}/DINSOS/{bulan_romawi}/{tahun}`.
+
+    The pattern is office configuration, so it may use only `seq`, `tahun`, `bulan` and `bulan_romawi`, with
+    format specs but without attribute or index access; a wrong name fails here instead of on an issued letter.
+    """
+    if seq < 1:
+        raise ValueError(f"Nomor urut surat harus 1 atau lebih, bukan {seq}.")
+    try:
+        parsed = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        raise ValueError(f"Pola nomor surat tidak sah ({exc}): {pattern!r}") from exc
+    for _literal, name, _spec, _conversion in parsed:
+        if name is not None and name not in NUMBER_FIELDS:
+            allowed = ", ".join(sorted(NUMBER_FIELDS))
+            raise ValueError(f"Pola nomor surat memakai '{{{name}}}'; yang boleh hanya: {allowed}.")
+    return pattern.format(seq=seq, tahun=d.year, bulan=d.month, bulan_romawi=roman_month(d.month))
+
+
+def mask_name(name: str) -> str:
+    """`Budi Santoso` -> `B*** S******`: recognisable by its holder, not readable by others (PDP)."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+
+
+def mask_nik(nik: str) -> str:
+    """`9171010101010001` -> `917101******0001`: region code and serial stay, the birth date is hidden.
+
+    Separators are dropped. A value too short to keep 10 digits visible is masked entirely, so a malformed
+    NIK never leaks in full.
+    """
+    digits = _NON_DIGIT.sub("", nik)
+    if len(digits) <= 10:
+        return "*" * len(digits)
+    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from workflows.audit import verify_all
 from workflows.deployment import deploy
@@ -16,7 +17,7 @@ from workflows.timers import wake_due_timers
 from .extensions import db
 from .setup import seed
 
-group = click.Group("ligat", help="Perintah LIGAT.")
+group = AppGroup("ligat", help="Perintah LIGAT.")
 
 
 @group.command("setup")

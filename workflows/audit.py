@@ -109,7 +109,9 @@ def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLin
     checked = 0
     current: list[AuditEvent] = []
     stream = session.execute(
-        select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq).execution_options(yield_per=batch)
+        select(AuditEvent)
+        .order_by(AuditEvent.case_id, AuditEvent.seq)
+        .execution_options(yield_per=batch, populate_existing=True)
     ).scalars()
     for event in stream:
         checked += 1

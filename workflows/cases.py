@@ -7,18 +7,20 @@ committed together, or (on any error) not at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -33,6 +35,7 @@ from .scripting import CaseScriptEngine, ScriptContext
 from .sequences import next_value
 from .serialization import dump_workflow, load_workflow, new_workflow
 
+T = TypeVar("T")
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -189,24 +192,44 @@ class _Step:
             case.completed = True
             case.closed_at = utcnow()
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
-        case.serialized = dump_workflow(self.workflow)
+        case.serialized = dump_workflow(self.workflow, self.definition.spec_json)
         case.updated_at = utcnow()
 
 
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except (StaleDataError, IntegrityError) as exc:
-        session.rollback()
-        audit.forget_heads(session)
-        raise ConcurrentUpdate(
-            "Kasus ini baru saja diubah oleh orang lain; perubahan Anda tidak disimpan. "
-            "Muat ulang halaman dan periksa kembali."
-        ) from exc
-    finally:
-        audit.forget_heads(session)
+def _is_conflict(exc: Exception) -> bool:
+    if isinstance(exc, (StaleDataError, IntegrityError)):
+        return True
+    # SQLite refuses a second writer with "database is locked": the same race, lost.
+    return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
 
+def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
+    """One use case, one transaction: commit on success, roll back everything on any error.
+
+    A lost race (stale version, duplicate audit sequence, locked SQLite) becomes ConcurrentUpdate.
+    """
+
+    @functools.wraps(func)
+    def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
+        try:
+            result = func(session, *args, **kwargs)
+            session.commit()
+            return result
+        except Exception as exc:
+            session.rollback()
+            if _is_conflict(exc):
+                raise ConcurrentUpdate(
+                    "Kasus ini baru saja diubah oleh orang lain; perubahan Anda tidak disimpan. "
+                    "Muat ulang halaman dan periksa kembali. (Someone else changed this case first.)"
+                ) from exc
+            raise
+        finally:
+            audit.forget_heads(session)
+
+    return wrapper
+
+
+@unit_of_work
 def start_case(
     session: Session,
     process_id: str,
@@ -262,7 +285,6 @@ def start_case(
         f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
     )
     step.advance()
-    _commit(session)
     return case
 
 
@@ -280,6 +302,7 @@ def check_can_work(principal: Principal, row: InboxTask) -> None:
         raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda.")
 
 
+@unit_of_work
 def claim_task(session: Session, task_id: int, principal: Principal) -> InboxTask:
     row = _task_row(session, task_id)
     check_can_work(principal, row)
@@ -293,17 +316,15 @@ def claim_task(session: Session, task_id: int, principal: Principal) -> InboxTas
         .values(claimed_by=principal.username, claimed_at=utcnow())
     )
     if result.rowcount != 1:
-        session.rollback()
         session.refresh(row)
         if row.state != "open":
             raise TaskUnavailable("Tugas ini sudah selesai atau dibatalkan.")
         raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
     audit.append(session, row.case_id, principal.username, "task_claimed", {}, row.task_name, row.title)
-    _commit(session)
-    session.refresh(row)
     return row
 
 
+@unit_of_work
 def release_task(session: Session, task_id: int, principal: Principal) -> InboxTask:
     row = _task_row(session, task_id)
     check_can_work(principal, row)
@@ -311,10 +332,10 @@ def release_task(session: Session, task_id: int, principal: Principal) -> InboxT
         raise TaskUnavailable("Hanya petugas yang mengambil tugas ini yang dapat melepasnya.")
     row.claimed_by, row.claimed_at = None, None
     audit.append(session, row.case_id, principal.username, "task_released", {}, row.task_name, row.title)
-    _commit(session)
     return row
 
 
+@unit_of_work
 def complete_task(session: Session, task_id: int, principal: Principal, data: dict[str, Any]) -> Case:
     """Complete a ready human task with form data and advance the case."""
     row = _task_row(session, task_id)
@@ -341,7 +362,6 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     row.completed_at = utcnow()
     audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
     step.advance()
-    _commit(session)
     return case
 
 

@@ -80,7 +80,7 @@ def deploy(
             source_name=source_name,
             bpmn_xml=bpmn.decode("utf-8"),
             dmn_json=json.dumps({k: v.decode("utf-8") for k, v in dmn_files.items()}),
-            spec_json=spec_to_json(process.spec, process.subprocess_specs),
+            spec_json=spec_to_json(process.spec, process.subprocess_specs, process.dialect),
             meta_json=json.dumps({"process": process.process_meta, "tasks": process.task_meta}),
             deployed_by=actor,
         )

@@ -36,6 +36,7 @@ class ParsedProcess:
     subprocess_specs: dict
     task_meta: dict[str, dict] = field(default_factory=dict)
     process_meta: dict[str, str] = field(default_factory=dict)
+    dialect: str = "spiff"
 
 
 def detect_dialect(root: etree._Element) -> str:
@@ -100,7 +101,8 @@ def parse_bpmn(
     root = _xml(bpmn, source_name)
     if etree.QName(root).namespace != BPMN_NS:
         raise DeployError(f"Berkas {source_name} bukan dokumen BPMN 2.0.")
-    parser = CamundaParser() if detect_dialect(root) == "camunda" else SpiffBpmnParser()
+    dialect = detect_dialect(root)
+    parser = CamundaParser() if dialect == "camunda" else SpiffBpmnParser()
     try:
         for name, data in (dmn_files or {}).items():
             parser.add_dmn_xml(_xml(data, name), filename=name)
@@ -125,7 +127,7 @@ def parse_bpmn(
             process = root.xpath("//bpmn:process[@id=$pid]", pid=pid, namespaces=NS)[0]
             parsed.append(
                 ParsedProcess(
-                    pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process)
+                    pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect
                 )
             )
         return parsed

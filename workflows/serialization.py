@@ -1,5 +1,8 @@
 """Workflow state ⇄ JSON. The spec is stored once per process definition and
-left out of each case's JSON; it is put back on load."""
+left out of each case's JSON; it is put back on load.
+
+Each BPMN dialect needs its own serializer (their task classes share names).
+"""
 
 from __future__ import annotations
 
@@ -8,51 +11,58 @@ from functools import lru_cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG as SPIFF_CONFIG
 
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
-_SPEC_KEYS = ("spec", "subprocess_specs")
+SERIALIZERS = {
+    "spiff": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)),
+    "camunda": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)),
+}
 
 
-def spec_to_json(spec: object, subprocess_specs: dict) -> str:
+def spec_to_json(spec: object, subprocess_specs: dict, dialect: str = "spiff") -> str:
+    serializer = SERIALIZERS[dialect]
     return json.dumps(
         {
-            "spec": SERIALIZER.to_dict(spec),
-            "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in subprocess_specs.items()},
+            "dialect": dialect,
+            "spec": serializer.to_dict(spec),
+            "subprocess_specs": {k: serializer.to_dict(v) for k, v in subprocess_specs.items()},
         }
     )
 
 
 @lru_cache(maxsize=256)
-def _spec_objects(spec_json: str) -> tuple[object, dict]:
+def _spec_objects(spec_json: str) -> tuple[BpmnWorkflowSerializer, object, dict]:
     # Specs are immutable once parsed, so one restored copy serves every case.
     dct = json.loads(spec_json)
-    spec = SERIALIZER.from_dict(dct["spec"])
-    subs = {k: SERIALIZER.from_dict(v) for k, v in dct["subprocess_specs"].items()}
-    return spec, subs
+    serializer = SERIALIZERS[dct.get("dialect", "spiff")]
+    spec = serializer.from_dict(dct["spec"])
+    subs = {k: serializer.from_dict(v) for k, v in dct["subprocess_specs"].items()}
+    return serializer, spec, subs
 
 
 def new_workflow(spec_json: str) -> BpmnWorkflow:
-    spec, subs = _spec_objects(spec_json)
+    _, spec, subs = _spec_objects(spec_json)
     return BpmnWorkflow(spec, subs)
 
 
-def dump_workflow(workflow: BpmnWorkflow) -> str:
-    SERIALIZER.registry._encoder_mode = True
+def dump_workflow(workflow: BpmnWorkflow, spec_json: str) -> str:
+    serializer = _spec_objects(spec_json)[0]
+    serializer.registry._encoder_mode = True  # what serialize_json does, minus the spec
     try:
-        dct = SERIALIZER.to_dict(workflow)
+        dct = serializer.to_dict(workflow)
     finally:
-        SERIALIZER.registry._encoder_mode = False
-    for key in _SPEC_KEYS:
-        dct.pop(key)
-    dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
-    return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+        serializer.registry._encoder_mode = False
+    del dct["spec"], dct["subprocess_specs"]
+    dct[serializer.VERSION_KEY] = serializer.VERSION
+    return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
 
 
 def load_workflow(serialized: str, spec_json: str) -> BpmnWorkflow:
-    dct = json.loads(serialized, cls=SERIALIZER.json_decoder_cls)
-    SERIALIZER.migrate(dct)
+    serializer, spec, subs = _spec_objects(spec_json)
+    dct = json.loads(serialized, cls=serializer.json_decoder_cls)
+    serializer.migrate(dct)
     # The registry passes objects that are not dicts through unchanged, so the
     # cached spec objects can stand in for their serialized form.
-    dct["spec"], dct["subprocess_specs"] = _spec_objects(spec_json)
-    return SERIALIZER.from_dict(dct)
+    dct["spec"], dct["subprocess_specs"] = spec, subs
+    return serializer.from_dict(dct)

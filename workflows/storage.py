@@ -1,0 +1,87 @@
+"""Files kept outside the web root: uploads and issued letters.
+
+A file is stored under a random name (the original name is only metadata) and
+addressed by a storage key such as `documents/2026/3f9c…e1.pdf`. A file written
+inside a transaction that is then rolled back is removed again, so a refused
+step leaves no orphan on disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+
+_KEY = re.compile(r"^[a-z_]+/\d{4}/[0-9a-f]{32}\.[a-z0-9]{2,5}$")
+_PENDING = "ligat_new_files"
+
+
+@dataclass
+class StorageSettings:
+    """Set once by the application (config LIGAT_UPLOAD_DIR / LIGAT_LETTER_DIR)."""
+
+    roots: dict[str, Path]
+
+    def root(self, area: str) -> Path:
+        if area not in self.roots:
+            raise KeyError(f"Tempat penyimpanan '{area}' belum diatur.")
+        return self.roots[area]
+
+
+SETTINGS = StorageSettings(roots={})
+
+
+def configure(area: str, root: str | Path) -> None:
+    SETTINGS.roots[area] = Path(root)
+
+
+def store(session: Session | None, area: str, data: bytes, extension: str) -> str:
+    """Write `data` under a random name; returns its storage key.
+
+    With a session, the file is deleted again if that session's transaction rolls back.
+    """
+    key = f"{area}/{utcnow().year}/{secrets.token_hex(16)}.{extension.lower()}"
+    path = path_of(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: never overwrite, even on the (theoretical) collision of two random names.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    if session is not None:
+        session.info.setdefault(_PENDING, []).append(path)
+    return key
+
+
+def path_of(key: str) -> Path:
+    """Absolute path of a storage key; refuses anything that is not a key we made."""
+    if not _KEY.match(key or ""):
+        raise ValueError("Kunci penyimpanan tidak sah.")
+    area = key.split("/", 1)[0]
+    return SETTINGS.root(area) / key
+
+
+def read(key: str) -> bytes:
+    return path_of(key).read_bytes()
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_files(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_files(session: Session, previous_transaction) -> None:  # noqa: ANN001 (SQLAlchemy's signature)
+    if previous_transaction.parent is not None:
+        return  # a savepoint: the outer transaction may still commit these files
+    for path in session.info.pop(_PENDING, []):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass

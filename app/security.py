@@ -52,10 +52,14 @@ class LigatSecurityManager(SecurityManager):
 
 
 def current_principal() -> Principal:
-    """The engine's view of the logged-in user (anonymous → no roles)."""
-    if not current_user or not current_user.is_authenticated:
-        return Principal("anonim")
-    return principal_for(current_user)
+    """The engine's view of the caller: browser session, or JWT on the API (anonymous → no roles)."""
+    if current_user and current_user.is_authenticated:
+        return principal_for(current_user)
+    try:
+        user = current_app.appbuilder.sm.current_user
+    except RuntimeError:  # no JWT was verified in this request
+        user = None
+    return principal_for(user) if user is not None else Principal("anonim")
 
 
 def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)

@@ -18,6 +18,10 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
     app.register_blueprint(portal)
+    from ..api.work import CaseApi, InboxApi
+
+    appbuilder.add_api(InboxApi)
+    appbuilder.add_api(CaseApi)
     _register_filters(app)
 
 

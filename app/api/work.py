@@ -1,0 +1,137 @@
+"""Inbox, task and case endpoints: the same engine calls and checks as the HTML views."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from flask_appbuilder.api import BaseApi, expose, protect
+from sqlalchemy import select
+
+from workflows import cases
+from workflows.db import AuditEvent, Case, InboxTask
+from workflows.errors import ConcurrentUpdate, Forbidden, FormInvalid, LigatError, NotFound, TaskUnavailable
+from workflows.inbox import can_view_case, inbox, sla_badge
+
+from ..extensions import db
+from ..security import CASE, INBOX, current_principal
+
+STATUS_FOR = {NotFound: 404, Forbidden: 403, TaskUnavailable: 409, ConcurrentUpdate: 409, FormInvalid: 422}
+
+
+def task_json(row: InboxTask) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "case_id": row.case_id,
+        "case_reference": row.case.reference,
+        "task": row.task_name,
+        "title": row.title,
+        "role": row.role,
+        "region_code": row.region_code,
+        "bidang": row.bidang,
+        "category": row.category,
+        "priority": row.priority,
+        "state": row.state,
+        "claimed_by": row.claimed_by,
+        "due_at": row.due_at.isoformat() + "Z" if row.due_at else None,
+        "sla": sla_badge(row.due_at).code,
+        "form": row.form,
+    }
+
+
+class _ErrorsMixin:
+    def error(self, exc: LigatError):  # noqa: ANN201
+        status = STATUS_FOR.get(type(exc), 400)
+        body: dict[str, Any] = {"message": str(exc)}
+        if isinstance(exc, FormInvalid):
+            body["errors"] = exc.errors
+        return self.response(status, **body)
+
+
+class InboxApi(_ErrorsMixin, BaseApi):
+    resource_name = "inbox"
+    class_permission_name = INBOX
+    # The same set as InboxView: FAB prunes permissions a view sharing the name does not list.
+    base_permissions = ["can_read", "can_write"]
+    method_permission_name = {"list": "read", "claim": "write", "complete": "write"}
+
+    # Reads also accept the browser session; writes need a JWT, so a cookie alone
+    # can never change a case through this CSRF-exempt API.
+    @expose("/", methods=["GET"])
+    @protect(allow_browser_login=True)
+    def list(self):  # noqa: ANN201
+        """Open tasks the caller may work on, most urgent first."""
+        rows = inbox(db.session, current_principal(), only_mine=request.args.get("mine") == "1")
+        return self.response(200, result=[task_json(r) for r in rows])
+
+    def _row(self, task_id: int) -> InboxTask:
+        row = db.session.get(InboxTask, task_id)
+        if row is None:
+            raise NotFound("Tugas tidak ditemukan. (Task not found.)")
+        cases.check_can_work(current_principal(), row)
+        return row
+
+    @expose("/<int:task_id>/claim", methods=["POST"])
+    @protect()
+    def claim(self, task_id: int):  # noqa: ANN201
+        try:
+            self._row(task_id)
+            row = cases.claim_task(db.session, task_id, current_principal())
+        except LigatError as exc:
+            return self.error(exc)
+        return self.response(200, result=task_json(row))
+
+    @expose("/<int:task_id>/complete", methods=["POST"])
+    @protect()
+    def complete(self, task_id: int):  # noqa: ANN201
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return self.response(400, message="Badan permintaan harus objek JSON. (Body must be a JSON object.)")
+        try:
+            self._row(task_id)
+            case = cases.complete_task(db.session, task_id, current_principal(), data)
+        except LigatError as exc:
+            return self.error(exc)
+        return self.response(200, result={"case_id": case.id, "status": case.status, "completed": case.completed})
+
+
+class CaseApi(_ErrorsMixin, BaseApi):
+    resource_name = "cases"
+    class_permission_name = CASE
+    base_permissions = ["can_read"]
+    method_permission_name = {"get": "read"}
+
+    @expose("/<int:case_id>", methods=["GET"])
+    @protect(allow_browser_login=True)
+    def get(self, case_id: int):  # noqa: ANN201
+        """A case with its open tasks and full history (404 outside the caller's region)."""
+        case = db.session.get(Case, case_id)
+        if case is None or not can_view_case(current_principal(), case):
+            return self.response(404, message="Kasus tidak ditemukan. (Case not found.)")
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
+        ).all()
+        tasks = db.session.scalars(select(InboxTask).where(InboxTask.case_id == case.id)).all()
+        return self.response(
+            200,
+            result={
+                "id": case.id,
+                "reference": case.reference,
+                "process": case.process_id,
+                "version": case.definition.version,
+                "status": case.status,
+                "status_note": case.status_note,
+                "escalated": case.escalated,
+                "completed": case.completed,
+                "region_code": case.region_code,
+                "bidang": case.bidang,
+                "data": cases.case_data(case),
+                "tasks": [task_json(t) for t in tasks],
+                "history": [
+                    {"seq": e.seq, "at": e.occurred_at.isoformat() + "Z", "actor": e.actor, "action": e.action,
+                     "task": e.task_name, "data": json.loads(e.data_json), "hash": e.hash}
+                    for e in events
+                ],
+            },
+        )

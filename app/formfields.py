@@ -19,6 +19,8 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     help: str | None = None
     max_length: int | None = None
+    # {"other_field": "value"}: shown only when the other field has that value (UI schema "ui:showIf").
+    show_if: dict[str, str] | None = None
 
 
 def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
@@ -68,6 +70,7 @@ def fields_for(
                 options=options,
                 help=ui.get(name, {}).get("ui:help") or prop.get("description"),
                 max_length=prop.get("maxLength"),
+                show_if=ui.get(name, {}).get("ui:showIf"),
             )
         )
     return result

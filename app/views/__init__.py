@@ -28,8 +28,11 @@ def register_all(app: Flask, appbuilder: Any) -> None:
 def _register_filters(app: Flask) -> None:
     from workflows.inbox import sla_badge
 
-    from .display import format_dt, mask_nik
+    from .display import bidang_label, category_label, format_dt, mask_nik, region_label
 
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_nik"] = mask_nik
+    app.jinja_env.filters["bidang"] = bidang_label
+    app.jinja_env.filters["kategori"] = category_label
+    app.jinja_env.filters["wilayah"] = region_label
     app.jinja_env.globals["sla_badge"] = sla_badge

@@ -22,3 +22,27 @@ def mask_nik(nik: str | None) -> str:
     if not nik:
         return "–"
     return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "****"
+
+
+BIDANG = {
+    "rehsos": "Rehabilitasi Sosial",
+    "linjamsos": "Perlindungan dan Jaminan Sosial",
+    "dayasos": "Pemberdayaan Sosial",
+}
+
+
+def bidang_label(code: str | None) -> str:
+    return BIDANG.get(code or "", code or "–")
+
+
+def category_label(code: str | None) -> str:
+    import forms
+
+    names = {c["kode"]: c["nama"] for c in forms.pmks_categories()}
+    return names.get(code or "", code or "–")
+
+
+def region_label(code: str | None) -> str:
+    from ..regions import region_label as label
+
+    return label(code)

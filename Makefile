@@ -4,17 +4,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+MO := app/translations/en/LC_MESSAGES/messages.mo
+
+.PHONY: run test lint bench clean translations
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+$(MO): app/translations/en/LC_MESSAGES/messages.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -d app/translations
+
+# For maintainers: collect new strings into the catalogues (then translate and commit the .po).
+translations: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k N_ -o app/translations/messages.pot app
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations
+
+run: $(STAMP) $(MO)
 	$(PY) run.py
 
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -46,3 +46,11 @@ def region_label(code: str | None) -> str:
     from ..regions import region_label as label
 
     return label(code)
+
+
+def N_(text: str) -> str:  # noqa: N802 (gettext marker convention)
+    """Marks strings made elsewhere (the engine layer has no Flask-Babel) for extraction."""
+    return text
+
+
+ENGINE_LABELS = [N_("Tepat waktu"), N_("Segera jatuh tempo"), N_("Terlambat"), N_("Tanpa tenggat")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
 from workflows import cases
 from workflows.db import InboxTask
@@ -98,5 +99,9 @@ class InboxView(BaseView):
             db.session.rollback()
             flash_error(exc)
             return redirect(url_for("InboxView.index"))
-        flash(f"Tugas '{row.title}' selesai. Kasus {case.reference}: {case.status}.", "success")
+        flash(
+            _("Tugas '%(task)s' selesai. Kasus %(ref)s: %(status)s.", task=row.title, ref=case.reference,
+              status=case.status),
+            "success",
+        )
         return redirect(url_for("InboxView.index"))

@@ -247,3 +247,13 @@ def test_completing_a_task_twice_or_someone_elses_claim_is_refused(login_as, db_
     post_task(first, task.id, {"keputusan": "valid"})
     response = post_task(first, task.id, {"keputusan": "valid"})
     assert "sudah diselesaikan" in first.get("/inbox/").get_data(as_text=True)
+
+
+def test_officer_ui_is_available_in_english(login_as):
+    operator = login_as("operator")
+    assert "Kotak Tugas" in operator.get("/inbox/").get_data(as_text=True)
+    operator.get("/lang/en")
+    html = operator.get("/inbox/").get_data(as_text=True)
+    assert "All tasks of my roles" in html and "Claimed by me" in html
+    operator.get("/lang/id")
+    assert "Semua tugas peran saya" in operator.get("/inbox/").get_data(as_text=True)

@@ -8,3 +8,7 @@ Path of a case through the files of this package:
     timers.py                    due timers, woken once across processes
     notifications.py             outbox and channel adapters
 """
+
+# Modules that add tables and script functions (issue_letter, mask_nik, dtks_lookup): imported here so every
+# engine step has them, whoever imported the engine first.
+from . import documents, dtks, issued_letters, persons  # noqa: E402, F401

@@ -149,6 +149,10 @@ class _Step:
             if info.get("bidang_variable"):
                 bidang = task.data.get(info["bidang_variable"]) or bidang
                 case.bidang = bidang
+            assignee = None
+            if info.get("assignee_variable"):
+                # One named person (who must still hold the lane's role), e.g. the officer who submitted.
+                assignee = task.data.get(info["assignee_variable"]) or None
             due_at = None
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
@@ -165,12 +169,14 @@ class _Step:
                 bidang=bidang,
                 category=case.category,
                 priority=case.priority,
+                assignee=assignee,
                 due_at=due_at,
             )
             self.session.add(row)
             audit.append(
                 self.session, case.id, self.actor, "task_created",
-                {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None},
+                {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
+                | ({"untuk": assignee} if assignee else {}),
                 row.task_name, row.title,
             )
             if info.get("case_status"):
@@ -300,6 +306,8 @@ def check_can_work(principal: Principal, row: InboxTask) -> None:
         principal.has_role(row.role) and principal.in_region(row.region_code) and principal.in_bidang(row.bidang)
     ):
         raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda.")
+    if row.assignee and row.assignee != principal.username:
+        raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}.")
 
 
 @unit_of_work

@@ -132,6 +132,8 @@ class InboxTask(Base):
     state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set by the task property `assigneeVariable`: only this user (who must also have the role) sees the task.
+    assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))

@@ -27,6 +27,7 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
         query = query.where(_region_filter(InboxTask.region_code, principal.region_code))
     if principal.bidang:
         query = query.where(or_(InboxTask.bidang.is_(None), InboxTask.bidang == principal.bidang))
+    query = query.where(or_(InboxTask.assignee.is_(None), InboxTask.assignee == principal.username))
     if only_mine:
         query = query.where(InboxTask.claimed_by == principal.username)
     return query.order_by(

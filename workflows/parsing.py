@@ -2,8 +2,9 @@
 inbox needs (role, form, public status, due time) read straight from the XML.
 
 Spiff dialect: the lane names the role; `spiffworkflow:property` elements carry
-`formJsonSchemaFilename`, `formUiSchemaFilename`, `caseStatus`, `dueIn` and
-`bidangVariable`. Camunda dialect: `camunda:candidateGroups` (first group) names
+`formJsonSchemaFilename`, `formUiSchemaFilename`, `caseStatus`, `dueIn`,
+`bidangVariable` and `assigneeVariable` (process variable holding the username
+the task is assigned to). Camunda dialect: `camunda:candidateGroups` (first group) names
 the role when present and `camunda:formKey` the form; the same extra keys may be
 given as `camunda:property` elements.
 """
@@ -87,6 +88,7 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
                 "case_status": props.get("caseStatus"),
                 "due_in": props.get("dueIn"),
                 "bidang_variable": props.get("bidangVariable"),
+                "assignee_variable": props.get("assigneeVariable"),
             }
     return meta
 

@@ -1,0 +1,179 @@
+"""Documents uploaded for a case (KTP, KK, SKTM, …), reusable by every service line.
+
+A file is accepted by its content, never its name: the first bytes must be those
+of a PDF, JPEG or PNG, and it must fit the size limit. It is stored outside the
+web root under a random name (workflows/storage.py); the table keeps who
+uploaded it, the original name, type, size and SHA-256. A file is served only to
+someone who may see its case, and every download is logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import filetype
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from . import storage
+from .db import Base, Case, utcnow
+from .errors import LigatError, NotFound
+from .inbox import can_view_case
+from .principal import Principal
+
+AREA = "documents"
+ALLOWED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+EXECUTABLE_KINDS = {"exe", "elf", "dmg", "macho", "dex", "crx", "swf", "wasm", "sh", "msi", "class"}
+
+
+@dataclass
+class DocumentSettings:
+    """Set once by the application (config LIGAT_MAX_DOCUMENT_BYTES)."""
+
+    max_bytes: int = 5 * 1024 * 1024
+
+
+SETTINGS = DocumentSettings()
+
+
+class UploadRefused(LigatError):
+    """The file is not accepted; the message says why, fit to show the uploader."""
+
+
+class CaseDocument(Base):
+    __tablename__ = "case_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # the form field: ktp, kk, sktm, …
+    original_name: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FileAccess(Base):
+    """One download of a case's file (an uploaded document or an issued letter)."""
+
+    __tablename__ = "file_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
+    object_type: Mapped[str] = mapped_column(String(20))  # document, letter
+    object_id: Mapped[int] = mapped_column(Integer)
+    variant: Mapped[str | None] = mapped_column(String(10))  # docx / pdf for letters
+    username: Mapped[str] = mapped_column(String(100))
+    accessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    mime: str
+    extension: str
+
+
+def _safe_name(name: str) -> str:
+    base = (name or "berkas").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "".join(ch for ch in base if ch.isprintable())[:255] or "berkas"
+
+
+def check_upload(data: bytes, original_name: str, max_bytes: int | None = None) -> CheckedFile:
+    """Accept PDF, JPEG or PNG by content and size; raise UploadRefused with the reason otherwise."""
+    name = _safe_name(original_name)
+    limit = max_bytes or SETTINGS.max_bytes
+    if not data:
+        raise UploadRefused(f"Berkas '{name}' kosong. (The file is empty.)")
+    if len(data) > limit:
+        raise UploadRefused(
+            f"Berkas '{name}' terlalu besar ({len(data) // 1024} KB); batasnya {limit // 1024} KB. "
+            f"(File too large.)"
+        )
+    kind = filetype.guess(data)
+    if kind is not None and kind.extension in EXECUTABLE_KINDS:
+        raise UploadRefused(
+            f"Berkas '{name}' ditolak: isinya adalah program ({kind.extension.upper()}), bukan dokumen. "
+            "Unggah PDF, JPEG atau PNG. (File refused: it is an executable, not a PDF, JPEG or PNG.)"
+        )
+    if kind is None or kind.mime not in ALLOWED:
+        found = kind.mime if kind else "tidak dikenal"
+        raise UploadRefused(
+            f"Berkas '{name}' ditolak: isinya bukan PDF, JPEG atau PNG (terbaca: {found}). "
+            "(File refused: content is not PDF, JPEG or PNG.)"
+        )
+    return CheckedFile(kind.mime, ALLOWED[kind.mime])
+
+
+def add(
+    session: Session, case_id: int | None, kind: str, original_name: str, data: bytes, uploaded_by: str
+) -> CaseDocument:
+    """Check, store and record one upload inside the caller's transaction (the caller commits)."""
+    checked = check_upload(data, original_name)
+    key = storage.store(session, AREA, data, checked.extension)
+    document = CaseDocument(
+        case_id=case_id,
+        kind=kind,
+        original_name=_safe_name(original_name),
+        mime=checked.mime,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        storage_key=key,
+        uploaded_by=uploaded_by,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def for_case(session: Session, case_id: int) -> list[CaseDocument]:
+    return list(session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(CaseDocument.id)))
+
+
+def latest_by_kind(session: Session, case_id: int) -> dict[str, CaseDocument]:
+    """The current file of each kind (a re-upload after a return replaces the earlier one)."""
+    result: dict[str, CaseDocument] = {}
+    for document in for_case(session, case_id):
+        result[document.kind] = document
+    return result
+
+
+def log_access(
+    session: Session, case_id: int | None, object_type: str, object_id: int, username: str, variant: str | None = None
+) -> None:
+    session.add(
+        FileAccess(case_id=case_id, object_type=object_type, object_id=object_id, variant=variant, username=username)
+    )
+
+
+def download(session: Session, document_id: int, principal: Principal) -> tuple[CaseDocument, bytes]:
+    """The file, for someone allowed to see its case; the download is logged and committed."""
+    document = session.get(CaseDocument, document_id)
+    if document is None or document.case_id is None:
+        raise NotFound("Berkas tidak ditemukan.")
+    case = session.get(Case, document.case_id)
+    if case is None or not can_view_case(principal, case):
+        # Not revealed to exist, like a case outside one's region.
+        raise NotFound("Berkas tidak ditemukan.")
+    data = storage.read(document.storage_key)
+    log_access(session, case.id, "document", document.id, principal.username)
+    session.commit()
+    return document, data
+
+
+__all__ = [
+    "AREA",
+    "CaseDocument",
+    "CheckedFile",
+    "FileAccess",
+    "UploadRefused",
+    "add",
+    "check_upload",
+    "download",
+    "for_case",
+    "latest_by_kind",
+    "log_access",
+]

@@ -1,0 +1,353 @@
+"""Issued letters: one mechanism for every service line (PBI-JKN, LKS permits, COTA, …).
+
+A BPMN script task calls `issue_letter(letter_type, template, fields)`; inside the
+engine step's transaction it takes the next number of the letter type's yearly
+gap-free counter, fills the .docx template (package `letters`) with the number,
+the date in Indonesian, the signer (the person completing the approval) and a QR
+code of the public verification URL, stores the file outside the web root and
+records a `letter` row and a `letter_issued` audit event. If the step fails,
+all of it (number included) is rolled back and the file removed.
+
+The PDF is made with LibreOffice later (`ensure_pdf`, on first download or by the
+scheduler), so a conversion of several seconds never holds the number lock.
+
+The verification page shows only what the row holds: number, date, type, status
+(valid / revoked / expired), the holder's masked name and NIK, and the SHA-256
+of the issued file. Revocation is allowed to the head of office and admins and
+is written into the case's audit chain.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+import letters
+
+from . import audit, storage
+from .db import Base, Case, utcnow
+from .errors import Forbidden, LigatError, NotFound
+from .inbox import can_view_case
+from .principal import ADMIN, HEAD_OF_OFFICE, Principal
+from .scripting import Effect, ScriptContext, register_script_function
+from .sequences import next_value
+
+AREA = "letters"
+REVOKER_ROLES = frozenset({HEAD_OF_OFFICE, ADMIN})
+
+
+@dataclass(frozen=True)
+class Signer:
+    name: str
+    nip: str
+    position: str
+
+
+def _default_signer(username: str) -> Signer:
+    return Signer(name=username, nip="-", position="Kepala Dinas Sosial")
+
+
+@dataclass
+class LetterSettings:
+    """Set once by the application: public address for the QR code, office time zone, signer lookup."""
+
+    public_url: str = "http://127.0.0.1:5000"
+    verify_path: str = "/verifikasi/"
+    office_tz: timezone = timezone(timedelta(hours=9), "WIT")
+    signer_lookup: Callable[[str], Signer] = _default_signer
+
+    def verification_url(self, token: str) -> str:
+        return self.public_url.rstrip("/") + self.verify_path + token
+
+
+SETTINGS = LetterSettings()
+
+
+@dataclass(frozen=True)
+class LetterType:
+    code: str
+    label: str
+    number_pattern: str  # letters.letter_number pattern: seq, tahun, bulan, bulan_romawi
+
+
+LETTER_TYPES: dict[str, LetterType] = {}
+
+
+def register_letter_type(letter_type: LetterType) -> LetterType:
+    """Service lines declare their letter types here (label and numbering pattern)."""
+    LETTER_TYPES[letter_type.code] = letter_type
+    return letter_type
+
+
+register_letter_type(
+    LetterType("pbi_jkn", "Surat Rekomendasi PBI-JKN", "400.9/{seq:04d}/DINSOS/{bulan_romawi}/{tahun}")
+)
+
+
+class Letter(Base):
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    letter_type: Mapped[str] = mapped_column(String(40), index=True)
+    template: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    holder_name_masked: Mapped[str] = mapped_column(String(200))
+    holder_nik_masked: Mapped[str | None] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="valid")  # valid, revoked
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    issued_on: Mapped[date] = mapped_column(Date)  # the date printed on the letter (office time)
+    issued_by: Mapped[str] = mapped_column(String(100))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    docx_key: Mapped[str] = mapped_column(String(200))
+    pdf_key: Mapped[str | None] = mapped_column(String(200))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def type_label(self) -> str:
+        known = LETTER_TYPES.get(self.letter_type)
+        return known.label if known else self.letter_type
+
+    def public_status(self, today: date | None = None) -> str:
+        """valid, revoked or expired (valid_until has passed)."""
+        if self.status == "revoked":
+            return "revoked"
+        today = today or office_today()
+        if self.valid_until is not None and today > self.valid_until:
+            return "expired"
+        return "valid"
+
+
+@dataclass
+class IssuedLetter:
+    letter: Letter
+    url: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        """What a script gets back (JSON-safe, kept in the process variables)."""
+        return {"id": self.letter.id, "nomor": self.letter.number, "url_verifikasi": self.url,
+                "sha256": self.letter.sha256}
+
+
+def office_today() -> date:
+    return datetime.now(UTC).astimezone(SETTINGS.office_tz).date()
+
+
+def _valid_until(issued_on: date, value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    if value.startswith("P"):
+        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+        start = datetime(issued_on.year, issued_on.month, issued_on.day)
+        parsed = TimerEventDefinition.parse_iso_duration(value)
+        return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).date()
+    return date.fromisoformat(value)
+
+
+def issue(
+    session: Session,
+    case: Case,
+    actor: str,
+    letter_type: str,
+    template: str,
+    fields: dict[str, Any],
+    *,
+    holder_name: str | None = None,
+    holder_nik: str | None = None,
+    valid_until: str | date | None = None,
+) -> IssuedLetter:
+    """Number, render, store and record one letter inside the caller's transaction."""
+    kind = LETTER_TYPES.get(letter_type)
+    if kind is None:
+        raise LigatError(
+            f"Jenis surat '{letter_type}' belum terdaftar (register_letter_type). "
+            f"Yang terdaftar: {', '.join(sorted(LETTER_TYPES))}."
+        )
+    issued_on = office_today()
+    # The counter row stays locked until this transaction ends: concurrent approvals queue here.
+    seq = next_value(session, f"letter:{letter_type}", issued_on.year)
+    number = letters.letter_number(kind.number_pattern, seq, issued_on)
+    token = secrets.token_urlsafe(18)
+    url = SETTINGS.verification_url(token)
+    signer = SETTINGS.signer_lookup(actor)
+    values = {
+        "tanggal": letters.format_tanggal(issued_on),
+        "jabatan_penandatangan": signer.position,
+        "nama_penandatangan": signer.name,
+        "nip_penandatangan": signer.nip,
+        **{k: ("" if v is None else str(v)) for k, v in fields.items()},
+        "nomor": number,
+        "url_verifikasi": url,
+    }
+    until = _valid_until(issued_on, valid_until)
+    if until is not None:
+        values.setdefault("berlaku_sampai", letters.format_tanggal(until))
+    document = letters.render(template, values, qr_payload=url)
+    holder_name = holder_name or str(fields.get("nama") or "")
+    holder_nik = holder_nik or fields.get("nik")
+    letter = Letter(
+        number=number,
+        letter_type=letter_type,
+        template=template,
+        case_id=case.id,
+        holder_name_masked=letters.mask_name(holder_name) or "–",
+        holder_nik_masked=letters.mask_nik(str(holder_nik)) if holder_nik else None,
+        sha256=letters.sha256_hex(document),
+        status="valid",
+        issued_on=issued_on,
+        issued_by=actor,
+        valid_until=until,
+        docx_key=storage.store(session, AREA, document, "docx"),
+        token=token,
+    )
+    session.add(letter)
+    session.flush()
+    return IssuedLetter(letter, url)
+
+
+@register_script_function("issue_letter")
+def _issue_letter(ctx: ScriptContext) -> Callable[..., dict[str, Any]]:
+    def issue_letter(
+        letter_type: str,
+        template: str,
+        fields: dict[str, Any],
+        holder_name: str | None = None,
+        holder_nik: str | None = None,
+        valid_until: str | None = None,
+    ) -> dict[str, Any]:
+        issued = issue(
+            ctx.session, ctx.case, ctx.actor, letter_type, template, fields,
+            holder_name=holder_name, holder_nik=holder_nik, valid_until=valid_until,
+        )
+        letter = issued.letter
+        ctx.effects.append(
+            Effect("letter_issued", {"nomor": letter.number, "jenis": letter.letter_type, "sha256": letter.sha256,
+                                     "surat_id": letter.id})
+        )
+        return issued.as_data()
+
+    return issue_letter
+
+
+@register_script_function("mask_nik")
+def _mask_nik(ctx: ScriptContext) -> Callable[[str], str]:
+    return letters.mask_nik
+
+
+@register_script_function("tanggal_indonesia")
+def _tanggal_indonesia(ctx: ScriptContext) -> Callable[[str | date], str]:
+    def tanggal_indonesia(value: str | date) -> str:
+        """`1990-05-05` → `5 Mei 1990`."""
+        return letters.format_tanggal(value if isinstance(value, date) else date.fromisoformat(str(value)[:10]))
+
+    return tanggal_indonesia
+
+
+def for_case(session: Session, case_id: int) -> list[Letter]:
+    return list(session.scalars(select(Letter).where(Letter.case_id == case_id).order_by(Letter.id)))
+
+
+def by_token(session: Session, token: str) -> Letter | None:
+    if not token or len(token) > 64:
+        return None
+    return session.scalar(select(Letter).where(Letter.token == token))
+
+
+def ensure_pdf(session: Session, letter: Letter) -> bool:
+    """Make the PDF once (LibreOffice); False where LibreOffice is not installed. Commits."""
+    if letter.pdf_key:
+        return True
+    pdf = letters.to_pdf(storage.read(letter.docx_key))
+    if pdf is None:
+        return False
+    key = storage.store(session, AREA, pdf, "pdf")
+    result = session.execute(
+        update(Letter)
+        .where(Letter.id == letter.id, Letter.pdf_key.is_(None))
+        .values(pdf_key=key, pdf_sha256=letters.sha256_hex(pdf))
+    )
+    if result.rowcount != 1:
+        session.rollback()  # someone else made it first; ours is removed with the rollback
+    else:
+        session.commit()
+    session.refresh(letter)
+    return True
+
+
+def render_pending_pdfs(session: Session, limit: int = 20) -> int:
+    """PDFs for letters that have none yet (scheduler/CLI); returns how many were made."""
+    if letters.soffice_path() is None:
+        return 0
+    made = 0
+    for letter in session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)):
+        made += ensure_pdf(session, letter)
+    return made
+
+
+def download(session: Session, letter_id: int, principal: Principal, variant: str = "docx") -> tuple[Letter, bytes]:
+    """The letter's file for someone allowed to see its case; logged and committed."""
+    from .documents import log_access
+
+    letter = session.get(Letter, letter_id)
+    case = session.get(Case, letter.case_id) if letter else None
+    if letter is None or case is None or not can_view_case(principal, case):
+        raise NotFound("Surat tidak ditemukan.")
+    if variant == "pdf":
+        if not ensure_pdf(session, letter):
+            raise NotFound("PDF surat belum tersedia di server ini (LibreOffice tidak terpasang).")
+        key = letter.pdf_key
+    else:
+        key = letter.docx_key
+    data = storage.read(key)
+    log_access(session, case.id, "letter", letter.id, principal.username, variant)
+    session.commit()
+    return letter, data
+
+
+def can_revoke(principal: Principal) -> bool:
+    return bool(principal.roles & REVOKER_ROLES)
+
+
+def revoke(session: Session, letter_id: int, principal: Principal, reason: str) -> Letter:
+    """Revoke a valid letter (head of office / admin); recorded in the case's audit chain. Commits."""
+    if not can_revoke(principal):
+        raise Forbidden("Hanya Kepala Dinas atau Admin yang dapat mencabut surat.")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise LigatError("Alasan pencabutan wajib diisi (minimal 5 karakter). (A reason is required.)")
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound("Surat tidak ditemukan.")
+    try:
+        result = session.execute(
+            update(Letter)
+            .where(Letter.id == letter_id, Letter.status == "valid")
+            .values(status="revoked", revoked_at=utcnow(), revoked_by=principal.username, revoke_reason=reason)
+        )
+        if result.rowcount != 1:
+            raise LigatError("Surat ini sudah dicabut. (Already revoked.)")
+        audit.append(session, letter.case_id, principal.username, "letter_revoked",
+                     {"nomor": letter.number, "alasan": reason})
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        audit.forget_heads(session)
+    session.refresh(letter)
+    return letter

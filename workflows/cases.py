@@ -32,7 +32,6 @@ from .deployment import latest_definition
 from .errors import ConcurrentUpdate, Forbidden, FormInvalid, NotFound, TaskUnavailable
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
-from .sequences import next_value
 from .serialization import dump_workflow, load_workflow, new_workflow
 
 T = TypeVar("T")
@@ -257,10 +256,11 @@ def start_case(
     meta = _meta(definition)
     prefix = meta.get("process", {}).get("referencePrefix") or process_id[:3].upper()
     year = utcnow().year
-    number = next_value(session, f"case:{prefix}", year)
     reporter = reporter or Reporter(anonymous=True)
     case = Case(
-        reference=f"{prefix}-{year}-{number:06d}",
+        # Placeholder until the id is known: numbering from the id avoids a hot counter row
+        # that would serialize every submission (tickets need not be gap-free; letters are).
+        reference=f"new-{secrets.token_hex(8)}",
         tracking_code=_tracking_code(),
         definition=definition,
         process_id=definition.process_id,
@@ -279,6 +279,7 @@ def start_case(
     )
     session.add(case)
     session.flush()
+    case.reference = f"{prefix}-{year}-{case.id:06d}"
     workflow = new_workflow(definition.spec_json)
     workflow.task_tree.data.update(data)
     step = _Step(session, case, actor, workflow)

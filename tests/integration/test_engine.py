@@ -186,9 +186,27 @@ def test_each_timer_fires_once_with_two_schedulers(app, db_session):
     assert wake_due_timers(db_session) == 0
 
 
-def test_audit_chain_detects_tampering(app, db_session):
+def _engine(app):
     from app.extensions import db
 
+    with app.app_context():
+        return db.engine
+
+
+def _rewrite_actor_around_triggers(engine, event_id: int, actor: str) -> None:
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
+            conn.execute(text("UPDATE audit_event SET actor = :a WHERE id = :id"), {"a": actor, "id": event_id})
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change"))
+        else:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'audit_event_no_update'")).scalar_one()
+            conn.execute(text("DROP TRIGGER audit_event_no_update"))
+            conn.execute(text("UPDATE audit_event SET actor = :a WHERE id = :id"), {"a": actor, "id": event_id})
+            conn.execute(text(sql))
+
+
+def test_audit_chain_detects_tampering(app, db_session):
     case = start(db_session)
     checked, broken = verify_all(db_session)
     assert checked > 0 and broken == []
@@ -205,19 +223,7 @@ def test_audit_chain_detects_tampering(app, db_session):
         db_session.flush()
     db_session.rollback()
     # ...so a tamperer goes around the triggers, as a database owner could.
-    with app.app_context():
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
-                conn.execute(text("UPDATE audit_event SET actor = 'penyusup' WHERE id = :id"), {"id": target.id})
-                conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change"))
-            else:
-                sql = conn.execute(
-                    text("SELECT sql FROM sqlite_master WHERE name = 'audit_event_no_update'")
-                ).scalar_one()
-                conn.execute(text("DROP TRIGGER audit_event_no_update"))
-                conn.execute(text("UPDATE audit_event SET actor = 'penyusup' WHERE id = :id"), {"id": target.id})
-                conn.execute(text(sql))
+    _rewrite_actor_around_triggers(_engine(app), target.id, "penyusup")
     try:
         _, broken = verify_all(db_session)
         assert [(b.case_id, b.seq) for b in broken] == [(case.id, target.seq)]
@@ -226,19 +232,7 @@ def test_audit_chain_detects_tampering(app, db_session):
         assert result.exit_code == 1
         assert f"kasus {case.id}, peristiwa #{target.seq}" in result.output
     finally:
-        with app.app_context():
-            with db.engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
-                    conn.execute(text("UPDATE audit_event SET actor = 'warga' WHERE id = :id"), {"id": target.id})
-                    conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change"))
-                else:
-                    sql = conn.execute(
-                        text("SELECT sql FROM sqlite_master WHERE name = 'audit_event_no_update'")
-                    ).scalar_one()
-                    conn.execute(text("DROP TRIGGER audit_event_no_update"))
-                    conn.execute(text("UPDATE audit_event SET actor = 'warga' WHERE id = :id"), {"id": target.id})
-                    conn.execute(text(sql))
+        _rewrite_actor_around_triggers(_engine(app), target.id, "warga")
     assert verify_all(db_session)[1] == []
 
 

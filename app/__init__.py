@@ -31,6 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     ENGINE_SETTINGS.notify_channel = app.config["LIGAT_NOTIFY_CHANNEL"]
+    from .engine_config import configure_engine
+
+    configure_engine(app)
 
     with app.app_context():
         if app.config["LIGAT_MIGRATE_ON_START"]:

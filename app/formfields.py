@@ -12,7 +12,7 @@ import forms
 class Field:
     name: str
     title: str
-    widget: str  # text, textarea, radio, select, checkbox, date, tel
+    widget: str  # text, textarea, radio, select, checkbox, date, tel, file
     required: bool
     value: Any = None
     error: str | None = None
@@ -49,7 +49,9 @@ def fields_for(
         widget = ui.get(name, {}).get("ui:widget")
         options = choices.get(name) or _options(prop)
         if not widget:
-            if prop.get("type") == "boolean":
+            if prop.get("x-berkas"):  # an uploaded document (see app/uploads.py)
+                widget = "file"
+            elif prop.get("type") == "boolean":
                 widget = "checkbox"
             elif options:
                 widget = "select"
@@ -74,3 +76,13 @@ def fields_for(
             )
         )
     return result
+
+
+def prefill(schema_name: str, ui_name: str | None, data: dict[str, Any]) -> dict[str, Any]:
+    """Current process values of the form's fields, when the UI schema asks for it (`"ui:prefill": true`),
+    e.g. a returned request the kelurahan officer corrects. File fields are never prefilled."""
+    ui = forms.load(ui_name) if ui_name else {}
+    if not ui.get("ui:prefill"):
+        return {}
+    props = forms.load(schema_name).get("properties", {})
+    return {k: data[k] for k, prop in props.items() if k in data and not prop.get("x-berkas")}

@@ -28,11 +28,12 @@ WRITE = "can_write"
 INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
 # Menu entries (FAB checks "menu_access" on the menu item's name).
 MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
+MENU_PBI, MENU_PERSON = "Permohonan PBI-JKN", "Data Warga"
 MENU = "menu_access"
 
 
 def _worker(*extra: list[str]) -> list[list[str]]:
-    return [[INBOX, f"{READ}|{WRITE}"], [CASE, READ], [f"{MENU_INBOX}|{MENU_CASES}", MENU], *extra]
+    return [[INBOX, f"{READ}|{WRITE}"], [CASE, READ], [f"{MENU_INBOX}|{MENU_CASES}|{MENU_PERSON}", MENU], *extra]
 
 
 ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
@@ -41,8 +42,8 @@ ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
     roles.FIELD_OFFICER: _worker(),
     roles.HEAD_OF_BIDANG: _worker(),
     roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
-    roles.KELURAHAN_OFFICER: _worker(),
-    roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}", MENU]],
+    roles.KELURAHAN_OFFICER: _worker([MENU_PBI, MENU]),
+    roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}|{MENU_PERSON}", MENU]],
     roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"]],
 }
 

@@ -49,7 +49,7 @@ class Signer:
     position: str
 
 
-def _default_signer(username: str) -> Signer:
+def _default_signer(session: Session, username: str) -> Signer:
     return Signer(name=username, nip="-", position="Kepala Dinas Sosial")
 
 
@@ -60,7 +60,7 @@ class LetterSettings:
     public_url: str = "http://127.0.0.1:5000"
     verify_path: str = "/verifikasi/"
     office_tz: timezone = timezone(timedelta(hours=9), "WIT")
-    signer_lookup: Callable[[str], Signer] = _default_signer
+    signer_lookup: Callable[[Session, str], Signer] = _default_signer
 
     def verification_url(self, token: str) -> str:
         return self.public_url.rstrip("/") + self.verify_path + token
@@ -184,7 +184,7 @@ def issue(
     number = letters.letter_number(kind.number_pattern, seq, issued_on)
     token = secrets.token_urlsafe(18)
     url = SETTINGS.verification_url(token)
-    signer = SETTINGS.signer_lookup(actor)
+    signer = SETTINGS.signer_lookup(session, actor)
     values = {
         "tanggal": letters.format_tanggal(issued_on),
         "jabatan_penandatangan": signer.position,

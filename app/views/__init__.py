@@ -18,11 +18,28 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
     app.register_blueprint(portal)
+    _register_pbi_jkn(app, appbuilder)
     from ..api.work import CaseApi, InboxApi
 
     appbuilder.add_api(InboxApi)
     appbuilder.add_api(CaseApi)
     _register_filters(app)
+
+
+def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:
+    """PBI-JKN requests, case files and letters, people's records, public letter verification."""
+    from ..panels import case_files, task_panels
+    from ..security import MENU_PBI, MENU_PERSON
+    from ..verification import verification
+    from .berkas import BerkasView, SuratView
+    from .pbi_jkn import PbiJknView
+
+    appbuilder.add_view(PbiJknView, MENU_PBI, icon="fa-file-text", href="/layanan/pbi-jkn/baru")
+    appbuilder.add_view(BerkasView, MENU_PERSON, icon="fa-id-card", href="/berkas/warga/")
+    appbuilder.add_view_no_menu(SuratView)
+    app.register_blueprint(verification)
+    app.jinja_env.globals["case_files"] = case_files
+    app.jinja_env.globals["task_panels"] = task_panels
 
 
 def _register_filters(app: Flask) -> None:

@@ -12,8 +12,9 @@ from workflows.errors import FormInvalid, LigatError, NotFound
 from workflows.inbox import inbox
 
 from ..extensions import db
-from ..formfields import fields_for
+from ..formfields import fields_for, prefill
 from ..security import INBOX, current_principal
+from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
 
 
@@ -52,7 +53,8 @@ class InboxView(BaseView):
     @has_access
     def task(self, task_id: int):  # noqa: ANN201
         row = self._row(task_id)
-        fields = fields_for(row.form, row.ui_form) if row.form else []
+        values = prefill(row.form, row.ui_form, cases.case_data(row.case)) if row.form else {}
+        fields = fields_for(row.form, row.ui_form, values) if row.form else []
         return self._render_task(row, fields)
 
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
@@ -90,11 +92,17 @@ class InboxView(BaseView):
         row = self._row(task_id)
         data = request.form.to_dict()
         data.pop("csrf_token", None)
+        principal = current_principal()
+        # Files are stored in this request's transaction: committed with the step, removed if it fails.
+        file_errors = take_task_uploads(db.session, row.form, row.case_id, principal.username, data, request.files)
         try:
-            case = cases.complete_task(db.session, task_id, current_principal(), data)
+            if file_errors:
+                raise FormInvalid(file_errors)
+            case = cases.complete_task(db.session, task_id, principal, data)
         except FormInvalid as exc:
             db.session.rollback()
-            return self._render_task(row, fields_for(row.form, row.ui_form, data, exc.errors), 422)
+            errors = {**exc.errors, **file_errors}
+            return self._render_task(row, fields_for(row.form, row.ui_form, data, errors), 422)
         except LigatError as exc:
             db.session.rollback()
             flash_error(exc)

@@ -1,0 +1,41 @@
+"""Hand the engine layer what it needs from the application's configuration:
+where files live, upload limits, the public address letters point to, and who
+signs (name, NIP and position from the officer's profile)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import documents, issued_letters, storage
+
+from .models import OfficerProfile
+
+
+def signer_for(session: Session, username: str) -> issued_letters.Signer:
+    """The approving officer as printed under a letter: full name, NIP, position (jabatan)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return issued_letters.Signer(username, "-", "Kepala Dinas Sosial")
+    profile = session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user.id))
+    name = f"{user.first_name} {user.last_name}".strip() or username
+    return issued_letters.Signer(
+        name=name,
+        nip=(profile.nip if profile and profile.nip else "-"),
+        position=(profile.jabatan if profile and profile.jabatan else "Kepala Dinas Sosial"),
+    )
+
+
+def configure_engine(app: Flask) -> None:
+    config = app.config
+    upload_dir = Path(config["LIGAT_UPLOAD_DIR"])
+    storage.configure(documents.AREA, upload_dir)
+    # Issued letters sit beside uploads unless told otherwise; both are outside the web root.
+    storage.configure(issued_letters.AREA, Path(config.get("LIGAT_LETTER_DIR") or upload_dir))
+    documents.SETTINGS.max_bytes = int(config.get("LIGAT_MAX_DOCUMENT_BYTES") or 5 * 1024 * 1024)
+    issued_letters.SETTINGS.public_url = config["LIGAT_PUBLIC_URL"]
+    issued_letters.SETTINGS.signer_lookup = signer_for

@@ -1,0 +1,33 @@
+"""Public letter verification: the address in a letter's QR code.
+
+Shows only what lets anyone check a paper letter: number, date, type, status
+(valid / revoked / expired), the holder's masked name and NIK and the SHA-256 of
+the issued file. The token in the address is random (not the number), so
+letters cannot be enumerated.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from workflows import issued_letters
+
+from .extensions import db
+
+verification = Blueprint("verification", __name__)
+
+STATUS_TEXT = {
+    "valid": "SAH: surat ini tercatat dan berlaku.",
+    "revoked": "DICABUT: surat ini tidak berlaku lagi.",
+    "expired": "KEDALUWARSA: masa berlaku surat ini telah habis.",
+}
+
+
+@verification.get("/verifikasi/<token>")
+def verify(token: str):  # noqa: ANN201
+    letter = issued_letters.by_token(db.session, token)
+    if letter is None:
+        return render_template("portal/verifikasi.html", letter=None), 404
+    status = letter.public_status()
+    response = render_template("portal/verifikasi.html", letter=letter, status=status, status_text=STATUS_TEXT[status])
+    return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

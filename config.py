@@ -77,3 +77,27 @@ class Config:
     LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     LIGAT_PUBLIC_URL = os.environ.get("LIGAT_PUBLIC_URL", "http://127.0.0.1:5000")
+
+    # Citizen portal (app/portal/) and Open311 (app/open311/).
+    LIGAT_TILE_URL = os.environ.get("LIGAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    LIGAT_TILE_ATTRIBUTION = os.environ.get("LIGAT_TILE_ATTRIBUTION", "© kontributor OpenStreetMap")
+    LIGAT_MAP_CENTER = os.environ.get("LIGAT_MAP_CENTER", "-2.5337,140.7181")  # Kota Jayapura
+    LIGAT_CALL_CENTER = os.environ.get("LIGAT_CALL_CENTER", "171")  # panic button: tel:
+    LIGAT_WHATSAPP_NUMBER = os.environ.get("LIGAT_WHATSAPP_NUMBER", "")  # panic button: wa.me (628...)
+    LIGAT_MAX_PHOTOS = int(os.environ.get("LIGAT_MAX_PHOTOS", 5))
+    LIGAT_PHOTO_MAX_BYTES = int(os.environ.get("LIGAT_PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+    LIGAT_VIDEO_MAX_BYTES = int(os.environ.get("LIGAT_VIDEO_MAX_BYTES", 20 * 1024 * 1024))
+    LIGAT_VIDEO_MAX_SECONDS = int(os.environ.get("LIGAT_VIDEO_MAX_SECONDS", 60))
+    LIGAT_SIMILAR_RADIUS_M = int(os.environ.get("LIGAT_SIMILAR_RADIUS_M", 300))
+    LIGAT_SIMILAR_DAYS = int(os.environ.get("LIGAT_SIMILAR_DAYS", 7))
+    LIGAT_OPEN311_JURISDICTION = os.environ.get("LIGAT_OPEN311_JURISDICTION", "")  # default: LIGAT_OFFICE_REGION
+
+    # Rate limits (Flask-Limiter syntax, per client address unless noted). FAB's login limiter stays off.
+    RATELIMIT_ENABLED = _bool("LIGAT_RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("LIGAT_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    AUTH_RATE_LIMITED = False
+    LIGAT_RATELIMIT_REPORT = os.environ.get("LIGAT_RATELIMIT_REPORT", "10 per minute;60 per hour")
+    LIGAT_RATELIMIT_REPORT_GLOBAL = os.environ.get("LIGAT_RATELIMIT_REPORT_GLOBAL", "600 per hour")  # all clients
+    LIGAT_RATELIMIT_LOOKUP = os.environ.get("LIGAT_RATELIMIT_LOOKUP", "60 per minute")
+    LIGAT_RATELIMIT_OPEN311_POST = os.environ.get("LIGAT_RATELIMIT_OPEN311_POST", "30 per minute")  # per API key

@@ -49,6 +49,10 @@ def app(var_dir: Path):
         "LIGAT_SCHEDULER": False,
         "LIGAT_UPLOAD_DIR": str(var_dir / "uploads"),
         "SERVER_NAME": None,
+        # The whole run posts from 127.0.0.1; tests of the limits themselves set tight ones.
+        "LIGAT_RATELIMIT_REPORT": "1000 per minute",
+        "LIGAT_RATELIMIT_REPORT_GLOBAL": "10000 per hour",
+        "LIGAT_RATELIMIT_LOOKUP": "10000 per minute",
     }
     if url:
         overrides["SQLALCHEMY_DATABASE_URI"] = url

@@ -1,49 +1,107 @@
-"""Public pages for citizens (no login): report a complaint, track it."""
+"""Public pages for citizens (no login): report a problem with photos and a map
+position, see similar reports nearby, track a ticket, read the service catalogue,
+call for help. Works offline through a service worker (app/static/portal/sw.js)
+and a queue in the phone's IndexedDB (outbox.js) that posts here with an
+idempotency key (`client_id`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
+from functools import lru_cache
+from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
 from lokal import parse_phone
 from sqlalchemy import select
 
 import forms
-from workflows import cases
-from workflows.db import AuditEvent, Case
+from workflows.db import Case
+from workflows.errors import ConcurrentUpdate
 
 from ..extensions import db
 from ..formfields import fields_for
-from ..regions import is_village_of, villages
+from ..ratelimit import global_reports, limiter, setting, wants_json
+from ..regions import is_village_of, region_label, villages
+from . import catalogue, media, reports
+from .reports import PUBLIC_STAGES  # noqa: F401  (re-exported: tests and templates name it here)
 
 portal = Blueprint("portal", __name__)
 
 REPORT_FORM = "pengaduan_lapor.schema.json"
-PUBLIC_STAGES = ["Diterima", "Verifikasi", "Tindak Lanjut Lapangan", "Selesai"]
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+TOO_LARGE = "Kiriman terlalu besar. Kirim paling banyak 5 foto atau satu video pendek. (Upload too large.)"
+BUSY = "Server sedang sibuk. Laporan Anda belum terkirim; coba lagi sebentar. (Server busy, try again.)"
 
 
-def _report_fields(values: dict | None = None, errors: dict | None = None) -> list:
+@portal.errorhandler(413)
+def too_large(_error: Exception):  # noqa: ANN201
+    if wants_json():
+        return jsonify({"errors": {"foto": TOO_LARGE}}), 413
+    return render_template("portal/error.html", message=TOO_LARGE, code=413), 413
+
+
+def _report_fields(values: dict | None = None, errors: dict | None = None) -> dict:
     office = current_app.config["LIGAT_OFFICE_REGION"]
-    return fields_for(REPORT_FORM, None, values, errors, choices={"kode_wilayah": villages(office)})
+    fields = fields_for(REPORT_FORM, None, values, errors, choices={"kode_wilayah": villages(office)})
+    return {f.name: f for f in fields}
+
+
+def _render_form(values: dict | None = None, errors: dict | None = None, status: int = 200):  # noqa: ANN202
+    return render_template(
+        "portal/report.html", fields=_report_fields(values, errors), errors=errors or {},
+        categories=catalogue.categories(), client_id=secrets.token_urlsafe(16),
+    ), status
 
 
 @portal.get("/")
 def home():  # noqa: ANN201
-    return render_template("portal/home.html")
+    return render_template("portal/home.html", counts=reports.public_counts(db.session))
+
+
+@portal.get("/statistik.json")
+def counts():  # noqa: ANN201
+    response = jsonify(reports.public_counts(db.session))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @portal.get("/lapor")
 def report_form():  # noqa: ANN201
-    return render_template("portal/report.html", fields=_report_fields())
+    return _render_form()
+
+
+@portal.get("/lapor/token")
+def report_token():  # noqa: ANN201
+    """A fresh CSRF token for the offline queue: a page cached days ago holds a stale one.
+    Readable only by same-origin script (no CORS), so it gives another site nothing."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def validate_report(data: dict) -> tuple[dict, dict[str, str]]:
-    """Schema check plus what a schema cannot know: the region and the phone number."""
+    """Schema check plus what a schema cannot know: the region, the phone number, coordinate pairs."""
     cleaned, errors = forms.validate(REPORT_FORM, data)
     office = current_app.config["LIGAT_OFFICE_REGION"]
     if cleaned.get("kode_wilayah") and "kode_wilayah" not in errors:
         if not is_village_of(cleaned["kode_wilayah"], office):
             errors["kode_wilayah"] = "Kelurahan tidak berada di wilayah layanan kantor ini."
+    if ("lintang" in cleaned) != ("bujur" in cleaned) and not ({"lintang", "bujur"} & set(errors)):
+        errors["lintang"] = "Isi lintang dan bujur bersama, atau kosongkan keduanya. (Give both coordinates.)"
     if cleaned.get("anonim"):
         cleaned.pop("nama", None)
         cleaned.pop("telepon", None)
@@ -56,34 +114,100 @@ def validate_report(data: dict) -> tuple[dict, dict[str, str]]:
     return cleaned, errors
 
 
-def submit_report(cleaned: dict) -> Case:
-    reporter = cases.Reporter(
-        name=cleaned.get("nama"), phone=cleaned.get("telepon"), anonymous=bool(cleaned.get("anonim"))
+def media_limits() -> media.Limits:
+    config = current_app.config
+    return media.Limits(
+        max_photos=config["LIGAT_MAX_PHOTOS"], photo_bytes=config["LIGAT_PHOTO_MAX_BYTES"],
+        video_bytes=config["LIGAT_VIDEO_MAX_BYTES"], video_seconds=config["LIGAT_VIDEO_MAX_SECONDS"],
     )
-    # Contact details stay in the case's own columns, not in process variables.
-    data = {k: cleaned[k] for k in ("kategori", "deskripsi", "lokasi", "kode_wilayah")}
-    return cases.start_case(
-        db.session, "pengaduan", data, "warga",
-        region_code=cleaned["kode_wilayah"], category=cleaned["kategori"],
-        title=cleaned["deskripsi"][:120], reporter=reporter,
-    )
+
+
+def read_uploads(photo_field: str = "foto", video_field: str = "video") -> list[media.CleanMedia]:
+    """The request's photos/video, checked by content and cleaned (MediaRejected otherwise)."""
+    limits = media_limits()
+    photos = [f.read(limits.photo_bytes + 1) for f in request.files.getlist(photo_field) if f and f.filename]
+    upload = request.files.get(video_field)
+    video = upload.read(limits.video_bytes + 1) if upload and upload.filename else None
+    return media.clean_uploads(photos, video, limits)
+
+
+def submit_report(cleaned: dict, attachments: list[media.CleanMedia] | None = None, source: str = "web",
+                  actor: str = "warga") -> tuple[Case, bool]:
+    """Start the complaint case (once per client_id); returns (case, created)."""
+    report = reports.NewReport(fields=cleaned, actor=actor, source=source, client_key=cleaned.get("client_id"),
+                               media=attachments or [])
+    return reports.create_report(db.session, report, current_app.config["LIGAT_UPLOAD_DIR"])
 
 
 @portal.post("/lapor")
+@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"))
+@global_reports
 def report_submit():  # noqa: ANN201
     data = request.form.to_dict()
+    data.pop("csrf_token", None)
     cleaned, errors = validate_report(data)
-    if errors:
-        return render_template("portal/report.html", fields=_report_fields(data, errors)), 422
-    case = submit_report(cleaned)
-    return redirect(url_for("portal.receipt", tiket=case.reference, kode=case.tracking_code))
+    attachments: list[media.CleanMedia] = []
+    existing = reports.find_by_client_key(db.session, cleaned.get("client_id"))
+    if existing is None:
+        try:
+            attachments = read_uploads()
+        except media.MediaRejected as exc:
+            errors["foto"] = str(exc)
+    if errors and existing is None:
+        if wants_json():
+            return jsonify({"errors": errors}), 422
+        return _render_form(data, errors, 422)
+    try:
+        case, created = (existing, False) if existing else submit_report(
+            cleaned, attachments, source="antrian" if data.get("dikirim_dari") == "antrian" else "web")
+    except ConcurrentUpdate:
+        if wants_json():
+            return jsonify({"error": BUSY}), 503, {"Retry-After": "10"}
+        return render_template("portal/error.html", message=BUSY, code=503), 503
+    g.report_created = created
+    receipt_url = url_for("portal.receipt", tiket=case.reference, kode=case.tracking_code)
+    if wants_json():
+        body = {"tiket": case.reference, "kode": case.tracking_code, "url": receipt_url,
+                "lacak": url_for("portal.track", tiket=case.reference, kode=case.tracking_code), "baru": created}
+        return jsonify(body), 201 if created else 200
+    return redirect(receipt_url)
+
+
+@portal.get("/lapor/serupa.json")
+@limiter.limit(setting("LIGAT_RATELIMIT_LOOKUP"))
+def similar():  # noqa: ANN201
+    """Open reports of the same category nearby in the last week, so a citizen can follow one."""
+    category = request.args.get("kategori", "")
+    try:
+        lat, lon = float(request.args["lintang"]), float(request.args["bujur"])
+    except (KeyError, ValueError):
+        return jsonify({"error": "lintang dan bujur wajib diisi. (lat/lon required.)"}), 400
+    if catalogue.category(category) is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return jsonify({"error": "Kategori atau koordinat tidak sah. (Invalid category or coordinates.)"}), 400
+    config = current_app.config
+    found = reports.similar_nearby(db.session, category, lat, lon, config["LIGAT_SIMILAR_RADIUS_M"],
+                                   config["LIGAT_SIMILAR_DAYS"])
+    from ..views.display import format_dt
+
+    return jsonify({"radius_m": config["LIGAT_SIMILAR_RADIUS_M"], "laporan": [
+        {"tiket": item["case"].reference, "status": item["case"].status, "jarak_m": item["distance"],
+         "kategori": catalogue.category_name(item["case"].category),
+         "tanggal": format_dt(item["case"].created_at), "uraian": _excerpt(item["case"].title),
+         "url": url_for("portal.public_report", tiket=item["case"].reference)}
+        for item in found
+    ]})
+
+
+def _excerpt(text: str | None, length: int = 140) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def find_case(reference: str, code: str) -> Case | None:
     if not reference or not code:
         return None
     case = db.session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
-    if case is None or case.tracking_code != code.strip().upper():
+    if case is None or not secrets.compare_digest(case.tracking_code, code.strip().upper()):
         return None
     return case
 
@@ -98,20 +222,19 @@ def receipt():  # noqa: ANN201
 
 def public_timeline(case: Case) -> list[dict]:
     """Public status changes only: no officer names, no internal notes."""
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(["case_started", "status_changed"]))
-        .order_by(AuditEvent.seq)
-    ).all()
-    timeline = []
-    for event in events:
-        data = json.loads(event.data_json)
-        status = "Diterima" if event.action == "case_started" else data.get("status")
-        timeline.append({"status": status, "at": event.occurred_at, "note": data.get("catatan")})
-    return timeline
+    return reports.public_timeline(db.session, case)
+
+
+def _status_page(case: Case, template: str, **extra):  # noqa: ANN202
+    return render_template(
+        template, case=case, timeline=public_timeline(case), stages=PUBLIC_STAGES,
+        expected=reports.expected_completion(db.session, case), category=catalogue.category_name(case.category),
+        region=region_label(case.region_code), **extra,
+    )
 
 
 @portal.get("/lacak")
+@limiter.limit(setting("LIGAT_RATELIMIT_LOOKUP"))
 def track():  # noqa: ANN201
     reference, code = request.args.get("tiket", ""), request.args.get("kode", "")
     if not reference and not code:
@@ -125,6 +248,74 @@ def track():  # noqa: ANN201
             ),
             404,
         )
-    return render_template(
-        "portal/track.html", case=case, timeline=public_timeline(case), stages=PUBLIC_STAGES, tiket=reference
-    )
+    return _status_page(case, "portal/track.html", tiket=reference)
+
+
+@portal.get("/laporan/<tiket>")
+@limiter.limit(setting("LIGAT_RATELIMIT_LOOKUP"))
+def public_report(tiket: str):  # noqa: ANN201
+    """What anyone may follow of a non-confidential report (no tracking code needed, no personal data)."""
+    case = db.session.scalar(select(Case).where(Case.reference == tiket.strip().upper()))
+    if case is None or case.confidential or case.process_id != reports.PROCESS_ID:
+        abort(404)
+    return _status_page(case, "portal/public_report.html", excerpt=_excerpt(case.title, 300))
+
+
+@portal.get("/layanan")
+def catalogue_index():  # noqa: ANN201
+    return render_template("portal/services.html", services=catalogue.services())
+
+
+@portal.get("/layanan/<kode>")
+def catalogue_service(kode: str):  # noqa: ANN201
+    service = catalogue.service(kode)
+    if service is None:
+        abort(404)
+    return render_template("portal/service.html", service=service)
+
+
+@portal.get("/offline")
+def offline():  # noqa: ANN201
+    return render_template("portal/offline.html")
+
+
+@portal.get("/manifest.webmanifest")
+def manifest():  # noqa: ANN201
+    config = current_app.config
+    body = {
+        "name": f"LIGAT · {config['LIGAT_OFFICE_NAME']}",
+        "short_name": "LIGAT",
+        "description": "Lapor masalah sosial dan lacak tindak lanjutnya.",
+        "lang": "id",
+        "start_url": "/?sumber=aplikasi",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f7f9",
+        "theme_color": "#0b5394",
+        "icons": [
+            {"src": url_for("static", filename="portal/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="portal/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="portal/icons/icon-maskable-512.png"), "sizes": "512x512",
+             "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+@lru_cache(maxsize=1)
+def _asset_version() -> str:
+    """Hash of the offline assets: a change makes a new sw.js, hence a fresh cache on phones."""
+    digest = hashlib.sha256()
+    for path in sorted((STATIC_DIR / "portal").rglob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@portal.get("/sw.js")
+def service_worker():  # noqa: ANN201
+    # Served from the root so its scope covers the portal pages; it leaves officers' pages alone.
+    script = (STATIC_DIR / "portal" / "sw.js").read_text(encoding="utf-8")
+    response = Response(script.replace("__VERSION__", _asset_version()), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

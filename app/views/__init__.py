@@ -8,7 +8,6 @@ from flask import Flask
 
 
 def register_all(app: Flask, appbuilder: Any) -> None:
-    from ..portal.views import portal
     from ..security import MENU_AUDIT, MENU_CASES, MENU_INBOX
     from .audit import AuditView
     from .cases import CaseView
@@ -17,13 +16,23 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(InboxView, MENU_INBOX, icon="fa-inbox", href="/inbox/")
     appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
-    app.register_blueprint(portal)
+    _register_portal(app, appbuilder)
     _register_pbi_jkn(app, appbuilder)
     from ..api.work import CaseApi, InboxApi
 
     appbuilder.add_api(InboxApi)
     appbuilder.add_api(CaseApi)
     _register_filters(app)
+
+
+def _register_portal(app: Flask, appbuilder: Any) -> None:
+    """Citizen portal, Open311 API for partner apps, rate limits on public posts."""
+    from .. import open311, portal
+    from ..ratelimit import init_ratelimit
+
+    init_ratelimit(app)
+    portal.register(app, appbuilder)
+    open311.register(app, appbuilder)
 
 
 def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:

@@ -1,0 +1,18 @@
+"""Citizen portal: public pages (views.py), report creation (reports.py), uploads
+(media.py), service catalogue (catalogue.py) and the officers' view of a report's
+photos and position (officer.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def register(app: Flask, appbuilder: Any) -> None:
+    from .officer import PortalMediaView, case_portal_info
+    from .views import portal
+
+    app.register_blueprint(portal)
+    appbuilder.add_view_no_menu(PortalMediaView)
+    app.jinja_env.globals["portal_info"] = case_portal_info

@@ -1,0 +1,54 @@
+"""Portal-side tables, keyed by case id: where a citizen's report is (coordinates
+and written address), the phone's idempotency key, and the photos/video sent with it.
+
+The engine's `case` row stays the source of truth for status; these rows are
+written in the same transaction as the case (see app/portal/reports.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_appbuilder.models.sqla import Model
+from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workflows.db import Case, utcnow
+
+# A Column object (not "case.id"): the case table lives in the engine's MetaData.
+CASE_ID = Case.__table__.c.id
+
+
+class PortalReport(Model):
+    """One report made through the portal or Open311 (one row per case)."""
+
+    __tablename__ = "portal_report"
+    __table_args__ = (Index("ix_portal_report_geo", "latitude", "longitude"),)
+
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, name="fk_portal_report_case_id_case"), primary_key=True)
+    # Made on the phone (or by a partner app): the same key twice is the same report.
+    client_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    source: Mapped[str] = mapped_column(String(80), default="web")  # web, offline, open311:<key name>
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text)
+    # The report's own words, for public lists (Open311) without loading the workflow.
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PortalMedia(Model):
+    """A photo or video of a report, stored outside the web root under a random name."""
+
+    __tablename__ = "portal_media"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, name="fk_portal_media_case_id_case"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # foto, video
+    media_type: Mapped[str] = mapped_column(String(60))
+    stored_name: Mapped[str] = mapped_column(String(120), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,51 @@
+"""Officers' side of portal reports: the photos/video and map position of a case,
+served only to those allowed to see the case (same rule as the case page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, send_file
+from flask_appbuilder import BaseView, expose, has_access
+
+from workflows.db import Case
+from workflows.inbox import can_view_case
+
+from ..extensions import db
+from ..security import CASE, current_principal
+from . import media, reports
+from .models import PortalMedia
+
+
+class PortalMediaView(BaseView):
+    route_base = "/lampiran-laporan"
+    # Same permission (and the same base_permissions) as the case page: see DESIGN.md on FAB.
+    class_permission_name = CASE
+    base_permissions = ["can_read"]
+    method_permission_name = {"file": "read"}
+
+    @expose("/<int:media_id>")
+    @has_access
+    def file(self, media_id: int):  # noqa: ANN201
+        item = db.session.get(PortalMedia, media_id)
+        case = db.session.get(Case, item.case_id) if item else None
+        # 404, not 403: a file of a case outside one's region is not revealed to exist.
+        if item is None or case is None or not can_view_case(current_principal(), case):
+            abort(404)
+        path = media.path_of(current_app.config["LIGAT_UPLOAD_DIR"], item.stored_name)
+        if not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=item.media_type, conditional=True, max_age=0,
+                             download_name=f"{case.reference}-{item.id}.{path.suffix.lstrip('.')}")
+        response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'"
+        return response
+
+
+def case_portal_info(case: Case) -> dict[str, Any] | None:
+    """Location and media of a case for the case page (None when the case did not come from the portal)."""
+    where = reports.location_of(db.session, case)
+    if where is None:
+        return None
+    return {"report": where, "media": reports.media_of(db.session, case)}

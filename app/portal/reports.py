@@ -1,0 +1,209 @@
+"""Citizen reports: create one (exactly once per phone-made key), find similar ones
+nearby, count them, and say what the public may see of one.
+
+Used by the portal's HTML form, its offline queue and the Open311 API alike.
+Takes a SQLAlchemy session; no request objects here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflows import audit, cases
+from workflows.db import AuditEvent, Case, InboxTask, utcnow
+from workflows.errors import ConcurrentUpdate
+
+from . import catalogue, media
+from .models import PortalMedia, PortalReport
+
+PROCESS_ID = "pengaduan"
+PUBLIC_STAGES = ["Diterima", "Verifikasi", "Tindak Lanjut Lapangan", "Selesai"]
+CLOSED_STATUSES = ("Selesai", "Ditolak")
+EARTH_RADIUS_M = 6_371_000
+
+
+@dataclass
+class NewReport:
+    """A validated report (fields as in forms/pengaduan_lapor.schema.json)."""
+
+    fields: dict[str, Any]
+    actor: str = "warga"
+    source: str = "web"
+    client_key: str | None = None
+    media: list[media.CleanMedia] = field(default_factory=list)
+
+
+def find_by_client_key(session: Session, client_key: str | None) -> Case | None:
+    if not client_key:
+        return None
+    return session.scalar(
+        select(Case).join(PortalReport, PortalReport.case_id == Case.id).where(PortalReport.client_key == client_key)
+    )
+
+
+@cases.unit_of_work
+def _start(session: Session, report: NewReport, stored: list[str]) -> Case:
+    """Case, location, idempotency key and media rows in ONE transaction: a duplicate key
+    rolls back the whole case (ticket number included)."""
+    data = report.fields
+    anonymous = bool(data.get("anonim"))
+    reporter = cases.Reporter(name=data.get("nama"), phone=data.get("telepon"), anonymous=anonymous)
+    confidential = bool(data.get("rahasia")) or catalogue.is_sensitive(data["kategori"])
+    # Contact details stay in the case's own columns, not in process variables.
+    variables = {k: data[k] for k in ("kategori", "deskripsi", "lokasi", "kode_wilayah", "lintang", "bujur")
+                 if data.get(k) is not None}
+    case = cases.start_case.__wrapped__(  # the undecorated step: we commit, below, with our rows
+        session, PROCESS_ID, variables, report.actor,
+        region_code=data["kode_wilayah"], category=data["kategori"], title=data["deskripsi"][:120],
+        reporter=reporter, confidential=confidential,
+    )
+    session.add(PortalReport(
+        case_id=case.id, client_key=report.client_key, source=report.source,
+        latitude=data.get("lintang"), longitude=data.get("bujur"), address=data.get("lokasi"),
+        description=data.get("deskripsi"),
+    ))
+    for item, name in zip(report.media, stored, strict=True):
+        session.add(PortalMedia(
+            case_id=case.id, kind=item.kind, media_type=item.media_type, stored_name=name,
+            size=len(item.data), sha256=item.sha256, width=item.width, height=item.height,
+        ))
+    if report.media:
+        # Hashes in the audit chain: a swapped file would not match its event.
+        audit.append(session, case.id, report.actor, "media_attached",
+                     {"berkas": [{"jenis": m.kind, "sha256": m.sha256, "ukuran": len(m.data)} for m in report.media]})
+    session.flush()
+    return case
+
+
+def create_report(session: Session, report: NewReport, upload_dir: str | Path) -> tuple[Case, bool]:
+    """Start the complaint case; returns (case, created). The same client key again returns
+    the first case (created False) whatever happened to the first answer on the way back."""
+    existing = find_by_client_key(session, report.client_key)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    stored = [media.store(upload_dir, item, now) for item in report.media]
+    try:
+        return _start(session, report, stored), True
+    except ConcurrentUpdate:
+        for name in stored:
+            media.remove(upload_dir, name)
+        existing = find_by_client_key(session, report.client_key)
+        if existing is not None:  # the same report, sent twice at once: the other one won
+            return existing, False
+        raise
+    except Exception:
+        for name in stored:
+            media.remove(upload_dir, name)
+        raise
+
+
+def location_of(session: Session, case: Case) -> PortalReport | None:
+    return session.get(PortalReport, case.id)
+
+
+def media_of(session: Session, case: Case) -> list[PortalMedia]:
+    return list(session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id).order_by(PortalMedia.id)))
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), good to a few metres at these ranges."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def similar_nearby(
+    session: Session, category: str, lat: float, lon: float, radius_m: float = 300, days: int = 7, limit: int = 10,
+) -> list[dict[str, Any]]:
+    """Open, non-confidential reports of the same category within radius_m in the last `days`."""
+    dlat = radius_m / 111_320
+    dlon = radius_m / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    rows = session.execute(
+        select(Case, PortalReport)
+        .join(PortalReport, PortalReport.case_id == Case.id)
+        .where(
+            Case.process_id == PROCESS_ID,
+            Case.category == category,
+            Case.completed.is_(False),
+            Case.confidential.is_(False),
+            Case.created_at >= utcnow() - timedelta(days=days),
+            PortalReport.latitude.between(lat - dlat, lat + dlat),
+            PortalReport.longitude.between(lon - dlon, lon + dlon),
+        )
+        .order_by(Case.id.desc())
+        .limit(200)
+    ).all()
+    found = []
+    for case, where in rows:
+        distance = distance_m(lat, lon, where.latitude, where.longitude)
+        if distance <= radius_m:
+            found.append({"case": case, "report": where, "distance": round(distance)})
+    found.sort(key=lambda item: item["distance"])
+    return found[:limit]
+
+
+def public_counts(session: Session) -> dict[str, int]:
+    """Counts for the home page (all reports, confidential included: a count reveals nobody)."""
+    base = select(func.count()).select_from(Case).where(Case.process_id == PROCESS_ID)
+    return {
+        "diproses": session.scalar(base.where(Case.completed.is_(False))) or 0,
+        "selesai": session.scalar(base.where(Case.status == "Selesai")) or 0,
+    }
+
+
+def expected_completions(session: Session, rows: list[Case]) -> dict[int, datetime | None]:
+    """Per case: the later of its open tasks' due time and the service's documented SLA from
+    the start (forms/layanan.json); None once closed. One query for any number of cases."""
+    open_ids = [case.id for case in rows if not case.completed]
+    due: dict[int, datetime] = {}
+    if open_ids:
+        due = dict(session.execute(
+            select(InboxTask.case_id, func.max(InboxTask.due_at))
+            .where(InboxTask.case_id.in_(open_ids), InboxTask.state == "open")
+            .group_by(InboxTask.case_id)
+        ).all())
+    result: dict[int, datetime | None] = {}
+    for case in rows:
+        if case.completed:
+            result[case.id] = None
+            continue
+        candidates = [due[case.id]] if due.get(case.id) else []
+        service = catalogue.service_for_process(case.process_id)
+        if service and service.get("sla"):
+            candidates.append(catalogue.add_duration(case.created_at, service["sla"]))
+        result[case.id] = max(candidates) if candidates else None
+    return result
+
+
+def expected_completion(session: Session, case: Case) -> datetime | None:
+    return expected_completions(session, [case])[case.id]
+
+
+def public_timeline(session: Session, case: Case) -> list[dict[str, Any]]:
+    """Public status changes only: no officer names, no internal notes (only set_status notes)."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(["case_started", "status_changed"]))
+        .order_by(AuditEvent.seq)
+    ).all()
+    timeline = []
+    for event in events:
+        data = json.loads(event.data_json)
+        status = "Diterima" if event.action == "case_started" else data.get("status")
+        timeline.append({"status": status, "at": event.occurred_at, "note": data.get("catatan")})
+    return timeline
+
+
+def status_notes(case: Case) -> str:
+    """'<LIGAT stage>' or '<stage>: <officer's public note>' (Open311 status_notes)."""
+    return f"{case.status}: {case.status_note}" if case.status_note else case.status

@@ -1,0 +1,61 @@
+"""Rate limits on public endpoints (Flask-Limiter) and the 429 answer in Bahasa Indonesia.
+
+Limits are config values read per request (LIGAT_RATELIMIT_*), so an installation
+(or a test) can change them without code. Storage: LIGAT_RATELIMIT_STORAGE_URI
+(memory by default; use redis:// or memcached:// when several web processes run).
+FAB's own login limiter stays off (AUTH_RATE_LIMITED False): officers' logins are
+not public posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import TooManyRequests
+
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+
+MESSAGE = ("Terlalu banyak permintaan dari jaringan Anda. Tunggu beberapa menit lalu coba lagi; "
+           "laporan yang tersimpan di HP akan dikirim otomatis. (Too many requests, try again later.)")
+
+
+def setting(name: str) -> Callable[[], str]:
+    """A limit read from config at request time."""
+    return lambda: current_app.config[name]
+
+
+def everyone() -> str:
+    """One shared bucket for all clients: caps what reaches the office's inboxes in a flood."""
+    return "semua"
+
+
+# Shared by the portal form and Open311 POST; only reports actually created are counted,
+# so a phone re-sending its queue (same idempotency key) does not use the allowance up.
+global_reports = limiter.shared_limit(
+    setting("LIGAT_RATELIMIT_REPORT_GLOBAL"), scope="laporan-semua", key_func=everyone,
+    deduct_when=lambda response: bool(g.get("report_created")),
+)
+
+
+def _too_many(error: TooManyRequests):  # noqa: ANN202
+    # Retry-After and X-RateLimit-* are added by Flask-Limiter (RATELIMIT_HEADERS_ENABLED).
+    if request.path.startswith("/open311/"):
+        from .open311.common import error_response
+
+        return error_response(429, MESSAGE)
+    if wants_json():
+        return jsonify({"error": MESSAGE}), 429
+    return render_template("portal/error.html", message=MESSAGE, code=429), 429
+
+
+def wants_json() -> bool:
+    """The portal's script (and the offline queue) ask for JSON; browsers without script get HTML."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def init_ratelimit(app: Flask) -> None:
+    limiter.init_app(app)
+    app.register_error_handler(429, _too_many)

@@ -1,0 +1,88 @@
+/* LIGAT service worker (served at /sw.js; __VERSION__ is a hash of the portal's assets).
+ * Portal pages: network first, the cached copy without signal. Portal assets: cache first.
+ * Officers' pages, POSTs and JSON lookups are left alone. Background Sync sends the
+ * offline queue (outbox.js) when the browser has it; pages also retry on `online`. */
+importScripts('/static/portal/outbox.js');
+
+var CACHE = 'ligat-portal-__VERSION__';
+var PAGES = ['/', '/lapor', '/lacak', '/layanan', '/offline'];
+var ASSETS = [
+  '/static/portal/portal.css', '/static/portal/portal.js', '/static/portal/outbox.js', '/static/portal/report.js',
+  '/static/portal/icons/icon-192.png', '/manifest.webmanifest',
+  '/static/vendor/leaflet/leaflet.js', '/static/vendor/leaflet/leaflet.css',
+  '/static/vendor/leaflet/images/marker-icon.png', '/static/vendor/leaflet/images/marker-icon-2x.png',
+  '/static/vendor/leaflet/images/marker-shadow.png'
+];
+
+self.addEventListener('install', function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) {
+    return cache.addAll(PAGES.concat(ASSETS));
+  }).then(function () { return self.skipWaiting(); }));
+});
+
+self.addEventListener('activate', function (event) {
+  event.waitUntil(caches.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.indexOf('ligat-portal-') === 0 && k !== CACHE; })
+      .map(function (k) { return caches.delete(k); }));
+  }).then(function () { return self.clients.claim(); }));
+});
+
+function isAsset(path) {
+  return path.indexOf('/static/portal/') === 0 || path.indexOf('/static/vendor/leaflet/') === 0 ||
+    path === '/manifest.webmanifest';
+}
+
+function isPage(path) {
+  return PAGES.indexOf(path) >= 0 || /^\/layanan\/[a-z0-9_]+$/.test(path) || /^\/laporan\/[A-Za-z0-9-]+$/.test(path) ||
+    path === '/lapor/terkirim';
+}
+
+self.addEventListener('fetch', function (event) {
+  var request = event.request;
+  if (request.method !== 'GET') return;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (isAsset(url.pathname)) {
+    event.respondWith(caches.match(request, {ignoreSearch: true}).then(function (hit) {
+      return hit || fetch(request).then(function (response) {
+        if (response.ok) {
+          var copy = response.clone();
+          caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+        }
+        return response;
+      });
+    }));
+    return;
+  }
+  if (!isPage(url.pathname)) return;
+  // Pages with a query (a tracking result, a receipt) are personal: never cached.
+  var cacheable = !url.search && (PAGES.indexOf(url.pathname) >= 0 || /^\/layanan\/[a-z0-9_]+$/.test(url.pathname));
+  event.respondWith(fetch(request).then(function (response) {
+    if (response.ok && cacheable) {
+      var copy = response.clone();
+      caches.open(CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+    }
+    return response;
+  }).catch(function () {
+    return (cacheable ? caches.match(url.pathname) : Promise.resolve(null)).then(function (hit) {
+      return hit || caches.match('/offline');
+    });
+  }));
+});
+
+function sendQueue() {
+  return self.LigatOutbox.flush().then(function (sent) {
+    if (!sent.length) return;
+    return self.clients.matchAll({type: 'window'}).then(function (clients) {
+      clients.forEach(function (c) { c.postMessage({type: 'terkirim', receipts: sent}); });
+    });
+  });
+}
+
+self.addEventListener('sync', function (event) {
+  if (event.tag === 'ligat-kirim') event.waitUntil(sendQueue());
+});
+
+self.addEventListener('message', function (event) {
+  if (event.data && event.data.type === 'kirim') event.waitUntil(sendQueue());
+});

@@ -62,5 +62,25 @@ def wake_timers_command() -> None:
     click.echo(f"{wake_due_timers(db.session)} kasus dibangunkan")
 
 
+@group.command("import-dtks")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tampilkan", "show", default=50, show_default=True, help="Berapa baris tertolak yang dicetak.")
+def import_dtks_command(csv_file: Path, show: int) -> None:
+    """Import DTKS from CSV (nik,no_kk,nama[,alamat,kode_wilayah,desil]); safe to run again on the same file."""
+    from workflows.dtks import DtksFileRefused, import_csv
+
+    try:
+        with csv_file.open("rb") as stream:
+            report = import_csv(db.session, stream)
+    except DtksFileRefused as exc:
+        click.echo(f"DITOLAK: {exc}", err=True)
+        sys.exit(1)
+    for rejected in report.rejected[:show]:
+        click.echo(f"baris {rejected.line}: {rejected.reason}")
+    if len(report.rejected) > show:
+        click.echo(f"... dan {len(report.rejected) - show} baris tertolak lainnya")
+    click.echo(report.summary())
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(group)

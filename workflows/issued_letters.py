@@ -197,7 +197,10 @@ def issue(
     until = _valid_until(issued_on, valid_until)
     if until is not None:
         values.setdefault("berlaku_sampai", letters.format_tanggal(until))
-    document = letters.render(template, values, qr_payload=url)
+    try:
+        document = letters.render(template, values, qr_payload=url)
+    except letters.LetterError as exc:
+        raise LigatError(str(exc)) from exc
     holder_name = holder_name or str(fields.get("nama") or "")
     holder_nik = holder_nik or fields.get("nik")
     letter = Letter(

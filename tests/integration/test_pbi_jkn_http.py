@@ -499,3 +499,33 @@ def test_earlier_letter_within_a_year_is_flagged_as_duplicate_and_person_page(lo
     # In the case list the NIK is masked on the person link.
     case_page = operator.get(f"/kasus/{second}").get_data(as_text=True)
     assert letters.mask_nik(nik) in case_page
+
+
+def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_session):
+    from workflows import cases
+    from workflows.principal import OPERATOR, Principal
+
+    nik, born = new_nik()
+    case = start_case_with_documents(
+        db_session, "pbi_jkn",
+        {"nik": nik, "no_kk": "9171010101230001", "nama": "Simon Yikwa", "tempat_lahir": "Jayapura",
+         "tanggal_lahir": born, "alamat": "Jl. Koti 4", "kode_wilayah": VILLAGE, "alasan": "Tidak mampu berobat",
+         "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi", "delegasi_kabid": True},
+        "kelurahan.gurabesi", [Upload("ktp", "ktp.png", PNG)],
+        region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
+    )
+    verification = open_task(db_session, case.id, "verifikasi")
+    cases.complete_task(db_session, verification.id, Principal("operator", frozenset({OPERATOR})),
+                        {"keputusan": "lengkap"})
+    assert open_task(db_session, case.id, "persetujuan") is None
+    task = open_task(db_session, case.id, "persetujuan_kabid")
+    assert task.role == "Kepala Bidang" and task.bidang == "linjamsos"
+    assert login_as("kabid.rehsos").get(f"/inbox/{task.id}").status_code == 403
+    kabid = login_as("kabid.linjamsos")
+    assert post_task(kabid, task.id, {"keputusan_persetujuan": "setuju"}).status_code == 302
+    db_session.expire_all()
+    letter = db_session.scalar(select(Letter).where(Letter.case_id == case.id))
+    assert letter.issued_by == "kabid.linjamsos"
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    assert "Hendrik Kabid Linjamsos" in text and "198002142006041002" in text
+    assert "Kepala Bidang Perlindungan dan Jaminan Sosial" in text

@@ -1,0 +1,345 @@
+"""The citizen portal through HTTP: uploads, idempotency, similar reports, privacy,
+tracking, catalogue, panic button, rate limits, officers' access to the photos."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.portal import reports
+from app.portal.models import PortalMedia, PortalReport
+from app.views.display import format_dt
+from tests.conftest import csrf_token
+from tests.integration.portal_helpers import VILLAGE, jpeg_with_gps, mp4_with_location, report_form, spot
+from workflows.db import AuditEvent, Case, InboxTask
+from workflows.errors import ConcurrentUpdate
+
+JSON = {"Accept": "application/json"}
+
+
+def post_report(client, files: dict | None = None, headers: dict | None = None, **fields):
+    data = report_form(csrf_token(client, "/lapor"), **fields)
+    data.update(files or {})
+    return client.post("/lapor", data=data, headers=headers or {}, content_type="multipart/form-data")
+
+
+def ticket_of(response) -> tuple[str, str]:
+    if response.is_json:
+        body = response.get_json()
+        return body["tiket"], body["kode"]
+    location = response.headers["Location"]
+    return re.search(r"tiket=([A-Z0-9-]+)", location).group(1), re.search(r"kode=([A-Z0-9]+)", location).group(1)
+
+
+def case_of(db_session, ticket: str) -> Case:
+    db_session.expire_all()
+    return db_session.scalar(select(Case).where(Case.reference == ticket))
+
+
+def case_count(db_session) -> int:
+    db_session.expire_all()
+    return db_session.scalar(select(func.count()).select_from(Case))
+
+
+def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(app, client, db_session):
+    lat, lon = spot()
+    original = jpeg_with_gps()
+    assert b"KameraUji" in original
+    response = post_report(client, files={"foto": [(io.BytesIO(original), "IMG_0001.jpg"),
+                                                   (io.BytesIO(jpeg_with_gps("blue")), "IMG_0002.jpg")]},
+                           lintang=str(lat), bujur=str(lon))
+    assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+    ticket, _ = ticket_of(response)
+    case = case_of(db_session, ticket)
+    where = db_session.get(PortalReport, case.id)
+    assert (where.latitude, where.longitude) == (lat, lon)
+    assert where.address == "Perempatan Jl. Ahmad Yani, depan toko"
+    items = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()
+    assert [m.kind for m in items] == ["foto", "foto"]
+    root = Path(app.config["LIGAT_UPLOAD_DIR"]) / "portal"
+    for item in items:
+        path = root / item.stored_name
+        stored = path.read_bytes()
+        assert item.media_type == "image/jpeg" and item.size == len(stored)
+        assert b"KameraUji" not in stored and b"Exif" not in stored
+        with Image.open(path) as image:
+            assert len(image.getexif()) == 0
+            assert (image.width, image.height) == (64, 48)
+        assert "IMG_000" not in item.stored_name  # names are never the uploader's
+    # Outside the web root: not reachable under /static.
+    assert client.get(f"/static/{items[0].stored_name}").status_code == 404
+    # The hashes are in the audit chain.
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                                       AuditEvent.action == "media_attached"))
+    assert {f["sha256"] for f in json.loads(event.data_json)["berkas"]} == {m.sha256 for m in items}
+
+
+def test_video_location_boxes_are_blanked_and_long_videos_refused(app, client, db_session):
+    video = mp4_with_location(seconds=5)
+    assert b"\xa9xyz" in video
+    response = post_report(client, files={"video": (io.BytesIO(video), "VID.mp4")}, headers=JSON)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    case = case_of(db_session, response.get_json()["tiket"])
+    item = db_session.scalar(select(PortalMedia).where(PortalMedia.case_id == case.id))
+    stored = (Path(app.config["LIGAT_UPLOAD_DIR"]) / "portal" / item.stored_name).read_bytes()
+    assert item.kind == "video" and item.media_type == "video/mp4"
+    assert len(stored) == len(video)  # no offset moved
+    assert b"\xa9xyz" not in stored and b"+140.7181" not in stored and b"udta" not in stored
+    assert b"free" in stored and b"mdat" in stored
+
+    before = case_count(db_session)
+    response = post_report(client, files={"video": (io.BytesIO(mp4_with_location(seconds=300)), "long.mp4")},
+                           headers=JSON)
+    assert response.status_code == 422
+    assert "terlalu panjang" in response.get_json()["errors"]["foto"]
+    assert case_count(db_session) == before
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"foto": (io.BytesIO(b"<?php echo 'bukan foto'; ?>" * 10), "foto.jpg")}, "bukan foto"),
+        ({"foto": [(io.BytesIO(jpeg_with_gps()), f"f{i}.jpg") for i in range(6)]}, "Paling banyak 5 foto"),
+        ({"foto": (io.BytesIO(jpeg_with_gps()), "f.jpg"), "video": (io.BytesIO(mp4_with_location()), "v.mp4")},
+         "tidak keduanya"),
+        ({"video": (io.BytesIO(jpeg_with_gps()), "v.mp4")}, "bukan video"),
+        ({"foto": (io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 200), "broken.jpg")}, "rusak"),
+    ],
+)
+def test_uploads_are_checked_by_content(client, db_session, files, message):
+    before = case_count(db_session)
+    response = post_report(client, files=files)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert case_count(db_session) == before
+
+
+def test_oversized_upload_gets_a_clear_message(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 4000)
+    response = post_report(client, files={"foto": (io.BytesIO(b"\xff" * 8000), "big.jpg")})
+    assert response.status_code == 413
+    assert "Kiriman terlalu besar" in response.get_data(as_text=True)
+    response = post_report(client, files={"foto": (io.BytesIO(b"\xff" * 8000), "big.jpg")}, headers=JSON)
+    assert response.status_code == 413 and "terlalu besar" in response.get_json()["errors"]["foto"]
+
+
+def test_photo_size_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_PHOTO_MAX_BYTES", 500)
+    response = post_report(client, files={"foto": (io.BytesIO(jpeg_with_gps(size=(400, 300))), "f.jpg")})
+    assert response.status_code == 422 and "Foto terlalu besar" in response.get_data(as_text=True)
+
+
+def test_same_client_id_twice_is_one_ticket(client, db_session):
+    key = secrets.token_urlsafe(16)
+    first = post_report(client, client_id=key, headers=JSON, files={"foto": (io.BytesIO(jpeg_with_gps()), "a.jpg")})
+    assert first.status_code == 201 and first.get_json()["baru"] is True
+    before = case_count(db_session)
+    again = post_report(client, client_id=key, headers=JSON, files={"foto": (io.BytesIO(jpeg_with_gps()), "a.jpg")})
+    assert again.status_code == 200 and again.get_json()["baru"] is False
+    assert ticket_of(again) == ticket_of(first)
+    # The HTML path answers the same ticket too.
+    html = post_report(client, client_id=key)
+    assert html.status_code == 302 and ticket_of(html) == ticket_of(first)
+    assert case_count(db_session) == before
+    case = case_of(db_session, ticket_of(first)[0])
+    assert db_session.get(PortalReport, case.id).client_key == key
+    assert len(db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()) == 1
+
+
+def test_a_duplicate_key_rolls_the_whole_case_back(app, db_session):
+    """The race the pre-check cannot see: the unique key refuses the second insert at commit,
+    and the case, its audit events and its inbox task go with it."""
+    key = secrets.token_urlsafe(16)
+    fields = {"kategori": "pengemis", "deskripsi": "Pengemis di depan pasar setiap pagi.",
+              "lokasi": "Pasar Hamadi", "kode_wilayah": VILLAGE, "client_id": key}
+    report = reports.NewReport(fields=dict(fields), client_key=key)
+    with app.app_context():
+        first, created = reports.create_report(db_session, report, app.config["LIGAT_UPLOAD_DIR"])
+    assert created
+    cases_before = case_count(db_session)
+    events_before = db_session.scalar(select(func.count()).select_from(AuditEvent))
+    tasks_before = db_session.scalar(select(func.count()).select_from(InboxTask))
+    with pytest.raises(ConcurrentUpdate):
+        reports._start(db_session, reports.NewReport(fields=dict(fields), client_key=key), [])
+    db_session.expire_all()
+    assert case_count(db_session) == cases_before
+    assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
+    assert db_session.scalar(select(func.count()).select_from(InboxTask)) == tasks_before
+    again, created = reports.create_report(db_session, reports.NewReport(fields=dict(fields), client_key=key),
+                                           app.config["LIGAT_UPLOAD_DIR"])
+    assert not created and again.id == first.id
+
+
+def test_json_answers_for_the_offline_queue(client, db_session):
+    response = post_report(client, headers=JSON, deskripsi="pendek", kode_wilayah="32.01.01.1001",
+                           lintang="-2.5", telepon="12")
+    assert response.status_code == 422
+    errors = response.get_json()["errors"]
+    assert "Minimal 10 karakter" in errors["deskripsi"]
+    assert "wilayah layanan" in errors["kode_wilayah"]
+    assert "lintang dan bujur" in errors["lintang"]
+    assert "Nomor HP tidak valid" in errors["telepon"]
+    token = client.get("/lapor/token")
+    assert token.status_code == 200 and token.headers["Cache-Control"] == "no-store"
+    assert token.get_json()["csrf_token"]
+    assert client.post("/lapor", data={"kategori": "pengemis"}, headers=JSON).status_code == 400  # CSRF still applies
+
+
+def test_similar_reports_nearby(client, db_session):
+    lat, lon = spot()
+    near = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon)))[0]
+    # ~100 m north: inside; ~1 km: outside; other category; confidential; older than a week; finished.
+    close = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(round(lat + 0.0009, 6)),
+                                  bujur=str(lon)))[0]
+    far = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(round(lat + 0.009, 6)),
+                                bujur=str(lon)))[0]
+    other = ticket_of(post_report(client, headers=JSON, kategori="pengemis", lintang=str(lat), bujur=str(lon)))[0]
+    secret = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon),
+                                   rahasia="true"))[0]
+    old = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon)))[0]
+    done = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon)))[0]
+    old_case, done_case = case_of(db_session, old), case_of(db_session, done)
+    old_case.created_at -= timedelta(days=8)
+    done_case.completed = True
+    db_session.commit()
+
+    body = client.get(f"/lapor/serupa.json?kategori=gelandangan&lintang={lat}&bujur={lon}").get_json()
+    found = [item["tiket"] for item in body["laporan"]]
+    assert found[0] == near and close in found
+    for absent in (far, other, secret, old, done):
+        assert absent not in found
+    item = body["laporan"][1]
+    assert 80 <= item["jarak_m"] <= 120 and item["url"] == f"/laporan/{close}"
+    assert "Dua anak" in item["uraian"]
+    assert client.get("/lapor/serupa.json?kategori=gelandangan").status_code == 400
+    assert client.get(f"/lapor/serupa.json?kategori=xx&lintang={lat}&bujur={lon}").status_code == 400
+
+
+def test_confidential_and_sensitive_reports_stay_off_public_pages(client, db_session):
+    public = ticket_of(post_report(client, headers=JSON, nama="Martha Wenda", telepon="0812 1111 2222"))[0]
+    page = client.get(f"/laporan/{public}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Dua anak mengamen" in html and "Martha" not in html and "1111" not in html
+    secret, code = ticket_of(post_report(client, headers=JSON, rahasia="true"))
+    sensitive, sensitive_code = ticket_of(post_report(client, headers=JSON, kategori="korban_kekerasan"))
+    for ticket in (secret, sensitive):
+        assert case_of(db_session, ticket).confidential
+        assert client.get(f"/laporan/{ticket}").status_code == 404
+    # Their reporters still track them with the code.
+    assert client.get(f"/lacak?tiket={secret}&kode={code}").status_code == 200
+    assert client.get(f"/lacak?tiket={sensitive}&kode={sensitive_code}").status_code == 200
+
+
+def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_session):
+    ticket, code = ticket_of(post_report(client, headers=JSON, nama="Yosina Kogoya", telepon="0813 4444 5555"))
+    case = case_of(db_session, ticket)
+    html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
+    assert re.search(r'id="status">Verifikasi<', html)
+    for stage in ("Diterima", "Tindak Lanjut Lapangan", "Selesai"):
+        assert stage in html
+    # The documented SLA of complaints (forms/layanan.json: PT96H) is later than the 24 h verification due time.
+    assert f'id="expected">{format_dt(case.created_at + timedelta(hours=96))}<' in html
+    assert "Yosina" not in html and "4444" not in html and "Anak jalanan" in html
+    assert client.get(f"/lacak?tiket={ticket}&kode={code[::-1]}").status_code == 404
+    receipt = client.get(f"/lapor/terkirim?tiket={ticket}&kode={code}").get_data(as_text=True)
+    assert ticket in receipt and code in receipt
+
+
+def test_home_counts_panic_button_and_manifest(app, client, monkeypatch):
+    before = client.get("/statistik.json").get_json()
+    post_report(client, headers=JSON)
+    after = client.get("/statistik.json").get_json()
+    assert after["diproses"] == before["diproses"] + 1 and after["selesai"] == before["selesai"]
+    html = client.get("/").get_data(as_text=True)
+    assert f'id="count-diproses">{after["diproses"]}<' in html
+    assert 'href="tel:171"' in html and "Lapor Sekarang" in html and "wa.me" not in html
+    monkeypatch.setitem(app.config, "LIGAT_CALL_CENTER", "0967 123 456")
+    monkeypatch.setitem(app.config, "LIGAT_WHATSAPP_NUMBER", "+62 811 4800 171")
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="tel:0967123456"' in html
+    assert re.search(r'href="https://wa\.me/628114800171\?text=DARURAT', html)
+    manifest = client.get("/manifest.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    body = manifest.get_json(force=True)
+    assert body["display"] == "standalone" and {i["sizes"] for i in body["icons"]} >= {"192x192", "512x512"}
+    for icon in body["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+    sw = client.get("/sw.js")
+    assert sw.mimetype == "text/javascript" and "__VERSION__" not in sw.get_data(as_text=True)
+    assert "ligat-portal-" in sw.get_data(as_text=True)
+
+
+SERVICE_LINES = ["pengaduan", "pbi_jkn", "pbi_apbd", "usulan_dtks", "izin_operasional_lks", "tanda_daftar_lks",
+                 "izin_sumbangan", "cota", "layanan_disabilitas", "layanan_anak", "layanan_lansia", "rujukan_pasien",
+                 "gepeng_odha", "bantuan_bencana", "layanan_pkh", "pemulangan_orang_terlantar", "beasiswa_dtks",
+                 "beasiswa_non_dtks", "izin_ziarah"]
+
+
+def test_service_catalogue_has_a_page_per_line(client):
+    index = client.get("/layanan").get_data(as_text=True)
+    for code in SERVICE_LINES:
+        assert f'href="/layanan/{code}"' in index
+        page = client.get(f"/layanan/{code}")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "Persyaratan" in html and html.count("<li>") >= 2
+        assert re.search(r'id="tempat">[^<]{10,}<', html) and re.search(r'id="waktu">[^<]{3,}<', html)
+    assert client.get("/layanan/tidak_ada").status_code == 404
+
+
+def test_rate_limit_on_report_posts(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_RATELIMIT_REPORT", "3 per minute")
+    flood = app.test_client()
+    flood.environ_base["REMOTE_ADDR"] = "10.77.0.1"
+    token = csrf_token(flood, "/lapor")
+    for _ in range(3):
+        assert flood.post("/lapor", data={"csrf_token": token, "kategori": "x"}).status_code == 422
+    refused = flood.post("/lapor", data={"csrf_token": token, "kategori": "x"})
+    assert refused.status_code == 429
+    assert "Terlalu banyak permintaan" in refused.get_data(as_text=True)
+    assert refused.headers.get("Retry-After")
+    as_json = flood.post("/lapor", data={"csrf_token": token}, headers=JSON)
+    assert as_json.status_code == 429 and "Terlalu banyak" in as_json.get_json()["error"]
+    # Another address is not affected.
+    assert post_report(client, headers=JSON).status_code == 201
+
+
+def test_global_cap_counts_only_new_reports(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_RATELIMIT_REPORT_GLOBAL", "2 per hour")
+    key = secrets.token_urlsafe(16)
+    assert post_report(client, headers=JSON, client_id=key).status_code == 201
+    for _ in range(3):  # a phone re-sending its queue does not use the allowance up
+        assert post_report(client, headers=JSON, client_id=key).status_code == 200
+    assert post_report(client, headers=JSON).status_code == 201
+    assert post_report(client, headers=JSON).status_code == 429
+
+
+def test_officers_see_media_only_for_cases_they_may_see(client, login_as, db_session):
+    lat, lon = spot()
+    ticket = ticket_of(post_report(client, headers=JSON, lintang=str(lat), bujur=str(lon),
+                                   files={"foto": (io.BytesIO(jpeg_with_gps()), "a.jpg")}))[0]
+    case = case_of(db_session, ticket)
+    item = db_session.scalar(select(PortalMedia).where(PortalMedia.case_id == case.id))
+    url = f"/lampiran-laporan/{item.id}"
+    operator = login_as("operator")
+    response = operator.get(url)
+    assert response.status_code == 200 and response.mimetype == "image/jpeg"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.data[:3] == b"\xff\xd8\xff"
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert url in page and f"{lat:.6f}, {lon:.6f}" in page
+    assert login_as("kelurahan.gurabesi").get(url).status_code == 200
+    assert login_as("kelurahan.abepura").get(url).status_code == 404  # other region
+    assert login_as("auditor").get(url).status_code == 200
+    anonymous = client.get(url)
+    assert anonymous.status_code in (302, 401, 403) and anonymous.data[:3] != b"\xff\xd8\xff"
+    assert operator.get("/lampiran-laporan/999999").status_code == 404

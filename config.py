@@ -78,6 +78,12 @@ class Config:
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     LIGAT_PUBLIC_URL = os.environ.get("LIGAT_PUBLIC_URL", "http://127.0.0.1:5000")
 
+    # Service letters and their documents (workflows/issued_letters.py, workflows/documents.py).
+    LIGAT_LETTER_DIR = os.environ.get("LIGAT_LETTER_DIR", "")  # empty: beside uploads in LIGAT_UPLOAD_DIR
+    LIGAT_MAX_DOCUMENT_BYTES = int(os.environ.get("LIGAT_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
+    # PBI-JKN approval delegated by the head of office to the Kepala Bidang Linjamsos.
+    LIGAT_PBI_DELEGASI_KABID = _bool("LIGAT_PBI_DELEGASI_KABID", False)
+
     # Citizen portal (app/portal/) and Open311 (app/open311/).
     LIGAT_TILE_URL = os.environ.get("LIGAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
     LIGAT_TILE_ATTRIBUTION = os.environ.get("LIGAT_TILE_ATTRIBUTION", "© kontributor OpenStreetMap")

@@ -6,10 +6,11 @@ Spec: https://wiki.open311.org/GeoReport_v2 (field names and shapes followed as 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, json, request
+from flask import Blueprint, Response, current_app, request
 from lxml import etree
 
 from ..views.display import OFFICE_TZ
@@ -64,6 +65,7 @@ def render(fmt: str, payload: list[dict[str, Any]] | dict[str, Any], root: str, 
     """JSON as the spec shows it (arrays; an object for a service definition), or its XML twin."""
     if fmt == "xml":
         return Response(to_xml(root, item, payload), status=status, mimetype=FORMATS["xml"])
+    # The stdlib encoder keeps the spec's field order (Flask's sorts keys).
     return Response(json.dumps(payload, ensure_ascii=False), status=status, mimetype=FORMATS["json"])
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import click
 from flask import current_app, flash, redirect, request, url_for
+from flask.cli import with_appcontext
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla import Model
 from flask_login import current_user
@@ -84,6 +85,7 @@ def verify_key(session: Session, secret: str | None) -> Open311Key | None:
 
 @click.command("open311-key")
 @click.argument("name")
+@with_appcontext
 @click.option("--cabut", "revoke", is_flag=True, help="Cabut (nonaktifkan) kunci aplikasi ini.")
 def open311_key_command(name: str, revoke: bool) -> None:
     """Buat kunci API Open311 untuk aplikasi mitra NAME (ditampilkan sekali), atau cabut dengan --cabut."""

@@ -69,6 +69,12 @@ def _due_after(start: datetime, duration: str) -> datetime:
     return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
+def is_timer_event(event_type: str) -> bool:
+    """Spiff's timer kinds: TimeDate (a moment), DurationTimer and CycleTimer (a cycle's value is the next
+    moment, or a dict once its cycles are spent)."""
+    return event_type in ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
+
+
 def _naive_utc(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is not None:
@@ -190,7 +196,7 @@ class _Step:
         due = [
             _naive_utc(event.value)
             for event in self.workflow.waiting_events()
-            if "Timer" in event.event_type and event.value
+            if is_timer_event(event.event_type) and isinstance(event.value, str) and event.value
         ]
         case.next_timer_at = min(due) if due else None
         if self.workflow.completed and not case.completed:
@@ -380,9 +386,10 @@ def wake_case(session: Session, case: Case) -> list[str]:
     Runs inside the caller's transaction (the caller commits).
     """
     step = _Step(session, case, "sistem")
-    before = {(e.name, e.value) for e in step.workflow.waiting_events()}
+    # str(): a spent cycle timer's value is a dict.
+    before = {(e.name, str(e.value)) for e in step.workflow.waiting_events()}
     step.workflow.refresh_timers()
-    after = {(e.name, e.value) for e in step.workflow.waiting_events()}
+    after = {(e.name, str(e.value)) for e in step.workflow.waiting_events()}
     fired = sorted(name for name, _ in before - after)
     for name in fired:
         audit.append(session, case.id, "sistem", "timer_fired", {"timer": name})

@@ -13,8 +13,12 @@ KELURAHAN_OFFICER = "Petugas Kelurahan"
 AUDITOR = "Auditor"
 DESIGNER = "Perancang Proses"
 ADMIN = "Admin"
+ADOPTION_TEAM = "Tim PIPA"  # Tim Pertimbangan Izin Pengangkatan Anak: reviews COTA cases
+# External applicants (an LKS, prospective adoptive parents) have no account: tasks in lane "Pemohon" are in
+# nobody's inbox and are completed through a single-use link (workflows/applicant_links.py).
+APPLICANT = "Pemohon"
 
-WORK_ROLES = (OPERATOR, FIELD_OFFICER, HEAD_OF_BIDANG, HEAD_OF_OFFICE, KELURAHAN_OFFICER)
+WORK_ROLES = (OPERATOR, FIELD_OFFICER, HEAD_OF_BIDANG, HEAD_OF_OFFICE, KELURAHAN_OFFICER, ADOPTION_TEAM)
 READ_ALL_ROLES = frozenset({AUDITOR, ADMIN, HEAD_OF_OFFICE})
 
 

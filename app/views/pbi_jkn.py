@@ -19,6 +19,7 @@ from letters import mask_nik
 from workflows import dtks, persons
 from workflows.cases import Reporter
 from workflows.db import Case, InboxTask
+from workflows.documents import UploadRefused, check_upload
 from workflows.errors import LigatError
 from workflows.intake import Upload, start_case_with_documents
 from workflows.principal import KELURAHAN_OFFICER, Principal
@@ -106,8 +107,6 @@ class PbiJknView(BaseView):
         data.pop("csrf_token", None)
         uploads: list[Upload] = []
         file_errors: dict[str, str] = {}
-        from workflows.documents import UploadRefused, check_upload
-
         for name in file_fields(START_FORM):
             data.pop(name, None)  # a file field's value is never taken from text
             storage = request.files.get(name)

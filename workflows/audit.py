@@ -50,12 +50,14 @@ def append(
     """Add one event to the case's chain inside the caller's transaction."""
     heads: dict[int, tuple[int, str]] = session.info.setdefault("audit_heads", {})
     if case_id not in heads:
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.case_id == case_id)
-            .order_by(AuditEvent.seq.desc())
-            .limit(1)
-        ).first()
+        # No autoflush: this session's own new events of the case are already in `heads`.
+        with session.no_autoflush:
+            last = session.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.case_id == case_id)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
         heads[case_id] = (last.seq, last.hash) if last else (0, GENESIS)
     seq, prev = heads[case_id]
     event = AuditEvent(
@@ -73,6 +75,11 @@ def append(
     heads[case_id] = (event.seq, event.hash)
     session.add(event)
     return event
+
+
+def start_chain(session: Session, case_id: int) -> None:
+    """A case created in this transaction has no events yet: spare the head lookup."""
+    session.info.setdefault("audit_heads", {})[case_id] = (0, GENESIS)
 
 
 def forget_heads(session: Session) -> None:

@@ -32,7 +32,7 @@ from .deployment import latest_definition
 from .errors import ConcurrentUpdate, Forbidden, FormInvalid, NotFound, TaskUnavailable
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
-from .serialization import dump_workflow, load_workflow, new_workflow
+from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow
 
 T = TypeVar("T")
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -59,8 +59,14 @@ def _tracking_code() -> str:
     return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_meta(process_id: str, content_hash: str, meta_json: str) -> dict[str, Any]:
+    return json.loads(meta_json)
+
+
 def _meta(definition: ProcessDefinition) -> dict[str, Any]:
-    return json.loads(definition.meta_json)
+    """Task metadata of a definition (parsed once per process; treat as read-only)."""
+    return _parsed_meta(definition.process_id, definition.content_hash, definition.meta_json)
 
 
 def _due_after(start: datetime, duration: str) -> datetime:
@@ -91,8 +97,11 @@ class _Step:
         self.actor = actor
         self.definition = case.definition
         self.meta = _meta(self.definition)
+        self.spec_json = definition_spec(self.definition)
         self.ctx = ScriptContext(session=session, case=case, actor=actor)
-        self.workflow = workflow or load_workflow(case.serialized, self.definition.spec_json)
+        # A workflow handed in is a new case: it has no inbox rows yet.
+        self.new_case = workflow is not None
+        self.workflow = workflow or load_workflow(case.serialized, self.spec_json)
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
 
     # -- effects of scripts and task properties -------------------------------
@@ -135,7 +144,7 @@ class _Step:
     def sync_inbox(self) -> None:
         case = self.case
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = self.session.scalars(
+        open_rows = [] if self.new_case else self.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
         ).all()
         known = set()
@@ -203,7 +212,7 @@ class _Step:
             case.completed = True
             case.closed_at = utcnow()
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
-        case.serialized = dump_workflow(self.workflow, self.definition.spec_json)
+        case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
 
 
@@ -286,7 +295,8 @@ def start_case(
     session.add(case)
     session.flush()
     case.reference = f"{prefix}-{year}-{case.id:06d}"
-    workflow = new_workflow(definition.spec_json)
+    audit.start_chain(session, case.id)
+    workflow = new_workflow(definition_spec(definition))
     workflow.task_tree.data.update(data)
     step = _Step(session, case, actor, workflow)
     audit.append(
@@ -406,7 +416,7 @@ def get_case(session: Session, case_id: int) -> Case:
 
 def case_data(case: Case) -> dict[str, Any]:
     """The case's current process variables (for the case page)."""
-    workflow = load_workflow(case.serialized, case.definition.spec_json)
+    workflow = load_workflow(case.serialized, definition_spec(case.definition))
     data: dict[str, Any] = {}
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         data.update(task.data)

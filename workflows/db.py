@@ -55,10 +55,11 @@ class ProcessDefinition(Base):
     version: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     source_name: Mapped[str] = mapped_column(String(200))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    dmn_json: Mapped[str] = mapped_column(Text, default="{}")
+    # Large and read rarely: loaded on first access only (engine steps use a per-process cache).
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    dmn_json: Mapped[str] = mapped_column(Text, default="{}", deferred=True)
     # The parsed spec, serialized once here instead of in every case.
-    spec_json: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     # {"process": {...}, "tasks": {task id: {role, form, case_status...}}}, read
     # from the XML at deploy time so the inbox never needs the spec.
     meta_json: Mapped[str] = mapped_column(Text, default="{}")

@@ -41,6 +41,24 @@ def _spec_objects(spec_json: str) -> tuple[BpmnWorkflowSerializer, object, dict]
     return serializer, spec, subs
 
 
+_SPEC_JSON: dict[tuple[str, str], str] = {}
+
+
+def definition_spec(definition: object) -> str:
+    """The spec JSON of a process definition, read from the database once per process.
+
+    A definition never changes once deployed, and (process id, content hash) names the same
+    spec in any database, so the large column is loaded on the first step only (it is deferred).
+    """
+    key = (definition.process_id, definition.content_hash)
+    spec_json = _SPEC_JSON.get(key)
+    if spec_json is None:
+        if len(_SPEC_JSON) > 256:
+            _SPEC_JSON.clear()
+        spec_json = _SPEC_JSON[key] = definition.spec_json
+    return spec_json
+
+
 def new_workflow(spec_json: str) -> BpmnWorkflow:
     _, spec, subs = _spec_objects(spec_json)
     return BpmnWorkflow(spec, subs)

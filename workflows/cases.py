@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -29,11 +31,20 @@ import forms
 from . import audit, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
-from .errors import ConcurrentUpdate, Forbidden, FormInvalid, NotFound, TaskUnavailable
+from .errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    FormInvalid,
+    LigatError,
+    NotFound,
+    ProcessError,
+    TaskUnavailable,
+)
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -223,6 +234,21 @@ def _is_conflict(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and "locked" in str(exc).lower()
 
 
+def _process_error(exc: SpiffWorkflowException) -> LigatError:
+    """Unwrap an engine error: a LigatError raised by a script function keeps its own message."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        if isinstance(inner, LigatError):
+            return inner
+        inner = inner.__cause__ or inner.__context__
+    log.error("langkah proses gagal: %s", exc)  # message only: task data may hold personal data
+    where = getattr(getattr(exc, "task_spec", None), "bpmn_name", None) or "?"
+    return ProcessError(
+        f"Langkah proses gagal di '{where}': {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
+        "(A process step failed; nothing was saved.)"
+    )
+
+
 def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
     """One use case, one transaction: commit on success, roll back everything on any error.
 
@@ -237,6 +263,8 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
             return result
         except Exception as exc:
             session.rollback()
+            if isinstance(exc, SpiffWorkflowException):
+                raise _process_error(exc) from exc
             if _is_conflict(exc):
                 raise ConcurrentUpdate(
                     "Kasus ini baru saja diubah oleh orang lain; perubahan Anda tidak disimpan. "

@@ -29,3 +29,7 @@ class FormInvalid(LigatError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("Isian formulir belum benar.")
         self.errors = errors
+
+
+class ProcessError(LigatError):
+    """A script, expression or gateway of the process model failed; nothing was saved."""

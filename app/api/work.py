@@ -11,13 +11,23 @@ from sqlalchemy import select
 
 from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
-from workflows.errors import ConcurrentUpdate, Forbidden, FormInvalid, LigatError, NotFound, TaskUnavailable
+from workflows.errors import (
+    ConcurrentUpdate,
+    Forbidden,
+    FormInvalid,
+    LigatError,
+    NotFound,
+    ProcessError,
+    TaskUnavailable,
+)
 from workflows.inbox import can_view_case, inbox, sla_badge
 
 from ..extensions import db
 from ..security import CASE, INBOX, current_principal
 
-STATUS_FOR = {NotFound: 404, Forbidden: 403, TaskUnavailable: 409, ConcurrentUpdate: 409, FormInvalid: 422}
+STATUS_FOR = {
+    NotFound: 404, Forbidden: 403, TaskUnavailable: 409, ConcurrentUpdate: 409, FormInvalid: 422, ProcessError: 500,
+}
 
 
 def task_json(row: InboxTask) -> dict[str, Any]:

@@ -251,3 +251,17 @@ def test_serialized_case_does_not_repeat_the_spec(db_session):
     assert '"spec"' not in case.serialized
     assert len(case.serialized) < spec_size
 
+
+
+def test_a_failing_script_gives_a_clear_message_and_saves_nothing(db_session):
+    from workflows.errors import ProcessError
+
+    definition = deploy(db_session, (ROOT / "tests" / "data" / "skrip_gagal.bpmn").read_bytes(), {}, "gagal.bpmn")[0]
+    case = cases.start_case(db_session, definition.process_id, {}, "tester", region_code=VILLAGE)
+    row = open_row(db_session, case.id, "periksa")
+    version = db_session.get(Case, case.id).lock_version
+    with pytest.raises(ProcessError, match="Hitung jatah.*ZeroDivisionError"):
+        cases.complete_task(db_session, row.id, OP, {"informasi_tambahan": "lengkap sekali"})
+    db_session.expire_all()
+    assert open_row(db_session, case.id, "periksa") is not None
+    assert db_session.get(Case, case.id).lock_version == version

@@ -7,10 +7,13 @@ workflows/timers.py) and outbox rows with SKIP LOCKED on PostgreSQL.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
+from sqlalchemy.orm import Session
 
+from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
 from workflows.timers import wake_due_timers
 
@@ -19,20 +22,25 @@ from .extensions import db
 log = logging.getLogger(__name__)
 
 
-def run_timer_job(app: Flask) -> int:
+def _in_app(app: Flask, job: Callable[[Session], int]) -> int:
     with app.app_context():
         try:
-            return wake_due_timers(db.session)
+            return job(db.session)
         finally:
             db.session.remove()
+
+
+def run_timer_job(app: Flask) -> int:
+    return _in_app(app, wake_due_timers)
 
 
 def run_outbox_job(app: Flask) -> int:
-    with app.app_context():
-        try:
-            return dispatch_pending(db.session)
-        finally:
-            db.session.remove()
+    return _in_app(app, dispatch_pending)
+
+
+def run_pdf_job(app: Flask) -> int:
+    """Letters are issued as .docx inside the step; their PDFs are made here, off the hot path."""
+    return _in_app(app, render_pending_pdfs)
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler:
@@ -40,6 +48,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
     scheduler.add_job(run_timer_job, "interval", seconds=seconds, args=[app], id="timers")
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
+    scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

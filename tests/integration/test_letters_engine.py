@@ -165,3 +165,17 @@ def test_only_head_of_office_or_admin_revokes(db_session):
         issued_letters.revoke(db_session, letter.id, KADIS, "")
     revoked = issued_letters.revoke(db_session, letter.id, KADIS, "Data tidak benar")
     assert revoked.status == "revoked" and revoked.public_status() == "revoked"
+
+
+def test_scheduler_makes_pdfs_of_issued_letters(app, db_session):
+    from app.scheduler import run_pdf_job
+
+    case = case_at_approval(db_session)
+    cases.complete_task(db_session, open_row(db_session, case.id, "persetujuan").id, KADIS,
+                        {"keputusan_persetujuan": "setuju"})
+    letter = db_session.scalar(select(Letter).where(Letter.case_id == case.id))
+    assert letter.pdf_key is None
+    assert run_pdf_job(app) >= 1
+    db_session.expire_all()
+    letter = db_session.get(Letter, letter.id)
+    assert letter.pdf_key and storage.read(letter.pdf_key).startswith(b"%PDF")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember"]
@@ -35,11 +36,21 @@ def bidang_label(code: str | None) -> str:
     return BIDANG.get(code or "", code or "–")
 
 
-def category_label(code: str | None) -> str:
+@lru_cache(maxsize=1)
+def _category_names() -> dict[str, str]:
+    import json
+
     import forms
 
-    names = {c["kode"]: c["nama"] for c in forms.pmks_categories()}
-    return names.get(code or "", code or "–")
+    # A case's category is a PMKS category (complaints) or the code of a service line.
+    services = json.loads((forms.FORMS_DIR / "layanan.json").read_text(encoding="utf-8"))["layanan"]
+    names = {s["kode"]: s["nama"] for s in services}
+    names.update({c["kode"]: c["nama"] for c in forms.pmks_categories()})
+    return names
+
+
+def category_label(code: str | None) -> str:
+    return _category_names().get(code or "", code or "–")
 
 
 def region_label(code: str | None) -> str:

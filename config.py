@@ -77,6 +77,10 @@ class Config:
     LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     LIGAT_PUBLIC_URL = os.environ.get("LIGAT_PUBLIC_URL", "http://127.0.0.1:5000")
+    # Validity of LKS permits per type, e.g. "izin_operasional=P3Y,tanda_daftar=P5Y,izin_sumbangan=P3M"
+    # (ISO durations; types left out keep the defaults in bpmn/izin_lks.bpmn).
+    LIGAT_LKS_MASA_BERLAKU = os.environ.get("LIGAT_LKS_MASA_BERLAKU", "")
+    LIGAT_LKS_PENGINGAT_SEBELUM = os.environ.get("LIGAT_LKS_PENGINGAT_SEBELUM", "P30D")  # expiry reminder
 
     # Service letters and their documents (workflows/issued_letters.py, workflows/documents.py).
     LIGAT_LETTER_DIR = os.environ.get("LIGAT_LETTER_DIR", "")  # empty: beside uploads in LIGAT_UPLOAD_DIR

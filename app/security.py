@@ -29,6 +29,7 @@ INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
 # Menu entries (FAB checks "menu_access" on the menu item's name).
 MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
 MENU_PBI, MENU_PERSON = "Permohonan PBI-JKN", "Data Warga"
+MENU_LKS = "Daftar LKS"
 MENU = "menu_access"
 
 
@@ -38,13 +39,14 @@ def _worker(*extra: list[str]) -> list[list[str]]:
 
 ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
     roles.ADMIN: [[".*", ".*"]],
-    roles.OPERATOR: _worker(),
-    roles.FIELD_OFFICER: _worker(),
-    roles.HEAD_OF_BIDANG: _worker(),
-    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
+    roles.OPERATOR: _worker([MENU_LKS, MENU]),
+    roles.FIELD_OFFICER: _worker([MENU_LKS, MENU]),
+    roles.HEAD_OF_BIDANG: _worker([MENU_LKS, MENU]),
+    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU], [MENU_LKS, MENU]),
     roles.KELURAHAN_OFFICER: _worker([MENU_PBI, MENU]),
     roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}|{MENU_PERSON}", MENU]],
     roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"]],
+    roles.ADOPTION_TEAM: _worker(),
 }
 
 
@@ -105,6 +107,7 @@ DEMO_USERS = (
     DemoUser("kelurahan.abepura", roles.KELURAHAN_OFFICER, "Daud", "Abepura", region_code="91.71.03"),
     DemoUser("auditor", roles.AUDITOR, "Budi", "Auditor"),
     DemoUser("perancang", roles.DESIGNER, "Lina", "Perancang"),
+    DemoUser("pipa", roles.ADOPTION_TEAM, "Theresia", "Tim PIPA"),
 )
 
 

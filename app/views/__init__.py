@@ -18,6 +18,7 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
     _register_portal(app, appbuilder)
     _register_pbi_jkn(app, appbuilder)
+    _register_lks_cota(app, appbuilder)
     from ..api.work import CaseApi, InboxApi
 
     appbuilder.add_api(InboxApi)
@@ -49,6 +50,13 @@ def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:
     app.register_blueprint(verification)
     app.jinja_env.globals["case_files"] = case_files
     app.jinja_env.globals["task_panels"] = task_panels
+
+
+def _register_lks_cota(app: Flask, appbuilder: Any) -> None:
+    """LKS permits and COTA adoption: public application and resubmission pages, the LKS register."""
+    from ..lks import register
+
+    register(app, appbuilder)
 
 
 def _register_filters(app: Flask) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
 from workflows.inbox import can_view_case, case_list_query
+from workflows.outlook import outlook
 
 from ..extensions import db
 from ..security import CASE, current_principal
@@ -52,5 +53,6 @@ class CaseView(BaseView):
         ).all()
         history = [(e, json.loads(e.data_json)) for e in events]
         return self.render_template(
-            "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks
+            "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,
+            outlook=outlook(db.session, case),
         )

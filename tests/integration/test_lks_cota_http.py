@@ -1,0 +1,448 @@
+"""The LKS permit and COTA adoption lines end to end through HTTP: public application
+with documents, completeness check, return to the applicant through a single-use
+link, site and home visits, reviews, numbered letters reopened with python-docx,
+and the long-running timers (expiry reminder, monthly monitoring visits) shortened
+to seconds."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import timedelta
+
+import docx
+from sqlalchemy import select, update
+
+from tests.conftest import csrf_token
+from workflows import cases
+from workflows.applicant_links import ApplicantLink
+from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
+from workflows.documents import CaseDocument
+from workflows.issued_letters import Letter
+from workflows.lks import LksPermit, permit_of_case
+from workflows.timers import wake_due_timers
+
+VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+_serial = iter(range(1, 10_000))
+
+
+def files(*names: str) -> dict:
+    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
+
+
+LKS_DOCS = ("akta_pendirian", "sk_badan_hukum", "surat_domisili", "susunan_pengurus", "program_kerja", "npwp")
+
+
+def lks_form(client, **overrides) -> dict:
+    n = next(_serial)
+    form = {
+        "csrf_token": csrf_token(client, "/izin-lks/ajukan"),
+        "jenis_izin": "tanda_daftar",
+        "nama_lks": f"Yayasan Kasih Papua {n} {time.time_ns() % 100000}",
+        "nomor_sk_badan_hukum": f"AHU-{time.time_ns() % 10**9:09d}.AH.01.04.Tahun 2020",
+        "alamat_lks": "Jl. Raya Sentani No. 12, Jayapura",
+        "kode_wilayah": VILLAGE,
+        "ketua_lks": "Pdt. Yosias Wenda",
+        "bidang_pelayanan": "Anak terlantar",
+        "nama_pemohon": "Ruth Kogoya",
+        "telepon": "0812 7000 1234",
+        **files(*LKS_DOCS),
+    }
+    form.update(overrides)
+    return form
+
+
+def apply(client, path: str, form: dict) -> tuple[Case, str]:
+    response = client.post(path, data=form, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    ticket = re.search(r"tiket=([A-Z0-9-]+)", location).group(1)
+    code = re.search(r"kode=([A-Z0-9]+)", location).group(1)
+    receipt = client.get(location)
+    assert receipt.status_code == 200 and ticket in receipt.get_data(as_text=True)
+    return ticket, code
+
+
+def case_by_ref(db_session, reference: str) -> Case:
+    db_session.expire_all()
+    return db_session.scalar(select(Case).where(Case.reference == reference))
+
+
+def open_task(db_session, case: Case, name: str) -> InboxTask | None:
+    db_session.expire_all()
+    return db_session.scalar(
+        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
+    )
+
+
+def post_task(client, task_id: int, data: dict, upload: dict | None = None):
+    token = csrf_token(client, "/inbox/")
+    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
+                       content_type="multipart/form-data")
+
+
+def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None) -> None:
+    task = open_task(db_session, case, name)
+    assert task is not None, f"no open task {name}; status {case_by_ref(db_session, case.reference).status}"
+    response = post_task(client, task.id, data, upload)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def resubmission_link(db_session, case: Case) -> tuple[str, str]:
+    """(reference, token) from the newest message sent to the applicant: the only place the raw token exists."""
+    db_session.expire_all()
+    messages = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.case_id == case.id).order_by(OutboxMessage.id.desc())
+    ).all()
+    for message in messages:
+        match = re.search(r"/permohonan/perbaiki/([A-Z0-9-]+)/([A-Za-z0-9_-]+)", message.message)
+        if match:
+            return match.group(1), match.group(2)
+    raise AssertionError("no resubmission link was sent")
+
+
+def wait_and_wake(db_session, case: Case) -> None:
+    """Sleep until the case's next timer is due, then run the scheduler's job once."""
+    db_session.expire_all()
+    due = db_session.get(Case, case.id).next_timer_at
+    assert due is not None, "the case waits on no timer"
+    delay = (due - utcnow()).total_seconds() + 0.3
+    if delay > 0:
+        time.sleep(delay)
+    assert wake_due_timers(db_session) >= 1
+
+
+# --- LKS ------------------------------------------------------------------------------------------------------
+
+def test_lks_donation_permit_complete_path_reminder_and_expiry(app, client, login_as, db_session, monkeypatch):
+    # The donation permit is short; here "short" is seconds, set through the office's configuration.
+    monkeypatch.setitem(app.config, "LIGAT_LKS_MASA_BERLAKU", "izin_sumbangan=PT8S")
+    monkeypatch.setitem(app.config, "LIGAT_LKS_PENGINGAT_SEBELUM", "PT4S")
+    form = lks_form(client, jenis_izin="izin_sumbangan")
+    # The donation permit needs two more documents: refused with field messages first.
+    response = client.post("/izin-lks/ajukan", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+    form = lks_form(client, jenis_izin="izin_sumbangan", **files("bukti_tanda_daftar", "rencana_sumbangan"))
+    name = form["nama_lks"]
+    ticket, code = apply(client, "/izin-lks/ajukan", form)
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("LKS-") and case.status == "Pemeriksaan berkas" and case.reporter_phone == "+6281270001234"
+    assert {d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id))} \
+        >= {"akta_pendirian", "npwp", "rencana_sumbangan"}
+
+    operator = login_as("operator")
+    register = operator.get("/lks/").get_data(as_text=True)
+    assert name in register and "Dalam proses" in register
+    complete(operator, db_session, case, "periksa_kelengkapan", {"keputusan_pemeriksaan": "lengkap"})
+
+    # Site visit by a field officer of Pemberdayaan Sosial: findings, a photo, GPS.
+    task = open_task(db_session, case, "kunjungan_lapangan")
+    assert task.role == "Petugas Lapangan" and task.bidang == "dayasos"
+    assert ticket not in login_as("lapangan.rehsos").get("/inbox/").get_data(as_text=True)
+    field = login_as("lapangan.dayasos")
+    visit = {"tanggal_kunjungan": "2026-11-20", "temuan_lapangan": "Sekretariat aktif, 25 anak asuh, sarana layak.",
+             "kesesuaian": "sesuai", "lintang": "-2.5337", "bujur": "140.7181"}
+    response = post_task(field, task.id, {**visit, "lintang": "52.1"})  # no photo, latitude outside Indonesia
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Wajib diisi" in html and "Lintang harus di wilayah Indonesia" in html
+    complete(field, db_session, case, "kunjungan_lapangan", visit,
+             {"foto_kunjungan_1": (io.BytesIO(JPEG), "sekretariat.jpg")})
+    photo = db_session.scalar(select(CaseDocument).where(CaseDocument.case_id == case.id,
+                                                         CaseDocument.kind == "foto_kunjungan_1"))
+    assert photo is not None and photo.mime == "image/jpeg"
+
+    complete(login_as("kabid.dayasos"), db_session, case, "rekomendasi_kabid",
+             {"rekomendasi": "setujui", "catatan_rekomendasi": "Layak diberi izin pengumpulan sumbangan."})
+    kadis = login_as("kadis")
+    complete(kadis, db_session, case, "pengesahan_kadis", {"keputusan_pengesahan": "setujui"})
+
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Izin terbit"
+    letter = db_session.scalar(select(Letter).where(Letter.case_id == case.id))
+    assert letter.letter_type == "lks_izin_sumbangan" and "/PUB/DINSOS/" in letter.number
+    permit = permit_of_case(db_session, case.id)
+    assert permit.status == "berlaku" and permit.letter_number == letter.number
+    assert permit.valid_until == letter.valid_until
+
+    # The letter, reopened with python-docx.
+    response = kadis.get(f"/berkas/surat/{letter.id}/docx")
+    assert response.status_code == 200
+    text = docx_text(response.data)
+    for expected in (letter.number, "Izin Pengumpulan Sumbangan", name, "Pdt. Yosias Wenda", "Markus"):
+        assert expected in text, expected
+    assert "{{" not in text
+    public = app.test_client()
+    assert 'data-status="valid"' in public.get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+
+    # The case page says what comes next: the reminder timer.
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'id="case-outlook"' in page and 'data-timer="30 hari sebelum berakhir"' in page
+
+    # The reminder: the LKS gets a message, the operator a task.
+    wait_and_wake(db_session, case)
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Segera berakhir"
+    reminder = open_task(db_session, case, "tindak_lanjut_pengingat")
+    assert reminder is not None and reminder.role == "Operator Dinsos"
+    messages = [m.message for m in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))]
+    assert any("Segera berakhir" in m and "perpanjangan" in m for m in messages)
+    assert "Segera berakhir" in operator.get("/lks/").get_data(as_text=True)
+
+    # The end of validity: marked expired in the register.
+    wait_and_wake(db_session, case)
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Kedaluwarsa" and not case.completed
+    assert permit_of_case(db_session, case.id).status == "kedaluwarsa"
+    detail = operator.get(f"/lks/{permit.lks_id}").get_data(as_text=True)
+    assert 'data-status="kedaluwarsa"' in detail and "Izin terbit" in detail and "Kedaluwarsa" in detail
+
+    # The next day (the calendar moved on), the verification page shows the permit as expired.
+    db_session.execute(update(Letter).where(Letter.id == letter.id)
+                       .values(valid_until=letter.valid_until - timedelta(days=1)))
+    db_session.commit()
+    html = public.get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+    assert 'data-status="expired"' in html and "KEDALUWARSA" in html
+
+    complete(operator, db_session, case, "tindak_lanjut_pengingat",
+             {"sudah_dihubungi": "true", "catatan_tindak_lanjut": "Ketua LKS sudah ditelepon, akan mengajukan baru."})
+    assert case_by_ref(db_session, ticket).completed
+
+
+def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client, login_as, db_session):
+    ticket_a, code_a = apply(client, "/izin-lks/ajukan", lks_form(client))
+    ticket_b, _ = apply(client, "/izin-lks/ajukan", lks_form(client))
+    case_a, case_b = case_by_ref(db_session, ticket_a), case_by_ref(db_session, ticket_b)
+    operator = login_as("operator")
+    for case in (case_a, case_b):
+        complete(operator, db_session, case, "periksa_kelengkapan",
+                 {"keputusan_pemeriksaan": "tidak_lengkap", "alasan_pengembalian": "NPWP tidak terbaca, unggah ulang."})
+    assert case_by_ref(db_session, ticket_a).status == "Dikembalikan ke pemohon"
+    task = open_task(db_session, case_a, "perbaiki_berkas")
+    assert task.role == "Pemohon"
+    assert ticket_a not in operator.get("/inbox/").get_data(as_text=True)  # in nobody's inbox
+
+    reference, token = resubmission_link(db_session, case_a)
+    assert reference == ticket_a
+    # Only a hash is stored; the token appears in no table but the outgoing message.
+    link = db_session.scalar(select(ApplicantLink).where(ApplicantLink.case_id == case_a.id,
+                                                         ApplicantLink.used_at.is_(None)))
+    assert link.token_hash != token and len(link.token_hash) == 64
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_a.id)).all()
+    assert all(token not in e.data_json for e in events)
+    assert token not in str(cases.case_data(case_by_ref(db_session, ticket_a)))
+
+    public = app.test_client()
+    # Case A's token does not open case B, nor a made-up one.
+    other = public.get(f"/permohonan/perbaiki/{ticket_b}/{token}")
+    assert other.status_code == 410 and "tidak dikenal" in other.get_data(as_text=True)
+    assert public.get(f"/permohonan/perbaiki/{ticket_a}/{'x' * 43}").status_code == 410
+    page = public.get(f"/permohonan/perbaiki/{ticket_a}/{token}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "NPWP tidak terbaca" in html
+    assert "no-store" in page.headers.get("Cache-Control", "")
+
+    url = f"/permohonan/perbaiki/{ticket_a}/{token}"
+    # An incomplete submission is refused and leaves the link usable.
+    response = public.post(url, data={"csrf_token": csrf_token(public, url)}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+    response = public.post(url, data={"csrf_token": csrf_token(public, url),
+                                      "catatan_perbaikan": "NPWP dipindai ulang.",
+                                      "npwp": (io.BytesIO(PNG), "npwp-baru.png")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and "Perbaikan terkirim" in response.get_data(as_text=True)
+    new_npwp = db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_a.id,
+                                                             CaseDocument.kind == "npwp")).all()
+    assert len(new_npwp) == 2 and new_npwp[-1].uploaded_by == f"pemohon:{ticket_a}"
+    assert open_task(db_session, case_a, "periksa_kelengkapan") is not None
+
+    # Once only.
+    again = public.get(url)
+    assert again.status_code == 410 and "sudah dipakai" in again.get_data(as_text=True)
+    response = public.post(url, data={"csrf_token": csrf_token(public, "/izin-lks/ajukan"),
+                                      "catatan_perbaikan": "Sekali lagi."})
+    assert response.status_code == 410
+    # Case B still waits for its own applicant.
+    assert open_task(db_session, case_b, "perbaiki_berkas") is not None
+
+    # Rejected: the reason goes to the applicant and the register.
+    complete(operator, db_session, case_a, "periksa_kelengkapan",
+             {"keputusan_pemeriksaan": "tolak", "alasan_penolakan": "Lembaga belum berbadan hukum."})
+    case_a = case_by_ref(db_session, ticket_a)
+    assert case_a.status == "Ditolak" and case_a.completed
+    assert permit_of_case(db_session, case_a.id).status == "ditolak"
+    tracking = public.get(f"/lacak?tiket={ticket_a}&kode={code_a}").get_data(as_text=True)
+    assert "Lembaga belum berbadan hukum" in tracking
+    assert db_session.scalar(select(LksPermit).where(LksPermit.case_id == case_a.id)).letter_id is None
+
+
+def test_returned_link_expires_with_the_correction_deadline(app, login_as, db_session):
+    case = cases.start_case(
+        db_session, "izin_lks",
+        {"jenis_izin": "tanda_daftar", "nama_lks": "Perkumpulan Peduli Lansia", "alamat_lks": "Jl. Baru 1",
+         "nomor_sk_badan_hukum": f"AHU-{time.time_ns()}", "kode_wilayah": VILLAGE, "ketua_lks": "Ibu Ani",
+         "batas_perbaikan": "PT2S"},
+        "pemohon", region_code=VILLAGE, reporter=cases.Reporter("Ani", "+6281270009999"),
+    )
+    complete(login_as("operator"), db_session, case, "periksa_kelengkapan",
+             {"keputusan_pemeriksaan": "tidak_lengkap", "alasan_pengembalian": "Program kerja belum ada."})
+    reference, token = resubmission_link(db_session, case)
+    wait_and_wake(db_session, case)
+    case = case_by_ref(db_session, reference)
+    assert case.status == "Dibatalkan" and case.completed
+    assert app.test_client().get(f"/permohonan/perbaiki/{reference}/{token}").status_code == 410
+
+
+# --- COTA -----------------------------------------------------------------------------------------------------
+
+def cota_form(client, **overrides) -> dict:
+    form = {
+        "csrf_token": csrf_token(client, "/cota/ajukan"),
+        "nama_calon_ayah": "Yohanes Maury",
+        "nik_calon_ayah": f"9171011203850{next(_serial) % 1000:03d}",  # born 12-03-1985, male
+        "tanggal_lahir_calon_ayah": "1985-03-12",
+        "nama_calon_ibu": "Maria Ohee",
+        "nik_calon_ibu": f"9171014507880{next(_serial) % 1000:03d}",  # born 05-07-1988, female (+40)
+        "tanggal_lahir_calon_ibu": "1988-07-05",
+        "tanggal_menikah": "2014-06-01",
+        "alamat": "Jl. Kelapa Dua No. 3, Entrop",
+        "kode_wilayah": VILLAGE,
+        "telepon": "0813 4400 5566",
+        "jumlah_anak_kandung": "0",
+        "alasan": "Belum dikaruniai anak setelah sebelas tahun menikah.",
+        **files("ktp_calon_ayah", "ktp_calon_ibu", "kartu_keluarga", "akta_nikah", "surat_sehat", "skck",
+                "surat_penghasilan"),
+    }
+    form.update(overrides)
+    return form
+
+
+VERIFIED = {"keputusan_verifikasi": "memenuhi", "syarat_agama_sama": "true", "syarat_tidak_pidana": "true",
+            "syarat_mampu_ekonomi": "true"}
+
+
+def test_cota_complete_path_home_visits_monthly_monitoring_and_letter(app, login_as, db_session):
+    # Started through the engine so the care period and the cycle are seconds; everything else is HTTP.
+    case = cases.start_case(
+        db_session, "cota",
+        {"nama_calon_ayah": "Yohanes Maury", "nik_calon_ayah": "9171011203850001", "nama_calon_ibu": "Maria Ohee",
+         "nik_calon_ibu": "9171014507880002", "alamat": "Jl. Kelapa Dua No. 3, Entrop", "kode_wilayah": VILLAGE,
+         "umur_calon_ayah": 41, "umur_calon_ibu": 38, "lama_menikah_tahun": 12,
+         "masa_pengasuhan": "PT6S", "siklus_monitoring": "R2/PT2S"},
+        "pemohon", region_code=VILLAGE, reporter=cases.Reporter("Yohanes Maury", "+6281344005566"), confidential=True,
+    )
+    operator = login_as("operator")
+    task = open_task(db_session, case, "verifikasi")
+    page = operator.get(f"/inbox/{task.id}").get_data(as_text=True)
+    assert "41 tahun" in page and "12 tahun" in page  # what the form checked, beside the operator's form
+    # "Memenuhi" needs the operator's own checks ticked.
+    response = post_task(operator, task.id, {"keputusan_verifikasi": "memenuhi"})
+    assert response.status_code == 422
+    complete(operator, db_session, case, "verifikasi", VERIFIED)
+
+    social_worker = login_as("lapangan.rehsos")
+    for visit in (1, 2):
+        task = open_task(db_session, case, "kunjungan_rumah")
+        assert task is not None, f"home visit {visit} expected"
+        assert task.assignee == (None if visit == 1 else "lapangan.rehsos")
+        complete(social_worker, db_session, case, "kunjungan_rumah",
+                 {"tanggal_kunjungan": f"2026-11-{10 + visit}", "temuan_kunjungan": "Rumah bersih, kamar anak siap.",
+                  "penilaian_kunjungan": "layak"})
+    assert open_task(db_session, case, "kunjungan_rumah") is None  # two visits were enough
+
+    pipa = login_as("pipa")
+    assert case.reference in pipa.get("/inbox/").get_data(as_text=True)
+    complete(pipa, db_session, case, "pertimbangan_pipa",
+             {"keputusan_pipa": "setujui", "pertimbangan_pipa": "Keluarga siap; izinkan pengasuhan sementara."})
+    complete(social_worker, db_session, case, "penempatan",
+             {"tanggal_penempatan": "2026-11-23", "nama_anak": "Natalia", "tanggal_lahir_anak": "2024-02-14",
+              "asal_anak": "Panti Asuhan Kasih Bunda"})
+    case = case_by_ref(db_session, case.reference)
+    assert case.status == "Masa pengasuhan sementara" and case.next_timer_at is not None
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'data-timer="Setiap bulan"' in page and 'data-timer="Akhir masa pengasuhan"' in page
+
+    # The care period: a monitoring visit each cycle for the same social worker, until the period ends.
+    visits = 0
+    for _ in range(6):
+        wait_and_wake(db_session, case)
+        monitoring = open_task(db_session, case, "kunjungan_monitoring")
+        if monitoring is not None:
+            assert monitoring.assignee == "lapangan.rehsos" and monitoring.bidang == "rehsos"
+            complete(social_worker, db_session, case, "kunjungan_monitoring",
+                     {"tanggal_monitoring": "2026-12-01", "kondisi_anak": "baik",
+                      "temuan_monitoring": "Anak sehat, sudah dekat dengan orang tua angkat."})
+            visits += 1
+        if open_task(db_session, case, "sidang_pipa") is not None:
+            break
+    assert visits == 2
+    assert case_by_ref(db_session, case.reference).status == "Sidang Tim PIPA"
+
+    complete(pipa, db_session, case, "sidang_pipa",
+             {"keputusan_pipa": "setujui", "pertimbangan_pipa": "Pengasuhan sementara berjalan baik."})
+    kadis = login_as("kadis")
+    complete(kadis, db_session, case, "pengesahan_kadis", {"keputusan_pengesahan": "setujui"})
+    case = case_by_ref(db_session, case.reference)
+    assert case.status == "Rekomendasi terbit" and case.completed
+    letter = db_session.scalar(select(Letter).where(Letter.case_id == case.id))
+    assert letter.letter_type == "rekomendasi_cota" and "/COTA/" in letter.number
+    text = docx_text(kadis.get(f"/berkas/surat/{letter.id}/docx").data)
+    for expected in (letter.number, "Yohanes Maury", "Maria Ohee", "Natalia", "Markus"):
+        assert expected in text, expected
+    html = app.test_client().get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+    assert 'data-status="valid"' in html and "Yohanes Maury" not in html
+    completed = db_session.scalars(select(InboxTask).where(InboxTask.case_id == case.id,
+                                                          InboxTask.task_name == "kunjungan_monitoring")).all()
+    assert [t.state for t in completed] == ["completed", "completed"]
+
+
+def test_cota_public_form_checks_eligibility_then_return_and_rejection(app, client, login_as, db_session):
+    before = db_session.query(Case).count()
+    young = cota_form(client, nik_calon_ayah="9171011203990001", tanggal_lahir_calon_ayah="1999-03-12",
+                      tanggal_menikah="2024-01-10")
+    response = client.post("/cota/ajukan", data=young, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "syaratnya 30 sampai 55 tahun" in html and "paling singkat 5 tahun" in html
+    swapped = cota_form(client, nik_calon_ayah="9171014507880002")  # a woman's NIK for the father
+    response = client.post("/cota/ajukan", data=swapped, content_type="multipart/form-data")
+    assert response.status_code == 422 and "bukan laki-laki" in response.get_data(as_text=True)
+    assert db_session.query(Case).count() == before
+
+    ticket, code = apply(client, "/cota/ajukan", cota_form(client))
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("COTA-") and case.confidential and case.subject_nik.startswith("917101120385")
+    assert cases.case_data(case)["umur_calon_ayah"] >= 30
+
+    operator = login_as("operator")
+    complete(operator, db_session, case, "verifikasi",
+             {"keputusan_verifikasi": "tidak_lengkap", "alasan_pengembalian": "SKCK sudah lewat masa berlaku."})
+    reference, token = resubmission_link(db_session, case)
+    url = f"/permohonan/perbaiki/{reference}/{token}"
+    public = app.test_client()
+    response = public.post(url, data={"csrf_token": csrf_token(public, url), "catatan_perbaikan": "SKCK baru.",
+                                      "skck": (io.BytesIO(PDF), "skck-2026.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert public.get(url).status_code == 410
+
+    complete(operator, db_session, case, "verifikasi",
+             {"keputusan_verifikasi": "tolak", "alasan_penolakan": "Surat keterangan sehat menyatakan tidak layak."})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Ditolak" and case.completed
+    assert "tidak layak" in case.status_note
+    events = db_session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
+    assert any(e.action == "status_changed" and "tidak layak" in e.data_json for e in events)
+    assert not db_session.scalars(select(Letter).where(Letter.case_id == case.id)).all()

@@ -111,3 +111,4 @@ class Config:
     LIGAT_RATELIMIT_REPORT_GLOBAL = os.environ.get("LIGAT_RATELIMIT_REPORT_GLOBAL", "600 per hour")  # all clients
     LIGAT_RATELIMIT_LOOKUP = os.environ.get("LIGAT_RATELIMIT_LOOKUP", "60 per minute")
     LIGAT_RATELIMIT_OPEN311_POST = os.environ.get("LIGAT_RATELIMIT_OPEN311_POST", "30 per minute")  # per API key
+    LIGAT_TRUSTED_PROXIES = int(os.environ.get("LIGAT_TRUSTED_PROXIES", 0))  # proxies in front (X-Forwarded-For)

@@ -57,5 +57,12 @@ def wants_json() -> bool:
 
 
 def init_ratelimit(app: Flask) -> None:
+    hops = int(app.config.get("LIGAT_TRUSTED_PROXIES", 0))
+    if hops:
+        # Behind nginx/a load balancer every client would otherwise share the proxy's address
+        # (and one limit). Trust exactly as many X-Forwarded-For hops as there are proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     limiter.init_app(app)
     app.register_error_handler(429, _too_many)

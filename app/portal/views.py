@@ -207,7 +207,7 @@ def find_case(reference: str, code: str) -> Case | None:
     if not reference or not code:
         return None
     case = db.session.scalar(select(Case).where(Case.reference == reference.strip().upper()))
-    if case is None or not secrets.compare_digest(case.tracking_code, code.strip().upper()):
+    if case is None or not secrets.compare_digest(case.tracking_code.encode(), code.strip().upper().encode()):
         return None
     return case
 
@@ -287,7 +287,7 @@ def manifest():  # noqa: ANN201
         "short_name": "LIGAT",
         "description": "Lapor masalah sosial dan lacak tindak lanjutnya.",
         "lang": "id",
-        "start_url": "/?sumber=aplikasi",
+        "start_url": "/",
         "scope": "/",
         "display": "standalone",
         "background_color": "#f6f7f9",

@@ -250,6 +250,7 @@ def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_ses
     assert f'id="expected">{format_dt(case.created_at + timedelta(hours=96))}<' in html
     assert "Yosina" not in html and "4444" not in html and "Anak jalanan" in html
     assert client.get(f"/lacak?tiket={ticket}&kode={code[::-1]}").status_code == 404
+    assert client.get(f"/lacak?tiket={ticket}&kode=KÖDE✓").status_code == 404
     receipt = client.get(f"/lapor/terkirim?tiket={ticket}&kode={code}").get_data(as_text=True)
     assert ticket in receipt and code in receipt
 

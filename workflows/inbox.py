@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .db import Case, InboxTask, utcnow
 from .principal import Principal
@@ -36,7 +36,10 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
 
 
 def inbox(session: Session, principal: Principal, only_mine: bool = False, limit: int = 200) -> list[InboxTask]:
-    return list(session.scalars(inbox_query(principal, only_mine).limit(limit)))
+    # Lists show each row's case reference: load it in the same query (not one query per row),
+    # and only that column, not the case's serialized workflow.
+    eager = joinedload(InboxTask.case, innerjoin=True).load_only(Case.reference)
+    return list(session.scalars(inbox_query(principal, only_mine).options(eager).limit(limit)))
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,14 @@ def new_workflow(spec_json: str) -> BpmnWorkflow:
 def dump_workflow(workflow: BpmnWorkflow, spec_json: str) -> str:
     serializer = _spec_objects(spec_json)[0]
     serializer.registry._encoder_mode = True  # what serialize_json does, minus the spec
+    # Hide the spec while converting: converting it only to throw it away was ~40% of a save.
+    spec, subprocess_specs = workflow.spec, workflow.subprocess_specs
+    workflow.spec, workflow.subprocess_specs = None, {}
     try:
         dct = serializer.to_dict(workflow)
     finally:
         serializer.registry._encoder_mode = False
+        workflow.spec, workflow.subprocess_specs = spec, subprocess_specs
     del dct["spec"], dct["subprocess_specs"]
     dct[serializer.VERSION_KEY] = serializer.VERSION
     return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))

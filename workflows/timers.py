@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,6 +35,10 @@ def wake_due_timers(session: Session, batch: int = 100, max_batches: int = 50) -
         )
         if postgres:
             query = query.with_for_update(skip_locked=True, of=Case)
+        elif session.get_bind().dialect.name == "sqlite":
+            # SQLite has one writer: take the write lock before choosing the batch, so a second
+            # scheduler waits for this batch to commit instead of waking the same cases and losing.
+            session.execute(update(Case).where(Case.id == -1).values(lock_version=Case.lock_version))
         cases = session.scalars(query).all()
         if not cases:
             session.rollback()

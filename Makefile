@@ -27,6 +27,11 @@ run: $(STAMP) $(MO)
 test: $(STAMP) $(MO)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Benchmarks (bench/): SIZE=small (default, about a minute) or SIZE=large; DATABASE_URL for PostgreSQL.
+# Figures go to bench/RESULTS.md. A tiny run of each is part of `make test`.
+bench: $(STAMP) $(MO)
+	$(PY) -m bench $(or $(SIZE),small)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

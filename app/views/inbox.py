@@ -18,6 +18,9 @@ from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
 
 
+PAGE_SIZE = 50
+
+
 class InboxView(BaseView):
     route_base = "/inbox"
     class_permission_name = INBOX
@@ -36,8 +39,13 @@ class InboxView(BaseView):
     def index(self):  # noqa: ANN201
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
-        rows = inbox(db.session, principal, only_mine=only_mine)
-        return self.render_template("ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal)
+        page = max(request.args.get("hal", 1, type=int), 1)
+        # One row more than a page tells whether there is a next page.
+        rows = inbox(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        return self.render_template(
+            "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
+            has_next=len(rows) > PAGE_SIZE,
+        )
 
     def _row(self, task_id: int) -> InboxTask:
         row = db.session.get(InboxTask, task_id)

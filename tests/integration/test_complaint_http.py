@@ -257,3 +257,18 @@ def test_officer_ui_is_available_in_english(login_as):
     assert "All tasks of my roles" in html and "Claimed by me" in html
     operator.get("/lang/id")
     assert "Semua tugas peran saya" in operator.get("/inbox/").get_data(as_text=True)
+
+
+def test_inbox_pages_by_fifty(client, login_as, db_session):
+    from app.views.inbox import PAGE_SIZE
+    from workflows.inbox import inbox
+    from workflows.principal import OPERATOR, Principal
+
+    operator = Principal("operator", frozenset({OPERATOR}))
+    while len(inbox(db_session, operator, limit=PAGE_SIZE + 1)) <= PAGE_SIZE:
+        submit_complaint(client)
+    browser = login_as("operator")
+    first = browser.get("/inbox/").get_data(as_text=True)
+    assert first.count("data-task-id=") == PAGE_SIZE and "hal=2" in first
+    second = browser.get("/inbox/?hal=2").get_data(as_text=True)
+    assert second.count("data-task-id=") >= 1 and "hal=1" in second

@@ -17,7 +17,6 @@ from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
 
-
 PAGE_SIZE = 50
 
 

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 import forms
 from workflows import documents
+from workflows.intake import Upload
 
 
 def file_fields(schema_name: str | None) -> list[str]:
@@ -51,3 +52,29 @@ def take_task_uploads(
             continue
         data[name] = str(document.id)
     return errors
+
+
+def collect_new_case_uploads(
+    schema_name: str, data: dict[str, Any], files: MultiDict
+) -> tuple[list[Upload], dict[str, str]]:
+    """Files of a form that starts a case: checked now, stored with the case later (one transaction).
+
+    Each accepted file's field gets a placeholder id so the schema check sees it; the real
+    document id is set when the case is stored. Returns (uploads, errors by field).
+    """
+    uploads: list[Upload] = []
+    errors: dict[str, str] = {}
+    for name in file_fields(schema_name):
+        data.pop(name, None)  # a file field's value is never taken from text
+        storage = files.get(name)
+        content = read_upload(storage)
+        if content is None:
+            continue
+        try:
+            documents.check_upload(content, storage.filename)
+        except documents.UploadRefused as exc:
+            errors[name] = str(exc)
+            continue
+        uploads.append(Upload(name, storage.filename, content))
+        data[name] = "0"
+    return uploads, errors

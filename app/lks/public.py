@@ -21,9 +21,8 @@ import forms
 from workflows import applicant_links, cases, cota
 from workflows.cases import Reporter
 from workflows.db import Case
-from workflows.documents import UploadRefused, check_upload
 from workflows.errors import FormInvalid, LigatError
-from workflows.intake import Upload, start_case_with_documents
+from workflows.intake import start_case_with_documents
 from workflows.lks import PERMIT_TYPES
 
 from ..extensions import db
@@ -32,7 +31,7 @@ from ..portal.views import find_case
 from ..ratelimit import limiter, setting
 from ..regions import is_village_of, villages
 from ..security import current_principal
-from ..uploads import file_fields, read_upload, take_task_uploads
+from ..uploads import collect_new_case_uploads, file_fields, take_task_uploads
 
 public = Blueprint("permohonan", __name__)
 
@@ -140,21 +139,7 @@ def apply_submit(code: str):  # noqa: ANN201
     line = LINES[code]
     data = request.form.to_dict()
     data.pop("csrf_token", None)
-    uploads: list[Upload] = []
-    file_errors: dict[str, str] = {}
-    for name in file_fields(line.form):
-        data.pop(name, None)  # a file field's value never comes from text
-        storage = request.files.get(name)
-        content = read_upload(storage)
-        if content is None:
-            continue
-        try:
-            check_upload(content, storage.filename)
-        except UploadRefused as exc:
-            file_errors[name] = str(exc)
-            continue
-        uploads.append(Upload(name, storage.filename, content))
-        data[name] = "0"  # stands in for the document id during the schema check
+    uploads, file_errors = collect_new_case_uploads(line.form, data, request.files)
     cleaned, errors = validate_application(line, data)
     errors.update(file_errors)
     if errors:

@@ -19,9 +19,8 @@ from letters import mask_nik
 from workflows import dtks, persons
 from workflows.cases import Reporter
 from workflows.db import Case, InboxTask
-from workflows.documents import UploadRefused, check_upload
 from workflows.errors import LigatError
-from workflows.intake import Upload, start_case_with_documents
+from workflows.intake import start_case_with_documents
 from workflows.principal import KELURAHAN_OFFICER, Principal
 
 from ..extensions import db
@@ -29,7 +28,7 @@ from ..formfields import fields_for
 from ..panels import Panel, register_panels
 from ..regions import villages
 from ..security import INBOX, current_principal
-from ..uploads import file_fields, read_upload
+from ..uploads import collect_new_case_uploads, file_fields
 from .display import format_dt
 
 PROCESS = "pbi_jkn"
@@ -105,21 +104,7 @@ class PbiJknView(BaseView):
         principal = self._officer()
         data = request.form.to_dict()
         data.pop("csrf_token", None)
-        uploads: list[Upload] = []
-        file_errors: dict[str, str] = {}
-        for name in file_fields(START_FORM):
-            data.pop(name, None)  # a file field's value is never taken from text
-            storage = request.files.get(name)
-            content = read_upload(storage)
-            if content is None:
-                continue
-            try:
-                check_upload(content, storage.filename)
-            except UploadRefused as exc:
-                file_errors[name] = str(exc)
-                continue
-            uploads.append(Upload(name, storage.filename, content))
-            data[name] = "0"  # placeholder id for the schema check; the real id is set on storing
+        uploads, file_errors = collect_new_case_uploads(START_FORM, data, request.files)
         cleaned, errors = validate_request(data, principal)
         errors.update(file_errors)
         if errors:

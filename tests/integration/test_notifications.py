@@ -28,7 +28,10 @@ def test_outbox_sends_through_the_log_channel_without_personal_data(app, db_sess
     msg = notifications.queue(db_session, None, "+6281234567890", "LIGAT: status berubah.", "log")
     db_session.commit()
     with caplog.at_level(logging.INFO, logger="workflows.notifications"):
-        assert run_outbox_job(app) >= 1
+        sent = [run_outbox_job(app)]
+        while sent[-1]:  # other tests' messages may be queued before this one
+            sent.append(run_outbox_job(app))
+        assert sum(sent) >= 1
     db_session.expire_all()
     sent = db_session.get(OutboxMessage, msg.id)
     assert sent.status == "sent" and sent.attempts == 1 and sent.sent_at is not None

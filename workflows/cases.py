@@ -277,8 +277,7 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-@unit_of_work
-def start_case(
+def begin_case(
     session: Session,
     process_id: str,
     data: dict[str, Any],
@@ -292,7 +291,8 @@ def start_case(
     subject_nik: str | None = None,
     confidential: bool = False,
 ) -> Case:
-    """Start a new case on the latest deployed version of a process."""
+    """Start a new case on the latest deployed version of a process, inside the caller's
+    transaction (for callers that store their own rows with it); `start_case` commits."""
     definition = latest_definition(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
@@ -337,6 +337,9 @@ def start_case(
     )
     step.advance()
     return case
+
+
+start_case = unit_of_work(begin_case)
 
 
 def _task_row(session: Session, task_id: int) -> InboxTask:

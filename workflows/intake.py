@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import documents
-from .cases import start_case, unit_of_work
+from .cases import begin_case, unit_of_work
 from .db import Case
 
 
@@ -31,8 +31,8 @@ def start_case_with_documents(
 ) -> Case:
     stored = [documents.add(session, None, u.kind, u.filename, u.data, actor) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
-    # The undecorated use case: this function's own unit of work commits once, for everything.
-    case = start_case.__wrapped__(session, process_id, data, actor, **options)
+    # This function's own unit of work commits once, for the case and its documents.
+    case = begin_case(session, process_id, data, actor, **options)
     for document in stored:
         document.case_id = case.id
     return case

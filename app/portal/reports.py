@@ -60,7 +60,7 @@ def _start(session: Session, report: NewReport, stored: list[str]) -> Case:
     # Contact details stay in the case's own columns, not in process variables.
     variables = {k: data[k] for k in ("kategori", "deskripsi", "lokasi", "kode_wilayah", "lintang", "bujur")
                  if data.get(k) is not None}
-    case = cases.start_case.__wrapped__(  # the undecorated step: we commit, below, with our rows
+    case = cases.begin_case(  # no commit: the portal's rows below belong to the same transaction
         session, PROCESS_ID, variables, report.actor,
         region_code=data["kode_wilayah"], category=data["kategori"], title=data["deskripsi"][:120],
         reporter=reporter, confidential=confidential,

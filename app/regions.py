@@ -25,3 +25,11 @@ def region_label(code: str | None) -> str:
     if not code:
         return "–"
     return wilayah_name(code) or code
+
+
+def check_office_village(
+    cleaned: dict, errors: dict[str, str], office_region: str, field: str = "kode_wilayah"
+) -> None:
+    """Record an error when the chosen village is not served by this office."""
+    if cleaned.get(field) and field not in errors and not is_village_of(cleaned[field], office_region):
+        errors[field] = "Kelurahan tidak berada di wilayah layanan kantor ini. (Village outside the area.)"

@@ -16,6 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from lokal import parse_phone
 
 FORMS_DIR = Path(__file__).resolve().parent
 _SAFE_NAME = re.compile(r"^[a-z0-9_]+\.(schema|uischema)\.json$")
@@ -120,6 +121,17 @@ def validate(name: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         field = _field_of(error)
         errors.setdefault(field, _message(error, schema))
     return cleaned, errors
+
+
+def normalize_phone(cleaned: dict[str, Any], errors: dict[str, str], field: str = "telepon") -> None:
+    """Put a valid Indonesian phone number in E.164 form (lokal-id), or record the field's error."""
+    if not cleaned.get(field) or field in errors:
+        return
+    phone = parse_phone(cleaned[field])
+    if phone.valid:
+        cleaned[field] = phone.e164
+    else:
+        errors[field] = "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
 
 
 def pmks_categories() -> list[dict[str, str]]:

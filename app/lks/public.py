@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from lokal import parse_phone
 
 import forms
 from workflows import applicant_links, cases, cota
@@ -29,7 +28,7 @@ from ..extensions import db
 from ..formfields import fields_for
 from ..portal.views import find_case
 from ..ratelimit import limiter, setting
-from ..regions import is_village_of, villages
+from ..regions import check_office_village, villages
 from ..security import current_principal
 from ..uploads import collect_new_case_uploads, file_fields, take_task_uploads
 
@@ -110,15 +109,8 @@ def validate_application(line: Line, data: dict[str, Any]) -> tuple[dict[str, An
     """Schema, the region, the phone number (needed: returns are sent there), and the line's own rules."""
     cleaned, errors = forms.validate(line.form, data)
     office = current_app.config["LIGAT_OFFICE_REGION"]
-    if cleaned.get("kode_wilayah") and "kode_wilayah" not in errors:
-        if not is_village_of(cleaned["kode_wilayah"], office):
-            errors["kode_wilayah"] = "Kelurahan tidak berada di wilayah layanan kantor ini. (Village outside the area.)"
-    if cleaned.get("telepon") and "telepon" not in errors:
-        phone = parse_phone(cleaned["telepon"])
-        if not phone.valid:
-            errors["telepon"] = "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
-        else:
-            cleaned["telepon"] = phone.e164
+    check_office_village(cleaned, errors, office)
+    forms.normalize_phone(cleaned, errors)
     for name, message in line.extra_checks(cleaned).items():
         errors.setdefault(name, message)
     return cleaned, errors

@@ -25,7 +25,6 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import generate_csrf
-from lokal import parse_phone
 from sqlalchemy import select
 
 import forms
@@ -35,7 +34,7 @@ from workflows.errors import ConcurrentUpdate
 from ..extensions import db
 from ..formfields import fields_for
 from ..ratelimit import global_reports, limiter, setting, wants_json
-from ..regions import is_village_of, region_label, villages
+from ..regions import check_office_village, region_label, villages
 from . import catalogue, media, reports
 from .reports import PUBLIC_STAGES  # noqa: F401  (re-exported: tests and templates name it here)
 
@@ -97,20 +96,14 @@ def validate_report(data: dict) -> tuple[dict, dict[str, str]]:
     """Schema check plus what a schema cannot know: the region, the phone number, coordinate pairs."""
     cleaned, errors = forms.validate(REPORT_FORM, data)
     office = current_app.config["LIGAT_OFFICE_REGION"]
-    if cleaned.get("kode_wilayah") and "kode_wilayah" not in errors:
-        if not is_village_of(cleaned["kode_wilayah"], office):
-            errors["kode_wilayah"] = "Kelurahan tidak berada di wilayah layanan kantor ini."
+    check_office_village(cleaned, errors, office)
     if ("lintang" in cleaned) != ("bujur" in cleaned) and not ({"lintang", "bujur"} & set(errors)):
         errors["lintang"] = "Isi lintang dan bujur bersama, atau kosongkan keduanya. (Give both coordinates.)"
     if cleaned.get("anonim"):
         cleaned.pop("nama", None)
         cleaned.pop("telepon", None)
-    elif cleaned.get("telepon") and "telepon" not in errors:
-        phone = parse_phone(cleaned["telepon"])
-        if not phone.valid:
-            errors["telepon"] = "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
-        else:
-            cleaned["telepon"] = phone.e164
+    else:
+        forms.normalize_phone(cleaned, errors)
     return cleaned, errors
 
 

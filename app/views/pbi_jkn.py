@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from lokal import parse_phone
 
 import forms
 from letters import mask_nik
@@ -63,12 +62,7 @@ def validate_request(data: dict[str, Any], principal: Principal) -> tuple[dict[s
     if cleaned.get("kode_wilayah") and "kode_wilayah" not in errors:
         if cleaned["kode_wilayah"] not in dict(officer_villages(principal)):
             errors["kode_wilayah"] = "Kelurahan tidak berada di wilayah kerja Anda. (Village outside your region.)"
-    if cleaned.get("telepon") and "telepon" not in errors:
-        phone = parse_phone(cleaned["telepon"])
-        if not phone.valid:
-            errors["telepon"] = "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
-        else:
-            cleaned["telepon"] = phone.e164
+    forms.normalize_phone(cleaned, errors)
     return cleaned, errors
 
 

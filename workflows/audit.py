@@ -133,3 +133,19 @@ def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLin
         if link:
             broken.append(link)
     return checked, broken
+
+
+def status_history(session: Session, case_id: int, first_status: str = "Diterima") -> list[dict[str, Any]]:
+    """The case's public status changes, oldest first: status, time and the public note only
+    (no actors, no task data), read from the chain itself."""
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(["case_started", "status_changed"]))
+        .order_by(AuditEvent.seq)
+    ).all()
+    history = []
+    for event in events:
+        data = json.loads(event.data_json)
+        status = first_status if event.action == "case_started" else data.get("status")
+        history.append({"status": status, "at": event.occurred_at, "note": data.get("catatan")})
+    return history

@@ -4,14 +4,11 @@ history (the status changes in its case's audit chain)."""
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
-from workflows import issued_letters, lks
-from workflows.db import AuditEvent
+from workflows import audit, issued_letters, lks
 from workflows.inbox import can_view_case
 
 from ..extensions import db
@@ -19,18 +16,7 @@ from ..security import CASE, current_principal
 
 
 def _history(case_id: int) -> list[dict]:
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case_id, AuditEvent.action.in_(["case_started", "status_changed"]))
-        .order_by(AuditEvent.seq)
-    ).all()
-    rows = []
-    for event in events:
-        data = json.loads(event.data_json)
-        rows.append({"at": event.occurred_at,
-                     "status": "Diajukan" if event.action == "case_started" else data.get("status"),
-                     "note": data.get("catatan")})
-    return rows
+    return audit.status_history(db.session, case_id, first_status="Diajukan")
 
 
 class LksRegisterView(BaseView):

@@ -7,7 +7,6 @@ Takes a SQLAlchemy session; no request objects here.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows import audit, cases
-from workflows.db import AuditEvent, Case, InboxTask, utcnow
+from workflows.db import Case, InboxTask, utcnow
 from workflows.errors import ConcurrentUpdate
 
 from . import catalogue, media
@@ -191,17 +190,7 @@ def expected_completion(session: Session, case: Case) -> datetime | None:
 
 def public_timeline(session: Session, case: Case) -> list[dict[str, Any]]:
     """Public status changes only: no officer names, no internal notes (only set_status notes)."""
-    events = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.action.in_(["case_started", "status_changed"]))
-        .order_by(AuditEvent.seq)
-    ).all()
-    timeline = []
-    for event in events:
-        data = json.loads(event.data_json)
-        status = "Diterima" if event.action == "case_started" else data.get("status")
-        timeline.append({"status": status, "at": event.occurred_at, "note": data.get("catatan")})
-    return timeline
+    return audit.status_history(session, case.id)
 
 
 def status_notes(case: Case) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_login import current_user
 from sqlalchemy import select
@@ -55,14 +55,23 @@ class LigatSecurityManager(SecurityManager):
 
 
 def current_principal() -> Principal:
-    """The engine's view of the caller: browser session, or JWT on the API (anonymous → no roles)."""
+    """The engine's view of the caller: browser session, or JWT on the API (anonymous → no roles).
+
+    Built once per request: views ask for it several times (row check, then the use case).
+    """
+    if "ligat_principal" in g:
+        return g.ligat_principal
     if current_user and current_user.is_authenticated:
-        return principal_for(current_user)
-    try:
-        user = current_app.appbuilder.sm.current_user
-    except RuntimeError:  # no JWT was verified in this request
-        user = None
-    return principal_for(user) if user is not None else Principal("anonim")
+        user = current_user
+    else:
+        try:
+            user = current_app.appbuilder.sm.current_user
+        except RuntimeError:  # no JWT was verified in this request
+            user = None
+    principal = principal_for(user) if user is not None else Principal("anonim")
+    if user is not None:  # an anonymous answer may change once a JWT is verified later in the request
+        g.ligat_principal = principal
+    return principal
 
 
 def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)

@@ -80,6 +80,8 @@ class _Kind:
     label_id: str
     label_en: str
     mode: str  # "exec" or "eval"
+    # False for DMN input entries: what gets compiled there is Spiff's rewrite, not the cell's own lines.
+    has_lines: bool = True
 
 
 _SCRIPT = _Kind("skrip", "script", "exec")
@@ -94,6 +96,8 @@ _CARDINALITY = _Kind("loopCardinality", "loopCardinality", "eval")
 _COMPLETION = _Kind("completionCondition", "completionCondition", "eval")
 _LOOP_CONDITION = _Kind("loopCondition", "loopCondition", "eval")
 _DMN_INPUT = _Kind("ekspresi input DMN", "DMN input expression", "eval")
+_DMN_INPUT_ENTRY = _Kind("entri input DMN", "DMN input entry", "eval", has_lines=False)
+_DMN_OUTPUT_ENTRY = _Kind("entri output DMN", "DMN output entry", "eval")
 
 _BPMN_KINDS = {
     "script": _SCRIPT,
@@ -140,6 +144,11 @@ def _is_dunder(name: str) -> bool:
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
+def _multiline(source: str) -> bool:
+    """Whether a line number helps: a leading newline (common in modeler output) counts."""
+    return "\n" in source.rstrip()
+
+
 def _defined_names(tree: ast.AST) -> set[str]:
     names: set[str] = set()
     for node in ast.walk(tree):
@@ -184,6 +193,7 @@ class _Checker:
         extra: tuple[str, str] = ("", ""),
     ) -> None:
         line = err.lineno if isinstance(err, SyntaxError) and err.lineno and err.lineno > 0 else None
+        line = line if kind.has_lines else None
         message = err.msg if isinstance(err, SyntaxError) else str(err)
         pid, pen = self.prefixes(kind, line if show_line else None, extra)
         self.add(element, line, f"{pid} tidak dapat dikompilasi: {message}", f"{pen} does not compile: {message}")
@@ -202,7 +212,7 @@ class _Checker:
                 compile(source, f"<{element[0]}>", kind.mode)
                 return ast.parse(source, mode=kind.mode)
         except (SyntaxError, ValueError) as err:
-            self.syntax_error(element, kind, err, "\n" in source.strip(), extra)
+            self.syntax_error(element, kind, err, _multiline(source), extra)
             return None
 
     def walk(
@@ -212,10 +222,9 @@ class _Checker:
         tree: ast.AST,
         multiline: bool,
         extra: tuple[str, str] = ("", ""),
-        known: Collection[str] = (),
     ) -> None:
         """Report unknown calls, imports and dunder access in a compiled piece."""
-        allowed = self.functions | ALLOWED_BUILTINS | _defined_names(tree) | set(known)
+        allowed = self.functions | ALLOWED_BUILTINS | _defined_names(tree)
         reported_calls: set[str] = set()
         nodes = sorted(
             (n for n in ast.walk(tree) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset)
@@ -270,7 +279,7 @@ class _Checker:
             return
         tree = self.compile(element, kind, source)
         if tree is not None:
-            self.walk(element, kind, tree, "\n" in source.strip())
+            self.walk(element, kind, tree, _multiline(source))
 
     def check_input_entry(
         self, element: tuple[str, str | None], row: int, text: str | None, input_expr: str | None
@@ -278,7 +287,7 @@ class _Checker:
         """An input entry as SpiffWorkflow's DMNEngine.evaluate rewrites it."""
         if text is None or text == "-":
             return
-        kind = _Kind("entri input DMN", "DMN input entry", "eval")
+        kind = _DMN_INPUT_ENTRY
         extra = (f" (aturan {row})", f" (rule {row})")
         pid, pen = self.prefixes(kind, None, extra)
         # Without an input expression Spiff falls back to the repr of a value: any literal will do here.
@@ -287,7 +296,7 @@ class _Checker:
         if _DMN_INPUT_NAME in substituted:
             tree = self.compile(element, kind, substituted, extra)
             if tree is not None:
-                self.walk(element, kind, tree, False, extra, known=(_DMN_INPUT_NAME,))
+                self.walk(element, kind, tree, False, extra)
             return
         try:
             tree = ast.parse(text)
@@ -326,7 +335,7 @@ class _Checker:
             combined = left + text
         if self.compile(element, kind, combined, extra) is not None:
             # Walk the designer's own text: the input expression is checked on its own.
-            self.walk(element, kind, tree, False, extra, known=("v",))
+            self.walk(element, kind, tree, False, extra)
 
 
 def _localname(node: etree._Element) -> str:
@@ -367,7 +376,6 @@ def _text(node: etree._Element) -> str | None:
 def check_dmn(root: etree._Element, file: str, functions: Collection[str]) -> list[Problem]:
     """Every problem in the Python of one DMN document's decision tables."""
     checker = _Checker(file, functions)
-    output_kind = _Kind("entri output DMN", "DMN output entry", "eval")
     for table in root.iter():
         if not isinstance(table.tag, str) or _localname(table) != "decisionTable":
             continue
@@ -380,7 +388,7 @@ def check_dmn(root: etree._Element, file: str, functions: Collection[str]) -> li
                 element = (expression_node.get("id") or column.get("id") or "?", label)
                 tree = checker.compile(element, _DMN_INPUT, expression)
                 if tree is not None:
-                    checker.walk(element, _DMN_INPUT, tree, "\n" in expression.strip())
+                    checker.walk(element, _DMN_INPUT, tree, _multiline(expression))
                 else:
                     # Already reported; entries are then checked against a stand-in value.
                     expression = None
@@ -396,7 +404,7 @@ def check_dmn(root: etree._Element, file: str, functions: Collection[str]) -> li
                 if not text:
                     continue
                 element = (entry.get("id") or "?", outputs[index] if index < len(outputs) else None)
-                tree = checker.compile(element, output_kind, text, extra)
+                tree = checker.compile(element, _DMN_OUTPUT_ENTRY, text, extra)
                 if tree is not None:
-                    checker.walk(element, output_kind, tree, "\n" in text.strip(), extra)
+                    checker.walk(element, _DMN_OUTPUT_ENTRY, tree, _multiline(text), extra)
     return checker.problems

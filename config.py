@@ -69,7 +69,8 @@ class Config:
     # Office served by this installation: Kemendagri code of its regency/city.
     LIGAT_OFFICE_REGION = os.environ.get("LIGAT_OFFICE_REGION", "91.71")
     LIGAT_OFFICE_NAME = os.environ.get("LIGAT_OFFICE_NAME", "Dinas Sosial Kota Jayapura")
-    LIGAT_BPMN_DIR = os.environ.get("LIGAT_BPMN_DIR", str(BASE_DIR / "bpmn"))
+    # Root of the bundled service packages (bpmn/<code>/, forms/<code>/, letters/<code>/), deployed on start.
+    LIGAT_PACKAGES_DIR = os.environ.get("LIGAT_PACKAGES_DIR", str(BASE_DIR))
     LIGAT_UPLOAD_DIR = os.environ.get("LIGAT_UPLOAD_DIR", str(VAR_DIR / "uploads"))
     LIGAT_MIGRATE_ON_START = _bool("LIGAT_MIGRATE_ON_START", True)
     LIGAT_DEMO_USERS = _bool("LIGAT_DEMO_USERS", True)

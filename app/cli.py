@@ -10,12 +10,12 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from workflows.audit import verify_all
-from workflows.deployment import deploy
+from workflows import packages
 from workflows.errors import DeployError
 from workflows.timers import wake_due_timers
 
 from .extensions import db
-from .setup import seed
+from .setup import deploy_with_roles, seed
 
 group = AppGroup("ligat", help="Perintah LIGAT.")
 
@@ -40,20 +40,29 @@ def verify_audit_command() -> None:
 
 
 @group.command("deploy")
-@click.argument("bpmn_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dmn", "dmn_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def deploy_command(bpmn_file: Path, dmn_files: tuple[Path, ...]) -> None:
-    """Deploy one BPMN file (with the DMN files it calls) as a new process version."""
+@click.argument("code", required=False)
+@click.option("--archive", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A zip of one package's files (bpmn/<code>/…, forms/<code>/…, letters/<code>/…).")
+def deploy_command(code: str | None, archive: Path | None) -> None:
+    """Deploy one service package (bpmn/CODE/service.json and its files) as one version."""
     try:
-        definitions = deploy(
-            db.session, bpmn_file.read_bytes(), {p.name: p.read_bytes() for p in dmn_files}, bpmn_file.name, "cli"
-        )
+        if archive is not None:
+            files = packages.from_archive(archive.read_bytes())
+        elif code:
+            files = packages.from_directories(Path(current_app.config["LIGAT_PACKAGES_DIR"]), code)
+        else:
+            raise click.UsageError("Sebutkan kode paket atau --archive. (Give a package code or --archive.)")
+        result = deploy_with_roles(files, "cli")
     except DeployError as exc:
         db.session.rollback()
         click.echo(f"DITOLAK: {exc}", err=True)
         sys.exit(1)
-    for d in definitions:
-        click.echo(f"{d.process_id} versi {d.version}")
+    package = result.package
+    state = "baru" if result.created else "sudah ada, tidak berubah"
+    click.echo(f"{package.code} versi {package.version} ({state}); proses: "
+               + ", ".join(f"{d.process_id} v{d.version}" for d in result.definitions))
+    for warning in result.warnings:
+        click.echo(f"PERINGATAN: {warning}")
 
 
 @group.command("wake-timers")

@@ -1,4 +1,7 @@
-"""JSON Schema (+ UI schema) → the list of fields an HTML form template draws."""
+"""JSON Schema (+ UI schema) → the list of fields an HTML form template draws.
+
+Schemas come from the service package version of the case (or of the line being started):
+`schemas_of(case, form, ui)` finds them; these functions take the schema dicts."""
 
 from __future__ import annotations
 
@@ -6,6 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import forms
+from workflows.db import Case
+from workflows.packages import ServicePackage, form_of, package_of_case
+
+from .extensions import db
 
 
 @dataclass
@@ -30,15 +37,27 @@ def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
     return [(v, labels.get(v, v)) for v in prop.get("enum", [])]
 
 
+Schemas = tuple[dict[str, Any], dict[str, Any]]
+
+
+def package_schemas(package: ServicePackage, form: str | None, ui: str | None = None) -> Schemas:
+    """(schema, UI schema) of a package version by file names; ({}, {}) without a form."""
+    return (form_of(package, form) if form else {}), (form_of(package, ui) if ui else {})
+
+
+def schemas_of(case: Case, form: str | None, ui: str | None = None) -> Schemas:
+    """The forms a case's open task names, from the package version the case started with."""
+    return package_schemas(package_of_case(db.session, case), form, ui)
+
+
 def fields_for(
-    schema_name: str,
-    ui_name: str | None = None,
+    schema: dict[str, Any],
+    ui: dict[str, Any] | None = None,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     choices: dict[str, list[tuple[str, str]]] | None = None,
 ) -> list[Field]:
-    schema = forms.load(schema_name)
-    ui = forms.load(ui_name) if ui_name else {}
+    ui = ui or {}
     values, errors, choices = values or {}, errors or {}, choices or {}
     props: dict[str, Any] = schema.get("properties", {})
     order = ui.get("ui:order") or list(props)
@@ -78,11 +97,16 @@ def fields_for(
     return result
 
 
-def prefill(schema_name: str, ui_name: str | None, data: dict[str, Any]) -> dict[str, Any]:
+def option_label(schema: dict[str, Any], name: str, value: Any) -> str:
+    """The label a form shows for a value (`x-label` of an option), or the value itself."""
+    prop = schema.get("properties", {}).get(name, {})
+    return dict(_options(prop)).get(value, "" if value is None else str(value))
+
+
+def prefill(schema: dict[str, Any], ui: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:
     """Current process values of the form's fields, when the UI schema asks for it (`"ui:prefill": true`),
     e.g. a returned request the kelurahan officer corrects. File fields are never prefilled."""
-    ui = forms.load(ui_name) if ui_name else {}
-    if not ui.get("ui:prefill"):
+    if not (ui or {}).get("ui:prefill"):
         return {}
-    props = forms.load(schema_name).get("properties", {})
+    props = schema.get("properties", {})
     return {k: data[k] for k, prop in props.items() if k in data and not prop.get("x-berkas")}

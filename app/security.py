@@ -2,8 +2,10 @@
 engine's Principal (roles + region + bidang), on which every row-level check
 is made.
 
-Roles are FAB "builtin roles" (FAB_ROLES): their permissions live here in code,
-reviewed like code, instead of drifting in the database.
+The office's own roles are FAB "builtin roles" (FAB_ROLES): their permissions live here
+in code, reviewed like code. A role that only a service package names (its lanes, e.g.
+an adoption review team) is created when the package is deployed, with the permissions
+of an inbox worker (`WORKER_PERMISSIONS`) stored in the database.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import principal as roles
-from workflows.principal import Principal
+from workflows.principal import CITIZEN_SCOPE, Principal
+from workflows.visibility import principal as scoped_principal
 
 from .extensions import db
 from .models import OfficerProfile
@@ -28,26 +31,30 @@ WRITE = "can_write"
 INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
 # Menu entries (FAB checks "menu_access" on the menu item's name).
 MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
-MENU_PBI, MENU_PERSON = "Permohonan PBI-JKN", "Data Warga"
-MENU_LKS = "Daftar LKS"
+MENU_START, MENU_PERSON = "Buat Permohonan", "Data Warga"
+MENU_REGISTER = "Daftar"
 MENU = "menu_access"
 
 
 def _worker(*extra: list[str]) -> list[list[str]]:
-    return [[INBOX, f"{READ}|{WRITE}"], [CASE, READ], [f"{MENU_INBOX}|{MENU_CASES}|{MENU_PERSON}", MENU], *extra]
+    # Which lines a worker may start and which registers they read is decided per line on the server.
+    menus = f"{MENU_INBOX}|{MENU_CASES}|{MENU_PERSON}|{MENU_START}|{MENU_REGISTER}"
+    return [[INBOX, f"{READ}|{WRITE}"], [CASE, READ], [menus, MENU], *extra]
 
 
 ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
     roles.ADMIN: [[".*", ".*"]],
-    roles.OPERATOR: _worker([MENU_LKS, MENU]),
-    roles.FIELD_OFFICER: _worker([MENU_LKS, MENU]),
-    roles.HEAD_OF_BIDANG: _worker([MENU_LKS, MENU]),
-    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU], [MENU_LKS, MENU]),
-    roles.KELURAHAN_OFFICER: _worker([MENU_PBI, MENU]),
+    roles.OPERATOR: _worker(),
+    roles.FIELD_OFFICER: _worker(),
+    roles.HEAD_OF_BIDANG: _worker(),
+    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
+    roles.KELURAHAN_OFFICER: _worker(),
     roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}|{MENU_PERSON}", MENU]],
     roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"]],
-    roles.ADOPTION_TEAM: _worker(),
 }
+# What a role created by a package gets: its inbox, the case pages, the people's records.
+WORKER_PERMISSIONS = [(READ, INBOX), (WRITE, INBOX), (READ, CASE), (MENU, MENU_INBOX), (MENU, MENU_CASES),
+                      (MENU, MENU_PERSON), (MENU, MENU_START), (MENU, MENU_REGISTER)]
 
 
 class LigatSecurityManager(SecurityManager):
@@ -76,11 +83,10 @@ def current_principal() -> Principal:
 
 def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)
     profile = db.session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user.id))
-    return Principal(
-        username=user.username,
-        roles=frozenset(role.name for role in user.roles),
-        region_code=(profile.region_code or None) if profile else None,
-        bidang=(profile.bidang or None) if profile else None,
+    return scoped_principal(
+        db.session, user.username, {role.name for role in user.roles},
+        region_code=profile.region_code if profile else None,
+        bidang=profile.bidang if profile else None,
     )
 
 
@@ -116,15 +122,35 @@ DEMO_USERS = (
     DemoUser("kelurahan.abepura", roles.KELURAHAN_OFFICER, "Daud", "Abepura", region_code="91.71.03"),
     DemoUser("auditor", roles.AUDITOR, "Budi", "Auditor"),
     DemoUser("perancang", roles.DESIGNER, "Lina", "Perancang"),
-    DemoUser("pipa", roles.ADOPTION_TEAM, "Theresia", "Tim PIPA"),
 )
 
 
-def ensure_roles() -> None:
+def demo_users(scopes: dict[str, str]) -> list[DemoUser]:
+    """The office's demo users, and one for each role a deployed package adds (e.g. `tim.pipa`)."""
+    users = list(DEMO_USERS)
+    covered = {demo.role for demo in users}
+    for role, scope in sorted(scopes.items()):
+        if role in covered or scope == CITIZEN_SCOPE:
+            continue
+        username = ".".join(role.lower().split())
+        region = current_app.config["LIGAT_OFFICE_REGION"] if scope in (roles.REGION, roles.REGION_BIDANG) else None
+        bidang = "rehsos" if scope in (roles.BIDANG, roles.REGION_BIDANG) else None
+        users.append(DemoUser(username, role, role.split()[0], "Demo", region_code=region, bidang=bidang))
+    return users
+
+
+def ensure_roles(scopes: dict[str, str] | None = None) -> None:
+    """The office's roles, and each role a package names (not a citizen's), with a worker's permissions."""
     sm = current_app.appbuilder.sm
     for name in [*ROLE_PERMISSIONS, sm.auth_role_public]:
         if sm.find_role(name) is None:
             sm.add_role(name)
+    for name, scope in sorted((scopes or {}).items()):
+        if name in ROLE_PERMISSIONS or scope == CITIZEN_SCOPE or sm.find_role(name) is not None:
+            continue
+        role = sm.add_role(name)
+        for permission, view in WORKER_PERMISSIONS:
+            sm.add_permission_role(role, sm.add_permission_view_menu(permission, view))
 
 
 def ensure_user(demo: DemoUser, password: str) -> bool:

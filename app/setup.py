@@ -11,10 +11,12 @@ import flask_migrate
 from flask import Flask
 from sqlalchemy import text
 
-from workflows.deployment import deploy_directory
+from workflows.deployment import deploy_bundled
+from workflows.packages import DeployResult, PackageFiles, deploy_package
+from workflows.visibility import role_scopes
 
 from .extensions import db
-from .security import DEMO_PASSWORD, DEMO_USERS, ensure_roles, ensure_user
+from .security import DEMO_PASSWORD, demo_users, ensure_roles, ensure_user
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -42,15 +44,23 @@ def migrate_database() -> None:
         flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="head")
 
 
+def deploy_with_roles(files: PackageFiles, actor: str) -> DeployResult:
+    """Deploy one package and create the roles its lanes name that do not exist yet."""
+    result = deploy_package(db.session, files, actor)
+    ensure_roles(role_scopes(db.session))
+    return result
+
+
 def seed(app: Flask) -> list[tuple[str, str, str]]:
-    """Roles, bundled BPMN, demo users. Returns the demo users created or present."""
-    ensure_roles()
-    deployed = deploy_directory(db.session, Path(app.config["LIGAT_BPMN_DIR"]))
-    for definition in deployed:
-        log.info("proses %s versi %s siap", definition.process_id, definition.version)
+    """Every bundled service package, the roles they use, demo users. Returns the demo users."""
+    results = deploy_bundled(db.session, Path(app.config["LIGAT_PACKAGES_DIR"]))
+    for result in results:
+        log.info("paket %s versi %s siap", result.package.code, result.package.version)
+    scopes = role_scopes(db.session)
+    ensure_roles(scopes)
     shown = []
     if app.config["LIGAT_DEMO_USERS"]:
-        for demo in DEMO_USERS:
+        for demo in demo_users(scopes):
             ensure_user(demo, DEMO_PASSWORD)
             shown.append((demo.role, demo.username, DEMO_PASSWORD))
     return shown

@@ -12,15 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
-import forms
 from workflows import documents
 from workflows.intake import Upload
 
 
-def file_fields(schema_name: str | None) -> list[str]:
-    if not schema_name:
-        return []
-    return [name for name, prop in forms.load(schema_name).get("properties", {}).items() if prop.get("x-berkas")]
+def file_fields(schema: dict[str, Any] | None) -> list[str]:
+    return [name for name, prop in (schema or {}).get("properties", {}).items() if prop.get("x-berkas")]
 
 
 def read_upload(storage: FileStorage | None) -> bytes | None:
@@ -31,7 +28,7 @@ def read_upload(storage: FileStorage | None) -> bytes | None:
 
 
 def take_task_uploads(
-    session: Session, schema_name: str | None, case_id: int, username: str, data: dict[str, Any],
+    session: Session, schema: dict[str, Any] | None, case_id: int, username: str, data: dict[str, Any],
     files: MultiDict,
 ) -> dict[str, str]:
     """Store the uploads of a task form inside the caller's transaction; put their ids into `data`.
@@ -39,7 +36,7 @@ def take_task_uploads(
     Returns errors by field (a refused file never becomes a document).
     """
     errors: dict[str, str] = {}
-    for name in file_fields(schema_name):
+    for name in file_fields(schema):
         data.pop(name, None)
         storage = files.get(name)
         content = read_upload(storage)
@@ -55,7 +52,7 @@ def take_task_uploads(
 
 
 def collect_new_case_uploads(
-    schema_name: str, data: dict[str, Any], files: MultiDict
+    schema: dict[str, Any], data: dict[str, Any], files: MultiDict
 ) -> tuple[list[Upload], dict[str, str]]:
     """Files of a form that starts a case: checked now, stored with the case later (one transaction).
 
@@ -64,7 +61,7 @@ def collect_new_case_uploads(
     """
     uploads: list[Upload] = []
     errors: dict[str, str] = {}
-    for name in file_fields(schema_name):
+    for name in file_fields(schema):
         data.pop(name, None)  # a file field's value is never taken from text
         storage = files.get(name)
         content = read_upload(storage)

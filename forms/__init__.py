@@ -1,9 +1,12 @@
 """Task forms: one JSON Schema per user task (optionally a UI schema beside it).
 
-A BPMN user task names its form with the property `formJsonSchemaFilename`;
-`validate()` checks a submission with the `jsonschema` library and returns
-field-level messages in Bahasa Indonesia. Only fields the schema declares are
-kept, so a form can never overwrite other process variables.
+Forms belong to service packages (`forms/<code>/*.schema.json`, `*.uischema.json`); a
+BPMN user task names its form with the property `formJsonSchemaFilename`, and a case
+reads it from the package version it started with (`workflows.packages.form_of`).
+`validate()` checks a submission with the `jsonschema` library and returns field-level
+messages in Bahasa Indonesia and English. Only fields the schema declares are kept,
+so a form can never overwrite other process variables. Lists shared by every package
+(the PMKS categories, `pmks.json`) are referenced from a schema by `"x-sumber"`.
 """
 
 from __future__ import annotations
@@ -19,34 +22,20 @@ from jsonschema.exceptions import ValidationError
 from lokal import parse_phone
 
 FORMS_DIR = Path(__file__).resolve().parent
-_SAFE_NAME = re.compile(r"^[a-z0-9_]+\.(schema|uischema)\.json$")
 
 
 class FormNotFound(LookupError):
     pass
 
 
-@lru_cache(maxsize=128)
-def load(name: str) -> dict[str, Any]:
-    """A schema or UI schema from forms/, by file name."""
-    if not _SAFE_NAME.match(name or "") or not (FORMS_DIR / name).is_file():
-        raise FormNotFound(f"Formulir '{name}' tidak ditemukan di forms/.")
-    schema = json.loads((FORMS_DIR / name).read_text(encoding="utf-8"))
-    if name.endswith(".schema.json"):
-        for prop in schema.get("properties", {}).values():
-            # Shared option lists live in one file and are referenced by name.
-            if prop.get("x-sumber") == "pmks":
-                prop["enum"] = [c["kode"] for c in pmks_categories()]
-        Draft202012Validator.check_schema(schema)
+def prepare(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema as read from a package, with shared option lists filled in (checked as JSON Schema)."""
+    schema = json.loads(json.dumps(schema))  # callers cache the result; never share the package's dict
+    for prop in schema.get("properties", {}).values():
+        if isinstance(prop, dict) and prop.get("x-sumber") == "pmks":
+            prop["enum"] = [c["kode"] for c in pmks_categories()]
+    Draft202012Validator.check_schema(schema)
     return schema
-
-
-def exists(name: str) -> bool:
-    try:
-        load(name)
-    except FormNotFound:
-        return False
-    return True
 
 
 def _field_of(error: ValidationError) -> str:
@@ -111,9 +100,8 @@ def clean(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate(name: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def validate(schema: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (clean data, errors by field). Errors empty means valid."""
-    schema = load(name)
     cleaned = clean(schema, data)
     errors: dict[str, str] = {}
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -134,5 +122,6 @@ def normalize_phone(cleaned: dict[str, Any], errors: dict[str, str], field: str 
         errors[field] = "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
 
 
+@lru_cache(maxsize=1)
 def pmks_categories() -> list[dict[str, str]]:
     return json.loads((FORMS_DIR / "pmks.json").read_text(encoding="utf-8"))["kategori"]

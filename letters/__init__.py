@@ -1,11 +1,11 @@
-"""Letters: fill the .docx templates in `letters/templates/`, add the verification QR code, make a PDF.
+"""Letters: fill a service package's .docx templates (`letters/<code>/`), add the verification QR code, make a PDF.
 
 Pure functions over bytes and strings (no Flask, no database), so the engine's script tasks, the web app and
 tests use the same code. Numbering sequences, storage and the public verification page live in the callers;
 this package formats the number, renders the document and hashes it.
 
     nomor = letter_number("400.9/{seq:04d}/DINSOS/{bulan_romawi}/{tahun}", 42, date(2026, 11, 23))
-    docx_bytes = render("pbi_jkn", {"nomor": nomor, ...}, qr_payload="https://.../verifikasi/...")
+    docx_bytes = fill_docx(template_bytes, {"nomor": nomor, ...}, qr_payload="https://.../verifikasi/...")
     digest = sha256_hex(docx_bytes)
     pdf_bytes = to_pdf(docx_bytes)  # None where LibreOffice is not installed
 
@@ -19,7 +19,7 @@ import hashlib
 from .errors import LetterError, LetterFieldsMissing, LetterTemplateInvalid, LetterTemplateNotFound, PdfConversionError
 from .formatting import format_tanggal, letter_number, mask_name, mask_nik, roman_month
 from .pdf import soffice_path, to_pdf
-from .render import QR_FIELD, TEMPLATE_DIR, available_templates, fill_docx, qr_png, render, template_fields
+from .render import QR_FIELD, fill_docx, qr_png, template_fields
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,20 +29,17 @@ def sha256_hex(data: bytes) -> str:
 
 __all__ = [
     "QR_FIELD",
-    "TEMPLATE_DIR",
     "LetterError",
     "LetterFieldsMissing",
     "LetterTemplateInvalid",
     "LetterTemplateNotFound",
     "PdfConversionError",
-    "available_templates",
     "fill_docx",
     "format_tanggal",
     "letter_number",
     "mask_name",
     "mask_nik",
     "qr_png",
-    "render",
     "roman_month",
     "sha256_hex",
     "soffice_path",

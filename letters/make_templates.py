@@ -1,6 +1,6 @@
-"""Build the letter templates in `letters/templates/` with python-docx.
+"""Build the bundled packages' letter templates (`letters/<code>/*.docx`) with python-docx.
 
-    .venv/bin/python -m letters.make_templates            # rewrite letters/templates/*.docx
+    .venv/bin/python -m letters.make_templates            # rewrite letters/<code>/*.docx
     .venv/bin/python -m letters.make_templates --out DIR  # write elsewhere, e.g. to compare
 
 The generated files are committed; they are ordinary Word documents that office staff may edit (named styles
@@ -29,7 +29,6 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-from .render import TEMPLATE_DIR
 
 KOP_PEMERINTAH = "PEMERINTAH KOTA JAYAPURA"
 KOP_DINAS = "DINAS SOSIAL"
@@ -308,19 +307,21 @@ def rekomendasi_cota() -> DocxDocument:
     return doc
 
 
-TEMPLATES: dict[str, Callable[[], DocxDocument]] = {
-    "pbi_jkn": pbi_jkn,
-    "izin_lks": izin_lks,
-    "rekomendasi_cota": rekomendasi_cota,
+LETTERS_DIR = Path(__file__).resolve().parent
+# template name → (service package code, builder): each template lives in its package's letters/<code>/.
+TEMPLATES: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
+    "pbi_jkn": ("pbi_jkn", pbi_jkn),
+    "izin_lks": ("izin_lks", izin_lks),
+    "rekomendasi_cota": ("cota", rekomendasi_cota),
 }
 
 
-def build(out: Path = TEMPLATE_DIR) -> list[Path]:
-    """Write every template into `out`; returns the written paths."""
-    out.mkdir(parents=True, exist_ok=True)
+def build(out: Path = LETTERS_DIR) -> list[Path]:
+    """Write every template into `out/<package code>/`; returns the written paths."""
     written = []
-    for name, make in TEMPLATES.items():
-        path = out / f"{name}.docx"
+    for name, (code, make) in TEMPLATES.items():
+        (out / code).mkdir(parents=True, exist_ok=True)
+        path = out / code / f"{name}.docx"
         make().save(str(path))
         written.append(path)
     return written
@@ -328,7 +329,7 @@ def build(out: Path = TEMPLATE_DIR) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=TEMPLATE_DIR, help="target folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=LETTERS_DIR, help="target folder (default: %(default)s)")
     args = parser.parse_args()
     for path in build(args.out):
         print(path)

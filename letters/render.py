@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from io import BytesIO
-from pathlib import Path
 
 import docx
 import qrcode
@@ -33,9 +32,8 @@ from docx.text.run import Run
 from lxml.etree import _Element
 from qrcode.image.pil import PilImage
 
-from .errors import LetterFieldsMissing, LetterTemplateInvalid, LetterTemplateNotFound
+from .errors import LetterFieldsMissing, LetterTemplateInvalid
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 QR_FIELD = "qr"
 QR_WIDTH = Cm(3)
 
@@ -53,14 +51,9 @@ _W_RPR = qn("w:rPr")
 _XML_SPACE = qn("xml:space")
 
 
-def available_templates() -> list[str]:
-    """Names `render` accepts, so forms and process designers can offer only letters that exist."""
-    return sorted(p.stem for p in TEMPLATE_DIR.glob("*.docx") if _TEMPLATE_NAME.match(p.stem))
-
-
-def template_fields(template: str) -> list[str]:
+def template_fields(source: bytes, name: str = "dokumen") -> list[str]:
     """Placeholder names of a template (including `qr`), so a caller can check its data before rendering."""
-    return sorted(_wanted(_open(template), template))
+    return sorted(_wanted(docx.Document(BytesIO(source)), name))
 
 
 def qr_png(payload: str) -> bytes:
@@ -78,21 +71,13 @@ def qr_png(payload: str) -> bytes:
     return out.getvalue()
 
 
-def render(template: str, fields: Mapping[str, str], qr_payload: str | None = None) -> bytes:
-    """Return the .docx bytes of template `letters/templates/<template>.docx` filled in (see `fill_docx`).
-
-    Raises `LetterTemplateNotFound` for a name that is not in `available_templates()`.
-    """
-    return _fill_document(_open(template), template, fields, qr_payload)
-
-
 def fill_docx(source: bytes, fields: Mapping[str, str], qr_payload: str | None = None, name: str = "dokumen") -> bytes:
-    """Fill any .docx given as bytes: `{{ name }}` placeholders get `fields`, `{{qr}}` the QR code of `qr_payload`.
+    """Fill a .docx template given as bytes (a service package's letter template): `{{ name }}` placeholders get `fields`, `{{qr}}` the QR code of `qr_payload`.
 
     Refuses (`LetterFieldsMissing`) when any placeholder would stay empty, a blank value included: a letter
     with gaps must never be issued. Extra fields are ignored, so one dict can serve several templates. Line
     breaks in values become spaces. The QR code comes only from `qr_payload`, never from `fields`. `name`
-    only labels error messages. Kept separate from `render` for templates that do not live in this folder.
+    only labels error messages.
     """
     return _fill_document(docx.Document(BytesIO(source)), name, fields, qr_payload)
 
@@ -138,13 +123,6 @@ def _wanted(document: DocxDocument, name: str) -> set[str]:
         for texts in _paragraphs(part):
             wanted.update(_scan(name, texts))
     return wanted
-
-
-def _open(template: str) -> DocxDocument:
-    path = TEMPLATE_DIR / f"{template}.docx"
-    if not _TEMPLATE_NAME.match(template) or not path.is_file():
-        raise LetterTemplateNotFound(template, available_templates())
-    return docx.Document(str(path))
 
 
 def _story_parts(document: DocxDocument) -> list[StoryPart]:

@@ -4,8 +4,8 @@ prospective adoptive parents, …).
 When an officer returns a file, the process calls `send_resubmission_link(reason,
 valid_for)`: a random token is made, only its SHA-256 is stored (with the case, an
 expiry and a used-at mark), and the link is sent to the applicant's phone through
-the outbox. The link opens the applicant's open task of that case (lane
-`Pemohon`, in nobody's inbox) and works once: it is consumed in the same
+the outbox. The link opens the applicant's open task of that case (a lane
+whose role the package declares with scope `citizen`, in nobody's inbox) and works once: it is consumed in the same
 transaction that completes the task, so a failed submission leaves it usable and
 a second submission finds it spent. A newer link replaces older unused ones.
 """
@@ -22,7 +22,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, Case, InboxTask, utcnow
 from .errors import LigatError
-from .principal import APPLICANT, Principal
+from .packages import package_of_case
+from .principal import CITIZEN_SCOPE, Principal
 from .scripting import Effect, ScriptContext, ScriptFunction, register_script_function
 from .timeplan import time_after
 
@@ -93,12 +94,19 @@ def find(session: Session, reference: str, token: str) -> tuple[Case, ApplicantL
     return case, link
 
 
+def citizen_roles(session: Session, case: Case) -> list[str]:
+    """Roles of the case's package that stand for the applicant or reporter (scope `citizen`)."""
+    roles = package_of_case(session, case).descriptor.roles.values()
+    return sorted(role.name for role in roles if role.scope == CITIZEN_SCOPE)
+
+
 def open_task(session: Session, case: Case) -> InboxTask | None:
     """The applicant's open task of the case, if the case is waiting for them."""
     return session.scalar(
         select(InboxTask).where(
-            InboxTask.case_id == case.id, InboxTask.state == "open", InboxTask.role == APPLICANT
-        )
+            InboxTask.case_id == case.id, InboxTask.state == "open",
+            InboxTask.role.in_(citizen_roles(session, case)),
+        ).limit(1)
     )
 
 
@@ -113,9 +121,11 @@ def consume(session: Session, link: ApplicantLink) -> None:
         raise LinkInvalid("Tautan ini sudah dipakai. (Link already used.)")
 
 
-def applicant_principal(case: Case) -> Principal:
-    """Who acts through a link: the applicant of this one case (their task's role, the case's region)."""
-    return Principal(f"pemohon:{case.reference}", frozenset({APPLICANT}), region_code=case.region_code)
+def applicant_principal(session: Session, case: Case) -> Principal:
+    """Who acts through a link: the applicant of this one case, in its citizen roles, on this case only."""
+    roles = citizen_roles(session, case)
+    return Principal(f"pemohon:{case.reference}", frozenset(roles), region_code=case.region_code,
+                     scopes=tuple((role, CITIZEN_SCOPE) for role in roles), case_id=case.id)
 
 
 @register_script_function("send_resubmission_link")

@@ -31,6 +31,7 @@ import forms
 from . import audit, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
+from .packages import form_of, package_of_case
 from .errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -350,12 +351,10 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
 
 
 def check_can_work(principal: Principal, row: InboxTask) -> None:
-    if not (
-        principal.has_role(row.role) and principal.in_region(row.region_code) and principal.in_bidang(row.bidang)
-    ):
-        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda.")
+    if not principal.covers(row.role, row.region_code, row.bidang, row.case_id):
+        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda. (This task is not for your role or region.)")
     if row.assignee and row.assignee != principal.username:
-        raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}.")
+        raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}. (This task is assigned to someone else.)")
 
 
 @unit_of_work
@@ -402,7 +401,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
         raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
     cleaned: dict[str, Any] = {}
     if row.form:
-        cleaned, errors = forms.validate(row.form, data)
+        cleaned, errors = forms.validate(form_of(package_of_case(session, row.case), row.form), data)
         if errors:
             raise FormInvalid(errors)
     case = row.case

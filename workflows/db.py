@@ -65,6 +65,8 @@ class ProcessDefinition(Base):
     meta_json: Mapped[str] = mapped_column(Text, default="{}")
     deployed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     deployed_by: Mapped[str] = mapped_column(String(100), default="system")
+    # The service package version this definition was deployed with (its forms, letters, catalogue).
+    package_id: Mapped[int | None] = mapped_column(ForeignKey("service_package.id"), index=True)
 
 
 class Case(Base):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from . import storage
 from .db import Base, Case, utcnow
 from .errors import LigatError, NotFound
-from .inbox import can_view_case
+from .visibility import can_view_case
 from .principal import Principal
 
 AREA = "documents"

@@ -1,12 +1,29 @@
 """Errors the engine layer raises; each message is shown to a person as is."""
 
+from __future__ import annotations
+
 
 class LigatError(Exception):
     """Base class: `str(error)` is a message in Bahasa Indonesia."""
 
 
 class DeployError(LigatError):
-    """A BPMN/DMN file was refused; nothing was deployed."""
+    """A package (or one of its files) was refused; nothing was deployed.
+
+    `problems` lists every problem found (each names its file and element id), so a designer
+    fixes them all in one round.
+    """
+
+    def __init__(self, message: str, problems: list | None = None):
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    @classmethod
+    def of(cls, code: str, problems: list) -> DeployError:
+        lines = [f"Paket '{code}' ditolak, {len(problems)} masalah; tidak ada yang di-deploy. "
+                 f"(Package '{code}' refused, {len(problems)} problem(s); nothing was deployed.)"]
+        lines += [f"- {p}" for p in problems]
+        return cls("\n".join(lines), problems)
 
 
 class NotFound(LigatError):

@@ -1,8 +1,9 @@
 """Issued letters: one mechanism for every service line (PBI-JKN, LKS permits, COTA, …).
 
-A BPMN script task calls `issue_letter(letter_type, template, fields)`; inside the
-engine step's transaction it takes the next number of the letter type's yearly
-gap-free counter, fills the .docx template (package `letters`) with the number,
+A BPMN script task calls `issue_letter(letter_type, fields)`; the letter type is declared
+in the case's service package (`service.json` → `letters`: name, template, number pattern,
+validity). Inside the engine step's transaction it takes the next number of the letter
+type's yearly gap-free counter, fills the package version's .docx template with the number,
 the date in Indonesian, the signer (the person completing the approval) and a QR
 code of the public verification URL, stores the file outside the web root and
 records a `letter` row and a `letter_issued` audit event. If the step fails,
@@ -33,7 +34,8 @@ import letters
 from . import audit, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
-from .inbox import can_view_case
+from .visibility import can_view_case
+from .packages import files_of, package_of_definition
 from .principal import ADMIN, HEAD_OF_OFFICE, Principal
 from .scripting import Effect, ScriptContext, register_script_function
 from .sequences import next_value
@@ -69,27 +71,6 @@ class LetterSettings:
 SETTINGS = LetterSettings()
 
 
-@dataclass(frozen=True)
-class LetterType:
-    code: str
-    label: str
-    number_pattern: str  # letters.letter_number pattern: seq, tahun, bulan, bulan_romawi
-
-
-LETTER_TYPES: dict[str, LetterType] = {}
-
-
-def register_letter_type(letter_type: LetterType) -> LetterType:
-    """Service lines declare their letter types here (label and numbering pattern)."""
-    LETTER_TYPES[letter_type.code] = letter_type
-    return letter_type
-
-
-register_letter_type(
-    LetterType("pbi_jkn", "Surat Rekomendasi PBI-JKN", "400.9/{seq:04d}/DINSOS/{bulan_romawi}/{tahun}")
-)
-
-
 class Letter(Base):
     __tablename__ = "letter"
 
@@ -97,6 +78,8 @@ class Letter(Base):
     number: Mapped[str] = mapped_column(String(80), unique=True)
     letter_type: Mapped[str] = mapped_column(String(40), index=True)
     template: Mapped[str] = mapped_column(String(60))
+    # The letter type's name as its package version declared it when the letter was issued.
+    type_label: Mapped[str | None] = mapped_column(String(200))
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     holder_name_masked: Mapped[str] = mapped_column(String(200))
     holder_nik_masked: Mapped[str | None] = mapped_column(String(20))
@@ -113,11 +96,6 @@ class Letter(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(100))
     revoke_reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def type_label(self) -> str:
-        known = LETTER_TYPES.get(self.letter_type)
-        return known.label if known else self.letter_type
 
     def public_status(self, today: date | None = None) -> str:
         """valid, revoked or expired (valid_until has passed)."""
@@ -164,7 +142,6 @@ def issue(
     case: Case,
     actor: str,
     letter_type: str,
-    template: str,
     fields: dict[str, Any],
     *,
     holder_name: str | None = None,
@@ -172,12 +149,19 @@ def issue(
     valid_until: str | date | None = None,
 ) -> IssuedLetter:
     """Number, render, store and record one letter inside the caller's transaction."""
-    kind = LETTER_TYPES.get(letter_type)
+    package = package_of_definition(session, case.definition)
+    kind = package.descriptor.letter_types.get(letter_type) if package else None
     if kind is None:
+        declared = ", ".join(sorted(package.descriptor.letter_types)) if package else "-"
         raise LigatError(
-            f"Jenis surat '{letter_type}' belum terdaftar (register_letter_type). "
-            f"Yang terdaftar: {', '.join(sorted(LETTER_TYPES))}."
+            f"Jenis surat '{letter_type}' tidak dinyatakan di paket layanan ini (service.json → letters). "
+            f"Yang ada: {declared}. (Letter type not declared in this service package.)"
         )
+    template = files_of(package).get("letters", kind.template)
+    if template is None:
+        raise LigatError(f"Templat surat '{kind.template}' tidak ada di paket. (Letter template missing.)")
+    if valid_until is None:
+        valid_until = kind.valid_for
     issued_on = office_today()
     # The counter row stays locked until this transaction ends: concurrent approvals queue here.
     seq = next_value(session, f"letter:{letter_type}", issued_on.year)
@@ -198,7 +182,7 @@ def issue(
     if until is not None:
         values.setdefault("berlaku_sampai", letters.format_tanggal(until))
     try:
-        document = letters.render(template, values, qr_payload=url)
+        document = letters.fill_docx(template, values, qr_payload=url, name=kind.template)
     except letters.LetterError as exc:
         raise LigatError(str(exc)) from exc
     holder_name = holder_name or str(fields.get("nama") or "")
@@ -206,7 +190,8 @@ def issue(
     letter = Letter(
         number=number,
         letter_type=letter_type,
-        template=template,
+        template=kind.template,
+        type_label=kind.label,
         case_id=case.id,
         holder_name_masked=letters.mask_name(holder_name) or "–",
         holder_nik_masked=letters.mask_nik(str(holder_nik)) if holder_nik else None,
@@ -227,14 +212,13 @@ def issue(
 def _issue_letter(ctx: ScriptContext) -> Callable[..., dict[str, Any]]:
     def issue_letter(
         letter_type: str,
-        template: str,
         fields: dict[str, Any],
         holder_name: str | None = None,
         holder_nik: str | None = None,
         valid_until: str | None = None,
     ) -> dict[str, Any]:
         issued = issue(
-            ctx.session, ctx.case, ctx.actor, letter_type, template, fields,
+            ctx.session, ctx.case, ctx.actor, letter_type, fields,
             holder_name=holder_name, holder_nik=holder_nik, valid_until=valid_until,
         )
         letter = issued.letter

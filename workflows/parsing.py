@@ -38,6 +38,9 @@ class ParsedProcess:
     task_meta: dict[str, dict] = field(default_factory=dict)
     process_meta: dict[str, str] = field(default_factory=dict)
     dialect: str = "spiff"
+    source_name: str = ""
+    bpmn_xml: str = ""
+    root: object = None
 
 
 def detect_dialect(root: etree._Element) -> str:
@@ -66,13 +69,25 @@ def _properties(node: etree._Element) -> dict[str, str]:
     return props
 
 
-def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
-    """Role, form and inbox settings of each human task of one process (and its subprocesses)."""
-    process = root.xpath("//bpmn:process[@id=$pid]", pid=process_id, namespaces=NS)[0]
+def _lane_roles(process: etree._Element) -> dict[str, str]:
+    """Element id → role (lane name). An element inside an embedded subprocess drawn in a lane
+    takes that lane's role unless it has a lane of its own."""
     lanes: dict[str, str] = {}
     for lane in process.xpath(".//bpmn:lane", namespaces=NS):
         for ref in lane.xpath("./bpmn:flowNodeRef/text()", namespaces=NS):
             lanes[ref.strip()] = lane.get("name") or lane.get("id")
+    for sub in process.xpath(".//bpmn:subProcess|.//bpmn:transaction", namespaces=NS):
+        role = lanes.get(sub.get("id"))
+        if role:
+            for node in sub.xpath(".//*[@id]"):
+                lanes.setdefault(node.get("id"), role)
+    return lanes
+
+
+def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
+    """Role, form and inbox settings of each human task of one process (and its subprocesses)."""
+    process = root.xpath("//bpmn:process[@id=$pid]", pid=process_id, namespaces=NS)[0]
+    lanes = _lane_roles(process)
     meta = {}
     for tag in HUMAN_TASK_TAGS:
         for node in process.xpath(f".//bpmn:{tag}", namespaces=NS):
@@ -93,47 +108,69 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     return meta
 
 
-def parse_bpmn(
-    bpmn: bytes, dmn_files: dict[str, bytes] | None = None, source_name: str = "process.bpmn"
-) -> list[ParsedProcess]:
-    """Parse one BPMN file (and the DMN files it calls) into executable processes.
+def parse_files(
+    bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes]
+) -> tuple[list[ParsedProcess], list[tuple[str, str, str | None, str, str]]]:
+    """Parse every BPMN file of a package in one parser (so a call activity finds a process of
+    another file) with all its DMN files.
 
-    Raises DeployError with the parser's own message when anything is wrong.
+    Returns the executable processes and the problems found, each
+    (file, element id, element name, message id, message en); parsing goes on past a problem
+    where it can, so the designer sees them all.
     """
-    root = _xml(bpmn, source_name)
-    if etree.QName(root).namespace != BPMN_NS:
-        raise DeployError(f"Berkas {source_name} bukan dokumen BPMN 2.0.")
-    dialect = detect_dialect(root)
+    problems: list[tuple[str, str, str | None, str, str]] = []
+    roots: dict[str, etree._Element] = {}
+    for name, data in bpmn_files.items():
+        try:
+            root = _xml(data, name)
+        except DeployError as exc:
+            problems.append((name, "-", None, f"bukan XML yang sah: {exc.__cause__}",
+                             f"not well-formed XML: {exc.__cause__}"))
+            continue
+        if etree.QName(root).namespace != BPMN_NS:
+            problems.append((name, "-", None, "bukan dokumen BPMN 2.0", "not a BPMN 2.0 document"))
+            continue
+        roots[name] = root
+    dialects = {detect_dialect(root) for root in roots.values()}
+    dialect = "camunda" if "camunda" in dialects else "spiff"
+    if len(dialects) > 1:
+        problems.append(("-", "-", None, "paket mencampur dialek Camunda dan Spiff; pakai satu dialek",
+                         "the package mixes the Camunda and Spiff dialects; use one"))
     parser = CamundaParser() if dialect == "camunda" else SpiffBpmnParser()
-    try:
-        for name, data in (dmn_files or {}).items():
+    for name, data in dmn_files.items():
+        try:
             parser.add_dmn_xml(_xml(data, name), filename=name)
-        parser.add_bpmn_xml(root, filename=source_name)
-        process_ids = [
-            pid
-            for pid in root.xpath("//bpmn:process[@isExecutable='true']/@id", namespaces=NS)
-        ]
-        if not process_ids:
-            raise DeployError(f"Berkas {source_name} tidak memuat proses yang dapat dijalankan (isExecutable).")
-        parsed = []
-        for pid in process_ids:
-            spec = parser.get_spec(pid)
-            subprocess_specs = parser.get_subprocess_specs(pid)
+        except DeployError as exc:
+            problems.append((name, "-", None, f"bukan XML yang sah: {exc.__cause__}",
+                             f"not well-formed XML: {exc.__cause__}"))
+        except (ValidationException, SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
+            problems.append((name, getattr(exc, "id", None) or "-", getattr(exc, "name", None),
+                             f"DMN ditolak: {exc}", f"DMN refused: {exc}"))
+    for name, root in roots.items():
+        try:
+            parser.add_bpmn_xml(root, filename=name)
+        except (ValidationException, SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
+            problems.append((name, getattr(exc, "id", None) or "-", getattr(exc, "name", None),
+                             f"BPMN ditolak oleh parser: {exc}", f"BPMN refused by the parser: {exc}"))
+    parsed = []
+    for name, root in roots.items():
+        for process in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS):
+            pid = process.get("id")
+            try:
+                spec = parser.get_spec(pid)
+                subprocess_specs = parser.get_subprocess_specs(pid)
+            except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
+                problems.append((name, getattr(exc, "id", None) or pid, getattr(exc, "name", None),
+                                 f"proses tidak dapat dibaca: {exc}", f"process cannot be read: {exc}"))
+                continue
             meta = read_task_meta(root, pid)
             for task_id, info in meta.items():
                 if not info["role"]:
-                    raise DeployError(
-                        f"Tugas '{info['title']}' ({task_id}) tidak berada di lane mana pun: "
-                        "lane menentukan peran yang mengerjakannya."
-                    )
-            process = root.xpath("//bpmn:process[@id=$pid]", pid=pid, namespaces=NS)[0]
-            parsed.append(
-                ParsedProcess(
-                    pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect
-                )
-            )
-        return parsed
-    except DeployError:
-        raise
-    except (ValidationException, SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
-        raise DeployError(f"BPMN {source_name} ditolak oleh parser: {exc}") from exc
+                    problems.append((name, task_id, info["title"] if info["title"] != task_id else None,
+                                     "tugas tidak berada di lane mana pun: lane menentukan peran yang mengerjakannya",
+                                     "the task is in no lane: the lane names the role that works on it"))
+            parsed.append(ParsedProcess(
+                pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect,
+                source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
+            ))
+    return parsed, problems

@@ -95,6 +95,11 @@ def _next_number(ctx: ScriptContext) -> ScriptFunction:
     return next_number
 
 
+def script_function_names() -> frozenset[str]:
+    """Names a designer may call from scripts and expressions (checked at deploy)."""
+    return frozenset(_REGISTRY)
+
+
 class CaseScriptEngine(PythonScriptEngine):
     """A script engine bound to one case for one engine step."""
 

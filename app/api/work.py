@@ -20,7 +20,8 @@ from workflows.errors import (
     ProcessError,
     TaskUnavailable,
 )
-from workflows.inbox import can_view_case, inbox, sla_badge
+from workflows.inbox import inbox, sla_badge
+from workflows.visibility import can_view_case
 
 from ..extensions import db
 from ..security import CASE, INBOX, current_principal

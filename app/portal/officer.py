@@ -9,7 +9,7 @@ from flask import abort, current_app, send_file
 from flask_appbuilder import BaseView, expose, has_access
 
 from workflows.db import Case
-from workflows.inbox import can_view_case
+from workflows.visibility import can_view_case
 
 from ..extensions import db
 from ..security import CASE, current_principal

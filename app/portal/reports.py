@@ -18,12 +18,23 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, cases
 from workflows.db import Case, InboxTask, utcnow
-from workflows.errors import ConcurrentUpdate
+from workflows.errors import ConcurrentUpdate, NotFound
+from workflows.packages import form_of, latest_package, package_of_case
 
 from . import catalogue, media
 from .models import PortalMedia, PortalReport
 
-PROCESS_ID = "pengaduan"
+# The complaint channel (this portal's report form, Open311, later WhatsApp) starts cases of this package.
+COMPLAINT_PACKAGE = "pengaduan"
+PROCESS_ID = COMPLAINT_PACKAGE
+
+
+def report_schema(session: Session) -> dict[str, Any]:
+    """The report form (JSON Schema) of the newest complaint package: its `start.form`."""
+    package = latest_package(session, COMPLAINT_PACKAGE)
+    if package is None:
+        raise NotFound("Paket layanan pengaduan belum di-deploy. (The complaint package is not deployed.)")
+    return form_of(package, package.descriptor.start["form"])
 PUBLIC_STAGES = ["Diterima", "Verifikasi", "Tindak Lanjut Lapangan", "Selesai"]
 CLOSED_STATUSES = ("Selesai", "Ditolak")
 EARTH_RADIUS_M = 6_371_000
@@ -177,9 +188,9 @@ def expected_completions(session: Session, rows: list[Case]) -> dict[int, dateti
             result[case.id] = None
             continue
         candidates = [due[case.id]] if due.get(case.id) else []
-        service = catalogue.service_for_process(case.process_id)
-        if service and service.get("sla"):
-            candidates.append(catalogue.add_duration(case.created_at, service["sla"]))
+        sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+        if sla:
+            candidates.append(catalogue.add_duration(case.created_at, sla))
         result[case.id] = max(candidates) if candidates else None
     return result
 

@@ -40,7 +40,6 @@ from .reports import PUBLIC_STAGES  # noqa: F401  (re-exported: tests and templa
 
 portal = Blueprint("portal", __name__)
 
-REPORT_FORM = "pengaduan_lapor.schema.json"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 TOO_LARGE = "Kiriman terlalu besar. Kirim paling banyak 5 foto atau satu video pendek. (Upload too large.)"
 BUSY = "Server sedang sibuk. Laporan Anda belum terkirim; coba lagi sebentar. (Server busy, try again.)"
@@ -55,7 +54,8 @@ def too_large(_error: Exception):  # noqa: ANN201
 
 def _report_fields(values: dict | None = None, errors: dict | None = None) -> dict:
     office = current_app.config["LIGAT_OFFICE_REGION"]
-    fields = fields_for(REPORT_FORM, None, values, errors, choices={"kode_wilayah": villages(office)})
+    fields = fields_for(reports.report_schema(db.session), None, values, errors,
+                        choices={"kode_wilayah": villages(office)})
     return {f.name: f for f in fields}
 
 
@@ -94,7 +94,7 @@ def report_token():  # noqa: ANN201
 
 def validate_report(data: dict) -> tuple[dict, dict[str, str]]:
     """Schema check plus what a schema cannot know: the region, the phone number, coordinate pairs."""
-    cleaned, errors = forms.validate(REPORT_FORM, data)
+    cleaned, errors = forms.validate(reports.report_schema(db.session), data)
     office = current_app.config["LIGAT_OFFICE_REGION"]
     check_office_village(cleaned, errors, office)
     if ("lintang" in cleaned) != ("bujur" in cleaned) and not ({"lintang", "bujur"} & set(errors)):
@@ -256,12 +256,12 @@ def public_report(tiket: str):  # noqa: ANN201
 
 @portal.get("/layanan")
 def catalogue_index():  # noqa: ANN201
-    return render_template("portal/services.html", services=catalogue.services())
+    return render_template("portal/services.html", services=catalogue.services(db.session))
 
 
 @portal.get("/layanan/<kode>")
 def catalogue_service(kode: str):  # noqa: ANN201
-    service = catalogue.service(kode)
+    service = catalogue.service(db.session, kode)
     if service is None:
         abort(404)
     return render_template("portal/service.html", service=service)

@@ -17,8 +17,8 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
     _register_portal(app, appbuilder)
-    _register_pbi_jkn(app, appbuilder)
-    _register_lks_cota(app, appbuilder)
+    _register_case_files(app, appbuilder)
+    _register_services(app, appbuilder)
     from ..api.work import CaseApi, InboxApi
 
     appbuilder.add_api(InboxApi)
@@ -36,15 +36,13 @@ def _register_portal(app: Flask, appbuilder: Any) -> None:
     open311.register(app, appbuilder)
 
 
-def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:
-    """PBI-JKN requests, case files and letters, people's records, public letter verification."""
+def _register_case_files(app: Flask, appbuilder: Any) -> None:
+    """Case files and letters, people's records, public letter verification, task panels."""
     from ..panels import case_files, task_panels
-    from ..security import MENU_PBI, MENU_PERSON
+    from ..security import MENU_PERSON
     from ..verification import verification
     from .berkas import BerkasView, SuratView
-    from .pbi_jkn import PbiJknView
 
-    appbuilder.add_view(PbiJknView, MENU_PBI, icon="fa-file-text", href="/layanan/pbi-jkn/baru")
     appbuilder.add_view(BerkasView, MENU_PERSON, icon="fa-id-card", href="/berkas/warga/")
     appbuilder.add_view_no_menu(SuratView)
     app.register_blueprint(verification)
@@ -52,12 +50,11 @@ def _register_pbi_jkn(app: Flask, appbuilder: Any) -> None:
     app.jinja_env.globals["task_panels"] = task_panels
 
 
-def _register_lks_cota(app: Flask, appbuilder: Any) -> None:
-    """LKS permits and COTA adoption: public application and resubmission pages, the LKS register."""
-    from .. import lks
+def _register_services(app: Flask, appbuilder: Any) -> None:
+    """Every service line's application pages, the officers' start page and the registers."""
+    from .. import services
 
-    # Not `from ..lks import register`: the submodule app.lks.register shadows such a name.
-    lks.init_app(app, appbuilder)
+    services.init_app(app, appbuilder)
 
 
 def _register_filters(app: Flask) -> None:

@@ -12,7 +12,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from workflows import documents, issued_letters, persons
 from workflows.db import Case
 from workflows.errors import LigatError, NotFound
-from workflows.inbox import can_view_case
+from workflows.visibility import can_view_case
 
 from ..extensions import db
 from ..security import CASE, INBOX, current_principal

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
-from workflows.inbox import can_view_case, case_list_query
+from workflows.visibility import can_view_case, case_list_query
 from workflows.outlook import outlook
 
 from ..extensions import db
@@ -31,7 +31,7 @@ class CaseView(BaseView):
     def index(self):  # noqa: ANN201
         principal = current_principal()
         page = max(request.args.get("hal", 1, type=int), 1)
-        query = case_list_query(principal)
+        query = case_list_query(db.session, principal)
         status = request.args.get("status")
         if status:
             query = query.where(Case.status == status)

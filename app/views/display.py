@@ -37,20 +37,32 @@ def bidang_label(code: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _category_names() -> dict[str, str]:
-    import json
-
+def _pmks_names() -> dict[str, str]:
     import forms
 
-    # A case's category is a PMKS category (complaints) or the code of a service line.
-    services = json.loads((forms.FORMS_DIR / "layanan.json").read_text(encoding="utf-8"))["layanan"]
-    names = {s["kode"]: s["nama"] for s in services}
-    names.update({c["kode"]: c["nama"] for c in forms.pmks_categories()})
-    return names
+    return {c["kode"]: c["nama"] for c in forms.pmks_categories()}
 
 
 def category_label(code: str | None) -> str:
-    return _category_names().get(code or "", code or "–")
+    """A case's category: a PMKS category (complaints) or the code of a service line (its package's name)."""
+    if not code:
+        return "–"
+    if code in _pmks_names():
+        return _pmks_names()[code]
+    return _line_names().get(code, code)
+
+
+def _line_names() -> dict[str, str]:
+    """Names of the deployed lines, read once per request (lists call this for every row)."""
+    from flask import g
+
+    from workflows.packages import latest_packages
+
+    from ..extensions import db
+
+    if "ligat_line_names" not in g:
+        g.ligat_line_names = {p.code: p.descriptor.name["id"] for p in latest_packages(db.session)}
+    return g.ligat_line_names
 
 
 def region_label(code: str | None) -> str:

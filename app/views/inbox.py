@@ -12,7 +12,7 @@ from workflows.errors import FormInvalid, LigatError, NotFound
 from workflows.inbox import inbox
 
 from ..extensions import db
-from ..formfields import fields_for, prefill
+from ..formfields import fields_for, prefill, schemas_of
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
@@ -60,8 +60,9 @@ class InboxView(BaseView):
     @has_access
     def task(self, task_id: int):  # noqa: ANN201
         row = self._row(task_id)
-        values = prefill(row.form, row.ui_form, cases.case_data(row.case)) if row.form else {}
-        fields = fields_for(row.form, row.ui_form, values) if row.form else []
+        schema, ui = schemas_of(row.case, row.form, row.ui_form)
+        values = prefill(schema, ui, cases.case_data(row.case)) if row.form else {}
+        fields = fields_for(schema, ui, values) if row.form else []
         return self._render_task(row, fields)
 
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
@@ -101,7 +102,8 @@ class InboxView(BaseView):
         data.pop("csrf_token", None)
         principal = current_principal()
         # Files are stored in this request's transaction: committed with the step, removed if it fails.
-        file_errors = take_task_uploads(db.session, row.form, row.case_id, principal.username, data, request.files)
+        schema, ui = schemas_of(row.case, row.form, row.ui_form)
+        file_errors = take_task_uploads(db.session, schema, row.case_id, principal.username, data, request.files)
         try:
             if file_errors:
                 raise FormInvalid(file_errors)
@@ -109,7 +111,7 @@ class InboxView(BaseView):
         except FormInvalid as exc:
             db.session.rollback()
             errors = {**exc.errors, **file_errors}
-            return self._render_task(row, fields_for(row.form, row.ui_form, data, errors), 422)
+            return self._render_task(row, fields_for(schema, ui, data, errors), 422)
         except LigatError as exc:
             db.session.rollback()
             flash_error(exc)

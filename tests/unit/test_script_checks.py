@@ -273,7 +273,7 @@ def test_shipped_processes_have_no_problems():
     import workflows  # noqa: F401  (registers every script function)
     from workflows.scripting import _REGISTRY
 
-    files = sorted((ROOT / "bpmn").glob("*.bpmn")) + sorted((ROOT / "bpmn").glob("*.dmn"))
+    files = sorted((ROOT / "bpmn").glob("*/*.bpmn")) + sorted((ROOT / "bpmn").glob("*/*.dmn"))
     assert any(f.suffix == ".dmn" for f in files)
     for path in files:
         root = etree.parse(str(path)).getroot()

@@ -1,0 +1,168 @@
+"""Public pages of every service line that takes applications (mobile-first, portal style, no login):
+
+    /layanan/<code>/ajukan                apply: the line's start form, its checks and document checklist
+    /permohonan/terkirim                  receipt: ticket number and tracking code
+    /permohonan/perbaiki/<ref>/<token>    fix a returned file, through the single-use link sent by SMS/WA
+
+An officer of one of the line's start roles may fill the same form for an applicant who comes
+to the office; the case then records the officer as the one who started it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from workflows import applicant_links, cases, documents
+from workflows.db import Case, InboxTask
+from workflows.errors import FormInvalid, LigatError
+
+from ..extensions import db
+from ..formfields import fields_for, schemas_of
+from ..portal.views import find_case
+from ..ratelimit import limiter, setting
+from ..security import current_principal
+from ..uploads import file_fields, take_task_uploads
+from . import start
+from .start import Line
+
+public = Blueprint("permohonan", __name__)
+
+
+def _line_or_404(code: str) -> Line:
+    found = start.line(code)
+    if found is None or not (found.descriptor.public_start or found.may_start(current_principal())):
+        abort(404)
+    return found
+
+
+def _render_apply(line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200):  # noqa: ANN202
+    values = dict(values or {})
+    for name in file_fields(line.schema):
+        values.pop(name, None)  # a file input is never refilled
+    officer = current_principal() if line.may_start(current_principal()) else None
+    fields = fields_for(line.schema, line.ui, values, errors, choices={"kode_wilayah": start.village_choices(officer)})
+    form_error = (errors or {}).get("_form")
+    return render_template("layanan/apply.html", line=line, fields=fields, form_error=form_error,
+                           checklist=line.descriptor.documents), status
+
+
+@public.get("/layanan/<code>/ajukan")
+def apply_form(code: str):  # noqa: ANN201
+    line = _line_or_404(code)
+    # The catalogue links here with a variant chosen (e.g. ?jenis_izin=tanda_daftar): only form fields.
+    props = line.schema.get("properties", {})
+    preset = {k: v for k, v in request.args.items() if k in props and not props[k].get("x-berkas")}
+    return _render_apply(line, preset)
+
+
+@public.post("/layanan/<code>/ajukan")
+@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"))
+def apply_submit(code: str):  # noqa: ANN201
+    line = _line_or_404(code)
+    principal = current_principal()
+    officer = principal if line.may_start(principal) else None
+    data = request.form.to_dict()
+    data.pop("csrf_token", None)
+    uploads, file_errors = start.collect_uploads(line, data, request.files)
+    cleaned, errors = start.validate(line, data, officer)
+    errors.update(file_errors)
+    if errors:
+        return _render_apply(line, data, errors, 422)
+    try:
+        case = start.start(line, cleaned, uploads, principal)
+    except LigatError as exc:
+        return _render_apply(line, data, {"_form": str(exc)}, 409)
+    if officer is not None:
+        return redirect(url_for("CaseView.show", case_id=case.id))
+    return redirect(url_for("permohonan.receipt", tiket=case.reference, kode=case.tracking_code))
+
+
+@public.get("/permohonan/terkirim")
+def receipt():  # noqa: ANN201
+    case = find_case(request.args.get("tiket", ""), request.args.get("kode", ""))
+    if case is None:
+        return render_template("layanan/message.html", title="Tidak ditemukan",
+                               message="Nomor permohonan atau kode lacak tidak cocok. "
+                                       "(Request number or tracking code not found.)"), 404
+    return render_template("layanan/receipt.html", case=case)
+
+
+def _link_or_error(reference: str, token: str) -> tuple[Case | None, Any, Any]:
+    """(case, link, open task) or a rendered error page as the third item."""
+    try:
+        case, link = applicant_links.find(db.session, reference, token)
+    except applicant_links.LinkInvalid as exc:
+        db.session.rollback()
+        return None, None, (render_template("layanan/message.html", title="Tautan tidak berlaku",
+                                            message=str(exc)), 410)
+    task = applicant_links.open_task(db.session, case)
+    if task is None:
+        return None, None, (render_template(
+            "layanan/message.html", title="Tidak ada yang perlu diperbaiki",
+            message="Permohonan ini sedang tidak menunggu perbaikan dari Anda. "
+                    "(This request is not waiting for a correction from you.)"), 410)
+    return case, link, task
+
+
+def flagged_documents(case: Case) -> list[str]:
+    """Documents the officer marked as needing a new upload (process variable `berkas_bermasalah`)."""
+    flagged = cases.case_data(case).get("berkas_bermasalah") or []
+    return [str(item) for item in flagged] if isinstance(flagged, list) else []
+
+
+def _render_resubmit(case: Case, task: InboxTask, values: dict | None = None, errors: dict | None = None,
+                     status: int = 200):  # noqa: ANN202
+    schema, ui = schemas_of(case, task.form, task.ui_form)
+    values = dict(values or {})
+    for name in file_fields(schema):
+        values.pop(name, None)
+    fields = fields_for(schema, ui, values, errors)
+    earlier = documents.latest_by_kind(db.session, case.id)
+    return render_template("layanan/resubmit.html", case=case, task=task, fields=fields,
+                           flagged=flagged_documents(case), earlier=earlier), status
+
+
+@public.get("/permohonan/perbaiki/<reference>/<token>")
+def resubmit_form(reference: str, token: str):  # noqa: ANN201
+    case, _, task = _link_or_error(reference, token)
+    if case is None:
+        return task
+    html, status = _render_resubmit(case, task)
+    return html, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@public.post("/permohonan/perbaiki/<reference>/<token>")
+@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"))
+def resubmit(reference: str, token: str):  # noqa: ANN201
+    case, link, task = _link_or_error(reference, token)
+    if case is None:
+        return task
+    principal = applicant_links.applicant_principal(db.session, case)
+    data = request.form.to_dict()
+    data.pop("csrf_token", None)
+    schema, _ = schemas_of(case, task.form, task.ui_form)
+    # Files, the spent link and the completed task are one transaction: all or nothing.
+    file_errors = take_task_uploads(db.session, schema, case.id, principal.username, data, request.files)
+    flagged = [name for name in flagged_documents(case) if name in file_fields(schema)]
+    for name in flagged:
+        if name not in data and name not in file_errors:
+            file_errors[name] = ("Berkas ini diminta diperbaiki: unggah berkas yang baru. "
+                                 "(This document was flagged: upload a new one.)")
+    try:
+        if file_errors:
+            raise FormInvalid(file_errors)
+        applicant_links.consume(db.session, link)
+        cases.complete_task(db.session, task.id, principal, data)
+    except FormInvalid as exc:
+        db.session.rollback()
+        return _render_resubmit(case, task, data, {**exc.errors, **file_errors}, 422)
+    except LigatError as exc:
+        db.session.rollback()
+        return render_template("layanan/message.html", title="Perbaikan tidak tersimpan", message=str(exc)), 409
+    return render_template("layanan/message.html", title="Perbaikan terkirim",
+                           message=f"Terima kasih. Perbaikan berkas {case.reference} sudah kami terima dan akan "
+                                   "diperiksa kembali. Tautan ini tidak dapat dipakai lagi. "
+                                   "(Thank you, your correction was received.)",
+                           case=case)

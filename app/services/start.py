@@ -1,0 +1,176 @@
+"""Starting a case of any service line from its package's descriptor (`start` in service.json):
+the start form and its declared checks, the document checklist, the process variables the
+form does not give (office settings, the officer, the village's name), and the case's own
+columns (title, region, subject NIK, contact, priority, confidentiality).
+
+The public application page and the officers' page both use this; neither knows a line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+import forms
+from workflows import validators
+from workflows.cases import Reporter
+from workflows.db import Case
+from workflows.errors import LigatError
+from workflows.intake import Upload, start_case_with_documents
+from workflows.issued_letters import office_today
+from workflows.packages import Descriptor, ServicePackage, form_of, latest_package
+from workflows.principal import Principal
+
+from ..extensions import db
+from ..formfields import option_label
+from ..regions import villages
+from ..uploads import collect_new_case_uploads, file_fields
+
+
+@dataclass
+class Line:
+    """A service line that starts through the application pages (its newest package version)."""
+
+    package: ServicePackage
+
+    @property
+    def descriptor(self) -> Descriptor:
+        return self.package.descriptor
+
+    @property
+    def code(self) -> str:
+        return self.package.code
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        return form_of(self.package, self.descriptor.start["form"])
+
+    @property
+    def ui(self) -> dict[str, Any]:
+        ui = self.descriptor.start.get("ui")
+        return form_of(self.package, ui) if ui else {}
+
+    def may_start(self, principal: Principal) -> bool:
+        """An officer of a start role (or an admin); the public only where the line allows it."""
+        roles = set(self.descriptor.officer_start_roles) | {"Admin"}
+        return bool(principal.roles & roles)
+
+
+def line(code: str) -> Line | None:
+    """The line `code` if it is deployed and starts through application pages."""
+    package = latest_package(db.session, code) if re.fullmatch(r"[a-z][a-z0-9_]{0,59}", code or "") else None
+    if package is None or not package.descriptor.start or package.descriptor.start.get("channel") == "report":
+        return None
+    return Line(package)
+
+
+def office_villages() -> list[tuple[str, str]]:
+    return villages(current_app.config["LIGAT_OFFICE_REGION"])
+
+
+def village_choices(principal: Principal | None) -> list[tuple[str, str]]:
+    """Villages an applicant may choose: the office's; for an officer, those inside their region."""
+    choices = office_villages()
+    if principal is not None and principal.region_code:
+        choices = [(code, label) for code, label in choices if principal.in_region(code)]
+    return choices
+
+
+def validate(line: Line, data: dict[str, Any], officer: Principal | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The start form's schema, then the checks its package declares (field-level messages)."""
+    cleaned, errors = forms.validate(line.schema, data)
+    ctx = validators.Context(today=office_today(), office_villages=dict(office_villages()),
+                             in_officer_region=officer.in_region if officer else None)
+    validators.run(line.descriptor.start.get("validators", []), cleaned, errors, ctx)
+    return cleaned, errors
+
+
+def collect_uploads(line: Line, data: dict[str, Any], files: MultiDict) -> tuple[list[Upload], dict[str, str]]:
+    uploads, errors = collect_new_case_uploads(line.schema, data, files)
+    kinds = {d.field: d.kinds for d in line.descriptor.documents}
+    for upload in uploads:
+        wanted = kinds.get(upload.kind)
+        if wanted and _kind_of(upload.data) not in wanted:
+            errors[upload.kind] = (f"Berkas ini harus {', '.join(k.upper() for k in wanted)}. "
+                                   f"(This document must be {', '.join(k.upper() for k in wanted)}.)")
+    return [u for u in uploads if u.kind not in errors], errors
+
+
+def _kind_of(data: bytes) -> str:
+    if data.startswith(b"%PDF"):
+        return "pdf"
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"\xff\xd8"):
+        return "jpeg"
+    return "?"
+
+
+def _setting(spec: dict[str, Any]) -> Any:
+    raw = current_app.config.get(spec["setting"])
+    kind = spec.get("type", "string")
+    if kind == "boolean":
+        return bool(raw) and str(raw).lower() not in ("0", "false", "no", "tidak")
+    if raw in (None, ""):
+        return None
+    if kind == "map":  # "a=P3Y,b=P5Y"
+        pairs = (item.split("=", 1) for item in str(raw).split(",") if "=" in item)
+        return {k.strip(): v.strip().upper() for k, v in pairs if k.strip()} or None
+    if kind == "duration":
+        return str(raw).strip().upper()
+    return str(raw)
+
+
+def title_of(template: str, schema: dict[str, Any], values: dict[str, Any]) -> str:
+    """`{field}` is the value, `{field:label}` the option's label as the form shows it."""
+    def fill(match: re.Match) -> str:
+        name, label = match.group(1), match.group(2)
+        value = values.get(name, "")
+        return option_label(schema, name, value) if label else str(value)
+
+    return re.sub(r"\{([a-z0-9_]+)(:label)?\}", fill, template)
+
+
+def start(line: Line, cleaned: dict[str, Any], uploads: list[Upload], principal: Principal) -> Case:
+    """Start the case (with its documents, in one transaction); the caller has validated `cleaned`."""
+    start_spec = line.descriptor.start
+    case_spec = start_spec.get("case", {})
+    officer = principal if line.may_start(principal) else None
+    actor = officer.username if officer else "pemohon"
+    for name in file_fields(line.schema):
+        cleaned.pop(name, None)
+    names = dict(office_villages())
+    region = cleaned.get(case_spec.get("region", ""))
+    variables: dict[str, Any] = {}
+    for name, spec in start_spec.get("variables", {}).items():
+        if "setting" in spec:
+            value = _setting(spec)
+        elif spec.get("from") == "actor":
+            value = actor
+        elif spec.get("from") == "village_name":
+            value = names.get(region or "", "").split(",")[0]
+        else:
+            value = spec.get("value")
+        if value is not None:
+            variables[name] = value
+    keep_out = set(start_spec.get("keep_out", []))
+    process_data = {k: v for k, v in cleaned.items() if k not in keep_out} | variables
+    name_field, phone_field = case_spec.get("reporter_name"), case_spec.get("reporter_phone")
+    reporter = Reporter(name=cleaned.get(name_field) if name_field else None,
+                        phone=cleaned.get(phone_field) if phone_field else None, anonymous=False)
+    title = title_of(case_spec.get("title") or line.descriptor.name["id"], line.schema, {**cleaned, **variables})
+    try:
+        return start_case_with_documents(
+            db.session, line.descriptor.process, process_data, actor, uploads,
+            region_code=region, category=line.code, title=title, reporter=reporter,
+            priority=1 if case_spec.get("priority_flag") and cleaned.get(case_spec["priority_flag"]) else 0,
+            subject_nik=cleaned.get(case_spec["subject_nik"]) if case_spec.get("subject_nik") else None,
+            confidential=bool(case_spec.get("confidential")),
+        )
+    except LigatError:
+        db.session.rollback()
+        raise

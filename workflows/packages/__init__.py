@@ -1,0 +1,25 @@
+"""Service packages: a service line as data (diagrams, forms, letters, descriptor), deployed as
+one version. See `files` (where files come from), `descriptor` (service.json), `checks`
+(everything checked before a deploy) and `store` (versions in the database, deploy).
+"""
+
+from .descriptor import Descriptor, LetterType, RoleDecl, text
+from .files import PackageFiles, bundled_codes, from_archive, from_directories
+from .store import (
+    DeployResult,
+    PackageRole,
+    ServicePackage,
+    deploy_package,
+    files_of,
+    form_of,
+    latest_package,
+    latest_packages,
+    package_of_case,
+    package_of_definition,
+)
+
+__all__ = [
+    "DeployResult", "Descriptor", "LetterType", "PackageFiles", "PackageRole", "RoleDecl", "ServicePackage",
+    "bundled_codes", "deploy_package", "files_of", "form_of", "from_archive", "from_directories", "latest_package",
+    "latest_packages", "package_of_case", "package_of_definition", "text",
+]

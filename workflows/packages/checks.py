@@ -1,0 +1,220 @@
+"""Every check a package passes before it is stored (deploy) or shown as clean (the designer's
+check): descriptor, BPMN and DMN, lanes and roles, forms, letter templates, start-form
+validators, document checklist, and the Python written in the diagrams.
+
+Each problem names its file and the element's id (and name when it has one), in Bahasa
+Indonesia and English; all problems of a package are listed at once.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from .. import script_checks, validators
+from ..parsing import NS, ParsedProcess, _xml, parse_files
+from ..script_checks import Problem
+from ..scripting import script_function_names
+from .descriptor import Descriptor, parse
+from .files import PackageFiles
+
+
+@dataclass
+class Checked:
+    package: PackageFiles
+    descriptor: Descriptor | None = None
+    processes: list[ParsedProcess] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    dmn_text: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, file: str, element_id: str, name: str | None, message_id: str, message_en: str) -> Problem:
+        return Problem(file, element_id, name, message_id, message_en)
+
+    def add(self, *args: str | None) -> None:
+        self.problems.append(self.problem(*args))  # type: ignore[arg-type]
+
+    def warn(self, *args: str | None) -> None:
+        self.warnings.append(self.problem(*args))  # type: ignore[arg-type]
+
+
+def _load_json(checked: Checked, path_name: str, data: bytes) -> dict | None:
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        checked.add(path_name, "-", None, f"bukan JSON yang sah: {exc}", f"not valid JSON: {exc}")
+        return None
+    if not isinstance(value, dict):
+        checked.add(path_name, "-", None, "isi harus objek JSON", "content must be a JSON object")
+        return None
+    return value
+
+
+def _check_forms(checked: Checked) -> dict[str, dict]:
+    package = checked.package
+    schemas: dict[str, dict] = {}
+    for name in package.names("forms", ".json"):
+        value = _load_json(checked, f"forms/{package.code}/{name}", package.get("forms", name))
+        if value is None:
+            continue
+        if name.endswith(".schema.json"):
+            try:
+                Draft202012Validator.check_schema(value)
+            except SchemaError as exc:
+                checked.add(f"forms/{package.code}/{name}", "-", None,
+                            f"bukan JSON Schema yang sah: {exc.message}", f"not a valid JSON Schema: {exc.message}")
+                continue
+        schemas[name] = value
+    return schemas
+
+
+def _letter_calls(process: ParsedProcess) -> list[tuple[str, str, str | None]]:
+    """(letter type, element id, element name) of each issue_letter("literal", ...) in a process."""
+    found = []
+    for node in process.root.xpath(".//bpmn:scriptTask", namespaces=NS):
+        for script in node.xpath("./bpmn:script/text()", namespaces=NS):
+            try:
+                tree = ast.parse(script)
+            except SyntaxError:
+                continue  # reported by the script checks
+            for call in ast.walk(tree):
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "issue_letter"
+                        and call.args and isinstance(call.args[0], ast.Constant)
+                        and isinstance(call.args[0].value, str)):
+                    found.append((call.args[0].value, node.get("id"), node.get("name")))
+    return found
+
+
+def check_package(package: PackageFiles) -> Checked:
+    """Check one package's files; nothing here touches the database."""
+    checked = Checked(package)
+    code = package.code
+    descriptor_path = f"bpmn/{code}/service.json"
+    descriptor, errors = parse(package.descriptor_bytes or b"")
+    for error in errors:
+        checked.add(descriptor_path, "-", None, error, error)
+    if descriptor is not None and descriptor.code != code:
+        checked.add(descriptor_path, "code", None, f"kode '{descriptor.code}' tidak sama dengan nama folder '{code}'",
+                    f"code '{descriptor.code}' differs from the folder name '{code}'")
+    checked.descriptor = descriptor
+
+    bpmn = {name: package.get("bpmn", name) for name in package.names("bpmn", ".bpmn")}
+    dmn = {name: package.get("bpmn", name) for name in package.names("bpmn", ".dmn")}
+    checked.dmn_text = {k: v.decode("utf-8", "replace") for k, v in dmn.items()}
+    if not bpmn:
+        checked.add(f"bpmn/{code}/", "-", None, "paket tidak memuat berkas .bpmn", "the package has no .bpmn file")
+    processes, parse_problems = parse_files(bpmn, dmn)
+    for file, element_id, name, msg_id, msg_en in parse_problems:
+        checked.add(file, element_id, name, msg_id, msg_en)
+    checked.processes = processes
+
+    functions = script_function_names()
+    for name, data in bpmn.items():
+        try:
+            root = _xml(data, name)
+        except Exception:  # noqa: BLE001 (already reported by the parser)
+            continue
+        checked.problems += script_checks.check_bpmn(root, name, functions)
+    for name, data in dmn.items():
+        try:
+            root = _xml(data, name)
+        except Exception:  # noqa: BLE001
+            continue
+        checked.problems += script_checks.check_dmn(root, name, functions)
+
+    schemas = _check_forms(checked)
+    if descriptor is None:
+        return checked
+
+    if processes and descriptor.process not in {p.process_id for p in processes}:
+        checked.add(descriptor_path, "process", None,
+                    f"proses '{descriptor.process}' tidak ada di berkas BPMN paket ini (yang ada: "
+                    f"{', '.join(p.process_id for p in processes)})",
+                    f"process '{descriptor.process}' is not in this package's BPMN files")
+
+    declared = descriptor.roles
+    used: set[str] = set()
+    for process in processes:
+        for lane in process.root.xpath("//bpmn:process[@id=$pid]//bpmn:lane", pid=process.process_id, namespaces=NS):
+            role = lane.get("name") or lane.get("id")
+            used.add(role)
+            if role not in declared:
+                checked.add(process.source_name, lane.get("id"), lane.get("name"),
+                            f"lane/peran '{role}' tidak dinyatakan di service.json (roles)",
+                            f"lane/role '{role}' is not declared in service.json (roles)")
+        for task_id, info in process.task_meta.items():
+            name = info["title"] if info["title"] != task_id else None
+            role = info.get("role")
+            if role and role not in used:
+                used.add(role)
+                if role not in declared:
+                    checked.add(process.source_name, task_id, name,
+                                f"lane/peran '{role}' tidak dinyatakan di service.json (roles)",
+                                f"lane/role '{role}' is not declared in service.json (roles)")
+            for key in ("form", "ui_form"):
+                form = info.get(key)
+                if form and form not in schemas:
+                    checked.add(process.source_name, task_id, name,
+                                f"formulir '{form}' tidak ada di forms/{code}/",
+                                f"form '{form}' is not in forms/{code}/")
+        for letter_type, element_id, element_name in _letter_calls(process):
+            if letter_type not in descriptor.letter_types:
+                checked.add(process.source_name, element_id, element_name,
+                            f"jenis surat '{letter_type}' tidak dinyatakan di service.json (letters)",
+                            f"letter type '{letter_type}' is not declared in service.json (letters)")
+    for role in declared:
+        if role not in used:
+            checked.warn(descriptor_path, "roles", role, f"peran '{role}' dinyatakan tetapi tidak dipakai lane mana pun",
+                         f"role '{role}' is declared but no lane uses it")
+
+    for letter in descriptor.letter_types.values():
+        data = package.get("letters", letter.template)
+        if data is None:
+            checked.add(descriptor_path, f"letters/{letter.code}", None,
+                        f"templat surat '{letter.template}' tidak ada di letters/{code}/",
+                        f"letter template '{letter.template}' is not in letters/{code}/")
+        elif not _is_docx(data):
+            checked.add(f"letters/{code}/{letter.template}", "-", None, "bukan berkas .docx yang sah",
+                        "not a valid .docx file")
+
+    start = descriptor.start
+    start_schema = None
+    for key in ("form", "ui"):
+        form = start.get(key)
+        if form and form not in schemas:
+            checked.add(descriptor_path, f"start/{key}", None, f"formulir '{form}' tidak ada di forms/{code}/",
+                        f"form '{form}' is not in forms/{code}/")
+    if start.get("form") in schemas:
+        start_schema = schemas[start["form"]]
+    properties = (start_schema or {}).get("properties", {})
+    for index, rule in enumerate(start.get("validators", [])):
+        for message_id, message_en in validators.declaration_errors(rule, properties):
+            checked.add(descriptor_path, f"start/validators/{index}", rule.get("check"), message_id, message_en)
+    for document in descriptor.documents:
+        if start_schema is not None and not properties.get(document.field, {}).get("x-berkas"):
+            checked.add(descriptor_path, f"documents/{document.field}", None,
+                        f"berkas '{document.field}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
+                        f"document '{document.field}' is not a file field (\"x-berkas\": true) of {start['form']}")
+    for role in descriptor.officer_start_roles:
+        if role not in declared and role not in ("Admin",):
+            checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",
+                        f"role '{role}' is not declared in roles")
+    return checked
+
+
+def _is_docx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False

@@ -1,0 +1,130 @@
+"""Who sees which case, decided by data: the roles a case's package version gives lanes to, each
+with the scope the package declares (office-wide, region, bidang, region and bidang, citizen).
+
+A person sees a case when one of their roles has a lane in that case's package version and
+that role's scope covers the case's region and bidang, or when they hold a read-all role
+(Auditor, Kepala Dinas, Admin). A scoped role whose user has no region or bidang set sees
+nothing. Every route that shows a case or a part of it asks `can_view_case`; lists use
+`case_list_query` and the inbox `task_scope`, which say the same in SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy.orm import Session, object_session
+
+from .db import Case, InboxTask, ProcessDefinition
+from .packages import PackageRole, latest_packages, package_of_definition
+from .principal import BIDANG, CITIZEN_SCOPE, REGION, REGION_BIDANG, Principal
+
+
+def region_filter(column: ColumnElement, region_code: str) -> ColumnElement:
+    """The one region test in SQL: the code itself or any code under it (91.71 ⊃ 91.71.01 ⊃ …)."""
+    return or_(column == region_code, column.like(region_code + ".%"))
+
+
+def role_scopes(session: Session) -> dict[str, str]:
+    """role → scope, as the newest version of every package declares it (one scope per role)."""
+    scopes: dict[str, str] = {}
+    for package in latest_packages(session):
+        for role in package.descriptor.roles.values():
+            scopes.setdefault(role.name, role.scope)
+    return scopes
+
+
+def principal(
+    session: Session, username: str, roles: frozenset[str] | set[str], region_code: str | None = None,
+    bidang: str | None = None,
+) -> Principal:
+    """A Principal with the scopes of its roles filled in from the deployed packages."""
+    scopes = role_scopes(session)
+    return Principal(
+        username, frozenset(roles), region_code or None, bidang or None,
+        tuple(sorted((role, scopes[role]) for role in roles if role in scopes)),
+    )
+
+
+def _scope_sql(principal: Principal, scope: str, region_col: ColumnElement, bidang_col: ColumnElement
+               ) -> ColumnElement:
+    if scope == CITIZEN_SCOPE:
+        return false()
+    conditions = []
+    if scope in (REGION, REGION_BIDANG):
+        if not principal.region_code:
+            return false()
+        conditions.append(region_filter(region_col, principal.region_code))
+    if scope in (BIDANG, REGION_BIDANG):
+        if not principal.bidang:
+            return false()
+        conditions.append(bidang_col == principal.bidang)
+    return and_(*conditions) if conditions else true()
+
+
+def _package_id(session: Session, case: Case) -> int | None:
+    definition = case.definition
+    if definition.package_id is not None:
+        return definition.package_id
+    package = package_of_definition(session, definition)
+    return package.id if package else None
+
+
+def case_roles(session: Session, case: Case) -> set[str]:
+    """Roles with a lane in the case's package version."""
+    package_id = _package_id(session, case)
+    if package_id is None:
+        return set()
+    return set(session.scalars(select(PackageRole.role).where(PackageRole.package_id == package_id)))
+
+
+def can_view_case(principal: Principal, case: Case) -> bool:
+    if principal.reads_everything:
+        return True
+    if not principal.roles:
+        return False
+    session = object_session(case)
+    if session is None:
+        return False
+    return any(
+        principal.covers(role, case.region_code, case.bidang, case.id)
+        for role in case_roles(session, case) & principal.roles
+    )
+
+
+def case_list_query(session: Session, principal: Principal) -> Select:
+    """Cases this person may see, newest and most urgent first."""
+    query = select(Case)
+    if principal.reads_everything:
+        return query.order_by(Case.id.desc())
+    rows = session.execute(
+        select(PackageRole.package_id, PackageRole.role).where(PackageRole.role.in_(sorted(principal.roles)))
+    ).all()
+    packages_by_scope: dict[str, set[int]] = defaultdict(set)
+    for package_id, role in rows:
+        scope = principal.scope_of(role)
+        if scope:
+            packages_by_scope[scope].add(package_id)
+    conditions = []
+    for scope, package_ids in packages_by_scope.items():
+        definitions = select(ProcessDefinition.id).where(ProcessDefinition.package_id.in_(sorted(package_ids)))
+        conditions.append(and_(Case.process_definition_id.in_(definitions),
+                               _scope_sql(principal, scope, Case.region_code, Case.bidang)))
+    query = query.where(or_(*conditions)) if conditions else query.where(false())
+    return query.order_by(Case.priority.desc(), Case.id.desc())
+
+
+def task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows this person's roles reach: each row's role, within that role's scope."""
+    conditions = [
+        and_(InboxTask.role == role, _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
+        for role, scope in principal.scopes
+        if role in principal.roles and scope != CITIZEN_SCOPE
+    ]
+    return or_(*conditions) if conditions else false()
+
+
+def can_work_task(principal: Principal, row: InboxTask) -> bool:
+    if not principal.covers(row.role, row.region_code, row.bidang, row.case_id):
+        return False
+    return not row.assignee or row.assignee == principal.username

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
-
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 import forms
 
@@ -25,12 +22,6 @@ def service(code: str) -> dict[str, Any] | None:
 
 def service_for_process(process_id: str) -> dict[str, Any] | None:
     return next((s for s in services() if s.get("proses") == process_id), None)
-
-
-def add_duration(start: datetime, duration: str) -> datetime:
-    """start + an ISO 8601 duration (months counted on the calendar), as the engine counts SLAs."""
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def categories() -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, cases
 from workflows.db import Case, InboxTask, utcnow
+from workflows.durations import add_duration
 from workflows.errors import ConcurrentUpdate
 
 from . import catalogue, media
@@ -179,7 +180,7 @@ def expected_completions(session: Session, rows: list[Case]) -> dict[int, dateti
         candidates = [due[case.id]] if due.get(case.id) else []
         service = catalogue.service_for_process(case.process_id)
         if service and service.get("sla"):
-            candidates.append(catalogue.add_duration(case.created_at, service["sla"]))
+            candidates.append(add_duration(case.created_at, service["sla"]))
         result[case.id] = max(candidates) if candidates else None
     return result
 

@@ -189,3 +189,12 @@ def test_resume_due_with_nothing_paused_and_naive_times():
     assert resume_due(due, sunday, saturday, CAL) == due  # resumed before it paused
     moved = resume_due(due, datetime(2026, 11, 20, 6, 0), datetime(2026, 11, 23, 0, 0), CAL)
     assert moved.tzinfo is None and moved == datetime(2026, 11, 25, 21, 0)
+
+
+def test_time_after_and_time_before_accept_working_days():
+    from workflows.timeplan import time_after, time_before
+
+    friday = "2026-08-14T11:00:00+09:00"
+    assert time_after("1 hari kerja", friday) == "2026-08-18T02:00:00+00:00"
+    assert time_after("P3D", friday) == "2026-08-17T02:00:00+00:00"
+    assert time_before("2026-08-18T11:00:00+09:00", "1 working day") == "2026-08-14T02:00:00+00:00"

@@ -77,6 +77,9 @@ class Config:
     LIGAT_SCHEDULER = _bool("LIGAT_SCHEDULER", True)
     LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
+    # The office's own days off, beyond national holidays and cuti bersama, for SLAs in working days:
+    # comma-separated ISO dates, e.g. "2026-10-12,2026-12-31" (workflows/durations.py).
+    LIGAT_HARI_LIBUR_KANTOR = os.environ.get("LIGAT_HARI_LIBUR_KANTOR", "")
     LIGAT_PUBLIC_URL = os.environ.get("LIGAT_PUBLIC_URL", "http://127.0.0.1:5000")
     # Validity of LKS permits per type, e.g. "izin_operasional=P3Y,tanda_daftar=P5Y,izin_sumbangan=P3M"
     # (ISO durations; types left out keep the defaults in bpmn/izin_lks.bpmn).

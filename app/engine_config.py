@@ -1,6 +1,7 @@
 """Hand the engine layer what it needs from the application's configuration:
-where files live, upload limits, the public address letters point to, and who
-signs (name, NIP and position from the officer's profile)."""
+where files live, upload limits, the public address letters point to, who
+signs (name, NIP and position from the officer's profile) and the office's own
+days off (working-day SLAs)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import documents, issued_letters, storage
+from workflows import documents, durations, issued_letters, storage
 
 from .models import OfficerProfile
 
@@ -39,3 +40,5 @@ def configure_engine(app: Flask) -> None:
     documents.SETTINGS.max_bytes = int(config.get("LIGAT_MAX_DOCUMENT_BYTES") or 5 * 1024 * 1024)
     issued_letters.SETTINGS.public_url = config["LIGAT_PUBLIC_URL"]
     issued_letters.SETTINGS.signer_lookup = signer_for
+    # A bad date stops the start-up with a message naming it, rather than miscounting every SLA.
+    durations.SETTINGS.office_holidays = durations.parse_dates(config.get("LIGAT_HARI_LIBUR_KANTOR"))

@@ -13,12 +13,10 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
@@ -31,6 +29,7 @@ import forms
 from . import audit, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
+from .durations import add_duration, naive_utc
 from .packages import form_of, package_of_case
 from .errors import (
     ConcurrentUpdate,
@@ -81,23 +80,10 @@ def _meta(definition: ProcessDefinition) -> dict[str, Any]:
     return _parsed_meta(definition.process_id, definition.content_hash, definition.meta_json)
 
 
-def _due_after(start: datetime, duration: str) -> datetime:
-    """start + an ISO 8601 duration, months and years counted on the calendar."""
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
-
-
 def is_timer_event(event_type: str) -> bool:
     """Spiff's timer kinds: TimeDate (a moment), DurationTimer and CycleTimer (a cycle's value is the next
     moment, or a dict once its cycles are spent)."""
     return event_type in ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
-
-
-def _naive_utc(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
 
 
 class _Step:
@@ -182,7 +168,7 @@ class _Step:
             due_at = None
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
-                due_at = _due_after(utcnow(), duration)
+                due_at = add_duration(utcnow(), duration)  # ISO or "N hari kerja"
             row = InboxTask(
                 case_id=case.id,
                 task_uuid=uuid,
@@ -215,7 +201,7 @@ class _Step:
         self.sync_inbox()
         case = self.case
         due = [
-            _naive_utc(event.value)
+            naive_utc(event.value)
             for event in self.workflow.waiting_events()
             if is_timer_event(event.event_type) and isinstance(event.value, str) and event.value
         ]

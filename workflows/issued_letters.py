@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Date, DateTime, ForeignKey, String, Text, select, update
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import letters
 
-from . import audit, storage
+from . import audit, durations, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
 from .visibility import can_view_case
@@ -61,8 +61,12 @@ class LetterSettings:
 
     public_url: str = "http://127.0.0.1:5000"
     verify_path: str = "/verifikasi/"
-    office_tz: timezone = timezone(timedelta(hours=9), "WIT")
     signer_lookup: Callable[[Session, str], Signer] = _default_signer
+
+    @property
+    def office_tz(self) -> tzinfo:
+        # One time-zone setting for the engine layer: it lives with the work calendar.
+        return durations.SETTINGS.office_tz
 
     def verification_url(self, token: str) -> str:
         return self.public_url.rstrip("/") + self.verify_path + token
@@ -128,12 +132,9 @@ def _valid_until(issued_on: date, value: str | date | None) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    if value.startswith("P"):
-        from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
-        start = datetime(issued_on.year, issued_on.month, issued_on.day)
-        parsed = TimerEventDefinition.parse_iso_duration(value)
-        return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).date()
+    if "-" not in value:  # a duration (P1Y, "30 hari kerja"), not a date (2027-01-31)
+        start = datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=SETTINGS.office_tz)
+        return durations.add_duration(start, value).date()
     return date.fromisoformat(value)
 
 

@@ -9,13 +9,14 @@ its name from the BPMN and its due time, earliest first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .cases import is_timer_event
 from .db import Case, InboxTask, utcnow
+from .durations import naive_utc
 from .serialization import load_workflow
 
 
@@ -42,10 +43,9 @@ class Outlook:
 
 def _naive(value: str) -> datetime | None:
     try:
-        moment = datetime.fromisoformat(value)
+        return naive_utc(value)
     except (TypeError, ValueError):
         return None
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def waiting_timers(case: Case) -> list[WaitingTimer]:

@@ -8,16 +8,16 @@ used by timeDate timers, so a case page can say exactly when the next step is du
     permit_validity(duration)          end of a validity that starts today: {"berlaku_sampai": date printed
                                        on a letter, "berakhir_pada": ISO moment a timeDate timer ends it}
 
-Durations are ISO 8601 (`P6M`, `P30D`, `PT5S`); months and years are counted on the
-calendar, as the engine does for its own timers.
+Durations are ISO 8601 (`P6M`, `P30D`, `PT5S`) or working days (`"3 hari kerja"`, on the office
+calendar: see workflows/durations.py); months and years are counted on the calendar, as the
+engine does for its own timers.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
+from .durations import add_duration, aware_utc, subtract_duration
 from .issued_letters import SETTINGS as LETTER_SETTINGS
 from .issued_letters import office_today
 from .scripting import ScriptContext, ScriptFunction, register_script_function
@@ -25,22 +25,15 @@ from .validators import full_years as _full_years
 
 
 def _moment(value: str | datetime | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime.now(UTC) if value is None else aware_utc(value)
 
 
 def time_after(duration: str, start: str | datetime | None = None) -> str:
-    begin = _moment(start)
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return (begin + TimerEventDefinition.get_timedelta_from_start(parsed, begin)).isoformat()
+    return add_duration(_moment(start), duration).isoformat()
 
 
 def time_before(moment: str | datetime, duration: str) -> str:
-    end = _moment(moment)
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return (end - TimerEventDefinition.get_timedelta_from_end(parsed, end)).isoformat()
+    return subtract_duration(_moment(moment), duration).isoformat()
 
 
 @register_script_function("time_after")

@@ -8,11 +8,9 @@ run in LIGAT yet, so the public still learns their requirements.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy.orm import Session
 
 import forms
@@ -80,12 +78,6 @@ def services(session: Session, lang: str = "id") -> list[dict[str, Any]]:
 
 def service(session: Session, code: str, lang: str = "id") -> dict[str, Any] | None:
     return next((s for s in services(session, lang) if s["kode"] == code), None)
-
-
-def add_duration(start: datetime, duration: str) -> datetime:
-    """start + an ISO 8601 duration (months counted on the calendar), as the engine counts SLAs."""
-    parsed = TimerEventDefinition.parse_iso_duration(duration)
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
 
 
 def categories() -> list[dict[str, Any]]:

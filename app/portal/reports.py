@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, cases
 from workflows.db import Case, InboxTask, utcnow
+from workflows.durations import add_duration
 from workflows.errors import ConcurrentUpdate, NotFound
 from workflows.packages import form_of, latest_package, package_of_case
 
@@ -190,7 +191,7 @@ def expected_completions(session: Session, rows: list[Case]) -> dict[int, dateti
         candidates = [due[case.id]] if due.get(case.id) else []
         sla = package_of_case(session, case).descriptor.catalogue.get("sla")
         if sla:
-            candidates.append(catalogue.add_duration(case.created_at, sla))
+            candidates.append(add_duration(case.created_at, sla))
         result[case.id] = max(candidates) if candidates else None
     return result
 

@@ -20,6 +20,7 @@ from workflows.principal import Principal
 
 from .extensions import db
 from .models import OfficerProfile
+from .views.users import LigatUserDBModelView
 
 READ = "can_read"
 WRITE = "can_write"
@@ -51,7 +52,10 @@ ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
 
 
 class LigatSecurityManager(SecurityManager):
-    pass
+    """FAB's security manager (config FAB_SECURITY_MANAGER_CLASS) whose user screens also set
+    the officer's region, bidang, jabatan and NIP."""
+
+    userdbmodelview = LigatUserDBModelView
 
 
 def current_principal() -> Principal:

@@ -1,7 +1,8 @@
 """Hand the engine layer what it needs from the application's configuration:
-where files live, upload limits, the public address letters point to, who
-signs (name, NIP and position from the officer's profile) and the office's own
-days off (working-day SLAs)."""
+where files live (one store, workflows/storage.py, an area per kind: case
+documents, issued letters, report media), upload limits, the public address
+letters point to, who signs (name, NIP and position from the officer's profile)
+and the office's own days off (working-day SLAs)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from workflows import documents, durations, issued_letters, storage
 
 from .models import OfficerProfile
+from .portal import media
 
 
 def signer_for(session: Session, username: str) -> issued_letters.Signer:
@@ -35,6 +37,7 @@ def configure_engine(app: Flask) -> None:
     config = app.config
     upload_dir = Path(config["LIGAT_UPLOAD_DIR"])
     storage.configure(documents.AREA, upload_dir)
+    storage.configure(media.AREA, upload_dir)  # citizens' report photos and videos (app/portal/)
     # Issued letters sit beside uploads unless told otherwise; both are outside the web root.
     storage.configure(issued_letters.AREA, Path(config.get("LIGAT_LETTER_DIR") or upload_dir))
     documents.SETTINGS.max_bytes = int(config.get("LIGAT_MAX_DOCUMENT_BYTES") or 5 * 1024 * 1024)

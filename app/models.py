@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask_appbuilder.models.sqla import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 
 class OfficerProfile(Model):
     """Where an officer works: region (Kemendagri code prefix) and bidang.
 
-    region_code empty = office-wide; bidang empty = every bidang.
+    region_code empty = office-wide; bidang empty = every bidang. Set by the admin's user
+    form (app/views/users.py); reachable from a user as `user.officer_profile`.
     """
 
     __tablename__ = "officer_profile"
@@ -21,3 +23,7 @@ class OfficerProfile(Model):
     bidang: Mapped[str | None] = mapped_column(String(40))
     nip: Mapped[str | None] = mapped_column(String(30))
     jabatan: Mapped[str | None] = mapped_column(String(200))
+
+    user: Mapped[User] = relationship(
+        User, backref=backref("officer_profile", uselist=False, cascade="all, delete-orphan")
+    )

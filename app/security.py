@@ -23,6 +23,7 @@ from workflows.visibility import principal as scoped_principal
 
 from .extensions import db
 from .models import OfficerProfile
+from .views.users import LigatUserDBModelView
 
 READ = "can_read"
 WRITE = "can_write"
@@ -58,7 +59,10 @@ WORKER_PERMISSIONS = [(READ, INBOX), (WRITE, INBOX), (READ, CASE), (MENU, MENU_I
 
 
 class LigatSecurityManager(SecurityManager):
-    pass
+    """FAB's security manager (config FAB_SECURITY_MANAGER_CLASS) whose user screens also set
+    the officer's region, bidang, jabatan and NIP."""
+
+    userdbmodelview = LigatUserDBModelView
 
 
 def current_principal() -> Principal:

@@ -15,7 +15,7 @@ _ROMAWI = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "X
 # The only names a numbering pattern may use; anything else is a typo in the configuration.
 NUMBER_FIELDS = frozenset({"seq", "tahun", "bulan", "bulan_romawi"})
 
-_NON_DIGIT = re.compile(r"\D")
+_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 def format_tanggal(d: date) -> str:
@@ -54,13 +54,24 @@ def mask_name(name: str) -> str:
     return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
 
 
-def mask_nik(nik: str) -> str:
-    """`9171010101010001` -> `917101******0001`: region code and serial stay, the birth date is hidden.
+def mask_nik(nik: str | int | None) -> str:
+    """The one NIK mask (lists, case pages, letters' verification page, scripts; PDP, UU 27/2022).
 
-    Separators are dropped. A value too short to keep 10 digits visible is masked entirely, so a malformed
-    NIK never leaks in full.
+    - a 16-digit NIK keeps its first 6 digits (province, regency, district codes) and its last 4
+      (serial); the birth date and the rest are hidden: `9171010101900001` -> `917101******0001`;
+    - spaces, dots and hyphens are dropped first (`9171 0101 0190 0001` is the same NIK);
+    - None or empty -> `–`;
+    - any other length (a typo, a KK number cut short) keeps only the last 4 characters:
+      `12345678` -> `****5678`; 4 characters or fewer are masked entirely, so a malformed value
+      never shows in full.
     """
-    digits = _NON_DIGIT.sub("", nik)
-    if len(digits) <= 10:
-        return "*" * len(digits)
-    return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+    if nik is None:
+        return "–"
+    value = _SEPARATORS.sub("", str(nik))
+    if not value:
+        return "–"
+    if len(value) == 16 and value.isdigit():
+        return value[:6] + "*" * 6 + value[-4:]
+    if len(value) <= 4:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]

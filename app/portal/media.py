@@ -6,25 +6,24 @@ rotated the way the phone meant. The only coordinates kept are those the reporte
 chose on the map, in the database. Videos (MP4/MOV/3GP) keep their bytes, but
 the metadata boxes that carry location (`udta`, `meta`, `uuid` in the movie
 header) are renamed to `free` and zeroed, which players skip and which moves no
-offset. No Flask here: the view passes bytes in, gets bytes and names out.
+offset. No Flask here: the view passes bytes in and gets cleaned bytes out.
 
-Kept deliberately small; the PBI-JKN `documents` module may absorb it later.
+Cleaned files are kept by the one file store, workflows/storage.py, in the area
+`AREA` ("media"): random names outside the web root, removed again when the
+report's transaction rolls back (see app/portal/reports.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 
 import filetype
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+AREA = "media"  # storage area of workflows/storage.py (root: LIGAT_UPLOAD_DIR, app/engine_config.py)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp", "video/x-m4v": "mp4",
                "video/webm": "webm"}
@@ -175,34 +174,3 @@ def clean_uploads(photos: list[bytes], video: bytes | None, limits: Limits) -> l
     if video:
         return [clean_video(video, limits)]
     return [clean_photo(p, limits) for p in photos]
-
-
-def _safe_path(root: str | os.PathLike[str], stored_name: str) -> Path:
-    base = (Path(root) / "portal").resolve()
-    path = (base / stored_name).resolve()
-    if base not in path.parents:
-        raise ValueError("nama berkas tidak sah")
-    return path
-
-
-def store(root: str | os.PathLike[str], media: CleanMedia, now: datetime) -> str:
-    """Write the file under a random name; returns the name to keep in the database."""
-    stored_name = f"{now:%Y}/{now:%m}/{secrets.token_urlsafe(18)}.{media.extension}"
-    path = _safe_path(root, stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
-    tmp.write_bytes(media.data)
-    os.chmod(tmp, 0o640)
-    os.replace(tmp, path)
-    return stored_name
-
-
-def remove(root: str | os.PathLike[str], stored_name: str) -> None:
-    try:
-        _safe_path(root, stored_name).unlink()
-    except FileNotFoundError:
-        pass
-
-
-def path_of(root: str | os.PathLike[str], stored_name: str) -> Path:
-    return _safe_path(root, stored_name)

@@ -38,7 +38,7 @@ class PortalReport(Model):
 
 
 class PortalMedia(Model):
-    """A photo or video of a report, stored outside the web root under a random name."""
+    """A photo or video of a report, kept by workflows/storage.py (area "media") under a random name."""
 
     __tablename__ = "portal_media"
 
@@ -46,7 +46,7 @@ class PortalMedia(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, name="fk_portal_media_case_id_case"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # foto, video
     media_type: Mapped[str] = mapped_column(String(60))
-    stored_name: Mapped[str] = mapped_column(String(120), unique=True)
+    storage_key: Mapped[str] = mapped_column(String(200), unique=True)  # media/<year>/<random>.<ext>
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, send_file
+from flask import abort, send_file
 from flask_appbuilder import BaseView, expose, has_access
 
+from workflows import storage
 from workflows.db import Case
 from workflows.visibility import can_view_case
 
 from ..extensions import db
 from ..security import CASE, current_principal
-from . import media, reports
+from . import reports
 from .models import PortalMedia
 
 
@@ -32,7 +33,7 @@ class PortalMediaView(BaseView):
         # 404, not 403: a file of a case outside one's region is not revealed to exist.
         if item is None or case is None or not can_view_case(current_principal(), case):
             abort(404)
-        path = media.path_of(current_app.config["LIGAT_UPLOAD_DIR"], item.stored_name)
+        path = storage.path_of(item.storage_key)
         if not path.is_file():
             abort(404)
         response = send_file(path, mimetype=item.media_type, conditional=True, max_age=0,

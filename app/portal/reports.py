@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflows import audit, cases
+from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
 from workflows.durations import add_duration
 from workflows.errors import ConcurrentUpdate, NotFound
@@ -61,9 +60,9 @@ def find_by_client_key(session: Session, client_key: str | None) -> Case | None:
 
 
 @cases.unit_of_work
-def _start(session: Session, report: NewReport, stored: list[str]) -> Case:
-    """Case, location, idempotency key and media rows in ONE transaction: a duplicate key
-    rolls back the whole case (ticket number included)."""
+def _start(session: Session, report: NewReport) -> Case:
+    """Case, location, idempotency key and media in ONE transaction: a duplicate key rolls
+    back the whole case (ticket number included), and the files written for it are removed."""
     data = report.fields
     anonymous = bool(data.get("anonim"))
     reporter = cases.Reporter(name=data.get("nama"), phone=data.get("telepon"), anonymous=anonymous)
@@ -81,9 +80,10 @@ def _start(session: Session, report: NewReport, stored: list[str]) -> Case:
         latitude=data.get("lintang"), longitude=data.get("bujur"), address=data.get("lokasi"),
         description=data.get("deskripsi"),
     ))
-    for item, name in zip(report.media, stored, strict=True):
+    for item in report.media:
+        key = storage.store(session, media.AREA, item.data, item.extension)
         session.add(PortalMedia(
-            case_id=case.id, kind=item.kind, media_type=item.media_type, stored_name=name,
+            case_id=case.id, kind=item.kind, media_type=item.media_type, storage_key=key,
             size=len(item.data), sha256=item.sha256, width=item.width, height=item.height,
         ))
     if report.media:
@@ -94,26 +94,18 @@ def _start(session: Session, report: NewReport, stored: list[str]) -> Case:
     return case
 
 
-def create_report(session: Session, report: NewReport, upload_dir: str | Path) -> tuple[Case, bool]:
+def create_report(session: Session, report: NewReport) -> tuple[Case, bool]:
     """Start the complaint case; returns (case, created). The same client key again returns
     the first case (created False) whatever happened to the first answer on the way back."""
     existing = find_by_client_key(session, report.client_key)
     if existing is not None:
         return existing, False
-    now = utcnow()
-    stored = [media.store(upload_dir, item, now) for item in report.media]
     try:
-        return _start(session, report, stored), True
+        return _start(session, report), True
     except ConcurrentUpdate:
-        for name in stored:
-            media.remove(upload_dir, name)
         existing = find_by_client_key(session, report.client_key)
         if existing is not None:  # the same report, sent twice at once: the other one won
             return existing, False
-        raise
-    except Exception:
-        for name in stored:
-            media.remove(upload_dir, name)
         raise
 
 

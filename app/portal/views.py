@@ -129,7 +129,7 @@ def submit_report(cleaned: dict, attachments: list[media.CleanMedia] | None = No
     """Start the complaint case (once per client_id); returns (case, created)."""
     report = reports.NewReport(fields=cleaned, actor=actor, source=source, client_key=cleaned.get("client_id"),
                                media=attachments or [])
-    return reports.create_report(db.session, report, current_app.config["LIGAT_UPLOAD_DIR"])
+    return reports.create_report(db.session, report)
 
 
 @portal.post("/lapor")

@@ -58,9 +58,10 @@ def _register_services(app: Flask, appbuilder: Any) -> None:
 
 
 def _register_filters(app: Flask) -> None:
+    from letters import mask_nik
     from workflows.inbox import sla_badge
 
-    from .display import bidang_label, category_label, format_dt, mask_nik, region_label
+    from .display import bidang_label, category_label, format_dt, region_label
 
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_nik"] = mask_nik

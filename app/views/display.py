@@ -19,12 +19,6 @@ def format_dt(value: datetime | None, with_time: bool = True) -> str:
     return f"{text} {local:%H:%M} WIT" if with_time else text
 
 
-def mask_nik(nik: str | None) -> str:
-    if not nik:
-        return "–"
-    return nik[:6] + "*" * (len(nik) - 10) + nik[-4:] if len(nik) > 10 else "****"
-
-
 BIDANG = {
     "rehsos": "Rehabilitasi Sosial",
     "linjamsos": "Perlindungan dan Jaminan Sosial",

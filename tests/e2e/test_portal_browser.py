@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.portal.models import PortalMedia, PortalReport
 from tests.conftest import csrf_token
 from tests.integration.portal_helpers import VILLAGE, jpeg_with_gps, report_form
+from workflows import storage
 from workflows.db import Case
 
 from .conftest import PHONE
@@ -90,7 +91,7 @@ def test_report_with_photo_and_gps_then_track(app, browser, live_server, db_sess
     where = db_session.get(PortalReport, case.id)
     assert (where.latitude, where.longitude) == (round(LAT, 6), round(LON, 6))
     item = db_session.scalar(select(PortalMedia).where(PortalMedia.case_id == case.id))
-    stored = app.config["LIGAT_UPLOAD_DIR"] + "/portal/" + item.stored_name
+    stored = storage.path_of(item.storage_key)
     with Image.open(stored) as image:
         assert len(image.getexif()) == 0
 

@@ -19,6 +19,7 @@ from app.portal.models import PortalMedia, PortalReport
 from app.views.display import format_dt
 from tests.conftest import csrf_token
 from tests.integration.portal_helpers import VILLAGE, jpeg_with_gps, mp4_with_location, report_form, spot
+from workflows import storage
 from workflows.db import AuditEvent, Case, InboxTask
 from workflows.errors import ConcurrentUpdate
 
@@ -64,18 +65,21 @@ def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(a
     assert where.address == "Perempatan Jl. Ahmad Yani, depan toko"
     items = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()
     assert [m.kind for m in items] == ["foto", "foto"]
-    root = Path(app.config["LIGAT_UPLOAD_DIR"]) / "portal"
+    root = Path(app.config["LIGAT_UPLOAD_DIR"])
     for item in items:
-        path = root / item.stored_name
+        # One file store (workflows/storage.py), area "media", under the upload directory.
+        assert item.storage_key.startswith("media/")
+        path = storage.path_of(item.storage_key)
+        assert path == root / item.storage_key
         stored = path.read_bytes()
         assert item.media_type == "image/jpeg" and item.size == len(stored)
         assert b"KameraUji" not in stored and b"Exif" not in stored
         with Image.open(path) as image:
             assert len(image.getexif()) == 0
             assert (image.width, image.height) == (64, 48)
-        assert "IMG_000" not in item.stored_name  # names are never the uploader's
+        assert "IMG_000" not in item.storage_key  # names are never the uploader's
     # Outside the web root: not reachable under /static.
-    assert client.get(f"/static/{items[0].stored_name}").status_code == 404
+    assert client.get(f"/static/{items[0].storage_key}").status_code == 404
     # The hashes are in the audit chain.
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id,
                                                        AuditEvent.action == "media_attached"))
@@ -89,7 +93,7 @@ def test_video_location_boxes_are_blanked_and_long_videos_refused(app, client, d
     assert response.status_code == 201, response.get_data(as_text=True)
     case = case_of(db_session, response.get_json()["tiket"])
     item = db_session.scalar(select(PortalMedia).where(PortalMedia.case_id == case.id))
-    stored = (Path(app.config["LIGAT_UPLOAD_DIR"]) / "portal" / item.stored_name).read_bytes()
+    stored = storage.read(item.storage_key)
     assert item.kind == "video" and item.media_type == "video/mp4"
     assert len(stored) == len(video)  # no offset moved
     assert b"\xa9xyz" not in stored and b"+140.7181" not in stored and b"udta" not in stored
@@ -162,20 +166,29 @@ def test_a_duplicate_key_rolls_the_whole_case_back(app, db_session):
               "lokasi": "Pasar Hamadi", "kode_wilayah": VILLAGE, "client_id": key}
     report = reports.NewReport(fields=dict(fields), client_key=key)
     with app.app_context():
-        first, created = reports.create_report(db_session, report, app.config["LIGAT_UPLOAD_DIR"])
+        first, created = reports.create_report(db_session, report)
     assert created
     cases_before = case_count(db_session)
     events_before = db_session.scalar(select(func.count()).select_from(AuditEvent))
     tasks_before = db_session.scalar(select(func.count()).select_from(InboxTask))
     with pytest.raises(ConcurrentUpdate):
-        reports._start(db_session, reports.NewReport(fields=dict(fields), client_key=key), [])
+        reports._start(db_session, reports.NewReport(fields=dict(fields), client_key=key))
     db_session.expire_all()
     assert case_count(db_session) == cases_before
     assert db_session.scalar(select(func.count()).select_from(AuditEvent)) == events_before
     assert db_session.scalar(select(func.count()).select_from(InboxTask)) == tasks_before
-    again, created = reports.create_report(db_session, reports.NewReport(fields=dict(fields), client_key=key),
-                                           app.config["LIGAT_UPLOAD_DIR"])
+    again, created = reports.create_report(db_session, reports.NewReport(fields=dict(fields), client_key=key))
     assert not created and again.id == first.id
+
+    # A refused report leaves none of its photos on disk (the store removes them on rollback).
+    from app.portal import media
+
+    photo = media.clean_photo(jpeg_with_gps("red"), media.Limits())
+    media_dir = Path(app.config["LIGAT_UPLOAD_DIR"]) / media.AREA
+    files_before = sorted(media_dir.rglob("*")) if media_dir.exists() else []
+    with pytest.raises(ConcurrentUpdate):
+        reports._start(db_session, reports.NewReport(fields=dict(fields), client_key=key, media=[photo]))
+    assert (sorted(media_dir.rglob("*")) if media_dir.exists() else []) == files_before
 
 
 def test_json_answers_for_the_offline_queue(client, db_session):

@@ -158,7 +158,16 @@ def test_mask_name() -> None:
 def test_mask_nik() -> None:
     assert letters.mask_nik("9171010101900001") == "917101******0001"
     assert letters.mask_nik("9171 0101 0190 0001") == "917101******0001"
-    assert letters.mask_nik("12345") == "*****"  # too short to show anything safely
+    assert letters.mask_nik(9171010101900001) == "917101******0001"
+    assert letters.mask_nik(None) == "–" and letters.mask_nik("") == "–" and letters.mask_nik("  ") == "–"
+    # Wrong length: only the last 4 stay; 4 characters or fewer are masked entirely.
+    assert letters.mask_nik("12345") == "*2345"
+    assert letters.mask_nik("91710101019000012") == "*************0012"
+    assert letters.mask_nik("1234") == "****"
+
+
+def test_templates_use_the_same_nik_mask(app) -> None:
+    assert app.jinja_env.filters["mask_nik"] is letters.mask_nik
 
 
 def test_sha256_hex() -> None:

@@ -9,8 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from workflows.audit import verify_all
 from workflows import packages
+from workflows.audit import verify_all
 from workflows.errors import DeployError
 from workflows.timers import wake_due_timers
 

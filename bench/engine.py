@@ -91,8 +91,9 @@ def run_persisted(engine: Any, cases: int) -> dict[str, Any]:
     from workflows.db import Case, InboxTask
     from workflows.principal import FIELD_OFFICER, OPERATOR, Principal
 
-    operator = Principal("operator", frozenset({OPERATOR}))
-    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos")
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos",
+                        scopes=((FIELD_OFFICER, "bidang"),))
     per_case: list[float] = []
     ids = []
     session = Session(engine)

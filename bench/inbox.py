@@ -43,7 +43,7 @@ def make_templates(engine: Any) -> dict[str, Template]:
     from workflows.principal import FIELD_OFFICER, OPERATOR, Principal
     from workflows.timers import wake_due_timers
 
-    operator = Principal("operator", frozenset({OPERATOR}))
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
     session = Session(engine)
 
     def task(case_id: int, name: str) -> int:
@@ -72,7 +72,8 @@ def make_templates(engine: Any) -> dict[str, Template]:
     ids["eskalasi"] = verified("gelandangan", sla_lapangan="PT0S")
     wake_due_timers(session)
     ids["selesai"] = verified("pengemis")
-    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos")
+    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos",
+                        scopes=((FIELD_OFFICER, "bidang"),))
     cases.complete_task(session, task(ids["selesai"], "tindak_lanjut_lapangan"), officer, FOLLOW_UP)
     ids["ditolak"] = complaint()
     cases.complete_task(session, task(ids["ditolak"], "verifikasi"), operator,
@@ -209,7 +210,7 @@ def check_copies(engine: Any, case_ids: list[int]) -> int:
     from workflows.db import AuditEvent, InboxTask
     from workflows.principal import OPERATOR, Principal
 
-    operator = Principal("operator", frozenset({OPERATOR}))
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
     checked = 0
     with Session(engine) as session:
         rows = session.scalars(select(InboxTask).where(

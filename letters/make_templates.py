@@ -29,7 +29,6 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
-
 KOP_PEMERINTAH = "PEMERINTAH KOTA JAYAPURA"
 KOP_DINAS = "DINAS SOSIAL"
 KOP_ALAMAT = "Jalan …………, Kota Jayapura, Papua  ·  Telepon …………  ·  Pos-el …………"

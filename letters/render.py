@@ -72,7 +72,8 @@ def qr_png(payload: str) -> bytes:
 
 
 def fill_docx(source: bytes, fields: Mapping[str, str], qr_payload: str | None = None, name: str = "dokumen") -> bytes:
-    """Fill a .docx template given as bytes (a service package's letter template): `{{ name }}` placeholders get `fields`, `{{qr}}` the QR code of `qr_payload`.
+    """Fill a .docx template given as bytes (a service package's letter template): `{{ name }}`
+    placeholders get `fields`, `{{qr}}` the QR code of `qr_payload`.
 
     Refuses (`LetterFieldsMissing`) when any placeholder would stay empty, a blank value included: a letter
     with gaps must never be issued. Extra fields are ignored, so one dict can serve several templates. Line

@@ -30,7 +30,6 @@ from . import audit, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc
-from .packages import form_of, package_of_case
 from .errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -40,6 +39,7 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
+from .packages import form_of, package_of_case
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from . import storage
 from .db import Base, Case, utcnow
 from .errors import LigatError, NotFound
-from .visibility import can_view_case
 from .principal import Principal
+from .visibility import can_view_case
 
 AREA = "documents"
 ALLOWED = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}

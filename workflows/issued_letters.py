@@ -34,11 +34,11 @@ import letters
 from . import audit, durations, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
-from .visibility import can_view_case
 from .packages import files_of, package_of_definition
 from .principal import ADMIN, HEAD_OF_OFFICE, Principal
 from .scripting import Effect, ScriptContext, register_script_function
 from .sequences import next_value
+from .visibility import can_view_case
 
 AREA = "letters"
 REVOKER_ROLES = frozenset({HEAD_OF_OFFICE, ADMIN})

@@ -84,8 +84,8 @@ class ServiceRecord:
 
 def services_of(session: Session, nik: str, principal: Principal | None = None) -> list[ServiceRecord]:
     """Every case of this NIK across all service lines, newest first (only those the principal may see)."""
-    from .visibility import can_view_case
     from .issued_letters import Letter
+    from .visibility import can_view_case
 
     cases = session.scalars(select(Case).where(Case.subject_nik == nik).order_by(Case.created_at.desc())).all()
     if principal is not None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from lokal import parse_phone
 
-from .persons import check_nik, check_kk
+from .persons import check_kk, check_nik
 
 
 @dataclass

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
-from workflows.visibility import can_view_case, case_list_query
 from workflows.outlook import outlook
+from workflows.visibility import can_view_case, case_list_query
 
 from ..extensions import db
 from ..security import CASE, current_principal

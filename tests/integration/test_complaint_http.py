@@ -264,7 +264,7 @@ def test_inbox_pages_by_fifty(client, login_as, db_session):
     from workflows.inbox import inbox
     from workflows.principal import OPERATOR, Principal
 
-    operator = Principal("operator", frozenset({OPERATOR}))
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
     mine = []
     while len(inbox(db_session, operator, limit=PAGE_SIZE + 1)) <= PAGE_SIZE:
         ticket, _ = submit_complaint(client, anonim="true")  # anonymous: no outbox messages

@@ -13,15 +13,17 @@ from tests.conftest import ROOT
 from workflows import cases
 from workflows.audit import verify_all
 from workflows.db import AuditEvent, Case, InboxTask, ProcessDefinition
-from workflows.deployment import deploy, latest_definition
+from tests.packages import bundled, changed, data_package
+from workflows.deployment import latest_definition
+from workflows.packages import deploy_package
 from workflows.errors import ConcurrentUpdate, DeployError, LigatError, TaskUnavailable
 from workflows.principal import OPERATOR, Principal
 from workflows.timers import wake_due_timers
 
 VILLAGE = "91.71.01.1001"
-OP = Principal("op-engine", frozenset({OPERATOR}))
-BPMN = (ROOT / "bpmn" / "pengaduan.bpmn").read_bytes()
-DMN = {"dispatch_bidang.dmn": (ROOT / "bpmn" / "dispatch_bidang.dmn").read_bytes()}
+OP = Principal("op-engine", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+COMPLAINTS = bundled("pengaduan")
+BPMN_PATH = "bpmn/pengaduan/pengaduan.bpmn"
 
 
 def start(session: Session, **data) -> Case:
@@ -39,12 +41,12 @@ def open_row(session: Session, case_id: int, name: str) -> InboxTask | None:
 
 def test_same_content_same_version_and_running_cases_keep_theirs(db_session):
     before = latest_definition(db_session, "pengaduan")
-    again = deploy(db_session, BPMN, DMN, "pengaduan.bpmn")[0]
-    assert again.id == before.id and again.version == before.version
+    again = deploy_package(db_session, COMPLAINTS)
+    assert not again.created and again.definitions[0].id == before.id
 
     running = start(db_session)
-    changed = BPMN.replace(b'name="Verifikasi Pengaduan"', b'name="Verifikasi Pengaduan (v2)"')
-    new = deploy(db_session, changed, DMN, "pengaduan.bpmn")[0]
+    v2 = changed(COMPLAINTS, BPMN_PATH, b'name="Verifikasi Pengaduan"', b'name="Verifikasi Pengaduan (v2)"')
+    new = deploy_package(db_session, v2).definitions[0]
     try:
         assert new.version == before.version + 1
         fresh = start(db_session)
@@ -59,30 +61,13 @@ def test_same_content_same_version_and_running_cases_keep_theirs(db_session):
         assert db_session.get(Case, running.id).status == "Ditolak"
     finally:
         # Later tests expect the shipped model to be the newest version.
-        deploy(db_session, BPMN + b"\n", DMN, "pengaduan.bpmn")
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"<not xml", "bukan XML yang sah"),
-        (b'<?xml version="1.0"?><html/>', "bukan dokumen BPMN"),
-        (BPMN.replace(b'targetRef="gw_hasil_verifikasi"', b'targetRef="tidak_ada"'), "ditolak oleh parser"),
-        (BPMN.replace(b"<bpmn:flowNodeRef>verifikasi</bpmn:flowNodeRef>", b""), "tidak berada di lane"),
-        (BPMN.replace(b"pengaduan_eskalasi.schema.json", b"hilang.schema.json"), "hilang.schema.json"),
-    ],
-)
-def test_bad_bpmn_is_refused_and_changes_nothing(db_session, content, message):
-    count = db_session.scalar(select(func.count()).select_from(ProcessDefinition))
-    with pytest.raises(DeployError, match=message):
-        deploy(db_session, content, DMN, "rusak.bpmn")
-    db_session.rollback()
-    assert db_session.scalar(select(func.count()).select_from(ProcessDefinition)) == count
+        deploy_package(db_session, changed(COMPLAINTS, BPMN_PATH, b"</bpmn:definitions>", b"</bpmn:definitions>\n"))
 
 
 def test_camunda_flavoured_bpmn_is_accepted(db_session):
-    camunda = (ROOT / "tests" / "data" / "camunda_sederhana.bpmn").read_bytes()
-    definition = deploy(db_session, camunda, {}, "camunda_sederhana.bpmn")[0]
+    package = data_package("uji_camunda", "camunda_sederhana.bpmn", {OPERATOR: "office"},
+                           forms=("pengaduan_lengkapi.schema.json",))
+    definition = deploy_package(db_session, package).definitions[0]
     case = cases.start_case(db_session, definition.process_id, {}, "tester", region_code=VILLAGE)
     row = open_row(db_session, case.id, "periksa")
     assert row.role == OPERATOR and row.form == "pengaduan_lengkapi.schema.json"
@@ -256,7 +241,9 @@ def test_serialized_case_does_not_repeat_the_spec(db_session):
 def test_a_failing_script_gives_a_clear_message_and_saves_nothing(db_session):
     from workflows.errors import ProcessError
 
-    definition = deploy(db_session, (ROOT / "tests" / "data" / "skrip_gagal.bpmn").read_bytes(), {}, "gagal.bpmn")[0]
+    package = data_package("uji_skrip_gagal", "skrip_gagal.bpmn", {OPERATOR: "office"},
+                           forms=("pengaduan_lengkapi.schema.json",))
+    definition = deploy_package(db_session, package).definitions[0]
     case = cases.start_case(db_session, definition.process_id, {}, "tester", region_code=VILLAGE)
     row = open_row(db_session, case.id, "periksa")
     version = db_session.get(Case, case.id).lock_version

@@ -21,8 +21,8 @@ from workflows.issued_letters import Letter, LetterType, register_letter_type
 from workflows.principal import HEAD_OF_OFFICE, OPERATOR, Principal
 
 VILLAGE = "91.71.01.1001"
-OPERATOR_P = Principal("operator", frozenset({OPERATOR}))
-KADIS = Principal("kadis", frozenset({HEAD_OF_OFFICE}))
+OPERATOR_P = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+KADIS = Principal("kadis", frozenset({HEAD_OF_OFFICE}), scopes=((HEAD_OF_OFFICE, "office"),))
 _rng = random.Random()
 
 

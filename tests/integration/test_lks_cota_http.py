@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import docx
 from sqlalchemy import select, update
+from workflows.lks import LksPermit, permit_of_case
 
 from tests.conftest import csrf_token
 from workflows import cases
@@ -20,7 +21,6 @@ from workflows.applicant_links import ApplicantLink
 from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
 from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter
-from workflows.lks import LksPermit, permit_of_case
 from workflows.timers import wake_due_timers
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara

@@ -520,7 +520,7 @@ def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_ses
         region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     verification = open_task(db_session, case.id, "verifikasi")
-    cases.complete_task(db_session, verification.id, Principal("operator", frozenset({OPERATOR})),
+    cases.complete_task(db_session, verification.id, Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)),
                         {"keputusan": "lengkap"})
     assert open_task(db_session, case.id, "persetujuan") is None
     task = open_task(db_session, case.id, "persetujuan_kabid")

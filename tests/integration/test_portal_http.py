@@ -351,8 +351,12 @@ def test_officers_see_media_only_for_cases_they_may_see(client, login_as, db_ses
     assert response.data[:3] == b"\xff\xd8\xff"
     page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
     assert url in page and f"{lat:.6f}, {lon:.6f}" in page
-    assert login_as("kelurahan.gurabesi").get(url).status_code == 200
-    assert login_as("kelurahan.abepura").get(url).status_code == 404  # other region
+    # The complaint package gives kelurahan officers no lane: they see no report, in their village or not.
+    assert login_as("kelurahan.gurabesi").get(url).status_code == 404
+    assert login_as("kelurahan.abepura").get(url).status_code == 404
+    # Field officers are bidang-scoped: none sees a report before it is dispatched to their bidang.
+    assert login_as("lapangan.rehsos").get(url).status_code == 404
+    assert login_as("tim.pipa").get(url).status_code == 404  # an adoption-review role: another line's
     assert login_as("auditor").get(url).status_code == 200
     anonymous = client.get(url)
     assert anonymous.status_code in (302, 401, 403) and anonymous.data[:3] != b"\xff\xd8\xff"

@@ -185,19 +185,33 @@ def test_qr_png_is_a_png() -> None:
 # --- templates ---------------------------------------------------------------------------------------------
 
 
-def test_available_templates() -> None:
-    assert letters.available_templates() == ["izin_lks", "pbi_jkn", "rekomendasi_cota"]
+LETTERS_DIR = Path(__file__).resolve().parent.parent.parent / "letters"
+# Each bundled template lives in its service package's folder.
+PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota"}
+
+
+def template_bytes(name: str) -> bytes:
+    return (LETTERS_DIR / PACKAGE_OF[name] / f"{name}.docx").read_bytes()
+
+
+def render(name: str, fields: dict, qr_payload: str | None = None) -> bytes:
+    return letters.fill_docx(template_bytes(name), fields, qr_payload=qr_payload, name=name)
+
+
+def test_bundled_templates_are_in_their_packages() -> None:
+    found = sorted(p.relative_to(LETTERS_DIR).as_posix() for p in LETTERS_DIR.glob("*/*.docx"))
+    assert found == ["cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_jkn/pbi_jkn.docx"]
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED_FIELDS))
 def test_template_fields_are_pinned(template: str) -> None:
     """Catches a template edited in Word that lost, renamed or added a placeholder."""
-    assert set(letters.template_fields(template)) == EXPECTED_FIELDS[template]
+    assert set(letters.template_fields(template_bytes(template))) == EXPECTED_FIELDS[template]
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED_FIELDS))
 def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> None:
-    data = letters.render(template, FIELDS, qr_payload=URL)
+    data = render(template, FIELDS, qr_payload=URL)
     document = _open(data)
     text = _all_text(document)
 
@@ -226,21 +240,16 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
     assert len(images) == 1 and images[0].startswith(PNG_SIGNATURE)
 
 
-def test_render_unknown_template() -> None:
-    with pytest.raises(letters.LetterTemplateNotFound, match="tidak ditemukan") as caught:
-        letters.render("surat_tidak_ada", FIELDS, qr_payload=URL)
-    assert "pbi_jkn" in str(caught.value)  # tells which templates exist
-    with pytest.raises(letters.LetterTemplateNotFound):
-        letters.render("../templates/pbi_jkn", FIELDS, qr_payload=URL)
-    with pytest.raises(letters.LetterTemplateNotFound):
-        letters.template_fields("PBI_JKN")
+def test_fill_refuses_a_file_that_is_not_a_docx() -> None:
+    with pytest.raises(Exception):  # noqa: B017 (python-docx raises its own errors for a non-zip file)
+        letters.fill_docx(b"%PDF-1.4 not a letter", FIELDS, qr_payload=URL)
 
 
 def test_render_refuses_missing_and_blank_fields() -> None:
     fields = {k: v for k, v in FIELDS.items() if k not in ("nama", "alasan")}
     fields["kelurahan"] = "   "
     with pytest.raises(letters.LetterFieldsMissing) as caught:
-        letters.render("pbi_jkn", fields, qr_payload=URL)
+        render("pbi_jkn", fields, qr_payload=URL)
     assert caught.value.fields == ["alasan", "kelurahan", "nama"]
     message = str(caught.value)
     assert "masih kosong" in message and "nama" in message and "alasan" in message and "kelurahan" in message
@@ -248,7 +257,7 @@ def test_render_refuses_missing_and_blank_fields() -> None:
 
 def test_render_without_qr_payload_is_refused() -> None:
     with pytest.raises(letters.LetterFieldsMissing) as caught:
-        letters.render("pbi_jkn", FIELDS)
+        render("pbi_jkn", FIELDS)
     assert caught.value.fields == ["qr"]
 
 
@@ -345,7 +354,7 @@ def test_malformed_placeholder_is_refused() -> None:
 
 def test_to_pdf() -> None:
     """CI installs LibreOffice; a machine without it must say so explicitly (LIGAT_ALLOW_NO_LIBREOFFICE=1)."""
-    letter = letters.render("pbi_jkn", FIELDS, qr_payload=URL)
+    letter = render("pbi_jkn", FIELDS, qr_payload=URL)
     if letters.soffice_path() is None:
         if os.environ.get("LIGAT_ALLOW_NO_LIBREOFFICE") == "1":
             assert letters.to_pdf(letter) is None
@@ -358,7 +367,7 @@ def test_to_pdf() -> None:
 
     # Two at once: each conversion has its own LibreOffice profile, so they must not collide.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pdfs = list(pool.map(letters.to_pdf, [letter, letters.render("izin_lks", FIELDS, qr_payload=URL)]))
+        pdfs = list(pool.map(letters.to_pdf, [letter, render("izin_lks", FIELDS, qr_payload=URL)]))
     for pdf in pdfs:
         assert pdf is not None and pdf.startswith(b"%PDF")
 

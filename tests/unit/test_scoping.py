@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from workflows.db import Case
-from workflows.inbox import can_view_case, sla_badge
+from workflows.inbox import sla_badge
+from workflows.visibility import can_view_case
 from workflows.principal import AUDITOR, FIELD_OFFICER, KELURAHAN_OFFICER, OPERATOR, Principal
 
 
@@ -22,16 +23,44 @@ def test_region_prefix_follows_the_kemendagri_hierarchy():
     assert not district.in_region(None)
 
 
-def test_case_visibility():
-    officer = Principal("k", frozenset({KELURAHAN_OFFICER}), region_code="91.71.01.1001")
-    assert can_view_case(officer, case("91.71.01.1001"))
-    assert not can_view_case(officer, case("91.71.01.1002"))
-    field = Principal("f", frozenset({FIELD_OFFICER}), bidang="rehsos")
-    assert can_view_case(field, case("91.71.01.1001", "rehsos"))
-    assert not can_view_case(field, case("91.71.01.1001", "linjamsos"))
-    assert can_view_case(Principal("o", frozenset({OPERATOR})), case("91.71.03.1001"))
-    assert can_view_case(Principal("a", frozenset({AUDITOR})), case("91.71.03.1001", "dayasos"))
-    assert not can_view_case(Principal("nobody"), case("91.71.03.1001"))
+def test_scope_decides_what_a_role_covers():
+    officer = Principal("k", frozenset({KELURAHAN_OFFICER}), region_code="91.71.01.1001",
+                        scopes=((KELURAHAN_OFFICER, "region"),))
+    assert officer.covers(KELURAHAN_OFFICER, "91.71.01.1001", None)
+    assert not officer.covers(KELURAHAN_OFFICER, "91.71.01.1002", None)
+    field = Principal("f", frozenset({FIELD_OFFICER}), bidang="rehsos", scopes=((FIELD_OFFICER, "bidang"),))
+    assert field.covers(FIELD_OFFICER, "91.71.01.1001", "rehsos")
+    assert not field.covers(FIELD_OFFICER, "91.71.01.1001", "linjamsos")
+    assert not field.covers(FIELD_OFFICER, "91.71.01.1001", None)  # not yet dispatched to a bidang
+    operator = Principal("o", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    assert operator.covers(OPERATOR, "91.71.03.1001", "dayasos")
+    assert not operator.covers(FIELD_OFFICER, "91.71.03.1001", "dayasos")  # a role the person lacks
+
+
+def test_scoped_roles_without_their_scope_cover_nothing():
+    no_region = Principal("k", frozenset({KELURAHAN_OFFICER}), scopes=((KELURAHAN_OFFICER, "region"),))
+    assert not no_region.covers(KELURAHAN_OFFICER, "91.71.01.1001", None)
+    no_bidang = Principal("f", frozenset({FIELD_OFFICER}), scopes=((FIELD_OFFICER, "bidang"),))
+    assert not no_bidang.covers(FIELD_OFFICER, "91.71.01.1001", "rehsos")
+    both = Principal("x", frozenset({"Tim Gabungan"}), region_code="91.71.01", bidang="rehsos",
+                     scopes=(("Tim Gabungan", "region_bidang"),))
+    assert both.covers("Tim Gabungan", "91.71.01.1001", "rehsos")
+    assert not both.covers("Tim Gabungan", "91.71.02.1001", "rehsos")
+    assert not both.covers("Tim Gabungan", "91.71.01.1001", "dayasos")
+    # A role no deployed package declares covers nothing, whatever the person's region.
+    assert not Principal("u", frozenset({OPERATOR}), scopes=()).covers(OPERATOR, "91.71.01", None)
+
+
+def test_citizen_scope_covers_only_the_applicants_own_case():
+    applicant = Principal("pemohon:LKS-1", frozenset({"Pemohon"}), scopes=(("Pemohon", "citizen"),), case_id=7)
+    assert applicant.covers("Pemohon", None, None, case_id=7)
+    assert not applicant.covers("Pemohon", None, None, case_id=8)
+    assert not applicant.can_work
+
+
+def test_read_all_roles_see_every_case_and_nobody_sees_without_roles():
+    assert can_view_case(Principal("a", frozenset({AUDITOR})), Case(region_code="91.71.03.1001", bidang="dayasos"))
+    assert not can_view_case(Principal("nobody"), Case(region_code="91.71.03.1001"))
 
 
 def test_sla_badges():

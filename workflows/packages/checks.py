@@ -174,7 +174,8 @@ def check_package(package: PackageFiles) -> Checked:
                             f"letter type '{letter_type}' is not declared in service.json (letters)")
     for role in declared:
         if role not in used:
-            checked.warn(descriptor_path, "roles", role, f"peran '{role}' dinyatakan tetapi tidak dipakai lane mana pun",
+            checked.warn(descriptor_path, "roles", role,
+                         f"peran '{role}' dinyatakan tetapi tidak dipakai lane mana pun",
                          f"role '{role}' is declared but no lane uses it")
 
     for letter in descriptor.letter_types.values():

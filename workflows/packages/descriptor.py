@@ -105,7 +105,8 @@ class Descriptor:
     @cached_property
     def documents(self) -> list[DocumentDecl]:
         return [
-            DocumentDecl(d["field"], d["label"], bool(d.get("required")), tuple(d.get("kinds") or ("pdf", "jpeg", "png")))
+            DocumentDecl(d["field"], d["label"], bool(d.get("required")),
+                         tuple(d.get("kinds") or ("pdf", "jpeg", "png")))
             for d in self.raw.get("documents", [])
         ]
 

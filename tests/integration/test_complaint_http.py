@@ -200,7 +200,9 @@ def test_timer_escalates_overdue_field_task(app, client, login_as, db_session):
     assert case.reference not in login_as("kabid.rehsos").get("/inbox/").get_data(as_text=True)
 
 
-def test_region_scoping_for_kelurahan_officers(login_as, db_session, client):
+def test_kelurahan_officers_have_no_lane_in_complaints(login_as, db_session, client):
+    """Who sees a case is decided by the lanes of its package: the complaint line gives kelurahan
+    officers none, so they see no complaint, in another region or in their own."""
     ticket, _ = submit_complaint(client)
     case = case_by_ticket(db_session, ticket)
     task = open_task(db_session, case, "verifikasi")
@@ -210,8 +212,10 @@ def test_region_scoping_for_kelurahan_officers(login_as, db_session, client):
     token = csrf_token(other, "/lapor")
     assert other.post(f"/inbox/{task.id}", data={"csrf_token": token, "keputusan": "valid"}).status_code == 403
     assert open_task(db_session, case, "verifikasi") is not None
-    own = login_as("kelurahan.gurabesi")  # region 91.71.01.1001
-    assert own.get(f"/kasus/{case.id}").status_code == 200
+    own = login_as("kelurahan.gurabesi")  # region 91.71.01.1001, the case's own village
+    assert own.get(f"/kasus/{case.id}").status_code == 404
+    assert ticket not in own.get("/kasus/").get_data(as_text=True)
+    assert login_as("operator").get(f"/kasus/{case.id}").status_code == 200
 
 
 def test_auditor_reads_everything_changes_nothing(login_as, db_session, client):

@@ -6,7 +6,7 @@ PostgreSQL database. On PostgreSQL a benchmark works in its own schema
 (`ligat_bench` unless --schema says otherwise), dropped and rebuilt on every run:
 the database's `public` schema is never touched. The schema is built the way the
 application builds it: `app.create_app()` runs the Alembic migrations, then
-`app.setup.seed()` deploys bpmn/ and creates the demo users.
+`app.setup.seed()` deploys the service packages and creates the demo users.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 RESULTS_JSON = ROOT / "bench" / "results.json"
 DEFAULT_SCHEMA = "ligat_bench"
-BENCH_MODELS = ("pengaduan.bpmn", "pbi_jkn.bpmn", "dispatch_bidang.dmn")
+BENCH_PACKAGES = ("pengaduan", "pbi_jkn")
 BEGIN, END = "<!-- figures:begin (written by bench/common.py) -->", "<!-- figures:end -->"
 
 if str(ROOT) not in sys.path:
@@ -127,7 +127,7 @@ def make_target(args: argparse.Namespace, name: str) -> Target:
 
 
 def prepare(target: Target, overrides: dict[str, Any] | None = None):  # noqa: ANN201
-    """Empty schema → migrations → roles, bpmn/ and demo users. Returns the Flask app."""
+    """Empty schema → migrations → roles, service packages and demo users. Returns the Flask app."""
     os.environ["LIGAT_VAR_DIR"] = str(target.workdir)  # config.py reads it at import (secret key file)
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 40)
     if target.schema:
@@ -143,12 +143,13 @@ def prepare(target: Target, overrides: dict[str, Any] | None = None):  # noqa: A
     from app import create_app
     from app.setup import seed
 
-    # Only the process models the benchmarks drive: a half-finished model elsewhere in bpmn/ must not stop them.
-    models = target.workdir / "bpmn"
-    models.mkdir(exist_ok=True)
-    for name in BENCH_MODELS:
-        shutil.copy(ROOT / "bpmn" / name, models / name)
-    app = create_app(target.app_overrides() | {"LIGAT_BPMN_DIR": str(models)} | (overrides or {}))
+    # Only the service packages the benchmarks drive: a half-finished package elsewhere must not stop them.
+    packages = target.workdir / "packages"
+    for code in BENCH_PACKAGES:
+        for area in ("bpmn", "forms", "letters"):
+            if (ROOT / area / code).is_dir():
+                shutil.copytree(ROOT / area / code, packages / area / code, dirs_exist_ok=True)
+    app = create_app(target.app_overrides() | {"LIGAT_PACKAGES_DIR": str(packages)} | (overrides or {}))
     for name in ("alembic", "workflows", "app"):
         logging.getLogger(name).setLevel(logging.WARNING)
     with app.app_context():

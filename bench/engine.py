@@ -29,8 +29,8 @@ def _spiff_specs() -> tuple[Any, dict]:
     from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
     p = SpiffBpmnParser()
-    p.add_dmn_file(str(ROOT / "bpmn" / "dispatch_bidang.dmn"))
-    p.add_bpmn_file(str(ROOT / "bpmn" / "pengaduan.bpmn"))
+    p.add_dmn_file(str(ROOT / "bpmn" / "pengaduan" / "dispatch_bidang.dmn"))
+    p.add_bpmn_file(str(ROOT / "bpmn" / "pengaduan" / "pengaduan.bpmn"))
     return p.get_spec("pengaduan"), p.get_subprocess_specs("pengaduan")
 
 

@@ -24,7 +24,7 @@ def main() -> None:
 
     from app import create_app
 
-    overrides = target.app_overrides() | {"LIGAT_BPMN_DIR": str(target.workdir / "bpmn"),
+    overrides = target.app_overrides() | {"LIGAT_PACKAGES_DIR": str(target.workdir / "packages"),
                                           "LIGAT_MIGRATE_ON_START": False}
     if os.environ.get("LIGAT_BENCH_LIMITS") != "shipped":
         overrides |= RAISED

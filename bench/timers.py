@@ -37,7 +37,8 @@ def make_template(engine: Any) -> Any:
         case = cases.start_case(session, "pengaduan", data, "warga", region_code=VILLAGE, category="gelandangan",
                                 title=data["deskripsi"])
         row = session.scalar(select(InboxTask.id).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
-        cases.complete_task(session, row, Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)), {"keputusan": "valid"})
+        operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+        cases.complete_task(session, row, operator, {"keputusan": "valid"})
         template = capture(session, case.id, "timer", (VILLAGE,))
     assert template.case["next_timer_at"] is not None, "template case has no due timer"
     return template

@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -29,7 +30,7 @@ import forms
 from . import audit, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
-from .durations import add_duration, naive_utc
+from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -194,11 +195,35 @@ class _Step:
             if info.get("case_status"):
                 self.change_status(info["case_status"])
 
+    def sla_clock(self) -> None:
+        """Stop the case's SLA clock while it waits on the citizen (an open task in a lane whose role
+        has scope `citizen`), and move its due time later by the paused time when it runs again."""
+        case = self.case
+        package = package_of_case(self.session, case)
+        citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
+        ready_roles = {
+            (self.meta.get("tasks", {}).get(t.task_spec.bpmn_id, {}).get("role") or t.task_spec.lane)
+            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        }
+        waiting = bool(citizen & ready_roles) and not self.workflow.completed
+        now = utcnow()
+        if waiting and case.sla_paused_at is None:
+            case.sla_paused_at = now
+            audit.append(self.session, case.id, self.actor, "sla_paused", {"tenggat": _iso(case.sla_due_at)})
+        elif not waiting and case.sla_paused_at is not None:
+            if case.sla_due_at is not None:
+                sla = package.descriptor.catalogue.get("sla")
+                calendar = office_calendar() if sla and parse_duration(sla).in_working_days else None
+                case.sla_due_at = resume_due(case.sla_due_at, case.sla_paused_at, now, calendar)
+            case.sla_paused_at = None
+            audit.append(self.session, case.id, self.actor, "sla_resumed", {"tenggat": _iso(case.sla_due_at)})
+
     def advance(self) -> None:
         """Run engine steps to the next wait state and write everything down."""
         self.workflow.do_engine_steps()
         self.apply_effects()
         self.sync_inbox()
+        self.sla_clock()
         case = self.case
         due = [
             naive_utc(event.value)
@@ -212,6 +237,10 @@ class _Step:
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _is_conflict(exc: Exception) -> bool:
@@ -307,6 +336,9 @@ def begin_case(
         started_by=actor,
         serialized="{}",
     )
+    sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+    if sla:
+        case.sla_due_at = add_duration(utcnow(), sla)
     session.add(case)
     session.flush()
     case.reference = f"{prefix}-{year}-{case.id:06d}"
@@ -386,8 +418,10 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     if row.claimed_by and row.claimed_by != principal.username:
         raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
     cleaned: dict[str, Any] = {}
+    schema: dict[str, Any] = {}
     if row.form:
-        cleaned, errors = forms.validate(form_of(package_of_case(session, row.case), row.form), data)
+        schema = form_of(package_of_case(session, row.case), row.form)
+        cleaned, errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
     case = row.case
@@ -395,6 +429,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
+    _check_flagged_documents(schema, task.data, cleaned)
     task.data.update(cleaned)
     task.run()
     row.state = "completed"
@@ -404,6 +439,22 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
     step.advance()
     return case
+
+
+FLAGGED = "berkas_bermasalah"
+
+
+def _check_flagged_documents(schema: dict[str, Any], before: dict[str, Any], cleaned: dict[str, Any]) -> None:
+    """A returned file comes back with every document the officer flagged (process variable
+    `berkas_bermasalah`, a list of document fields) uploaded anew; otherwise nothing is saved."""
+    flagged = before.get(FLAGGED) or []
+    if not isinstance(flagged, list):
+        return
+    files = {name for name, prop in schema.get("properties", {}).items() if prop.get("x-berkas")}
+    missing = [name for name in flagged if name in files and not cleaned.get(name)]
+    if missing:
+        raise FormInvalid({name: "Berkas ini diminta diperbaiki: unggah berkas yang baru. "
+                                 "(This document was flagged: upload a new one.)" for name in missing})
 
 
 def wake_case(session: Session, case: Case) -> list[str]:

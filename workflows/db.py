@@ -103,6 +103,10 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The line's service level (catalogue `sla`): when the case should be done. Its clock stops while
+    # the case waits on the citizen (sla_paused_at set) and the due time moves later on resumption.
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sla_paused_at: Mapped[datetime | None] = mapped_column(DateTime)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     definition: Mapped[ProcessDefinition] = relationship()

@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
-from workflows.durations import add_duration
 from workflows.errors import ConcurrentUpdate, NotFound
-from workflows.packages import form_of, latest_package, package_of_case
+from workflows.packages import form_of, latest_package
 
 from . import catalogue, media
 from .models import PortalMedia, PortalReport
@@ -165,8 +164,9 @@ def public_counts(session: Session) -> dict[str, int]:
 
 
 def expected_completions(session: Session, rows: list[Case]) -> dict[int, datetime | None]:
-    """Per case: the later of its open tasks' due time and the service's documented SLA from
-    the start (forms/layanan.json); None once closed. One query for any number of cases."""
+    """Per case: the later of its open tasks' due time and the line's service level (catalogue `sla`
+    from the start, its clock stopped while the case waited on the citizen); None once closed.
+    One query for any number of cases."""
     open_ids = [case.id for case in rows if not case.completed]
     due: dict[int, datetime] = {}
     if open_ids:
@@ -181,9 +181,8 @@ def expected_completions(session: Session, rows: list[Case]) -> dict[int, dateti
             result[case.id] = None
             continue
         candidates = [due[case.id]] if due.get(case.id) else []
-        sla = package_of_case(session, case).descriptor.catalogue.get("sla")
-        if sla:
-            candidates.append(add_duration(case.created_at, sla))
+        if case.sla_due_at:  # the line's service level, moved later while the case waited on the citizen
+            candidates.append(case.sla_due_at)
         result[case.id] = max(candidates) if candidates else None
     return result
 

@@ -144,12 +144,8 @@ def resubmit(reference: str, token: str):  # noqa: ANN201
     data.pop("csrf_token", None)
     schema, _ = schemas_of(case, task.form, task.ui_form)
     # Files, the spent link and the completed task are one transaction: all or nothing.
+    # A document the officer flagged must come back anew: the engine refuses the step otherwise.
     file_errors = take_task_uploads(db.session, schema, case.id, principal.username, data, request.files)
-    flagged = [name for name in flagged_documents(case) if name in file_fields(schema)]
-    for name in flagged:
-        if name not in data and name not in file_errors:
-            file_errors[name] = ("Berkas ini diminta diperbaiki: unggah berkas yang baru. "
-                                 "(This document was flagged: upload a new one.)")
     try:
         if file_errors:
             raise FormInvalid(file_errors)

@@ -1,5 +1,6 @@
 """service packages: a line's files stored as one version (service_package), the roles its lanes
-use with their scope (package_role), process definitions tied to their package version,
+use with their scope (package_role), process definitions tied to their package version, a
+case's service-level due time and its pause while waiting on the citizen,
 letters keep their type's name, and registers as data (register_entry, register_record)
 replacing the LKS-only tables, whose rows move over.
 
@@ -57,6 +58,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_process_definition_package_id'), ['package_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_process_definition_package_id_service_package'),
                                     'service_package', ['package_id'], ['id'])
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('sla_due_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('sla_paused_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('letter', schema=None) as batch_op:
         batch_op.add_column(sa.Column('type_label', sa.String(length=200), nullable=True))
     letter = sa.table('letter', sa.column('letter_type', sa.String), sa.column('type_label', sa.String))

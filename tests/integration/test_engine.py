@@ -9,14 +9,13 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import ROOT
+from tests.packages import bundled, changed, data_package
 from workflows import cases
 from workflows.audit import verify_all
-from workflows.db import AuditEvent, Case, InboxTask, ProcessDefinition
-from tests.packages import bundled, changed, data_package
+from workflows.db import AuditEvent, Case, InboxTask
 from workflows.deployment import latest_definition
+from workflows.errors import ConcurrentUpdate, LigatError, TaskUnavailable
 from workflows.packages import deploy_package
-from workflows.errors import ConcurrentUpdate, DeployError, LigatError, TaskUnavailable
 from workflows.principal import OPERATOR, Principal
 from workflows.timers import wake_due_timers
 

@@ -14,6 +14,9 @@ from workflows.principal import OPERATOR, Principal
 
 VILLAGE = "91.71.01.1001"
 
+OPERATOR_P = Principal("op", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+
+
 
 class FlakyChannel:
     """A gateway that is down: every send fails."""
@@ -63,7 +66,7 @@ def test_scheduler_timer_job_wakes_due_cases(app, db_session):
         "warga", region_code=VILLAGE,
     )
     row = db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
-    cases.complete_task(db_session, row.id, Principal("op", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)), {"keputusan": "valid"})
+    cases.complete_task(db_session, row.id, OPERATOR_P, {"keputusan": "valid"})
     time.sleep(1.1)
     assert run_timer_job(app) >= 1
     db_session.expire_all()

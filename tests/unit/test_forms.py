@@ -25,7 +25,8 @@ def test_conditional_requirements_name_the_field():
 
 
 def test_undeclared_fields_are_dropped_and_blanks_are_absent():
-    cleaned, errors = forms.validate(load("pengaduan_verifikasi.schema.json"), {"keputusan": "valid", "bidang": "x", "catatan": "   "}
+    cleaned, errors = forms.validate(
+        load("pengaduan_verifikasi.schema.json"), {"keputusan": "valid", "bidang": "x", "catatan": "   "}
     )
     assert cleaned == {"keputusan": "valid"} and errors == {}
 

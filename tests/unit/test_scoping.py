@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from workflows.db import Case
 from workflows.inbox import sla_badge
-from workflows.visibility import can_view_case
 from workflows.principal import AUDITOR, FIELD_OFFICER, KELURAHAN_OFFICER, OPERATOR, Principal
+from workflows.visibility import can_view_case
 
 
 def case(region: str, bidang: str | None = None) -> Case:

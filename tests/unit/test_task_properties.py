@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import sqlite
-
 import json
+
+from sqlalchemy.dialects import sqlite
 
 import forms
 from app.formfields import fields_for, prefill

@@ -168,7 +168,8 @@ def test_a_package_with_a_role_of_its_own(app, db_session, client):
         assert sm.find_role("Tim Verifikasi Panti") is not None
         for username, role in (("tim.panti", "Tim Verifikasi Panti"), ("pendamping.tanpa.wilayah", "Pendamping Desa")):
             if sm.find_user(username=username) is None:
-                sm.add_user(username, "Uji", "Peran", f"{username}@ligat.local", sm.find_role(role), "Rahasia-Uji-2026!")
+                sm.add_user(username, "Uji", "Peran", f"{username}@ligat.local", sm.find_role(role),
+                            "Rahasia-Uji-2026!")
         db.session.commit()
         ensure_roles()
     case = cases.start_case(db_session, "uji_peran", {}, "uji", region_code=VILLAGE, category="uji_peran")

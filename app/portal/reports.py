@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
 from workflows.errors import ConcurrentUpdate, NotFound
-from workflows.packages import form_of, latest_package
+from workflows.packages import form_of, latest_package, package_of_case, text
 
 from . import catalogue, media
 from .models import PortalMedia, PortalReport
@@ -34,7 +34,6 @@ def report_schema(session: Session) -> dict[str, Any]:
     if package is None:
         raise NotFound("Paket layanan pengaduan belum di-deploy. (The complaint package is not deployed.)")
     return form_of(package, package.descriptor.start["form"])
-PUBLIC_STAGES = ["Diterima", "Verifikasi", "Tindak Lanjut Lapangan", "Selesai"]
 CLOSED_STATUSES = ("Selesai", "Ditolak")
 EARTH_RADIUS_M = 6_371_000
 
@@ -189,6 +188,32 @@ def expected_completions(session: Session, rows: list[Case]) -> dict[int, dateti
 
 def expected_completion(session: Session, case: Case) -> datetime | None:
     return expected_completions(session, [case])[case.id]
+
+
+def tracking_stages(session: Session, case: Case, lang: str = "id") -> list[dict[str, str]]:
+    """The stages the public tracking page shows for the case's own line (service.json → tracking),
+    each done, current or still to come; the case's status decides where it stands."""
+    descriptor = package_of_case(session, case).descriptor
+    found = descriptor.stage_of(case.status, lang)
+    current = found[0] if found else -1
+    stages = []
+    for index, stage in enumerate(descriptor.tracking):
+        if case.completed or index < current:
+            state = "done"
+        elif index == current:
+            state = "current"
+        else:
+            state = "pending"
+        stages.append({"label": text(stage["stage"], lang), "state": state})
+    return stages
+
+
+def line_name(session: Session, case: Case, lang: str = "id") -> str:
+    """What the public reads as the case's kind: the PMKS category of a report, else the line's name."""
+    found = catalogue.category(case.category)
+    if found:
+        return found["nama"]
+    return text(package_of_case(session, case).descriptor.name, lang)
 
 
 def public_timeline(session: Session, case: Case) -> list[dict[str, Any]]:

@@ -36,7 +36,6 @@ from ..formfields import fields_for
 from ..ratelimit import global_reports, limiter, setting, wants_json
 from ..regions import check_office_village, region_label, villages
 from . import catalogue, media, reports
-from .reports import PUBLIC_STAGES  # noqa: F401  (re-exported: tests and templates name it here)
 
 portal = Blueprint("portal", __name__)
 
@@ -220,8 +219,8 @@ def public_timeline(case: Case) -> list[dict]:
 
 def _status_page(case: Case, template: str, **extra):  # noqa: ANN202
     return render_template(
-        template, case=case, timeline=public_timeline(case), stages=PUBLIC_STAGES,
-        expected=reports.expected_completion(db.session, case), category=catalogue.category_name(case.category),
+        template, case=case, timeline=public_timeline(case), stages=reports.tracking_stages(db.session, case),
+        expected=reports.expected_completion(db.session, case), category=reports.line_name(db.session, case),
         region=region_label(case.region_code), **extra,
     )
 

@@ -257,10 +257,13 @@ def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_ses
     case = case_of(db_session, ticket)
     html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
     assert re.search(r'id="status">Verifikasi<', html)
-    for stage in ("Diterima", "Tindak Lanjut Lapangan", "Selesai"):
-        assert stage in html
-    # The documented SLA of complaints (forms/layanan.json: PT96H) is later than the 24 h verification due time.
-    assert f'id="expected">{format_dt(case.created_at + timedelta(hours=96))}<' in html
+    # The complaint line's own stages (bpmn/pengaduan/service.json → tracking), with where the case stands.
+    stages = re.findall(r'<li class="(\w+)" data-state="\w+">(?:<strong>)?([^<]+)', html)
+    assert stages == [("done", "Diterima"), ("current", "Verifikasi"), ("pending", "Tindak Lanjut Lapangan"),
+                      ("pending", "Selesai")]
+    # The complaint line's service level (catalogue sla: PT96H) is later than the 24 h verification due time.
+    assert case.sla_due_at is not None and abs(case.sla_due_at - (case.created_at + timedelta(hours=96))).seconds < 5
+    assert f'id="expected">{format_dt(case.sla_due_at)}<' in html
     assert "Yosina" not in html and "4444" not in html and "Anak jalanan" in html
     assert client.get(f"/lacak?tiket={ticket}&kode={code[::-1]}").status_code == 404
     assert client.get(f"/lacak?tiket={ticket}&kode=KÖDE✓").status_code == 404

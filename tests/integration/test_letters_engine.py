@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import POSTGRES
+from tests.conftest import POSTGRES, ROOT
+from tests.packages import complaint_form, descriptor, package
 from workflows import cases, issued_letters, storage
 from workflows.db import Case, Counter, InboxTask
 from workflows.errors import ConcurrentUpdate, LigatError
 from workflows.intake import start_case_with_documents
-from workflows.issued_letters import Letter, LetterType, register_letter_type
+from workflows.issued_letters import Letter
+from workflows.packages import deploy_package
 from workflows.principal import HEAD_OF_OFFICE, OPERATOR, Principal
 
 VILLAGE = "91.71.01.1001"
@@ -111,7 +113,7 @@ def test_failed_step_leaves_no_gap_and_no_file(db_session):
     before = counter()
     # A template field left empty: the letter is refused, the number is not used.
     with pytest.raises(LigatError):
-        issued_letters.issue(db_session, case, "kadis", "pbi_jkn", "pbi_jkn", {"nama": "Agustina"})
+        issued_letters.issue(db_session, case, "kadis", "pbi_jkn", {"nama": "Agustina"})
     db_session.rollback()
     assert counter() == before
 
@@ -119,39 +121,56 @@ def test_failed_step_leaves_no_gap_and_no_file(db_session):
     fields = {"nama": "Agustina Rumbiak", "nik": "917101******0001", "no_kk": "917101******0001",
               "tempat_lahir": "Biak", "tanggal_lahir": "1 Mei 1990", "alamat": "Jl. Ampera", "kelurahan": "Gurabesi",
               "alasan": "Tidak mampu"}
-    issued = issued_letters.issue(db_session, case, "kadis", "pbi_jkn", "pbi_jkn", fields)
+    issued = issued_letters.issue(db_session, case, "kadis", "pbi_jkn", fields)
     path = storage.path_of(issued.letter.docx_key)
     assert path.is_file() and seq_of(issued.letter.number) == before + 1
     db_session.rollback()
     assert not path.exists() and counter() == before
 
     # The next one takes the number the rolled-back one had.
-    issued = issued_letters.issue(db_session, case, "kadis", "pbi_jkn", "pbi_jkn", fields)
+    issued = issued_letters.issue(db_session, case, "kadis", "pbi_jkn", fields)
     db_session.commit()
     assert seq_of(issued.letter.number) == before + 1 and storage.path_of(issued.letter.docx_key).is_file()
 
 
+def letter_package_case(session: Session) -> Case:
+    """A case of a small package that declares its own letter type (`uji_izin`, the LKS permit template)."""
+    bpmn = (ROOT / "tests" / "data" / "camunda_sederhana.bpmn").read_bytes()
+    bpmn = bpmn.replace(b'id="camunda_sederhana"', b'id="uji_surat"')
+    letter = {"type": "uji_izin", "name": {"id": "Surat Uji Izin", "en": "Test permit letter"},
+              "template": "uji_izin.docx", "number": "UJI/{seq:03d}/{tahun}"}
+    files = package("uji_surat", {"uji_surat.bpmn": bpmn},
+                    descriptor("uji_surat", "uji_surat", {OPERATOR: "office"}, letters=[letter]),
+                    forms={"pengaduan_lengkapi.schema.json": complaint_form("pengaduan_lengkapi.schema.json")},
+                    letters={"uji_izin.docx": (ROOT / "letters" / "izin_lks" / "izin_lks.docx").read_bytes()})
+    definition = deploy_package(session, files).definitions[0]
+    return cases.start_case(session, definition.process_id, {}, "tester", region_code=VILLAGE)
+
+
 def test_each_letter_type_has_its_own_sequence_and_expiry(app, db_session):
-    register_letter_type(LetterType("uji_izin", "Surat Uji Izin", "UJI/{seq:03d}/{tahun}"))
-    case = case_at_approval(db_session)
+    case = letter_package_case(db_session)
     fields = {"jenis_izin": "Izin Operasional", "nama_lks": "LKS Kasih", "alamat_lks": "Jl. Sentani",
               "ketua_lks": "Ibu Ruth"}
-    first = issued_letters.issue(db_session, case, "kadis", "uji_izin", "izin_lks", fields, holder_name="LKS Kasih",
+    first = issued_letters.issue(db_session, case, "kadis", "uji_izin", fields, holder_name="LKS Kasih",
                                  valid_until="P1Y")
-    second = issued_letters.issue(db_session, case, "kadis", "uji_izin", "izin_lks", fields,
+    second = issued_letters.issue(db_session, case, "kadis", "uji_izin", fields,
                                   holder_name="LKS Kasih", valid_until=(date.today() - timedelta(days=1)).isoformat())
     db_session.commit()
     assert seq_of(second.letter.number) == seq_of(first.letter.number) + 1
     assert first.letter.number.startswith("UJI/") and first.letter.holder_nik_masked is None
+    assert first.letter.type_label == "Surat Uji Izin" and first.letter.template == "uji_izin.docx"
     assert first.letter.valid_until.year == first.letter.issued_on.year + 1
     assert first.letter.public_status() == "valid"
     assert first.letter.public_status(first.letter.valid_until + timedelta(days=1)) == "expired"
     html = app.test_client().get(f"/verifikasi/{second.letter.token}").get_data(as_text=True)
     assert 'data-status="expired"' in html and "KEDALUWARSA" in html and "L** K****" in html
+    assert "Surat Uji Izin" in html  # the type as the package named it
 
-    with pytest.raises(LigatError, match="belum terdaftar"):
-        issued_letters.issue(db_session, case, "kadis", "tidak_ada", "pbi_jkn", fields)
-    db_session.rollback()
+    # Only the letter types of the case's own package: not an unknown one, nor another package's.
+    for other in ("tidak_ada", "pbi_jkn"):
+        with pytest.raises(LigatError, match="tidak dinyatakan di paket"):
+            issued_letters.issue(db_session, case, "kadis", other, fields)
+        db_session.rollback()
 
 
 def test_only_head_of_office_or_admin_revokes(db_session):

@@ -9,18 +9,19 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import docx
 from sqlalchemy import select, update
-from workflows.lks import LksPermit, permit_of_case
 
 from tests.conftest import csrf_token
 from workflows import cases
 from workflows.applicant_links import ApplicantLink
 from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
 from workflows.documents import CaseDocument
+from workflows.intake import start_case_with_documents
 from workflows.issued_letters import Letter
+from workflows.registers import RegisterRecord, record_of_case
 from workflows.timers import wake_due_timers
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
@@ -40,7 +41,7 @@ LKS_DOCS = ("akta_pendirian", "sk_badan_hukum", "surat_domisili", "susunan_pengu
 def lks_form(client, **overrides) -> dict:
     n = next(_serial)
     form = {
-        "csrf_token": csrf_token(client, "/izin-lks/ajukan"),
+        "csrf_token": csrf_token(client, "/layanan/izin_lks/ajukan"),
         "jenis_izin": "tanda_daftar",
         "nama_lks": f"Yayasan Kasih Papua {n} {time.time_ns() % 100000}",
         "nomor_sk_badan_hukum": f"AHU-{time.time_ns() % 10**9:09d}.AH.01.04.Tahun 2020",
@@ -133,18 +134,18 @@ def test_lks_donation_permit_complete_path_reminder_and_expiry(app, client, logi
     monkeypatch.setitem(app.config, "LIGAT_LKS_PENGINGAT_SEBELUM", "PT4S")
     form = lks_form(client, jenis_izin="izin_sumbangan")
     # The donation permit needs two more documents: refused with field messages first.
-    response = client.post("/izin-lks/ajukan", data=form, content_type="multipart/form-data")
+    response = client.post("/layanan/izin_lks/ajukan", data=form, content_type="multipart/form-data")
     assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
     form = lks_form(client, jenis_izin="izin_sumbangan", **files("bukti_tanda_daftar", "rencana_sumbangan"))
     name = form["nama_lks"]
-    ticket, code = apply(client, "/izin-lks/ajukan", form)
+    ticket, code = apply(client, "/layanan/izin_lks/ajukan", form)
     case = case_by_ref(db_session, ticket)
     assert ticket.startswith("LKS-") and case.status == "Pemeriksaan berkas" and case.reporter_phone == "+6281270001234"
     assert {d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id))} \
         >= {"akta_pendirian", "npwp", "rencana_sumbangan"}
 
     operator = login_as("operator")
-    register = operator.get("/lks/").get_data(as_text=True)
+    register = operator.get("/daftar/lks/").get_data(as_text=True)
     assert name in register and "Dalam proses" in register
     complete(operator, db_session, case, "periksa_kelengkapan", {"keputusan_pemeriksaan": "lengkap"})
 
@@ -174,7 +175,7 @@ def test_lks_donation_permit_complete_path_reminder_and_expiry(app, client, logi
     assert case.status == "Izin terbit"
     letter = db_session.scalar(select(Letter).where(Letter.case_id == case.id))
     assert letter.letter_type == "lks_izin_sumbangan" and "/PUB/DINSOS/" in letter.number
-    permit = permit_of_case(db_session, case.id)
+    permit = record_of_case(db_session, case.id)
     assert permit.status == "berlaku" and permit.letter_number == letter.number
     assert permit.valid_until == letter.valid_until
 
@@ -200,14 +201,14 @@ def test_lks_donation_permit_complete_path_reminder_and_expiry(app, client, logi
     assert reminder is not None and reminder.role == "Operator Dinsos"
     messages = [m.message for m in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))]
     assert any("Segera berakhir" in m and "perpanjangan" in m for m in messages)
-    assert "Segera berakhir" in operator.get("/lks/").get_data(as_text=True)
+    assert "Segera berakhir" in operator.get("/daftar/lks/").get_data(as_text=True)
 
     # The end of validity: marked expired in the register.
     wait_and_wake(db_session, case)
     case = case_by_ref(db_session, ticket)
     assert case.status == "Kedaluwarsa" and not case.completed
-    assert permit_of_case(db_session, case.id).status == "kedaluwarsa"
-    detail = operator.get(f"/lks/{permit.lks_id}").get_data(as_text=True)
+    assert record_of_case(db_session, case.id).status == "kedaluwarsa"
+    detail = operator.get(f"/daftar/lks/{permit.entry_id}").get_data(as_text=True)
     assert 'data-status="kedaluwarsa"' in detail and "Izin terbit" in detail and "Kedaluwarsa" in detail
 
     # The next day (the calendar moved on), the verification page shows the permit as expired.
@@ -223,8 +224,8 @@ def test_lks_donation_permit_complete_path_reminder_and_expiry(app, client, logi
 
 
 def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client, login_as, db_session):
-    ticket_a, code_a = apply(client, "/izin-lks/ajukan", lks_form(client))
-    ticket_b, _ = apply(client, "/izin-lks/ajukan", lks_form(client))
+    ticket_a, code_a = apply(client, "/layanan/izin_lks/ajukan", lks_form(client))
+    ticket_b, _ = apply(client, "/layanan/izin_lks/ajukan", lks_form(client))
     case_a, case_b = case_by_ref(db_session, ticket_a), case_by_ref(db_session, ticket_b)
     operator = login_as("operator")
     for case in (case_a, case_b):
@@ -272,7 +273,7 @@ def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client
     # Once only.
     again = public.get(url)
     assert again.status_code == 410 and "sudah dipakai" in again.get_data(as_text=True)
-    response = public.post(url, data={"csrf_token": csrf_token(public, "/izin-lks/ajukan"),
+    response = public.post(url, data={"csrf_token": csrf_token(public, "/layanan/izin_lks/ajukan"),
                                       "catatan_perbaikan": "Sekali lagi."})
     assert response.status_code == 410
     # Case B still waits for its own applicant.
@@ -283,10 +284,10 @@ def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client
              {"keputusan_pemeriksaan": "tolak", "alasan_penolakan": "Lembaga belum berbadan hukum."})
     case_a = case_by_ref(db_session, ticket_a)
     assert case_a.status == "Ditolak" and case_a.completed
-    assert permit_of_case(db_session, case_a.id).status == "ditolak"
+    assert record_of_case(db_session, case_a.id).status == "ditolak"
     tracking = public.get(f"/lacak?tiket={ticket_a}&kode={code_a}").get_data(as_text=True)
     assert "Lembaga belum berbadan hukum" in tracking
-    assert db_session.scalar(select(LksPermit).where(LksPermit.case_id == case_a.id)).letter_id is None
+    assert db_session.scalar(select(RegisterRecord).where(RegisterRecord.case_id == case_a.id)).letter_id is None
 
 
 def test_returned_link_expires_with_the_correction_deadline(app, login_as, db_session):
@@ -310,7 +311,7 @@ def test_returned_link_expires_with_the_correction_deadline(app, login_as, db_se
 
 def cota_form(client, **overrides) -> dict:
     form = {
-        "csrf_token": csrf_token(client, "/cota/ajukan"),
+        "csrf_token": csrf_token(client, "/layanan/cota/ajukan"),
         "nama_calon_ayah": "Yohanes Maury",
         "nik_calon_ayah": f"9171011203850{next(_serial) % 1000:03d}",  # born 12-03-1985, male
         "tanggal_lahir_calon_ayah": "1985-03-12",
@@ -330,6 +331,15 @@ def cota_form(client, **overrides) -> dict:
     return form
 
 
+def years_ago(years: int) -> str:
+    """A date a little more than `years` whole years back (the process computes ages from dates)."""
+    day = date.today() - timedelta(days=20)
+    try:
+        return day.replace(year=day.year - years).isoformat()
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28).isoformat()
+
+
 VERIFIED = {"keputusan_verifikasi": "memenuhi", "syarat_agama_sama": "true", "syarat_tidak_pidana": "true",
             "syarat_mampu_ekonomi": "true"}
 
@@ -340,14 +350,19 @@ def test_cota_complete_path_home_visits_monthly_monitoring_and_letter(app, login
         db_session, "cota",
         {"nama_calon_ayah": "Yohanes Maury", "nik_calon_ayah": "9171011203850001", "nama_calon_ibu": "Maria Ohee",
          "nik_calon_ibu": "9171014507880002", "alamat": "Jl. Kelapa Dua No. 3, Entrop", "kode_wilayah": VILLAGE,
-         "umur_calon_ayah": 41, "umur_calon_ibu": 38, "lama_menikah_tahun": 12,
+         "tanggal_lahir_calon_ayah": years_ago(41), "tanggal_lahir_calon_ibu": years_ago(38),
+         "tanggal_menikah": years_ago(12),
          "masa_pengasuhan": "PT6S", "siklus_monitoring": "R2/PT2S"},
         "pemohon", region_code=VILLAGE, reporter=cases.Reporter("Yohanes Maury", "+6281344005566"), confidential=True,
     )
     operator = login_as("operator")
     task = open_task(db_session, case, "verifikasi")
     page = operator.get(f"/inbox/{task.id}").get_data(as_text=True)
-    assert "41 tahun" in page and "12 tahun" in page  # what the form checked, beside the operator's form
+    # What the form checked, computed by the process from the dates, beside the operator's form.
+    assert 'id="cota-syarat"' in page
+    assert "<dt>Umur calon ayah (tahun)</dt><dd>41</dd>" in page
+    assert "<dt>Umur calon ibu (tahun)</dt><dd>38</dd>" in page
+    assert "<dt>Lama menikah (tahun)</dt><dd>12</dd>" in page
     # "Memenuhi" needs the operator's own checks ticked.
     response = post_task(operator, task.id, {"keputusan_verifikasi": "memenuhi"})
     assert response.status_code == 422
@@ -363,7 +378,7 @@ def test_cota_complete_path_home_visits_monthly_monitoring_and_letter(app, login
                   "penilaian_kunjungan": "layak"})
     assert open_task(db_session, case, "kunjungan_rumah") is None  # two visits were enough
 
-    pipa = login_as("pipa")
+    pipa = login_as("tim.pipa")
     assert case.reference in pipa.get("/inbox/").get_data(as_text=True)
     complete(pipa, db_session, case, "pertimbangan_pipa",
              {"keputusan_pipa": "setujui", "pertimbangan_pipa": "Keluarga siap; izinkan pengasuhan sementara."})
@@ -413,16 +428,16 @@ def test_cota_public_form_checks_eligibility_then_return_and_rejection(app, clie
     before = db_session.query(Case).count()
     young = cota_form(client, nik_calon_ayah="9171011203990001", tanggal_lahir_calon_ayah="1999-03-12",
                       tanggal_menikah="2024-01-10")
-    response = client.post("/cota/ajukan", data=young, content_type="multipart/form-data")
+    response = client.post("/layanan/cota/ajukan", data=young, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "syaratnya 30 sampai 55 tahun" in html and "paling singkat 5 tahun" in html
     swapped = cota_form(client, nik_calon_ayah="9171014507880002")  # a woman's NIK for the father
-    response = client.post("/cota/ajukan", data=swapped, content_type="multipart/form-data")
+    response = client.post("/layanan/cota/ajukan", data=swapped, content_type="multipart/form-data")
     assert response.status_code == 422 and "bukan laki-laki" in response.get_data(as_text=True)
     assert db_session.query(Case).count() == before
 
-    ticket, code = apply(client, "/cota/ajukan", cota_form(client))
+    ticket, code = apply(client, "/layanan/cota/ajukan", cota_form(client))
     case = case_by_ref(db_session, ticket)
     assert ticket.startswith("COTA-") and case.confidential and case.subject_nik.startswith("917101120385")
     assert cases.case_data(case)["umur_calon_ayah"] >= 30
@@ -448,9 +463,47 @@ def test_cota_public_form_checks_eligibility_then_return_and_rejection(app, clie
     assert not db_session.scalars(select(Letter).where(Letter.case_id == case.id)).all()
 
 
+def test_tim_pipa_sees_cota_cases_only(app, login_as, db_session):
+    """Tim PIPA has a lane in COTA only: it reads COTA cases, not PBI-JKN or complaint cases of the same
+    village, nor the LKS register."""
+    cota = cases.start_case(
+        db_session, "cota",
+        {"nama_calon_ayah": "Yohanes Maury", "nik_calon_ayah": "9171011203850001", "nama_calon_ibu": "Maria Ohee",
+         "nik_calon_ibu": "9171014507880002", "alamat": "Jl. Kelapa Dua No. 3, Entrop", "kode_wilayah": VILLAGE,
+         "tanggal_lahir_calon_ayah": years_ago(41), "tanggal_lahir_calon_ibu": years_ago(38),
+         "tanggal_menikah": years_ago(12)},
+        "pemohon", region_code=VILLAGE, reporter=cases.Reporter("Yohanes Maury", "+6281344005566"), confidential=True,
+    )
+    pbi = start_case_with_documents(
+        db_session, "pbi_jkn",
+        {"nik": "9171010505900001", "no_kk": "9171010101230001", "nama": "Agustina Rumbiak", "tempat_lahir": "Biak",
+         "tanggal_lahir": "1990-05-05", "alamat": "Jl. Ampera 2", "kode_wilayah": VILLAGE, "alasan": "Tidak mampu",
+         "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi"},
+        "kelurahan.gurabesi", [], region_code=VILLAGE, category="pbi_jkn", subject_nik="9171010505900001",
+    )
+    complaint = cases.start_case(
+        db_session, "pengaduan",
+        {"kategori": "anak_terlantar", "deskripsi": "Anak tidur di pasar", "lokasi": "Pasar Youtefa",
+         "kode_wilayah": VILLAGE},
+        "warga", region_code=VILLAGE, category="anak_terlantar",
+    )
+    pipa = login_as("tim.pipa")
+    assert pipa.get(f"/kasus/{cota.id}").status_code == 200
+    listed = pipa.get("/kasus/").get_data(as_text=True)
+    assert cota.reference in listed
+    for other in (pbi, complaint):
+        assert pipa.get(f"/kasus/{other.id}").status_code == 404, other.reference
+        assert other.reference not in listed
+    assert pipa.get("/daftar/lks/").status_code == 404
+    # The public sees neither the case nor the register.
+    public = app.test_client()
+    assert public.get(f"/kasus/{cota.id}").status_code in (302, 401, 403)
+    assert public.get("/daftar/lks/").status_code in (302, 401, 403)
+
+
 def test_service_catalogue_links_to_the_application_forms(client):
     page = client.get("/layanan/izin_sumbangan").get_data(as_text=True)
-    assert 'href="/izin-lks/ajukan?jenis_izin=izin_sumbangan"' in page
-    form = client.get("/izin-lks/ajukan?jenis_izin=izin_sumbangan").get_data(as_text=True)
+    assert 'href="/layanan/izin_lks/ajukan?jenis_izin=izin_sumbangan"' in page
+    form = client.get("/layanan/izin_lks/ajukan?jenis_izin=izin_sumbangan").get_data(as_text=True)
     assert 'value="izin_sumbangan" selected' in form or 'value="izin_sumbangan" checked' in form
-    assert 'href="/cota/ajukan"' in client.get("/layanan/cota").get_data(as_text=True)
+    assert 'href="/layanan/cota/ajukan"' in client.get("/layanan/cota").get_data(as_text=True)

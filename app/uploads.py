@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from workflows import documents
-from workflows.intake import Upload
+from workflows.cases import Upload
 
 
 def file_fields(schema: dict[str, Any] | None) -> list[str]:

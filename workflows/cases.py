@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
-from . import audit, notifications
+from . import audit, documents, notifications
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
@@ -48,6 +48,15 @@ from .serialization import definition_spec, dump_workflow, load_workflow, new_wo
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file a case starts with, already checked by content (documents.check_upload)."""
+
+    kind: str  # form field / process variable name
+    filename: str
+    data: bytes
 
 
 @dataclass
@@ -306,9 +315,17 @@ def begin_case(
     priority: int = 0,
     subject_nik: str | None = None,
     confidential: bool = False,
+    uploads: Sequence[Upload] = (),
 ) -> Case:
-    """Start a new case on the latest deployed version of a process, inside the caller's
-    transaction (for callers that store their own rows with it); `start_case` commits."""
+    """Start a new case on the latest deployed version of a process, with the files it begins
+    with, inside the caller's transaction (for callers that store their own rows with it);
+    `start_case` is the same step as its own transaction.
+
+    Each upload is stored as a document of the new case and its id becomes the process variable
+    named by its field (`ktp`, `kk`, … = document id), so the case, its first tasks, its audit
+    events and its files exist together or not at all."""
+    stored = [documents.add(session, None, u.kind, u.filename, u.data, actor) for u in uploads]
+    data = {**data, **{d.kind: d.id for d in stored}}
     definition = latest_definition(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
@@ -355,6 +372,8 @@ def begin_case(
         f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
     )
     step.advance()
+    for document in stored:
+        document.case_id = case.id
     return case
 
 

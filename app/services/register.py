@@ -31,8 +31,12 @@ def _register(code: str) -> tuple[ServicePackage, registers.RegisterSpec] | None
 
 
 def can_read(principal: Principal, package: ServicePackage) -> bool:
-    """Read-all roles, and roles with a lane in the register's line (within their region, below)."""
-    return principal.reads_everything or bool(principal.roles & set(package.descriptor.roles))
+    """Read-all roles, and the line's office-wide or region-scoped roles (within their region, below).
+    A bidang-scoped role reads an entry only through its own cases' panels: entries have no bidang."""
+    return principal.reads_everything or any(
+        role.name in principal.roles and role.scope in ("office", "region")
+        for role in package.descriptor.roles.values()
+    )
 
 
 class RegisterView(BaseView):

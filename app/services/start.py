@@ -17,10 +17,9 @@ from werkzeug.datastructures import MultiDict
 
 import forms
 from workflows import validators
-from workflows.cases import Reporter
+from workflows.cases import Reporter, Upload, start_case
 from workflows.db import Case
 from workflows.errors import LigatError
-from workflows.intake import Upload, start_case_with_documents
 from workflows.issued_letters import office_today
 from workflows.packages import Descriptor, ServicePackage, form_of, latest_package
 from workflows.principal import Principal
@@ -164,8 +163,8 @@ def start(line: Line, cleaned: dict[str, Any], uploads: list[Upload], principal:
                         phone=cleaned.get(phone_field) if phone_field else None, anonymous=False)
     title = title_of(case_spec.get("title") or line.descriptor.name["id"], line.schema, {**cleaned, **variables})
     try:
-        return start_case_with_documents(
-            db.session, line.descriptor.process, process_data, actor, uploads,
+        return start_case(
+            db.session, line.descriptor.process, process_data, actor, uploads=uploads,
             region_code=region, category=line.code, title=title, reporter=reporter,
             priority=1 if case_spec.get("priority_flag") and cleaned.get(case_spec["priority_flag"]) else 0,
             subject_nik=cleaned.get(case_spec["subject_nik"]) if case_spec.get("subject_nik") else None,

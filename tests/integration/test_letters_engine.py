@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from tests.conftest import POSTGRES, ROOT
 from tests.packages import complaint_form, descriptor, package
 from workflows import cases, issued_letters, storage
+from workflows.cases import start_case
 from workflows.db import Case, Counter, InboxTask
 from workflows.errors import ConcurrentUpdate, LigatError
-from workflows.intake import start_case_with_documents
 from workflows.issued_letters import Letter
 from workflows.packages import deploy_package
 from workflows.principal import HEAD_OF_OFFICE, OPERATOR, Principal
@@ -42,12 +42,12 @@ def open_row(session: Session, case_id: int, name: str) -> InboxTask | None:
 
 def case_at_approval(session: Session) -> Case:
     nik, born = _nik()
-    case = start_case_with_documents(
+    case = start_case(
         session, "pbi_jkn",
         {"nik": nik, "no_kk": "9171010101230001", "nama": "Agustina Rumbiak", "tempat_lahir": "Biak",
          "tanggal_lahir": born, "alamat": "Jl. Ampera 2", "kode_wilayah": VILLAGE, "alasan": "Tidak mampu",
          "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi"},
-        "kelurahan.gurabesi", [], region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
+        "kelurahan.gurabesi", region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     cases.complete_task(session, open_row(session, case.id, "verifikasi").id, OPERATOR_P, {"keputusan": "lengkap"})
     return case

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 
 import docx
 from sqlalchemy import select, update
+from workflows.intake import start_case_with_documents
 
 from tests.conftest import csrf_token
 from workflows import cases
 from workflows.applicant_links import ApplicantLink
 from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
 from workflows.documents import CaseDocument
-from workflows.intake import start_case_with_documents
 from workflows.issued_letters import Letter
 from workflows.registers import RegisterRecord, record_of_case
 from workflows.timers import wake_due_timers

@@ -14,6 +14,7 @@ from datetime import date
 
 import docx
 from sqlalchemy import select
+from workflows.intake import Upload, start_case_with_documents
 
 import letters
 from tests.conftest import csrf_token
@@ -21,7 +22,6 @@ from workflows import storage
 from workflows.audit import verify_case
 from workflows.db import AuditEvent, Case, InboxTask
 from workflows.documents import CaseDocument, FileAccess
-from workflows.intake import Upload, start_case_with_documents
 from workflows.issued_letters import Letter
 from workflows.persons import PersonView
 from workflows.timers import wake_due_timers

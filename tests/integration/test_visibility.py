@@ -17,8 +17,8 @@ from app.portal.models import PortalMedia
 from tests.integration.portal_helpers import jpeg_with_gps
 from tests.integration.test_work_api import token_for
 from workflows import cases, documents
+from workflows.cases import Upload, start_case
 from workflows.db import Case
-from workflows.intake import Upload, start_case_with_documents
 
 OWN, OTHER = "91.71.01.1001", "91.71.03.1001"  # kelurahan.gurabesi's village; a village of kelurahan.abepura
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -62,10 +62,8 @@ def matrix_cases(app):
         for line in ("pengaduan", "pbi_jkn", "izin_lks", "cota"):
             for region in (OWN, OTHER):
                 data = {"kode_wilayah": region, **START_DATA[line]}
-                case = start_case_with_documents(
-                    session, line, data, "uji", [Upload("ktp", "ktp.pdf", PDF)], region_code=region, category=line,
-                    title=f"Uji {line}",
-                )
+                case = start_case(session, line, data, "uji", uploads=[Upload("ktp", "ktp.pdf", PDF)],
+                                  region_code=region, category=line, title=f"Uji {line}")
                 document = documents.latest_by_kind(session, case.id)["ktp"]
                 made[(line, region)] = {"case": case.id, "document": document.id}
     return made

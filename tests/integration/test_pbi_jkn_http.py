@@ -47,7 +47,7 @@ def request_form(client, *, nik: str | None = None, born: str | None = None, **o
     if nik is None:
         nik, born = new_nik(female=True)
     form = {
-        "csrf_token": csrf_token(client, "/layanan/pbi-jkn/baru"),
+        "csrf_token": csrf_token(client, "/kantor/layanan/pbi_jkn/baru"),
         "nik": nik,
         "no_kk": "9171010101230001",
         "nama": "Yohana Wenda",
@@ -66,7 +66,7 @@ def request_form(client, *, nik: str | None = None, born: str | None = None, **o
 
 
 def submit(client, **overrides) -> str:
-    response = client.post("/layanan/pbi-jkn/baru", data=request_form(client, **overrides),
+    response = client.post("/kantor/layanan/pbi_jkn/baru", data=request_form(client, **overrides),
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     case_id = int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
@@ -402,7 +402,7 @@ def test_renamed_executable_is_refused(login_as, db_session, var_dir):
     before_docs = db_session.query(CaseDocument).count()
     files_before = sorted((var_dir / "uploads").rglob("*")) if (var_dir / "uploads").exists() else []
     form = request_form(kelurahan, ktp=(io.BytesIO(EXE), "ktp.pdf"))
-    response = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "ditolak: isinya adalah program (EXE)" in html and "ktp.pdf" in html
@@ -431,25 +431,25 @@ def test_bad_nik_and_kk_get_field_messages(login_as, db_session):
     nik, born = new_nik(female=True)
     wrong_day = date.fromisoformat(born).replace(day=1 if date.fromisoformat(born).day != 1 else 2).isoformat()
     form = request_form(kelurahan, nik=nik, born=wrong_day, no_kk="123")
-    response = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Tanggal lahir tidak sesuai dengan NIK" in html and "Nomor KK harus 16 digit" in html
     form = request_form(kelurahan, nik="9171019902900001", born="1990-02-29")  # month 99 / bad date
-    html = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data").get_data(
+    html = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data").get_data(
         as_text=True)
     assert "Tanggal lahir di NIK tidak valid" in html
     # A village outside the officer's region is refused.
     form = request_form(kelurahan, kode_wilayah="91.71.03.1001")
-    html = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data").get_data(
+    html = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data").get_data(
         as_text=True)
     assert "di luar wilayah" in html or "tidak berada di wilayah kerja Anda" in html
 
 
 def test_only_kelurahan_officers_start_requests(login_as):
-    assert login_as("operator").get("/layanan/pbi-jkn/baru").status_code == 403
-    assert login_as("auditor").get("/layanan/pbi-jkn/baru").status_code in (302, 403)
-    page = login_as("kelurahan.gurabesi").get("/layanan/pbi-jkn/baru").get_data(as_text=True)
+    assert login_as("operator").get("/kantor/layanan/pbi_jkn/baru").status_code == 403
+    assert login_as("auditor").get("/kantor/layanan/pbi_jkn/baru").status_code in (302, 403)
+    page = login_as("kelurahan.gurabesi").get("/kantor/layanan/pbi_jkn/baru").get_data(as_text=True)
     assert "Gurabesi" in page and "Abepura" not in page  # only villages of the officer's region
 
 

@@ -439,11 +439,16 @@ def test_bad_nik_and_kk_get_field_messages(login_as, db_session):
     html = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data").get_data(
         as_text=True)
     assert "Tanggal lahir di NIK tidak valid" in html
-    # A village outside the officer's region is refused.
+    # A village of the office outside the officer's region (Asano, Abepura) is refused.
+    form = request_form(kelurahan, kode_wilayah="91.71.03.1002")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "tidak berada di wilayah kerja Anda" in response.get_data(as_text=True)
+    # So is a code that is no village of the office at all (91.71.03.1001 does not exist).
     form = request_form(kelurahan, kode_wilayah="91.71.03.1001")
-    html = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data").get_data(
-        as_text=True)
-    assert "di luar wilayah" in html or "tidak berada di wilayah kerja Anda" in html
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "tidak berada di wilayah layanan kantor ini" in response.get_data(as_text=True)
 
 
 def test_only_kelurahan_officers_start_requests(login_as):

@@ -454,8 +454,13 @@ def test_bad_nik_and_kk_get_field_messages(login_as, db_session):
 def test_only_kelurahan_officers_start_requests(login_as):
     assert login_as("operator").get("/kantor/layanan/pbi_jkn/baru").status_code == 403
     assert login_as("auditor").get("/kantor/layanan/pbi_jkn/baru").status_code in (302, 403)
-    page = login_as("kelurahan.gurabesi").get("/kantor/layanan/pbi_jkn/baru").get_data(as_text=True)
+    kelurahan = login_as("kelurahan.gurabesi")
+    page = kelurahan.get("/kantor/layanan/pbi_jkn/baru").get_data(as_text=True)
+    assert 'id="start-form"' in page
     assert "Gurabesi" in page and "Abepura" not in page  # only villages of the officer's region
+    # "Buat Permohonan" lists the line for the kelurahan officer, not for the operator.
+    assert "/kantor/layanan/pbi_jkn/baru" in kelurahan.get("/kantor/layanan/").get_data(as_text=True)
+    assert "/kantor/layanan/pbi_jkn/baru" not in login_as("operator").get("/kantor/layanan/").get_data(as_text=True)
 
 
 def test_officer_of_another_village_cannot_see_or_download(login_as, db_session):
@@ -525,8 +530,8 @@ def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_ses
         region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     verification = open_task(db_session, case.id, "verifikasi")
-    cases.complete_task(db_session, verification.id, Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)),
-                        {"keputusan": "lengkap"})
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    cases.complete_task(db_session, verification.id, operator, {"keputusan": "lengkap"})
     assert open_task(db_session, case.id, "persetujuan") is None
     task = open_task(db_session, case.id, "persetujuan_kabid")
     assert task.role == "Kepala Bidang" and task.bidang == "linjamsos"

@@ -235,8 +235,9 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
     response = post_task(operator, task.id, {"keputusan": "tidak_lengkap"})
     assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
 
-    for round_no, (flag, reason) in enumerate(
-        [("ktp_bermasalah", "Foto KTP buram, tidak terbaca."), ("sktm_bermasalah", "SKTM sudah kedaluwarsa.")],
+    for round_no, (flag, reason, to_fix) in enumerate(
+        [("ktp_bermasalah", "Foto KTP buram, tidak terbaca.", "KTP"),
+         ("sktm_bermasalah", "SKTM sudah kedaluwarsa.", "SKTM")],
         start=1,
     ):
         task = open_task(db_session, case_id, "verifikasi")
@@ -254,6 +255,9 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
 
         page = kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
         assert 'id="pbi-pengembalian"' in page and reason in page and f"putaran ke-{round_no}" in page
+        # berkas_bermasalah holds the labels the diagram gives the flagged documents.
+        assert f"Perlu diperbaiki: {to_fix}</li>" in page
+        assert page.count("Perlu diperbaiki: ") == 1
         assert 'value="Yohana Wenda"' in page  # the data to correct is prefilled
         assert 'type="file"' in page
         new_file = {"ktp": (io.BytesIO(PDF), "ktp-baru.pdf")} if round_no == 1 else {

@@ -47,7 +47,7 @@ def request_form(client, *, nik: str | None = None, born: str | None = None, **o
     if nik is None:
         nik, born = new_nik(female=True)
     form = {
-        "csrf_token": csrf_token(client, "/layanan/pbi-jkn/baru"),
+        "csrf_token": csrf_token(client, "/kantor/layanan/pbi_jkn/baru"),
         "nik": nik,
         "no_kk": "9171010101230001",
         "nama": "Yohana Wenda",
@@ -66,7 +66,7 @@ def request_form(client, *, nik: str | None = None, born: str | None = None, **o
 
 
 def submit(client, **overrides) -> str:
-    response = client.post("/layanan/pbi-jkn/baru", data=request_form(client, **overrides),
+    response = client.post("/kantor/layanan/pbi_jkn/baru", data=request_form(client, **overrides),
                            content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     case_id = int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
@@ -235,8 +235,9 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
     response = post_task(operator, task.id, {"keputusan": "tidak_lengkap"})
     assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
 
-    for round_no, (flag, reason) in enumerate(
-        [("ktp_bermasalah", "Foto KTP buram, tidak terbaca."), ("sktm_bermasalah", "SKTM sudah kedaluwarsa.")],
+    for round_no, (flag, reason, to_fix) in enumerate(
+        [("ktp_bermasalah", "Foto KTP buram, tidak terbaca.", "KTP"),
+         ("sktm_bermasalah", "SKTM sudah kedaluwarsa.", "SKTM")],
         start=1,
     ):
         task = open_task(db_session, case_id, "verifikasi")
@@ -254,6 +255,9 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
 
         page = kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
         assert 'id="pbi-pengembalian"' in page and reason in page and f"putaran ke-{round_no}" in page
+        # berkas_bermasalah holds the labels the diagram gives the flagged documents.
+        assert f"Perlu diperbaiki: {to_fix}</li>" in page
+        assert page.count("Perlu diperbaiki: ") == 1
         assert 'value="Yohana Wenda"' in page  # the data to correct is prefilled
         assert 'type="file"' in page
         new_file = {"ktp": (io.BytesIO(PDF), "ktp-baru.pdf")} if round_no == 1 else {
@@ -402,7 +406,7 @@ def test_renamed_executable_is_refused(login_as, db_session, var_dir):
     before_docs = db_session.query(CaseDocument).count()
     files_before = sorted((var_dir / "uploads").rglob("*")) if (var_dir / "uploads").exists() else []
     form = request_form(kelurahan, ktp=(io.BytesIO(EXE), "ktp.pdf"))
-    response = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "ditolak: isinya adalah program (EXE)" in html and "ktp.pdf" in html
@@ -431,26 +435,36 @@ def test_bad_nik_and_kk_get_field_messages(login_as, db_session):
     nik, born = new_nik(female=True)
     wrong_day = date.fromisoformat(born).replace(day=1 if date.fromisoformat(born).day != 1 else 2).isoformat()
     form = request_form(kelurahan, nik=nik, born=wrong_day, no_kk="123")
-    response = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Tanggal lahir tidak sesuai dengan NIK" in html and "Nomor KK harus 16 digit" in html
     form = request_form(kelurahan, nik="9171019902900001", born="1990-02-29")  # month 99 / bad date
-    html = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data").get_data(
+    html = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data").get_data(
         as_text=True)
     assert "Tanggal lahir di NIK tidak valid" in html
-    # A village outside the officer's region is refused.
+    # A village of the office outside the officer's region (Asano, Abepura) is refused.
+    form = request_form(kelurahan, kode_wilayah="91.71.03.1002")
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "tidak berada di wilayah kerja Anda" in response.get_data(as_text=True)
+    # So is a code that is no village of the office at all (91.71.03.1001 does not exist).
     form = request_form(kelurahan, kode_wilayah="91.71.03.1001")
-    html = kelurahan.post("/layanan/pbi-jkn/baru", data=form, content_type="multipart/form-data").get_data(
-        as_text=True)
-    assert "di luar wilayah" in html or "tidak berada di wilayah kerja Anda" in html
+    response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "tidak berada di wilayah layanan kantor ini" in response.get_data(as_text=True)
 
 
 def test_only_kelurahan_officers_start_requests(login_as):
-    assert login_as("operator").get("/layanan/pbi-jkn/baru").status_code == 403
-    assert login_as("auditor").get("/layanan/pbi-jkn/baru").status_code in (302, 403)
-    page = login_as("kelurahan.gurabesi").get("/layanan/pbi-jkn/baru").get_data(as_text=True)
+    assert login_as("operator").get("/kantor/layanan/pbi_jkn/baru").status_code == 403
+    assert login_as("auditor").get("/kantor/layanan/pbi_jkn/baru").status_code in (302, 403)
+    kelurahan = login_as("kelurahan.gurabesi")
+    page = kelurahan.get("/kantor/layanan/pbi_jkn/baru").get_data(as_text=True)
+    assert 'id="start-form"' in page
     assert "Gurabesi" in page and "Abepura" not in page  # only villages of the officer's region
+    # "Buat Permohonan" lists the line for the kelurahan officer, not for the operator.
+    assert "/kantor/layanan/pbi_jkn/baru" in kelurahan.get("/kantor/layanan/").get_data(as_text=True)
+    assert "/kantor/layanan/pbi_jkn/baru" not in login_as("operator").get("/kantor/layanan/").get_data(as_text=True)
 
 
 def test_officer_of_another_village_cannot_see_or_download(login_as, db_session):
@@ -520,8 +534,8 @@ def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_ses
         region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     verification = open_task(db_session, case.id, "verifikasi")
-    cases.complete_task(db_session, verification.id, Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)),
-                        {"keputusan": "lengkap"})
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    cases.complete_task(db_session, verification.id, operator, {"keputusan": "lengkap"})
     assert open_task(db_session, case.id, "persetujuan") is None
     task = open_task(db_session, case.id, "persetujuan_kabid")
     assert task.role == "Kepala Bidang" and task.bidang == "linjamsos"

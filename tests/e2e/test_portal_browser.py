@@ -99,7 +99,10 @@ def test_report_with_photo_and_gps_then_track(app, browser, live_server, db_sess
     page.wait_for_selector("#timeline")
     assert page.inner_text("#status") == "Verifikasi"
     timeline = page.inner_text("#timeline")
-    assert "Diterima" in timeline and "Tindak Lanjut Lapangan" in timeline and "Selesai" in timeline
+    assert "Diterima" in timeline and "Verifikasi" in timeline  # what happened, with times
+    # The complaint line's stages, with where the report stands now.
+    assert page.inner_text("#stages li.current") == "Verifikasi"
+    assert page.inner_text("#stages").split("\n") == ["Diterima", "Verifikasi", "Tindak Lanjut Lapangan", "Selesai"]
     assert page.is_visible("#expected")
     # The receipt is remembered on the phone (home page, "Laporan dari HP ini").
     page.goto(f"{live_server}/")

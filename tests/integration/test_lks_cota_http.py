@@ -13,11 +13,11 @@ from datetime import date, timedelta
 
 import docx
 from sqlalchemy import select, update
-from workflows.intake import start_case_with_documents
 
 from tests.conftest import csrf_token
 from workflows import cases
 from workflows.applicant_links import ApplicantLink
+from workflows.cases import start_case
 from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
 from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter
@@ -474,12 +474,12 @@ def test_tim_pipa_sees_cota_cases_only(app, login_as, db_session):
          "tanggal_menikah": years_ago(12)},
         "pemohon", region_code=VILLAGE, reporter=cases.Reporter("Yohanes Maury", "+6281344005566"), confidential=True,
     )
-    pbi = start_case_with_documents(
+    pbi = start_case(
         db_session, "pbi_jkn",
         {"nik": "9171010505900001", "no_kk": "9171010101230001", "nama": "Agustina Rumbiak", "tempat_lahir": "Biak",
          "tanggal_lahir": "1990-05-05", "alamat": "Jl. Ampera 2", "kode_wilayah": VILLAGE, "alasan": "Tidak mampu",
          "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi"},
-        "kelurahan.gurabesi", [], region_code=VILLAGE, category="pbi_jkn", subject_nik="9171010505900001",
+        "kelurahan.gurabesi", region_code=VILLAGE, category="pbi_jkn", subject_nik="9171010505900001",
     )
     complaint = cases.start_case(
         db_session, "pengaduan",

@@ -14,12 +14,12 @@ from datetime import date
 
 import docx
 from sqlalchemy import select
-from workflows.intake import Upload, start_case_with_documents
 
 import letters
 from tests.conftest import csrf_token
 from workflows import storage
 from workflows.audit import verify_case
+from workflows.cases import Upload, start_case
 from workflows.db import AuditEvent, Case, InboxTask
 from workflows.documents import CaseDocument, FileAccess
 from workflows.issued_letters import Letter
@@ -348,12 +348,12 @@ def test_emergency_sorts_first_with_shorter_sla(login_as, db_session):
 
 def test_overdue_verification_escalates_by_timer(login_as, db_session):
     nik, born = new_nik()
-    case = start_case_with_documents(
+    case = start_case(
         db_session, "pbi_jkn",
         {"nik": nik, "no_kk": "9171010101230001", "nama": "Petrus Kogoya", "tempat_lahir": "Wamena",
          "tanggal_lahir": born, "alamat": "Jl. Baru", "kode_wilayah": VILLAGE, "alasan": "Sakit, tidak mampu",
          "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi", "sla_verifikasi": "PT1S"},
-        "kelurahan.gurabesi", [Upload("ktp", "ktp.pdf", PDF)],
+        "kelurahan.gurabesi", uploads=[Upload("ktp", "ktp.pdf", PDF)],
         region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     assert case.next_timer_at is not None
@@ -525,12 +525,12 @@ def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_ses
     from workflows.principal import OPERATOR, Principal
 
     nik, born = new_nik()
-    case = start_case_with_documents(
+    case = start_case(
         db_session, "pbi_jkn",
         {"nik": nik, "no_kk": "9171010101230001", "nama": "Simon Yikwa", "tempat_lahir": "Jayapura",
          "tanggal_lahir": born, "alamat": "Jl. Koti 4", "kode_wilayah": VILLAGE, "alasan": "Tidak mampu berobat",
          "nama_kelurahan": "Gurabesi", "pengaju": "kelurahan.gurabesi", "delegasi_kabid": True},
-        "kelurahan.gurabesi", [Upload("ktp", "ktp.png", PNG)],
+        "kelurahan.gurabesi", uploads=[Upload("ktp", "ktp.png", PNG)],
         region_code=VILLAGE, category="pbi_jkn", subject_nik=nik,
     )
     verification = open_task(db_session, case.id, "verifikasi")

@@ -237,7 +237,7 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
 
     for round_no, (flag, reason, to_fix) in enumerate(
         [("ktp_bermasalah", "Foto KTP buram, tidak terbaca.", "KTP"),
-         ("sktm_bermasalah", "SKTM sudah kedaluwarsa.", "SKTM")],
+         ("sktm_bermasalah", "SKTM sudah kedaluwarsa.", "Surat Keterangan Tidak Mampu (SKTM)")],
         start=1,
     ):
         task = open_task(db_session, case_id, "verifikasi")
@@ -255,11 +255,15 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
 
         page = kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
         assert 'id="pbi-pengembalian"' in page and reason in page and f"putaran ke-{round_no}" in page
-        # berkas_bermasalah holds the labels the diagram gives the flagged documents.
+        # berkas_bermasalah holds the flagged document fields; the panel shows their checklist labels.
         assert f"Perlu diperbaiki: {to_fix}</li>" in page
         assert page.count("Perlu diperbaiki: ") == 1
         assert 'value="Yohana Wenda"' in page  # the data to correct is prefilled
         assert 'type="file"' in page
+        # A resubmission without the flagged document is refused, and nothing moves.
+        refused = post_task(kelurahan, fix.id, {"nama": "Yohana Wenda", "catatan_perbaikan": "Tanpa berkas baru"})
+        assert refused.status_code == 422 and "Berkas ini diminta diperbaiki" in refused.get_data(as_text=True)
+        assert open_task(db_session, case_id, "perbaiki_berkas") is not None
         new_file = {"ktp": (io.BytesIO(PDF), "ktp-baru.pdf")} if round_no == 1 else {
             "sktm": (io.BytesIO(PDF), "sktm-baru.pdf")}
         response = post_task(kelurahan, fix.id, {"nama": "Yohana Wenda", "catatan_perbaikan": f"Diperbaiki {round_no}"},

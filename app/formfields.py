@@ -28,6 +28,8 @@ class Field:
     max_length: int | None = None
     # {"other_field": "value"}: shown only when the other field has that value (UI schema "ui:showIf").
     show_if: dict[str, str] | None = None
+    # A file kept from an earlier, refused try: (signed note, file name); the field may stay empty.
+    staged: tuple[str, str] | None = None
 
 
 def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:

@@ -56,7 +56,9 @@ class Upload:
 
     kind: str  # form field / process variable name
     filename: str
-    data: bytes
+    data: bytes = b""
+    # A file already stored on an earlier, refused try of the same form (a document with no case yet).
+    document_id: int | None = None
 
 
 @dataclass
@@ -324,7 +326,8 @@ def begin_case(
     Each upload is stored as a document of the new case and its id becomes the process variable
     named by its field (`ktp`, `kk`, … = document id), so the case, its first tasks, its audit
     events and its files exist together or not at all."""
-    stored = [documents.add(session, None, u.kind, u.filename, u.data, actor) for u in uploads]
+    stored = [documents.staged(session, u.document_id, u.kind) if u.document_id
+              else documents.add(session, None, u.kind, u.filename, u.data, actor) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
     definition = latest_definition(session, process_id)
     if definition is None:

@@ -129,6 +129,16 @@ def add(
     return document
 
 
+def staged(session: Session, document_id: int, kind: str) -> CaseDocument:
+    """A file kept from an earlier, refused try of a start form: stored, of that field, and not yet
+    part of any case (it joins the case being started)."""
+    document = session.get(CaseDocument, document_id)
+    if document is None or document.case_id is not None or document.kind != kind:
+        raise UploadRefused("Berkas yang diunggah sebelumnya tidak ditemukan; unggah lagi. "
+                            "(The earlier upload was not found; upload it again.)")
+    return document
+
+
 def for_case(session: Session, case_id: int) -> list[CaseDocument]:
     return list(session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id).order_by(CaseDocument.id)))
 

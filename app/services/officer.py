@@ -9,9 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 
 from workflows.errors import LigatError
 
-from ..formfields import fields_for
 from ..security import INBOX, current_principal
-from ..uploads import file_fields
 from . import start
 from .start import Line
 
@@ -33,12 +31,9 @@ class ServiceStartView(BaseView):
             abort(403, description="Peran Anda tidak dapat memulai layanan ini. (Your role cannot start this service.)")
         return line
 
-    def _render(self, line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200):  # noqa: ANN202
-        values = dict(values or {})
-        for name in file_fields(line.schema):
-            values.pop(name, None)
-        fields = fields_for(line.schema, line.ui, values, errors,
-                            choices={"kode_wilayah": start.village_choices(current_principal())})
+    def _render(self, line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200,
+                staged: dict | None = None):  # noqa: ANN202
+        fields = start.form_fields(line, values, errors, current_principal(), staged)
         return self.render_template("layanan/officer_apply.html", line=line, fields=fields,
                                     checklist=line.descriptor.documents, form_error=(errors or {}).get("_form")), status
 
@@ -71,7 +66,7 @@ class ServiceStartView(BaseView):
         cleaned, errors = start.validate(line, data, principal)
         errors.update(file_errors)
         if errors:
-            return self._render(line, data, errors, 422)
+            return self._render(line, data, errors, 422, start.keep_uploads(uploads, principal.username))
         try:
             case = start.start(line, cleaned, uploads, principal)
         except LigatError as exc:

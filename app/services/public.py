@@ -37,12 +37,10 @@ def _line_or_404(code: str) -> Line:
     return found
 
 
-def _render_apply(line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200):  # noqa: ANN202
-    values = dict(values or {})
-    for name in file_fields(line.schema):
-        values.pop(name, None)  # a file input is never refilled
+def _render_apply(line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200,
+                  staged: dict | None = None):  # noqa: ANN202
     officer = current_principal() if line.may_start(current_principal()) else None
-    fields = fields_for(line.schema, line.ui, values, errors, choices={"kode_wilayah": start.village_choices(officer)})
+    fields = start.form_fields(line, values, errors, officer, staged)
     form_error = (errors or {}).get("_form")
     return render_template("layanan/apply.html", line=line, fields=fields, form_error=form_error,
                            checklist=line.descriptor.documents), status
@@ -69,7 +67,8 @@ def apply_submit(code: str):  # noqa: ANN201
     cleaned, errors = start.validate(line, data, officer)
     errors.update(file_errors)
     if errors:
-        return _render_apply(line, data, errors, 422)
+        staged = start.keep_uploads(uploads, officer.username if officer else "pemohon")
+        return _render_apply(line, data, errors, 422, staged)
     try:
         case = start.start(line, cleaned, uploads, principal)
     except LigatError as exc:

@@ -25,9 +25,9 @@ from workflows.packages import Descriptor, ServicePackage, form_of, latest_packa
 from workflows.principal import Principal
 
 from ..extensions import db
-from ..formfields import option_label
+from ..formfields import Field, fields_for, option_label
 from ..regions import villages
-from ..uploads import collect_new_case_uploads, file_fields
+from ..uploads import collect_new_case_uploads, file_fields, stage_uploads, staged_token
 
 
 @dataclass
@@ -79,6 +79,24 @@ def village_choices(principal: Principal | None) -> list[tuple[str, str]]:
     return choices
 
 
+def form_fields(line: Line, values: dict | None, errors: dict | None, officer: Principal | None,
+                staged: dict[str, tuple[str, str]] | None = None) -> list[Field]:
+    """The start form as the page draws it; a file input is never refilled, but a file kept from the
+    refused try shows as uploaded (`staged`)."""
+    values = dict(values or {})
+    for name in file_fields(line.schema):
+        values.pop(name, None)
+    fields = fields_for(line.schema, line.ui, values, errors, choices={"kode_wilayah": village_choices(officer)})
+    for field in fields:
+        field.staged = (staged or {}).get(field.name)
+    return fields
+
+
+def keep_uploads(uploads: list[Upload], actor: str) -> dict[str, tuple[str, str]]:
+    """Store the accepted files of a refused form so they survive it (see app/uploads.py)."""
+    return {u.kind: (staged_token(u), u.filename) for u in stage_uploads(uploads, actor)}
+
+
 def validate(line: Line, data: dict[str, Any], officer: Principal | None) -> tuple[dict[str, Any], dict[str, str]]:
     """The start form's schema, then the checks its package declares (field-level messages)."""
     cleaned, errors = forms.validate(line.schema, data)
@@ -93,7 +111,7 @@ def collect_uploads(line: Line, data: dict[str, Any], files: MultiDict) -> tuple
     kinds = {d.field: d.kinds for d in line.descriptor.documents}
     for upload in uploads:
         wanted = kinds.get(upload.kind)
-        if wanted and _kind_of(upload.data) not in wanted:
+        if wanted and upload.document_id is None and _kind_of(upload.data) not in wanted:
             errors[upload.kind] = (f"Berkas ini harus {', '.join(k.upper() for k in wanted)}. "
                                    f"(This document must be {', '.join(k.upper() for k in wanted)}.)")
     return [u for u in uploads if u.kind not in errors], errors

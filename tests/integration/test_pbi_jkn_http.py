@@ -552,3 +552,34 @@ def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_ses
     text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
     assert "Hendrik Kabid Linjamsos" in text and "198002142006041002" in text
     assert "Kepala Bidang Perlindungan dan Jaminan Sosial" in text
+
+
+def test_uploads_survive_a_validation_error(login_as, db_session):
+    """A form refused for a typo keeps the files already uploaded: the officer fixes the field and
+    sends again without choosing the files anew; another browser cannot claim those files."""
+    kelurahan = login_as("kelurahan.gurabesi")
+    nik, born = new_nik()
+    form = request_form(kelurahan, nik=nik, born="1901-01-01")  # birth date disagrees with the NIK
+    refused = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Tanggal lahir tidak sesuai dengan NIK" in page
+    assert 'id="staged_ktp"' in page and "ktp.jpg" in page
+    notes = dict(re.findall(r'name="(\w+__berkas)" value="([^"]+)"', page))
+    assert set(notes) == {"ktp__berkas", "kk__berkas", "sktm__berkas"}
+
+    # Another officer's browser session cannot use the notes to take these files into a case of theirs.
+    other = login_as("kelurahan.gurabesi")
+    stolen = {**request_form(other, nik=nik, born=born), **notes}
+    for name in ("ktp", "kk", "sktm"):
+        stolen.pop(name)
+    response = other.post("/kantor/layanan/pbi_jkn/baru", data=stolen, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+
+    fixed = {**request_form(kelurahan, nik=nik, born=born), **notes}
+    for name in ("ktp", "kk", "sktm"):
+        fixed.pop(name)  # no new files: the kept ones are used
+    accepted = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=fixed, content_type="multipart/form-data")
+    assert accepted.status_code == 302, accepted.get_data(as_text=True)[:2000]
+    case_id = int(re.search(r"/kasus/(\d+)", accepted.headers["Location"]).group(1))
+    kinds = sorted(d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)))
+    assert kinds == ["kk", "ktp", "sktm"]

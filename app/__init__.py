@@ -8,8 +8,6 @@ from typing import Any
 
 from flask import Flask
 
-from workflows.cases import SETTINGS as ENGINE_SETTINGS
-
 from .extensions import csrf, db, migrate
 
 
@@ -30,7 +28,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
-    ENGINE_SETTINGS.notify_channel = app.config["LIGAT_NOTIFY_CHANNEL"]
     from .engine_config import configure_engine
 
     configure_engine(app)

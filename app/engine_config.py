@@ -13,7 +13,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import documents, durations, issued_letters, storage
+from workflows import bootstrap, issued_letters
 
 from .models import OfficerProfile
 from .portal import media
@@ -34,14 +34,16 @@ def signer_for(session: Session, username: str) -> issued_letters.Signer:
 
 
 def configure_engine(app: Flask) -> None:
+    """The engine's set-up from the app's settings, through the one entry point."""
     config = app.config
     upload_dir = Path(config["LIGAT_UPLOAD_DIR"])
-    storage.configure(documents.AREA, upload_dir)
-    storage.configure(media.AREA, upload_dir)  # citizens' report photos and videos (app/portal/)
-    # Issued letters sit beside uploads unless told otherwise; both are outside the web root.
-    storage.configure(issued_letters.AREA, Path(config.get("LIGAT_LETTER_DIR") or upload_dir))
-    documents.SETTINGS.max_bytes = int(config.get("LIGAT_MAX_DOCUMENT_BYTES") or 5 * 1024 * 1024)
-    issued_letters.SETTINGS.public_url = config["LIGAT_PUBLIC_URL"]
-    issued_letters.SETTINGS.signer_lookup = signer_for
-    # A bad date stops the start-up with a message naming it, rather than miscounting every SLA.
-    durations.SETTINGS.office_holidays = durations.parse_dates(config.get("LIGAT_HARI_LIBUR_KANTOR"))
+    bootstrap.configure(bootstrap.EngineConfig(
+        upload_dir=upload_dir,
+        letter_dir=Path(config["LIGAT_LETTER_DIR"]) if config.get("LIGAT_LETTER_DIR") else None,
+        max_document_bytes=int(config.get("LIGAT_MAX_DOCUMENT_BYTES") or 5 * 1024 * 1024),
+        public_url=config["LIGAT_PUBLIC_URL"],
+        notify_channel=config["LIGAT_NOTIFY_CHANNEL"],
+        office_holidays=config.get("LIGAT_HARI_LIBUR_KANTOR"),
+        signer_lookup=signer_for,
+        extra_storage={media.AREA: upload_dir},  # citizens' report photos and videos (app/portal/)
+    ))

@@ -11,6 +11,9 @@ Path of a case through the files of this package:
     notifications.py             outbox and channel adapters
 """
 
-# Modules that add tables and script functions (issue_letter, register_entry, time_after, …): imported here
-# so every engine step has them, whoever imported the engine first.
-from . import applicant_links, documents, dtks, issued_letters, persons, registers, timeplan  # noqa: E402, F401
+# Every module with tables or script functions is loaded with the package, so the metadata and the
+# registry of script functions are whole whoever imports the engine first (workflows/bootstrap.py
+# lists them; `bootstrap.configure` is the engine's one set-up).
+from .bootstrap import load_modules as _load_modules  # noqa: E402
+
+_load_modules()

@@ -10,14 +10,11 @@ from flask import Flask
 
 
 def init_app(app: Flask, appbuilder: Any) -> None:
-    from workflows import applicant_links
-
     from ..security import MENU_REGISTER, MENU_START
     from .officer import ServiceStartView
     from .public import public
     from .register import RegisterView
 
-    applicant_links.SETTINGS.public_url = app.config["LIGAT_PUBLIC_URL"]
     app.register_blueprint(public)
     appbuilder.add_view(ServiceStartView, MENU_START, icon="fa-file-text", href="/kantor/layanan/")
     appbuilder.add_view(RegisterView, MENU_REGISTER, icon="fa-building", href="/daftar/")

@@ -181,6 +181,14 @@ class CaseFiles:
     letters: list[issued_letters.Letter]
     can_revoke: bool
 
+    @property
+    def current_ids(self) -> set[int]:
+        """The newest upload of each document kind; earlier ones were replaced after a return."""
+        newest: dict[str, int] = {}
+        for document in self.documents:
+            newest[document.kind] = document.id
+        return set(newest.values())
+
 
 def case_files(case: Case) -> CaseFiles:
     """Documents and letters of a case (the caller has already checked the case may be seen)."""

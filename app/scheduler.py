@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
 from workflows.timers import wake_due_timers
@@ -43,12 +44,18 @@ def run_pdf_job(app: Flask) -> int:
     return _in_app(app, render_pending_pdfs)
 
 
+def run_staged_cleanup_job(app: Flask) -> int:
+    """Files kept from refused start forms that were never sent again."""
+    return _in_app(app, remove_stale_staged)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
     scheduler.add_job(run_timer_job, "interval", seconds=seconds, args=[app], id="timers")
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
+    scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

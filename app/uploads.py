@@ -20,7 +20,8 @@ from workflows.cases import Upload
 
 from .extensions import db
 
-STAGED_MAX_AGE = 6 * 3600  # a form left open over lunch still finds its files
+# A form left open over lunch still finds its files (the scheduler removes them after this).
+STAGED_MAX_AGE = int(documents.STAGED_KEPT.total_seconds())
 
 
 def file_fields(schema: dict[str, Any] | None) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import filetype
 from sqlalchemy import DateTime, ForeignKey, Integer, String, select
@@ -137,6 +137,24 @@ def staged(session: Session, document_id: int, kind: str) -> CaseDocument:
         raise UploadRefused("Berkas yang diunggah sebelumnya tidak ditemukan; unggah lagi. "
                             "(The earlier upload was not found; upload it again.)")
     return document
+
+
+STAGED_KEPT = timedelta(hours=6)  # a refused start form's files wait this long for the form to be sent again
+
+
+def remove_stale_staged(session: Session, older_than: timedelta = STAGED_KEPT) -> int:
+    """Delete files kept from refused start forms that never became part of a case (rows and files).
+    Commits; returns how many were removed."""
+    stale = list(session.scalars(select(CaseDocument).where(
+        CaseDocument.case_id.is_(None), CaseDocument.uploaded_at < utcnow() - older_than,
+    ).limit(500)))
+    keys = [document.storage_key for document in stale]
+    for document in stale:
+        session.delete(document)
+    session.commit()
+    for key in keys:  # after the commit: a rolled-back delete must not lose a file still listed
+        storage.path_of(key).unlink(missing_ok=True)
+    return len(stale)
 
 
 def for_case(session: Session, case_id: int) -> list[CaseDocument]:

@@ -10,10 +10,10 @@ import io
 import random
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import docx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import letters
 from tests.conftest import csrf_token
@@ -21,7 +21,7 @@ from workflows import storage
 from workflows.audit import verify_case
 from workflows.cases import Upload, start_case
 from workflows.db import AuditEvent, Case, InboxTask
-from workflows.documents import CaseDocument, FileAccess
+from workflows.documents import CaseDocument, FileAccess, remove_stale_staged
 from workflows.issued_letters import Letter
 from workflows.persons import PersonView
 from workflows.timers import wake_due_timers
@@ -274,6 +274,9 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
     kinds = [d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)
                                                 .order_by(CaseDocument.id))]
     assert kinds == ["ktp", "kk", "sktm", "ktp", "sktm"]  # every version kept, the newest is current
+    versions = re.findall(r'data-document-id="\d+" data-version="(\w+)"',
+                          operator.get(f"/kasus/{case_id}").get_data(as_text=True))
+    assert versions == ["earlier", "current", "earlier", "current", "current"]  # ktp, kk, sktm, ktp, sktm
 
     verify_ok(operator, db_session, case_id)
     letter = approve(login_as("kadis"), db_session, case_id)
@@ -407,7 +410,7 @@ def test_revocation_by_head_of_office_shows_on_verification_page(app, login_as, 
 def test_renamed_executable_is_refused(login_as, db_session, var_dir):
     kelurahan = login_as("kelurahan.gurabesi")
     before_cases = db_session.query(Case).count()
-    before_docs = db_session.query(CaseDocument).count()
+    before_docs_max = db_session.query(func.max(CaseDocument.id)).scalar() or 0
     files_before = sorted((var_dir / "uploads").rglob("*")) if (var_dir / "uploads").exists() else []
     form = request_form(kelurahan, ktp=(io.BytesIO(EXE), "ktp.pdf"))
     response = kelurahan.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
@@ -415,9 +418,16 @@ def test_renamed_executable_is_refused(login_as, db_session, var_dir):
     html = response.get_data(as_text=True)
     assert "ditolak: isinya adalah program (EXE)" in html and "ktp.pdf" in html
     assert db_session.query(Case).count() == before_cases
-    assert db_session.query(CaseDocument).count() == before_docs
+    # The refused program is stored nowhere; the two good files are kept for the next try, in no case.
+    kept = db_session.query(CaseDocument).filter(CaseDocument.id > before_docs_max).all()
+    assert sorted(d.kind for d in kept) == ["kk", "sktm"] and all(d.case_id is None for d in kept)
     files_after = sorted((var_dir / "uploads").rglob("*")) if (var_dir / "uploads").exists() else []
-    assert files_after == files_before
+    assert len([f for f in files_after if f.is_file()]) == len([f for f in files_before if f.is_file()]) + 2
+    # Kept files nobody came back for are removed later, rows and files.
+    assert remove_stale_staged(db_session, older_than=timedelta(0)) >= 2
+    assert db_session.query(CaseDocument).filter(CaseDocument.id.in_([d.id for d in kept])).count() == 0
+    files_final = sorted((var_dir / "uploads").rglob("*")) if (var_dir / "uploads").exists() else []
+    assert len([f for f in files_final if f.is_file()]) == len([f for f in files_before if f.is_file()])
 
 
 def test_renamed_executable_is_refused_in_a_returned_task_too(login_as, db_session):

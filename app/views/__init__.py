@@ -19,10 +19,12 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     _register_portal(app, appbuilder)
     _register_case_files(app, appbuilder)
     _register_services(app, appbuilder)
+    from ..api.packages import PackageApi
     from ..api.work import CaseApi, InboxApi
 
     appbuilder.add_api(InboxApi)
     appbuilder.add_api(CaseApi)
+    appbuilder.add_api(PackageApi)
     _register_filters(app)
 
 

@@ -238,3 +238,35 @@ def test_uploaded_archive_must_hold_one_package_and_only_its_folders():
         archive.writestr("../etc/passwd", "x")
     with pytest.raises(DeployError, match=re.escape("../etc/passwd")):
         from_archive(buffer.getvalue())
+
+
+def test_the_api_deploys_an_archive_for_designers_only(app, client):
+    from tests.integration.test_work_api import token_for
+
+    designer = token_for(client, "perancang")
+    listed = client.get("/api/v1/packages/", headers=designer).get_json()["result"]
+    assert {"pengaduan", "pbi_jkn", "izin_lks", "cota"} <= {p["code"] for p in listed}
+
+    archive = small_package("uji_api", "uji_api").to_archive()
+    operator = token_for(client, "operator")
+    refused = client.post("/api/v1/packages/", headers=operator, data={"archive": (io.BytesIO(archive), "p.zip")},
+                          content_type="multipart/form-data")
+    assert refused.status_code in (401, 403)
+    assert client.post("/api/v1/packages/", data={"archive": (io.BytesIO(archive), "p.zip")},
+                       content_type="multipart/form-data").status_code == 401  # no JWT, no deploy
+
+    created = client.post("/api/v1/packages/", headers=designer, data={"archive": (io.BytesIO(archive), "p.zip")},
+                          content_type="multipart/form-data")
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["result"]["version"] == 1
+    again = client.post("/api/v1/packages/", headers=designer, data={"archive": (io.BytesIO(archive), "p.zip")},
+                        content_type="multipart/form-data")
+    assert again.status_code == 200 and again.get_json()["result"]["version"] == 1
+
+    broken = small_package("uji_api_rusak", "uji_api_rusak", role="Tim Siluman", script="import os").to_archive()
+    response = client.post("/api/v1/packages/", headers=designer, data={"archive": (io.BytesIO(broken), "p.zip")},
+                           content_type="multipart/form-data")
+    body = response.get_json()
+    assert response.status_code == 422 and "ditolak" in body["message"]
+    assert {p["element_id"] for p in body["problems"]} >= {"Script_catat"}
+    assert any("imports are not allowed" in p["message_en"] for p in body["problems"])

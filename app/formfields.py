@@ -19,7 +19,7 @@ from .extensions import db
 class Field:
     name: str
     title: str
-    widget: str  # text, textarea, radio, select, checkbox, date, tel, file
+    widget: str  # text, textarea, radio, select, checkbox, checkboxes, date, tel, file
     required: bool
     value: Any = None
     error: str | None = None
@@ -36,7 +36,18 @@ def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
     if prop.get("x-sumber") == "pmks":
         return [(c["kode"], c["nama"]) for c in forms.pmks_categories()]
     labels = prop.get("x-label", {})
-    return [(v, labels.get(v, v)) for v in prop.get("enum", [])]
+    values = prop.get("enum") or (prop.get("items") or {}).get("enum", [])
+    return [(v, labels.get(v, v)) for v in values]
+
+
+def form_data(schema: dict[str, Any], form: Any) -> dict[str, Any]:
+    """A submitted HTML form as the schema reads it: list fields (several checkboxes) keep every value."""
+    data = form.to_dict()
+    data.pop("csrf_token", None)
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("type") == "array" and name in form:
+            data[name] = form.getlist(name)
+    return data
 
 
 Schemas = tuple[dict[str, Any], dict[str, Any]]
@@ -72,6 +83,8 @@ def fields_for(
         if not widget:
             if prop.get("x-berkas"):  # an uploaded document (see app/uploads.py)
                 widget = "file"
+            elif prop.get("type") == "array" and options:
+                widget = "checkboxes"
             elif prop.get("type") == "boolean":
                 widget = "checkbox"
             elif options:

@@ -81,6 +81,11 @@ def clean(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
             continue
         value = data[key]
         kind = prop.get("type")
+        if kind == "array":
+            # Several checkboxes of one name arrive as a list (HTML) or a list (JSON); one as a string.
+            items = value if isinstance(value, list) else [value]
+            out[key] = [v.strip() if isinstance(v, str) else v for v in items if v not in (None, "")]
+            continue
         if isinstance(value, str):
             value = value.strip()
             if value == "":
@@ -95,7 +100,8 @@ def clean(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
                 value = False
         out[key] = value
     for key, prop in schema.get("properties", {}).items():
-        if prop.get("type") == "boolean" and key not in out and "default" in prop:
+        # A box left unticked is a decision too (false, or an empty list): never last round's answer.
+        if prop.get("type") in ("boolean", "array") and key not in out and "default" in prop:
             out[key] = prop["default"]
     return out
 

@@ -9,6 +9,7 @@ from flask_appbuilder import BaseView, expose, has_access
 
 from workflows.errors import LigatError
 
+from ..formfields import form_data
 from ..security import INBOX, current_principal
 from . import start
 from .start import Line
@@ -60,8 +61,7 @@ class ServiceStartView(BaseView):
     def create(self, code: str):  # noqa: ANN201
         line = self._line(code)
         principal = current_principal()
-        data = request.form.to_dict()
-        data.pop("csrf_token", None)
+        data = form_data(line.schema, request.form)
         uploads, file_errors = start.collect_uploads(line, data, request.files)
         cleaned, errors = start.validate(line, data, principal)
         errors.update(file_errors)

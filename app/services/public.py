@@ -17,9 +17,10 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from workflows import applicant_links, cases, documents
 from workflows.db import Case, InboxTask
 from workflows.errors import FormInvalid, LigatError
+from workflows.packages import package_of_case
 
 from ..extensions import db
-from ..formfields import fields_for, schemas_of
+from ..formfields import fields_for, form_data, schemas_of
 from ..portal.views import find_case
 from ..ratelimit import limiter, setting
 from ..security import current_principal
@@ -61,8 +62,7 @@ def apply_submit(code: str):  # noqa: ANN201
     line = _line_or_404(code)
     principal = current_principal()
     officer = principal if line.may_start(principal) else None
-    data = request.form.to_dict()
-    data.pop("csrf_token", None)
+    data = form_data(line.schema, request.form)
     uploads, file_errors = start.collect_uploads(line, data, request.files)
     cleaned, errors = start.validate(line, data, officer)
     errors.update(file_errors)
@@ -119,8 +119,11 @@ def _render_resubmit(case: Case, task: InboxTask, values: dict | None = None, er
         values.pop(name, None)
     fields = fields_for(schema, ui, values, errors)
     earlier = documents.latest_by_kind(db.session, case.id)
+    labels = {d.field: d.label["id"] for d in package_of_case(db.session, case).descriptor.documents}
+    flagged = [(name, labels.get(name) or schema.get("properties", {}).get(name, {}).get("title", name))
+               for name in flagged_documents(case)]
     return render_template("layanan/resubmit.html", case=case, task=task, fields=fields,
-                           flagged=flagged_documents(case), earlier=earlier), status
+                           flagged=flagged, earlier=earlier), status
 
 
 @public.get("/permohonan/perbaiki/<reference>/<token>")
@@ -139,9 +142,8 @@ def resubmit(reference: str, token: str):  # noqa: ANN201
     if case is None:
         return task
     principal = applicant_links.applicant_principal(db.session, case)
-    data = request.form.to_dict()
-    data.pop("csrf_token", None)
     schema, _ = schemas_of(case, task.form, task.ui_form)
+    data = form_data(schema, request.form)
     # Files, the spent link and the completed task are one transaction: all or nothing.
     # A document the officer flagged must come back anew: the engine refuses the step otherwise.
     file_errors = take_task_uploads(db.session, schema, case.id, principal.username, data, request.files)

@@ -12,7 +12,7 @@ from workflows.errors import FormInvalid, LigatError, NotFound
 from workflows.inbox import inbox
 
 from ..extensions import db
-from ..formfields import fields_for, prefill, schemas_of
+from ..formfields import fields_for, form_data, prefill, schemas_of
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
@@ -98,11 +98,10 @@ class InboxView(BaseView):
     @has_access
     def complete(self, task_id: int):  # noqa: ANN201
         row = self._row(task_id)
-        data = request.form.to_dict()
-        data.pop("csrf_token", None)
         principal = current_principal()
-        # Files are stored in this request's transaction: committed with the step, removed if it fails.
         schema, ui = schemas_of(row.case, row.form, row.ui_form)
+        data = form_data(schema, request.form)
+        # Files are stored in this request's transaction: committed with the step, removed if it fails.
         file_errors = take_task_uploads(db.session, schema, row.case_id, principal.username, data, request.files)
         try:
             if file_errors:

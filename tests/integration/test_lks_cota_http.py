@@ -228,9 +228,12 @@ def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client
     ticket_b, _ = apply(client, "/layanan/izin_lks/ajukan", lks_form(client))
     case_a, case_b = case_by_ref(db_session, ticket_a), case_by_ref(db_session, ticket_b)
     operator = login_as("operator")
+    form = operator.get(f"/inbox/{open_task(db_session, case_a, 'periksa_kelengkapan').id}").get_data(as_text=True)
+    assert 'name="berkas_bermasalah" value="npwp"' in form  # the documents the officer may flag
     for case in (case_a, case_b):
         complete(operator, db_session, case, "periksa_kelengkapan",
-                 {"keputusan_pemeriksaan": "tidak_lengkap", "alasan_pengembalian": "NPWP tidak terbaca, unggah ulang."})
+                 {"keputusan_pemeriksaan": "tidak_lengkap", "alasan_pengembalian": "NPWP tidak terbaca, unggah ulang.",
+                  "berkas_bermasalah": "npwp"})
     assert case_by_ref(db_session, ticket_a).status == "Dikembalikan ke pemohon"
     task = open_task(db_session, case_a, "perbaiki_berkas")
     assert task.role == "Pemohon"
@@ -256,10 +259,16 @@ def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client
     assert page.status_code == 200 and "NPWP tidak terbaca" in html
     assert "no-store" in page.headers.get("Cache-Control", "")
 
+    assert 'id="flagged-documents"' in html and 'data-document="npwp">NPWP lembaga' in html
+
     url = f"/permohonan/perbaiki/{ticket_a}/{token}"
     # An incomplete submission is refused and leaves the link usable.
     response = public.post(url, data={"csrf_token": csrf_token(public, url)}, content_type="multipart/form-data")
     assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+    # So is one without the flagged document.
+    response = public.post(url, data={"csrf_token": csrf_token(public, url), "catatan_perbaikan": "Sudah."},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Berkas ini diminta diperbaiki" in response.get_data(as_text=True)
     response = public.post(url, data={"csrf_token": csrf_token(public, url),
                                       "catatan_perbaikan": "NPWP dipindai ulang.",
                                       "npwp": (io.BytesIO(PNG), "npwp-baru.png")},

@@ -11,10 +11,12 @@ from flask import Flask
 
 def init_app(app: Flask, appbuilder: Any) -> None:
     from ..security import MENU_REGISTER, MENU_START
+    from .exports import may_export
     from .officer import ServiceStartView
     from .public import public
     from .register import RegisterView
 
     app.register_blueprint(public)
+    app.jinja_env.filters["may_export"] = lambda package, principal: may_export(principal, package)
     appbuilder.add_view(ServiceStartView, MENU_START, icon="fa-file-text", href="/kantor/layanan/")
     appbuilder.add_view(RegisterView, MENU_REGISTER, icon="fa-building", href="/daftar/")

@@ -4,14 +4,17 @@ come from its descriptor (app/services/start.py)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from datetime import date
+
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 
 from workflows.errors import LigatError
+from workflows.issued_letters import office_today
 
 from ..formfields import form_data
 from ..security import INBOX, current_principal
-from . import start
+from . import exports, start, tables
 from .start import Line
 
 
@@ -21,7 +24,8 @@ class ServiceStartView(BaseView):
     # line's start roles and the officer's region are checked on the server below.
     class_permission_name = INBOX
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"index": "read", "new": "read", "create": "write"}
+    method_permission_name = {"index": "read", "new": "read", "create": "write", "bulk_form": "read",
+                              "bulk_template": "read", "bulk_create": "write", "export": "read"}
     default_view = "index"
 
     def _line(self, code: str) -> Line:
@@ -48,8 +52,10 @@ class ServiceStartView(BaseView):
 
         principal = current_principal()
         lines = [Line(p) for p in latest_packages(db.session)
-                 if p.descriptor.start.get("channel", "application") == "application" and Line(p).may_start(principal)]
-        return self.render_template("layanan/officer_lines.html", lines=lines)
+                 if p.descriptor.start.get("channel", "application") == "application"]
+        lines = [line for line in lines if line.may_start(principal)
+                 or (line.descriptor.raw.get("exports") and exports.may_export(principal, line.package))]
+        return self.render_template("layanan/officer_lines.html", lines=lines, principal=principal)
 
     @expose("/<code>/baru")
     @has_access
@@ -75,3 +81,98 @@ class ServiceStartView(BaseView):
         flash(f"Permohonan {case.reference} tersimpan dan diteruskan. (Request {case.reference} submitted.)",
               "success")
         return redirect(url_for("CaseView.show", case_id=case.id))
+
+    # -- many cases from one list --------------------------------------------------------------------
+    def _bulk_line(self, code: str) -> Line:
+        line = self._line(code)
+        if "bulk" not in line.descriptor.start:
+            abort(404)
+        return line
+
+    @expose("/<code>/massal")
+    @has_access
+    def bulk_form(self, code: str):  # noqa: ANN201
+        line = self._bulk_line(code)
+        return self.render_template("layanan/bulk.html", line=line, columns=self._columns(line),
+                                    shared=start.bulk_documents(line))
+
+    @staticmethod
+    def _columns(line: Line) -> list[tuple[str, str, bool]]:
+        props, required = line.schema.get("properties", {}), set(line.schema.get("required", []))
+        return [(name, props[name].get("title", name), name in required) for name in start.bulk_fields(line)]
+
+    @expose("/<code>/massal/templat.<fmt>")
+    @has_access
+    def bulk_template(self, code: str, fmt: str):  # noqa: ANN201
+        line = self._bulk_line(code)
+        if fmt not in ("xlsx", "csv"):
+            abort(404)
+        headers = start.bulk_fields(line)
+        data = tables.write_xlsx(headers, [], line.code) if fmt == "xlsx" else tables.write_csv(headers, [])
+        return _download(data, f"{line.code}-daftar.{fmt}", fmt)
+
+    @expose("/<code>/massal", methods=["POST"])
+    @has_access
+    def bulk_create(self, code: str):  # noqa: ANN201
+        line = self._bulk_line(code)
+        principal = current_principal()
+        columns, shared_names = self._columns(line), start.bulk_documents(line)
+        upload = request.files.get("daftar")
+        content = upload.stream.read(5 * 1024 * 1024 + 1) if upload and upload.filename else b""
+        shared, file_errors = start.collect_uploads(line, {}, request.files)
+        shared = [u for u in shared if u.kind in shared_names]
+        missing = [n for n in shared_names if n not in {u.kind for u in shared} and n not in file_errors]
+        for name in missing:
+            file_errors[name] = "Wajib diunggah. (Required.)"
+        try:
+            if not content:
+                raise tables.TableRefused("Pilih berkas daftar (CSV atau XLSX). (Choose the list file.)")
+            rows = tables.read_rows(content)
+        except tables.TableRefused as exc:
+            return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
+                                        refused=str(exc), file_errors=file_errors), 422
+        cleaned, problems = start.validate_rows(line, rows, principal, shared)
+        if problems or file_errors:
+            return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
+                                        problems=problems, file_errors=file_errors, rows=len(rows)), 422
+        try:
+            started = start.start_many(line, cleaned, shared, principal)
+        except LigatError as exc:
+            return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
+                                        refused=str(exc)), 409
+        return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
+                                    started=started)
+
+    # -- lists to download ---------------------------------------------------------------------------
+    @expose("/<code>/ekspor/<export_code>")
+    @has_access
+    def export(self, code: str, export_code: str):  # noqa: ANN201
+        from workflows.packages import latest_package
+
+        from ..extensions import db
+
+        package = latest_package(db.session, code)
+        spec = exports.spec_of(package, export_code) if package else None
+        principal = current_principal()
+        if spec is None:
+            abort(404)
+        if not exports.may_export(principal, package):
+            abort(403)
+        try:
+            month = date.fromisoformat((request.args.get("bulan") or "") + "-01")
+        except ValueError:
+            month = office_today().replace(day=1)
+        fmt = request.args.get("format", "xlsx")
+        if fmt not in ("xlsx", "csv"):
+            abort(404)
+        headers, rows = exports.rows(package, spec, month)
+        exports.log(principal, package, spec, month, fmt)
+        data = tables.write_xlsx(headers, rows, spec["code"]) if fmt == "xlsx" else tables.write_csv(headers, rows)
+        return _download(data, f"{package.code}-{spec['code']}-{month:%Y-%m}.{fmt}", fmt)
+
+
+def _download(data: bytes, filename: str, fmt: str) -> Response:
+    mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                else "text/csv; charset=utf-8")
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                                                     "Cache-Control": "private, no-store"})

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 import forms
 from workflows import validators
-from workflows.cases import Reporter, Upload, start_case
+from workflows.cases import Reporter, Upload, begin_case, start_case, unit_of_work
 from workflows.db import Case
 from workflows.errors import LigatError
 from workflows.issued_letters import office_today
@@ -152,14 +152,13 @@ def title_of(template: str, schema: dict[str, Any], values: dict[str, Any]) -> s
     return re.sub(r"\{([a-z0-9_]+)(:label)?\}", fill, template)
 
 
-def start(line: Line, cleaned: dict[str, Any], uploads: list[Upload], principal: Principal) -> Case:
-    """Start the case (with its documents, in one transaction); the caller has validated `cleaned`."""
+def _case_arguments(line: Line, cleaned: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """What `begin_case` needs for one validated start form: process data, actor, the case's columns."""
     start_spec = line.descriptor.start
     case_spec = start_spec.get("case", {})
     officer = principal if line.may_start(principal) else None
     actor = officer.username if officer else "pemohon"
-    for name in file_fields(line.schema):
-        cleaned.pop(name, None)
+    cleaned = {k: v for k, v in cleaned.items() if k not in set(file_fields(line.schema))}
     names = dict(office_villages())
     region = cleaned.get(case_spec.get("region", ""))
     variables: dict[str, Any] = {}
@@ -175,19 +174,82 @@ def start(line: Line, cleaned: dict[str, Any], uploads: list[Upload], principal:
         if value is not None:
             variables[name] = value
     keep_out = set(start_spec.get("keep_out", []))
-    process_data = {k: v for k, v in cleaned.items() if k not in keep_out} | variables
     name_field, phone_field = case_spec.get("reporter_name"), case_spec.get("reporter_phone")
-    reporter = Reporter(name=cleaned.get(name_field) if name_field else None,
-                        phone=cleaned.get(phone_field) if phone_field else None, anonymous=False)
-    title = title_of(case_spec.get("title") or line.descriptor.name["id"], line.schema, {**cleaned, **variables})
+    return {
+        "process_id": line.descriptor.process,
+        "data": {k: v for k, v in cleaned.items() if k not in keep_out} | variables,
+        "actor": actor,
+        "region_code": region,
+        "category": line.code,
+        "title": title_of(case_spec.get("title") or line.descriptor.name["id"], line.schema, {**cleaned, **variables}),
+        "reporter": Reporter(name=cleaned.get(name_field) if name_field else None,
+                             phone=cleaned.get(phone_field) if phone_field else None, anonymous=False),
+        "priority": 1 if case_spec.get("priority_flag") and cleaned.get(case_spec["priority_flag"]) else 0,
+        "subject_nik": cleaned.get(case_spec["subject_nik"]) if case_spec.get("subject_nik") else None,
+        "confidential": bool(case_spec.get("confidential")),
+    }
+
+
+def start(line: Line, cleaned: dict[str, Any], uploads: list[Upload], principal: Principal) -> Case:
+    """Start the case (with its documents, in one transaction); the caller has validated `cleaned`."""
+    args = _case_arguments(line, cleaned, principal)
     try:
-        return start_case(
-            db.session, line.descriptor.process, process_data, actor, uploads=uploads,
-            region_code=region, category=line.code, title=title, reporter=reporter,
-            priority=1 if case_spec.get("priority_flag") and cleaned.get(case_spec["priority_flag"]) else 0,
-            subject_nik=cleaned.get(case_spec["subject_nik"]) if case_spec.get("subject_nik") else None,
-            confidential=bool(case_spec.get("confidential")),
-        )
+        return start_case(db.session, args.pop("process_id"), args.pop("data"), args.pop("actor"),
+                          uploads=uploads, **args)
     except LigatError:
         db.session.rollback()
         raise
+
+
+@dataclass
+class RowError:
+    line: int  # the spreadsheet's row number (the header is row 1)
+    errors: dict[str, str]
+
+
+def bulk_documents(line: Line) -> list[str]:
+    """Documents uploaded once with a list and given to every case it starts (e.g. the minutes of the
+    village meeting that agreed the list): service.json start.bulk.documents."""
+    bulk = line.descriptor.start.get("bulk") or {}
+    return list(bulk.get("documents", [])) if isinstance(bulk, dict) else []
+
+
+def bulk_fields(line: Line) -> list[str]:
+    """The spreadsheet's columns: the start form's fields, less the files."""
+    return [name for name in line.schema.get("properties", {}) if name not in set(file_fields(line.schema))]
+
+
+def validate_rows(line: Line, rows: list[dict[str, str]], officer: Principal,
+                  shared: list[Upload]) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """Each row through the start form's schema and checks; the shared documents stand for the files."""
+    placeholders = {u.kind: "0" for u in shared}
+    cleaned_rows, problems = [], []
+    for number, row in enumerate(rows, start=2):
+        unknown = sorted(set(row) - set(bulk_fields(line)))
+        cleaned, errors = validate(line, {**row, **placeholders}, officer)
+        for name in unknown:
+            errors[name] = "Kolom tidak dikenal formulir ini. (Unknown column.)"
+        missing_files = [name for name in file_fields(line.schema)
+                         if name in line.schema.get("required", []) and name not in placeholders]
+        for name in missing_files:
+            errors[name] = ("Berkas ini tidak dapat dikirim lewat daftar; mulai kasus ini satu per satu. "
+                            "(This document cannot come with a list; start this case on its own.)")
+        if errors:
+            problems.append(RowError(number, errors))
+        cleaned_rows.append(cleaned)
+    return cleaned_rows, problems
+
+
+def start_many(line: Line, rows: list[dict[str, Any]], shared: list[Upload], principal: Principal) -> list[Case]:
+    """Start one case per validated row, all in one transaction: every case starts, or none.
+    Each case gets its own copy of the shared documents."""
+
+    def run(session: Any) -> list[Case]:
+        started = []
+        for cleaned in rows:
+            args = _case_arguments(line, cleaned, principal)
+            started.append(begin_case(session, args.pop("process_id"), args.pop("data"), args.pop("actor"),
+                                      uploads=[Upload(u.kind, u.filename, u.data) for u in shared], **args))
+        return started
+
+    return unit_of_work(run)(db.session)

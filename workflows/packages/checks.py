@@ -206,6 +206,11 @@ def check_package(package: PackageFiles) -> Checked:
             checked.add(descriptor_path, f"documents/{document.field}", None,
                         f"berkas '{document.field}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
                         f"document '{document.field}' is not a file field (\"x-berkas\": true) of {start['form']}")
+    for name in (start.get("bulk") or {}).get("documents", []):
+        if start_schema is not None and not properties.get(name, {}).get("x-berkas"):
+            checked.add(descriptor_path, "start/bulk/documents", name,
+                        f"berkas '{name}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
+                        f"document '{name}' is not a file field (\"x-berkas\": true) of {start['form']}")
     for role in descriptor.officer_start_roles:
         if role not in declared and role not in ("Admin",):
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",

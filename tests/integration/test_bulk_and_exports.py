@@ -33,7 +33,8 @@ BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>
     <bpmn:sequenceFlow id="f2" sourceRef="setujui" targetRef="catat" />
-    <bpmn:scriptTask id="catat" name="Catat keputusan"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    <bpmn:scriptTask id="catat" name="Catat keputusan">
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
       <bpmn:script>set_status("Disetujui" if keputusan == "setuju" else "Ditolak")</bpmn:script></bpmn:scriptTask>
     <bpmn:sequenceFlow id="f3" sourceRef="catat" targetRef="selesai" />
     <bpmn:endEvent id="selesai"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
@@ -54,7 +55,8 @@ def deploy(app):
 
     desc = descriptor("uji_daftar", "uji_daftar", {"Petugas Kelurahan": "region", "Operator Dinsos": "office"},
                       start={"roles": ["Petugas Kelurahan"], "form": "start.schema.json",
-                             "validators": [{"check": "nik", "field": "nik"}, {"check": "village", "field": "kode_wilayah"}],
+                             "validators": [{"check": "nik", "field": "nik"},
+                                            {"check": "village", "field": "kode_wilayah"}],
                              "case": {"title": "Usulan {nama}", "region": "kode_wilayah", "subject_nik": "nik"},
                              "bulk": {"documents": ["berita_acara"]}},
                       exports=[{"code": "disetujui", "name": {"id": "Usulan disetujui", "en": "Approved proposals"},

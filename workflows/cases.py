@@ -98,6 +98,40 @@ def is_timer_event(event_type: str) -> bool:
     return event_type in ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
 
 
+@dataclass(frozen=True)
+class PendingTimer:
+    name: str
+    value: Any  # the ISO moment it fires at; a spent cycle's value is a dict
+    kind: str
+
+    @property
+    def due_at(self) -> datetime | None:
+        """Naive UTC, like every stored time; None when there is no moment (a spent cycle)."""
+        if not isinstance(self.value, str) or not self.value:
+            return None
+        try:
+            return naive_utc(self.value)
+        except ValueError:
+            return None
+
+
+def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
+    """Every timer the workflow waits on. An event-based gateway waits on several events at once:
+    Spiff reports it as one `MultipleEventDefinition` without a value, and keeps its timer's moment
+    in the gateway task's `event_value`."""
+    timers = [PendingTimer(e.name or "Timer", e.value, e.event_type)
+              for e in workflow.waiting_events() if is_timer_event(e.event_type)]
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        inner = [type(d).__name__ for d in getattr(definition, "event_definitions", None) or []]
+        if type(definition).__name__ == "MultipleEventDefinition":
+            timer = next((kind for kind in inner if is_timer_event(kind)), None)
+            if timer:
+                name = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+                timers.append(PendingTimer(name, task.internal_data.get("event_value"), timer))
+    return timers
+
+
 class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
@@ -236,11 +270,7 @@ class _Step:
         self.sync_inbox()
         self.sla_clock()
         case = self.case
-        due = [
-            naive_utc(event.value)
-            for event in self.workflow.waiting_events()
-            if is_timer_event(event.event_type) and isinstance(event.value, str) and event.value
-        ]
+        due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None
         if self.workflow.completed and not case.completed:
             case.completed = True
@@ -269,10 +299,13 @@ def _process_error(exc: SpiffWorkflowException) -> LigatError:
             return inner
         inner = inner.__cause__ or inner.__context__
     log.error("langkah proses gagal: %s", exc)  # message only: task data may hold personal data
-    where = getattr(getattr(exc, "task_spec", None), "bpmn_name", None) or "?"
+    spec = getattr(exc, "task_spec", None)
+    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?"
+    name = getattr(spec, "bpmn_name", None)
+    where = f"{element_id} ({name})" if name else element_id  # the id always: a designer finds it in the diagram
     return ProcessError(
-        f"Langkah proses gagal di '{where}': {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
-        "(A process step failed; nothing was saved.)"
+        f"Langkah proses gagal di {where}: {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
+        f"(A process step failed at {where}; nothing was saved.)"
     )
 
 
@@ -486,9 +519,9 @@ def wake_case(session: Session, case: Case) -> list[str]:
     """
     step = _Step(session, case, "sistem")
     # str(): a spent cycle timer's value is a dict.
-    before = {(e.name, str(e.value)) for e in step.workflow.waiting_events()}
+    before = {(t.name, str(t.value)) for t in pending_timers(step.workflow)}
     step.workflow.refresh_timers()
-    after = {(e.name, str(e.value)) for e in step.workflow.waiting_events()}
+    after = {(t.name, str(t.value)) for t in pending_timers(step.workflow)}
     fired = sorted(name for name, _ in before - after)
     for name in fired:
         audit.append(session, case.id, "sistem", "timer_fired", {"timer": name})

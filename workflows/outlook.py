@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .cases import is_timer_event
+from .cases import pending_timers
 from .db import Case, InboxTask, utcnow
 from .durations import naive_utc
 from .serialization import load_workflow
@@ -52,13 +52,8 @@ def waiting_timers(case: Case) -> list[WaitingTimer]:
     if case.completed:
         return []
     workflow = load_workflow(case.serialized, case.definition.spec_json)
-    timers = []
-    for event in workflow.waiting_events():
-        if not is_timer_event(event.event_type) or not isinstance(event.value, str):
-            continue
-        due = _naive(event.value)
-        if due is not None:
-            timers.append(WaitingTimer(event.name or "Timer", due, event.event_type.startswith("Cycle")))
+    timers = [WaitingTimer(t.name, t.due_at, t.kind.startswith("Cycle"))
+              for t in pending_timers(workflow) if t.due_at is not None]
     return sorted(timers, key=lambda t: t.due_at)
 
 

@@ -26,7 +26,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS, "camunda": CAMUNDA_NS}
 
-HUMAN_TASK_TAGS = ("userTask", "manualTask")
+# As SpiffWorkflow runs them: a plain bpmn:task waits for a person like a manual task does.
+HUMAN_TASK_TAGS = ("userTask", "manualTask", "task")
 
 
 @dataclass
@@ -84,6 +85,28 @@ def _lane_roles(process: etree._Element) -> dict[str, str]:
     return lanes
 
 
+_JAVA_HOOKS = ("class", "delegateExpression", "expression", "type", "topic")
+
+
+def _unrunnable_service_tasks(name: str, root: etree._Element) -> list[Finding]:
+    """Camunda service tasks call Java classes, delegates, external workers or connectors, none of which
+    exist here: refused with what to use instead (a script task calling a LIGAT function)."""
+    found = []
+    for node in root.xpath("//bpmn:serviceTask|//bpmn:sendTask|//bpmn:businessRuleTask[@camunda:class]",
+                           namespaces=NS):
+        hooks = [f"camunda:{hook}={node.get(f'{{{CAMUNDA_NS}}}{hook}')}" for hook in _JAVA_HOOKS
+                 if node.get(f"{{{CAMUNDA_NS}}}{hook}")]
+        if node.xpath("./bpmn:extensionElements/camunda:connector", namespaces=NS):
+            hooks.append("camunda:connector")
+        if hooks:
+            found.append((name, node.get("id"), node.get("name"),
+                          f"tugas layanan Camunda ({', '.join(hooks)}) tidak dapat dijalankan LIGAT; ganti dengan "
+                          "scriptTask yang memanggil fungsi LIGAT (lihat README)",
+                          f"Camunda service task ({', '.join(hooks)}) cannot run in LIGAT; use a scriptTask that calls "
+                          "a LIGAT function instead (see the README)"))
+    return found
+
+
 def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     """Role, form and inbox settings of each human task of one process (and its subprocesses)."""
     process = root.xpath("//bpmn:process[@id=$pid]", pid=process_id, namespaces=NS)[0]
@@ -108,17 +131,23 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     return meta
 
 
+Finding = tuple[str, str, str | None, str, str]  # file, element id, element name, message id, message en
+
+
 def parse_files(
-    bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes]
-) -> tuple[list[ParsedProcess], list[tuple[str, str, str | None, str, str]]]:
+    bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes], default_role: str | None = None
+) -> tuple[list[ParsedProcess], list[Finding], list[Finding]]:
     """Parse every BPMN file of a package in one parser (so a call activity finds a process of
     another file) with all its DMN files.
 
-    Returns the executable processes and the problems found, each
+    Returns the executable processes, the problems and the warnings found, each
     (file, element id, element name, message id, message en); parsing goes on past a problem
-    where it can, so the designer sees them all.
+    where it can, so the designer sees them all. A package none of whose processes is marked
+    `isExecutable` (modelers often leave it off) runs them all, with a warning; a human task with
+    no lane and no assignment goes to `default_role` (the descriptor's), with a warning.
     """
-    problems: list[tuple[str, str, str | None, str, str]] = []
+    problems: list[Finding] = []
+    warnings: list[Finding] = []
     roots: dict[str, etree._Element] = {}
     for name, data in bpmn_files.items():
         try:
@@ -147,14 +176,27 @@ def parse_files(
             problems.append((name, getattr(exc, "id", None) or "-", getattr(exc, "name", None),
                              f"DMN ditolak: {exc}", f"DMN refused: {exc}"))
     for name, root in roots.items():
+        problems += _unrunnable_service_tasks(name, root)
         try:
             parser.add_bpmn_xml(root, filename=name)
         except (ValidationException, SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:
             problems.append((name, getattr(exc, "id", None) or "-", getattr(exc, "name", None),
                              f"BPMN ditolak oleh parser: {exc}", f"BPMN refused by the parser: {exc}"))
+        except Exception as exc:  # noqa: BLE001 (the parser's own bugs become a message, not a traceback)
+            problems.append((name, "-", None, f"BPMN tidak dapat dibaca parser ({type(exc).__name__}: {exc})",
+                             f"the parser cannot read the BPMN ({type(exc).__name__}: {exc})"))
     parsed = []
+    any_executable = any(root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS) for root in roots.values())
     for name, root in roots.items():
-        for process in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS):
+        if any_executable:
+            executable = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+        else:
+            executable = root.xpath("//bpmn:process", namespaces=NS)
+            for process in executable:
+                warnings.append((name, process.get("id"), process.get("name"),
+                                 "proses tidak ditandai isExecutable; dijalankan juga",
+                                 "the process is not marked isExecutable; it runs all the same"))
+        for process in executable:
             pid = process.get("id")
             try:
                 spec = parser.get_spec(pid)
@@ -165,12 +207,22 @@ def parse_files(
                 continue
             meta = read_task_meta(root, pid)
             for task_id, info in meta.items():
-                if not info["role"]:
-                    problems.append((name, task_id, info["title"] if info["title"] != task_id else None,
-                                     "tugas tidak berada di lane mana pun: lane menentukan peran yang mengerjakannya",
-                                     "the task is in no lane: the lane names the role that works on it"))
+                if info["role"]:
+                    continue
+                label = info["title"] if info["title"] != task_id else None
+                if default_role:
+                    info["role"] = default_role
+                    warnings.append((name, task_id, label,
+                                     f"tugas tidak berada di lane mana pun; dikerjakan peran bawaan '{default_role}'",
+                                     f"the task is in no lane; the default role '{default_role}' works on it"))
+                else:
+                    problems.append((name, task_id, label,
+                                     "tugas tidak berada di lane mana pun: lane menentukan peran yang mengerjakannya "
+                                     "(atau nyatakan default_role di service.json)",
+                                     "the task is in no lane: the lane names the role that works on it "
+                                     "(or declare default_role in service.json)"))
             parsed.append(ParsedProcess(
                 pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
             ))
-    return parsed, problems
+    return parsed, problems, warnings

@@ -21,7 +21,8 @@ def form(name: str) -> dict:
 
 
 def test_assignee_variable_is_read_from_the_bpmn():
-    processes, problems = parse_files({"pbi_jkn.bpmn": (ROOT / "bpmn" / "pbi_jkn" / "pbi_jkn.bpmn").read_bytes()}, {})
+    bpmn = {"pbi_jkn.bpmn": (ROOT / "bpmn" / "pbi_jkn" / "pbi_jkn.bpmn").read_bytes()}
+    processes, problems, _ = parse_files(bpmn, {})
     assert problems == []
     parsed = processes[0]
     meta = parsed.task_meta

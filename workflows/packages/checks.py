@@ -113,9 +113,12 @@ def check_package(package: PackageFiles) -> Checked:
     checked.dmn_text = {k: v.decode("utf-8", "replace") for k, v in dmn.items()}
     if not bpmn:
         checked.add(f"bpmn/{code}/", "-", None, "paket tidak memuat berkas .bpmn", "the package has no .bpmn file")
-    processes, parse_problems = parse_files(bpmn, dmn)
+    default_role = descriptor.raw.get("default_role") if descriptor is not None else None
+    processes, parse_problems, parse_warnings = parse_files(bpmn, dmn, default_role)
     for file, element_id, name, msg_id, msg_en in parse_problems:
         checked.add(file, element_id, name, msg_id, msg_en)
+    for file, element_id, name, msg_id, msg_en in parse_warnings:
+        checked.warn(file, element_id, name, msg_id, msg_en)
     checked.processes = processes
 
     functions = script_function_names()
@@ -211,6 +214,10 @@ def check_package(package: PackageFiles) -> Checked:
             checked.add(descriptor_path, "start/bulk/documents", name,
                         f"berkas '{name}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
                         f"document '{name}' is not a file field (\"x-berkas\": true) of {start['form']}")
+    if default_role and default_role not in declared:
+        checked.add(descriptor_path, "default_role", default_role,
+                    f"peran bawaan '{default_role}' tidak dinyatakan di roles",
+                    f"default role '{default_role}' is not declared in roles")
     for role in descriptor.officer_start_roles:
         if role not in declared and role not in ("Admin",):
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",

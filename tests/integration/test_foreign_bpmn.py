@@ -1,0 +1,120 @@
+"""Diagrams drawn elsewhere (tests/data/asing/): what SpiffWorkflow runs, LIGAT runs, through its
+inbox and scheduler, to the same end as SpiffWorkflow alone in memory; what cannot run is refused
+with a message that names the element and says what to do."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from tests.conftest import ROOT
+from tests.packages import descriptor, package
+from workflows import cases
+from workflows.db import Case, InboxTask, utcnow
+from workflows.errors import DeployError
+from workflows.packages import deploy_package
+from workflows.principal import HEAD_OF_OFFICE, OPERATOR, Principal
+from workflows.timers import wake_due_timers
+
+DATA = ROOT / "tests" / "data" / "asing"
+VILLAGE = "91.71.01.1001"
+PEOPLE = {OPERATOR: Principal("op", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)),
+          HEAD_OF_OFFICE: Principal("kadis", frozenset({HEAD_OF_OFFICE}), scopes=((HEAD_OF_OFFICE, "office"),))}
+
+
+def alone(name: str, process: str, camunda: bool = False) -> list[str]:
+    """SpiffWorkflow by itself: run every ready human task in order; the ids of the tasks done."""
+    parser = CamundaParser() if camunda else SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.parse(str(DATA / name)).getroot(), filename=name)
+    workflow = BpmnWorkflow(parser.get_spec(process), parser.get_subprocess_specs(process))
+    done = []
+    workflow.do_engine_steps()
+    while not workflow.completed:
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        assert ready, "SpiffWorkflow alone is stuck"
+        done.append(ready[0].task_spec.bpmn_id)
+        ready[0].run()
+        workflow.do_engine_steps()
+    return done
+
+
+def through_ligat(session, process: str) -> tuple[Case, list[str]]:
+    """The same diagram through LIGAT: each open inbox row completed by a person of its role."""
+    case = cases.start_case(session, process, {}, "uji", region_code=VILLAGE)
+    done = []
+    for _ in range(20):
+        session.expire_all()
+        row = session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
+        if row is None:
+            break
+        done.append(row.task_name)
+        cases.complete_task(session, row.id, PEOPLE[row.role], {})
+    session.expire_all()
+    return session.get(Case, case.id), done
+
+
+def deploy_file(session, code: str, name: str, roles: dict[str, str], **extra):
+    process = name.removesuffix(".bpmn")
+    return deploy_package(session, package(code, {name: (DATA / name).read_bytes()},
+                                           descriptor(code, process, roles, **extra)))
+
+
+def test_a_task_inside_a_subprocess_drawn_in_a_lane_takes_the_lanes_role(db_session):
+    deploy_file(db_session, "asing_subproses", "subproses_lane.bpmn", {OPERATOR: "office", HEAD_OF_OFFICE: "office"})
+    case, done = through_ligat(db_session, "subproses_lane")
+    assert done == alone("subproses_lane.bpmn", "subproses_lane") == ["periksa", "setujui"]
+    assert case.completed
+    roles = [r.role for r in db_session.scalars(select(InboxTask).where(InboxTask.case_id == case.id))]
+    assert roles == [OPERATOR, HEAD_OF_OFFICE]
+
+
+def test_a_process_without_is_executable_and_a_plain_task_without_a_lane_run_with_warnings(db_session):
+    result = deploy_file(db_session, "asing_tanpa", "tanpa_executable.bpmn", {OPERATOR: "office"},
+                         default_role=OPERATOR)
+    assert any("tidak ditandai isExecutable" in w for w in result.warnings)
+    assert any("Activity_0x1" in w and "peran bawaan 'Operator Dinsos'" in w for w in result.warnings)
+    case, done = through_ligat(db_session, "tanpa_executable")
+    assert done == alone("tanpa_executable.bpmn", "tanpa_executable") == ["Activity_0x1"] and case.completed
+
+
+def test_a_task_with_no_lane_and_no_default_role_is_refused(db_session):
+    with pytest.raises(DeployError) as caught:
+        deploy_file(db_session, "asing_tanpa_peran", "tanpa_executable.bpmn", {OPERATOR: "office"})
+    db_session.rollback()
+    messages = [str(p) for p in caught.value.problems]
+    assert ("tanpa_executable.bpmn · Activity_0x1: tugas tidak berada di lane mana pun: lane menentukan peran yang "
+            "mengerjakannya (atau nyatakan default_role di service.json) (the task is in no lane: the lane names the "
+            "role that works on it (or declare default_role in service.json))") in messages
+
+
+def test_camunda_service_tasks_are_refused_with_what_to_do(db_session):
+    with pytest.raises(DeployError) as caught:
+        deploy_file(db_session, "asing_layanan", "camunda_layanan.bpmn", {OPERATOR: "office"})
+    db_session.rollback()
+    messages = [str(p) for p in caught.value.problems]
+    assert ("camunda_layanan.bpmn · Task_kirim (Kirim ke BPJS): tugas layanan Camunda "
+            "(camunda:class=id.go.bpjs.KirimDelegate) tidak dapat dijalankan LIGAT; ganti dengan scriptTask yang "
+            "memanggil fungsi LIGAT (lihat README) (Camunda service task (camunda:class=id.go.bpjs.KirimDelegate) "
+            "cannot run in LIGAT; use a scriptTask that calls a LIGAT function instead (see the README))") in messages
+    assert any(m.startswith("camunda_layanan.bpmn · Task_luar: tugas layanan Camunda (camunda:type=external, "
+                            "camunda:topic=arsip)") for m in messages)
+
+
+def test_a_timer_on_an_event_based_gateway_is_woken_by_the_scheduler(db_session):
+    deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})
+    case = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    waiting = db_session.get(Case, case.id)
+    assert waiting.next_timer_at is not None and waiting.next_timer_at <= utcnow() + timedelta(seconds=3)
+    time.sleep(2.2)  # the engine judges the timer by the clock itself
+    assert wake_due_timers(db_session) >= 1
+    db_session.expire_all()
+    row = db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
+    assert row is not None and row.task_name == "tindak"

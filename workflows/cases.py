@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
@@ -44,6 +46,7 @@ from .packages import form_of, package_of_case
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow
+from .visibility import can_view_case
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -527,6 +530,48 @@ def wake_case(session: Session, case: Case) -> list[str]:
         audit.append(session, case.id, "sistem", "timer_fired", {"timer": name})
     step.advance()
     return fired
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> dict[str, type]:
+    """Names of the messages the workflow waits for (catch events, boundary events, event-based
+    gateways), each with the dialect's own message class (Spiff matches events by class and name)."""
+    found: dict[str, type] = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
+            if isinstance(item, MessageEventDefinition) and item.name:
+                found[item.name] = type(item)
+    return found
+
+
+def waiting_messages_of(case: Case) -> set[str]:
+    """The messages a stored case waits for (for the case page)."""
+    return set(waiting_messages(load_workflow(case.serialized, definition_spec(case.definition))))
+
+
+@unit_of_work
+def deliver_message(session: Session, case_id: int, name: str, payload: dict[str, Any], principal: Principal) -> Case:
+    """Deliver a named message to a case that waits for it (a citizen's answer, a partner's reply):
+    its values become process variables and the case moves on, in one step."""
+    case = get_case(session, case_id)
+    if not principal.can_work or not can_view_case(principal, case):
+        raise Forbidden("Anda tidak dapat mengirim pesan ke kasus ini. (You may not send a message to this case.)")
+    step = _Step(session, case, principal.username)
+    kinds = waiting_messages(step.workflow)
+    if name not in kinds:
+        waiting = ", ".join(sorted(kinds)) or "tidak ada / none"
+        raise TaskUnavailable(f"Kasus ini tidak sedang menunggu pesan '{name}'; yang ditunggu: {waiting}. "
+                              f"(This case is not waiting for message '{name}'.)")
+    step.workflow.send_event(BpmnEvent(kinds[name](name), dict(payload)))
+    for task in step.workflow.get_tasks():
+        # A Spiff message event without a messageVariable (or an event-based gateway) keeps the payload
+        # aside: give it to the process.
+        seen = [getattr(e, "payload", None) for e in task.internal_data.get("seen_events", [])]
+        if task.internal_data.get(name) == payload or payload in seen:
+            task.data.update(payload)
+    audit.append(session, case.id, principal.username, "message_delivered", {"pesan": name, "data": payload})
+    step.advance()
+    return case
 
 
 def get_case(session: Session, case_id: int) -> Case:

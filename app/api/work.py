@@ -111,7 +111,7 @@ class CaseApi(_ErrorsMixin, BaseApi):
     resource_name = "cases"
     class_permission_name = CASE
     base_permissions = ["can_read"]
-    method_permission_name = {"get": "read"}
+    method_permission_name = {"get": "read", "message": "read"}
 
     @expose("/<int:case_id>", methods=["GET"])
     @protect(allow_browser_login=True)
@@ -146,3 +146,18 @@ class CaseApi(_ErrorsMixin, BaseApi):
                 ],
             },
         )
+
+    @expose("/<int:case_id>/messages", methods=["POST"])
+    @protect()
+    def message(self, case_id: int):  # noqa: ANN201
+        """Deliver a named message the case waits for: {"name": "...", "data": {...}} (JWT only)."""
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or \
+                not isinstance(body.get("data", {}), dict):
+            return self.response(400, message="Kirim {\"name\": nama pesan, \"data\": {...}}. "
+                                              "(Send {\"name\": message name, \"data\": {...}}.)")
+        try:
+            case = cases.deliver_message(db.session, case_id, body["name"], body.get("data", {}), current_principal())
+        except LigatError as exc:
+            return self.error(exc)
+        return self.response(200, result={"case_id": case.id, "status": case.status, "completed": case.completed})

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, request
+from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
 from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
+from workflows.errors import LigatError
 from workflows.outlook import outlook
 from workflows.visibility import can_view_case, case_list_query
 
 from ..extensions import db
 from ..security import CASE, current_principal
+from .errors import flash_error
 
 PAGE_SIZE = 50
 
@@ -23,7 +25,7 @@ class CaseView(BaseView):
     route_base = "/kasus"
     class_permission_name = CASE
     base_permissions = ["can_read"]
-    method_permission_name = {"index": "read", "show": "read"}
+    method_permission_name = {"index": "read", "show": "read", "message": "read"}
     default_view = "index"
 
     @expose("/")
@@ -52,7 +54,25 @@ class CaseView(BaseView):
             select(InboxTask).where(InboxTask.case_id == case.id).order_by(InboxTask.id)
         ).all()
         history = [(e, json.loads(e.data_json)) for e in events]
+        principal = current_principal()
+        messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []
         return self.render_template(
             "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,
-            outlook=outlook(db.session, case),
+            outlook=outlook(db.session, case), messages=messages,
         )
+
+    @expose("/<int:case_id>/pesan", methods=["POST"])
+    @has_access
+    def message(self, case_id: int):  # noqa: ANN201
+        """An officer delivers a message the case waits for (e.g. an answer given by phone)."""
+        name = (request.form.get("pesan") or "").strip()
+        text = (request.form.get("isi") or "").strip()[:2000]
+        principal = current_principal()
+        try:
+            cases.deliver_message(db.session, case_id, name, {"isi_pesan": text, "pengirim": principal.username},
+                                  principal)
+        except LigatError as exc:
+            flash_error(exc)
+        else:
+            flash(f"Pesan '{name}' diteruskan ke proses. (Message delivered.)", "success")
+        return redirect(url_for("CaseView.show", case_id=case_id))

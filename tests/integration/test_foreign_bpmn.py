@@ -118,3 +118,51 @@ def test_a_timer_on_an_event_based_gateway_is_woken_by_the_scheduler(db_session)
     db_session.expire_all()
     row = db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
     assert row is not None and row.task_name == "tindak"
+
+
+def test_a_message_delivered_to_a_waiting_case_moves_it_on(db_session):
+    from workflows.errors import Forbidden, TaskUnavailable
+
+    deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})  # same content, same version
+    case = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    with pytest.raises(TaskUnavailable, match="tidak sedang menunggu pesan 'salah'; yang ditunggu: jawaban_warga"):
+        cases.deliver_message(db_session, case.id, "salah", {}, PEOPLE[OPERATOR])
+    stranger = Principal("tamu", frozenset({"Auditor"}))
+    with pytest.raises(Forbidden):
+        cases.deliver_message(db_session, case.id, "jawaban_warga", {}, stranger)
+    cases.deliver_message(db_session, case.id, "jawaban_warga", {"isi_pesan": "Anak sudah pulang"}, PEOPLE[OPERATOR])
+    db_session.expire_all()
+    done = db_session.get(Case, case.id)
+    assert done.completed and done.next_timer_at is None
+    assert cases.case_data(done)["isi_pesan"] == "Anak sudah pulang"
+
+
+def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_session):
+    from tests.conftest import csrf_token
+    from tests.integration.test_work_api import token_for
+
+    deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})
+    first = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    second = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    operator = login_as("operator")
+    page = operator.get(f"/kasus/{first.id}").get_data(as_text=True)
+    assert 'id="case-messages"' in page and '<option value="jawaban_warga">' in page
+    assert 'id="case-messages"' not in login_as("auditor").get(f"/kasus/{first.id}").get_data(as_text=True)
+    response = operator.post(f"/kasus/{first.id}/pesan", data={
+        "csrf_token": csrf_token(operator, f"/kasus/{first.id}"), "pesan": "jawaban_warga",
+        "isi": "Dijawab lewat telepon"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Case, first.id).completed
+    assert cases.case_data(db_session.get(Case, first.id))["pengirim"] == "operator"
+
+    headers = token_for(client, "operator")
+    bad = client.post(f"/api/v1/cases/{second.id}/messages", headers=headers, json={"name": "lain"})
+    assert bad.status_code == 409 and "yang ditunggu: jawaban_warga" in bad.get_json()["message"]
+    assert client.post(f"/api/v1/cases/{second.id}/messages", headers=headers, json=["x"]).status_code == 400
+    auditor = token_for(client, "auditor")
+    assert client.post(f"/api/v1/cases/{second.id}/messages", headers=auditor,
+                       json={"name": "jawaban_warga"}).status_code == 403
+    ok = client.post(f"/api/v1/cases/{second.id}/messages", headers=headers,
+                     json={"name": "jawaban_warga", "data": {"isi_pesan": "Lewat aplikasi mitra"}})
+    assert ok.status_code == 200 and ok.get_json()["result"]["completed"] is True

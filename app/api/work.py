@@ -23,6 +23,7 @@ from workflows.errors import (
 from workflows.inbox import inbox, sla_badge
 from workflows.visibility import can_view_case
 
+from ..casedata import hidden_fields, without
 from ..extensions import db
 from ..security import CASE, INBOX, current_principal
 
@@ -124,6 +125,7 @@ class CaseApi(_ErrorsMixin, BaseApi):
             select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
         ).all()
         tasks = db.session.scalars(select(InboxTask).where(InboxTask.case_id == case.id)).all()
+        hidden = hidden_fields(case, current_principal())
         return self.response(
             200,
             result={
@@ -137,11 +139,11 @@ class CaseApi(_ErrorsMixin, BaseApi):
                 "completed": case.completed,
                 "region_code": case.region_code,
                 "bidang": case.bidang,
-                "data": cases.case_data(case),
+                "data": {k: v for k, v in cases.case_data(case).items() if k not in hidden},
                 "tasks": [task_json(t) for t in tasks],
                 "history": [
                     {"seq": e.seq, "at": e.occurred_at.isoformat() + "Z", "actor": e.actor, "action": e.action,
-                     "task": e.task_name, "data": json.loads(e.data_json), "hash": e.hash}
+                     "task": e.task_name, "data": without(json.loads(e.data_json), hidden), "hash": e.hash}
                     for e in events
                 ],
             },

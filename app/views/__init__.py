@@ -48,7 +48,10 @@ def _register_case_files(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(BerkasView, MENU_PERSON, icon="fa-id-card", href="/berkas/warga/")
     appbuilder.add_view_no_menu(SuratView)
     app.register_blueprint(verification)
+    from ..casedata import case_fields
+
     app.jinja_env.globals["case_files"] = case_files
+    app.jinja_env.globals["case_fields"] = case_fields
     app.jinja_env.globals["task_panels"] = task_panels
 
 

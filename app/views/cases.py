@@ -14,6 +14,7 @@ from workflows.errors import LigatError
 from workflows.outlook import outlook
 from workflows.visibility import can_view_case, case_list_query
 
+from ..casedata import hidden_fields, without
 from ..extensions import db
 from ..security import CASE, current_principal
 from .errors import flash_error
@@ -53,12 +54,13 @@ class CaseView(BaseView):
         tasks = db.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id).order_by(InboxTask.id)
         ).all()
-        history = [(e, json.loads(e.data_json)) for e in events]
+        hidden = hidden_fields(case, current_principal())
+        history = [(e, without(json.loads(e.data_json), hidden)) for e in events]
         principal = current_principal()
         messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []
         return self.render_template(
             "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,
-            outlook=outlook(db.session, case), messages=messages,
+            outlook=outlook(db.session, case), messages=messages, principal=principal,
         )
 
     @expose("/<int:case_id>/pesan", methods=["POST"])

@@ -593,3 +593,28 @@ def test_uploads_survive_a_validation_error(login_as, db_session):
     case_id = int(re.search(r"/kasus/(\d+)", accepted.headers["Location"]).group(1))
     kinds = sorted(d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id)))
     assert kinds == ["kk", "ktp", "sktm"]
+
+
+def test_internal_notes_stay_with_the_office(login_as, db_session):
+    """A verifier's internal note is for Dinsos: the kelurahan officer fixing the file never sees it;
+    case pages show the forms' labels, not raw process variables."""
+    kelurahan, operator = login_as("kelurahan.gurabesi"), login_as("operator")
+    case_id = submit(kelurahan)
+    task = open_task(db_session, case_id, "verifikasi")
+    response = post_task(operator, task.id, {"keputusan": "tidak_lengkap", "kk_bermasalah": "true",
+                                             "alasan_pengembalian": "Kartu Keluarga tidak terbaca.",
+                                             "catatan_verifikasi": "Pemohon pernah ditolak, cek ulang rumahnya."})
+    assert response.status_code == 302
+    fix = open_task(db_session, case_id, "perbaiki_berkas")
+    page = kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
+    assert "Kartu Keluarga tidak terbaca" in page
+    assert "cek ulang rumahnya" not in page and "Catatan internal" not in page
+    assert "cek ulang rumahnya" not in kelurahan.get(f"/kasus/{case_id}").get_data(as_text=True)
+    office = operator.get(f"/kasus/{case_id}").get_data(as_text=True)
+    assert "<dt>Catatan internal</dt><dd>Pemohon pernah ditolak, cek ulang rumahnya.</dd>" in office
+    assert "sla_verifikasi" not in office and "sla persetujuan" not in office  # no raw process variables
+    from tests.integration.test_work_api import token_for
+
+    api = kelurahan.application.test_client()
+    seen = api.get(f"/api/v1/cases/{case_id}", headers=token_for(api, "kelurahan.gurabesi")).get_data(as_text=True)
+    assert "Kartu Keluarga tidak terbaca" in seen and "cek ulang rumahnya" not in seen

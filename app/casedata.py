@@ -1,0 +1,79 @@
+"""What a case page or task page shows of a case's process variables: the fields its package's
+forms define, with the forms' labels and option labels, never the raw variables a process keeps
+for itself (SLA lengths, letter records, counters).
+
+A form field marked `"x-internal": true` (an officer's internal note) is shown only to the office's
+own staff: read-all roles and roles scoped to the office or a bidang, not to a kelurahan officer or
+an applicant.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflows.db import Case
+from workflows.packages import files_of, form_of, package_of_case
+from workflows.principal import BIDANG, OFFICE, REGION_BIDANG, Principal
+
+from .extensions import db
+from .formfields import option_label
+
+
+def is_office_staff(principal: Principal) -> bool:
+    return principal.reads_everything or any(
+        scope in (OFFICE, BIDANG, REGION_BIDANG) for role, scope in principal.scopes if role in principal.roles
+    )
+
+
+def _fields(case: Case) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(name, property, schema) of every field the package's forms define, start form first."""
+    package = package_of_case(db.session, case)
+    start = package.descriptor.start.get("form")
+    names = [start] if start else []
+    names += [n for n in files_of(package).names("forms", ".schema.json") if n != start]
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        schema = form_of(package, name)
+        for field, prop in schema.get("properties", {}).items():
+            if field not in seen:
+                seen.add(field)
+                out.append((field, prop, schema))
+    return out
+
+
+def _text(schema: dict[str, Any], field: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, list):
+        labels = schema["properties"][field].get("x-label", {})
+        return ", ".join(str(labels.get(item, item)) for item in value)
+    return option_label(schema, field, value)
+
+
+def case_fields(case: Case, data: dict[str, Any], principal: Principal) -> list[tuple[str, str]]:
+    staff = is_office_staff(principal)
+    rows = []
+    for field, prop, schema in _fields(case):
+        value = data.get(field)
+        if value in (None, "", []) or prop.get("x-berkas") or isinstance(value, dict):
+            continue
+        if prop.get("x-internal") and not staff:
+            continue
+        rows.append((prop.get("title", field), _text(schema, field, value)))
+    return rows
+
+
+def hidden_fields(case: Case, principal: Principal) -> set[str]:
+    """Fields this person may not read on this case (internal notes, unless office staff)."""
+    if is_office_staff(principal):
+        return set()
+    return {field for field, prop, _ in _fields(case) if prop.get("x-internal")}
+
+
+def without(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """An audit event's data less the fields this reader may not see (also one level down: a start)."""
+    out = {k: v for k, v in data.items() if k not in hidden}
+    if isinstance(out.get("data"), dict):
+        out["data"] = {k: v for k, v in out["data"].items() if k not in hidden}
+    return out

@@ -1,0 +1,253 @@
+"""The PKH, repatriation (orang terlantar), scholarship-recommendation and heroes'-cemetery visit lines end to
+end through the generic pages: public or officer start, every task through /inbox/<id> as the demo user of its
+lane, returns (through the applicant's single-use link or back to an officer), numbered letters of the right
+type reopened with python-docx, public tracking stages, and the daily visit capacity."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import date, timedelta
+
+import docx
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from workflows.db import Case, InboxTask, OutboxMessage
+from workflows.dtks import Dtks
+from workflows.issued_letters import Letter, office_today
+
+VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+_serial = iter(range(1, 100_000))
+
+
+def files(*names: str) -> dict:
+    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
+
+
+def unique_nik(day: int, month: int, year: int, female: bool = False) -> str:
+    """A structurally valid NIK of Jayapura Utara (91.71.01) born on that day, unique within the run."""
+    serial = (time.time_ns() // 1000 + next(_serial)) % 9000 + 1000
+    return f"917101{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
+
+
+def apply_public(client, code: str, form: dict) -> tuple[str, str]:
+    path = f"/layanan/{code}/ajukan"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), **form},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    return re.search(r"tiket=([A-Z0-9-]+)", location).group(1), re.search(r"kode=([A-Z0-9]+)", location).group(1)
+
+
+def apply_officer(client, code: str, form: dict) -> Case:
+    path = f"/kantor/layanan/{code}/baru"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), **form},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
+
+
+def case_by_ref(db_session, reference: str) -> Case:
+    db_session.expire_all()
+    return db_session.scalar(select(Case).where(Case.reference == reference))
+
+
+def case_by_id(db_session, case_id: int) -> Case:
+    db_session.expire_all()
+    return db_session.get(Case, case_id)
+
+
+def open_task(db_session, case: Case, name: str) -> InboxTask | None:
+    db_session.expire_all()
+    return db_session.scalar(
+        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
+    )
+
+
+def open_tasks(db_session, case: Case) -> list[str]:
+    db_session.expire_all()
+    return sorted(t.task_name for t in db_session.scalars(
+        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")))
+
+
+def post_task(client, task_id: int, data: dict, upload: dict | None = None):
+    token = csrf_token(client, "/inbox/")
+    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
+                       content_type="multipart/form-data")
+
+
+def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None,
+             role: str | None = None) -> InboxTask:
+    task = open_task(db_session, case, name)
+    assert task is not None, f"no open task {name}; open: {open_tasks(db_session, case)}"
+    if role:
+        assert task.role == role, (name, task.role)
+    response = post_task(client, task.id, data, upload)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return task
+
+
+def letters_of(db_session, case: Case) -> list[Letter]:
+    db_session.expire_all()
+    return list(db_session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)))
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def letter_text(client, letter: Letter) -> str:
+    response = client.get(f"/berkas/surat/{letter.id}/docx")
+    assert response.status_code == 200
+    text = docx_text(response.data)
+    assert letter.number in text and "{{" not in text
+    return text
+
+
+def link_of(db_session, case: Case) -> str:
+    """The newest single-use link sent to the applicant (the raw token exists only in the message)."""
+    db_session.expire_all()
+    for message in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
+                                      .order_by(OutboxMessage.id.desc())):
+        match = re.search(r"/permohonan/perbaiki/[A-Z0-9-]+/[A-Za-z0-9_-]+", message.message)
+        if match:
+            return match.group(0)
+    raise AssertionError("no link was sent to the applicant")
+
+
+def resubmit(app, db_session, case: Case, data: dict, upload: dict | None = None) -> str:
+    """The applicant opens the link and sends the form; returns the page's text."""
+    public = app.test_client()
+    url = link_of(db_session, case)
+    page = public.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+    response = public.post(url, data={"csrf_token": csrf_token(public, url), **data, **(upload or {})},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200 and "Perbaikan terkirim" in response.get_data(as_text=True), \
+        response.get_data(as_text=True)[:3000]
+    return page.get_data(as_text=True)
+
+
+def stages(client, ticket: str, code: str) -> list[tuple[str, str]]:
+    """(label, state) of each stage on the public tracking page."""
+    html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
+    block = html[html.index('id="stages"'):]
+    block = block[:block.index("</ol>")]
+    return [(re.sub(r"<[^>]+>", "", label).strip(), state)
+            for state, label in re.findall(r'data-state="(\w+)">(.*?)</li>', block)]
+
+
+def current_stage(client, ticket: str, code: str) -> str | None:
+    return next((label for label, state in stages(client, ticket, code) if state == "current"), None)
+
+
+# --- Izin ziarah / wisata Taman Makam Pahlawan --------------------------------------------------------------
+
+def ziarah_form(visit: date, **overrides) -> dict:
+    form = {
+        "nama_rombongan": f"SMP Negeri {next(_serial)} Jayapura",
+        "jenis_rombongan": "sekolah",
+        "alamat_rombongan": "Jl. Sam Ratulangi No. 3, Jayapura",
+        "nama_penanggung_jawab": "Yakob Rumbiak",
+        "nik_penanggung_jawab": unique_nik(12, 3, 1980),
+        "telepon": "0812 7000 5555",
+        "tanggal_kunjungan": visit.isoformat(),
+        "sesi_kunjungan": "pagi",
+        "jumlah_peserta": "40",
+        "tujuan": "wisata_edukasi",
+        **files("surat_permohonan", "ktp_penanggung_jawab"),
+    }
+    form.update(overrides)
+    return form
+
+
+def ziarah_approve(login_as, db_session, case: Case, note: str = "Didampingi juru pelihara.") -> None:
+    complete(login_as("operator"), db_session, case, "periksa", {"keputusan_pemeriksaan": "lengkap"},
+             role="Operator Dinsos")
+    task = open_task(db_session, case, "persetujuan")
+    assert task.role == "Kepala Bidang" and task.bidang == "dayasos"
+    complete(login_as("kabid.dayasos"), db_session, case, "persetujuan",
+             {"keputusan_persetujuan": "setujui", "catatan_persetujuan": note})
+
+
+def test_ziarah_capacity_full_asks_for_another_date_then_permit(app, client, login_as, db_session, monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_ZIARAH_KUOTA_HARIAN", "1")
+    day = office_today() + timedelta(days=40)
+
+    # A date that has passed is refused by the start form's check.
+    path = "/layanan/izin_ziarah/ajukan"
+    response = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                       **ziarah_form(office_today() - timedelta(days=1))},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "paling cepat 1 hari" in response.get_data(as_text=True)
+
+    first_form = ziarah_form(day)
+    ticket_a, code_a = apply_public(client, "izin_ziarah", first_form)
+    case_a = case_by_ref(db_session, ticket_a)
+    assert ticket_a.startswith("TMP-") and case_a.status == "Pemeriksaan permohonan"
+    assert current_stage(client, ticket_a, code_a) == "Pemeriksaan dan kuota"
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{open_task(db_session, case_a, 'periksa').id}").get_data(as_text=True)
+    assert 'id="ziarah-kuota"' in page  # the capacity of that day beside the form
+    ziarah_approve(login_as, db_session, case_a)
+    case_a = case_by_ref(db_session, ticket_a)
+    assert case_a.status == "Izin terbit" and case_a.completed
+    [permit] = letters_of(db_session, case_a)
+    assert permit.letter_type == "izin_ziarah" and "/TMP/DINSOS/" in permit.number and permit.valid_until == day
+    text = letter_text(login_as("kadis"), permit)
+    for expected in (first_form["nama_rombongan"], "Yakob Rumbiak", "40 orang", "Wisata edukasi sejarah",
+                     "Didampingi juru pelihara.", "Sarah Kabid Dayasos"):
+        assert expected in text, expected
+    assert all(state == "done" for _, state in stages(client, ticket_a, code_a))
+
+    # The day is full now (capacity 1): the next group for that date is asked for another one.
+    ticket_b, code_b = apply_public(client, "izin_ziarah", ziarah_form(day))
+    case_b = case_by_ref(db_session, ticket_b)
+    assert case_b.status == "Kuota penuh" and "sudah penuh (1 dari 1" in case_b.status_note
+    assert open_task(db_session, case_b, "pilih_tanggal_lain").role == "Pemohon"
+    assert open_task(db_session, case_b, "periksa") is None
+    assert current_stage(client, ticket_b, code_b) == "Pemeriksaan dan kuota"
+    page = resubmit(app, db_session, case_b, {"tanggal_kunjungan": (day + timedelta(days=1)).isoformat(),
+                                              "sesi_kunjungan": "siang"})
+    assert "sudah penuh" in page
+    case_b = case_by_ref(db_session, ticket_b)
+    assert case_b.status == "Pemeriksaan permohonan"
+    ziarah_approve(login_as, db_session, case_b)
+    case_b = case_by_ref(db_session, ticket_b)
+    assert case_b.status == "Izin terbit" and case_b.completed
+    [permit_b] = letters_of(db_session, case_b)
+    assert permit_b.valid_until == day + timedelta(days=1) and permit_b.number != permit.number
+
+
+def test_ziarah_last_place_taken_before_issue_returns_to_the_applicant(app, client, login_as, db_session,
+                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_ZIARAH_KUOTA_HARIAN", "1")
+    day = office_today() + timedelta(days=50)
+    # Two groups ask for the same day while it is still free; both pass the first count.
+    ticket_c, _ = apply_public(client, "izin_ziarah", ziarah_form(day))
+    ticket_d, code_d = apply_public(client, "izin_ziarah", ziarah_form(day))
+    case_c, case_d = case_by_ref(db_session, ticket_c), case_by_ref(db_session, ticket_d)
+    assert case_c.status == case_d.status == "Pemeriksaan permohonan"
+    ziarah_approve(login_as, db_session, case_c)
+    assert case_by_ref(db_session, ticket_c).status == "Izin terbit"
+
+    # The approver of the second one sees the day's count; the issue step counts again and sends it back.
+    complete(login_as("operator"), db_session, case_d, "periksa", {"keputusan_pemeriksaan": "lengkap"})
+    kabid = login_as("kabid.dayasos")
+    page = kabid.get(f"/inbox/{open_task(db_session, case_d, 'persetujuan').id}").get_data(as_text=True)
+    assert 'id="ziarah-kuota"' in page and "Sudah diizinkan" in page
+    complete(kabid, db_session, case_d, "persetujuan", {"keputusan_persetujuan": "setujui"})
+    case_d = case_by_ref(db_session, ticket_d)
+    assert case_d.status == "Kuota penuh" and not case_d.completed
+    assert letters_of(db_session, case_d) == []
+    assert open_task(db_session, case_d, "pilih_tanggal_lain") is not None
+    assert current_stage(client, ticket_d, code_d) == "Pemeriksaan dan kuota"

@@ -251,3 +251,110 @@ def test_ziarah_last_place_taken_before_issue_returns_to_the_applicant(app, clie
     assert letters_of(db_session, case_d) == []
     assert open_task(db_session, case_d, "pilih_tanggal_lain") is not None
     assert current_stage(client, ticket_d, code_d) == "Pemeriksaan dan kuota"
+
+
+# --- Rekomendasi beasiswa (DTKS / non-DTKS) ------------------------------------------------------------------
+
+def beasiswa_form(**overrides) -> dict:
+    form = {
+        "jalur": "dtks",
+        "nama_siswa": "Clara Wenda",
+        "nik_siswa": unique_nik(15, 8, 2008, female=True),
+        "tanggal_lahir_siswa": "2008-08-15",
+        "nama_sekolah": "SMA Negeri 1 Jayapura",
+        "jenjang": "sma",
+        "nama_beasiswa": "Beasiswa Afirmasi Pendidikan Papua",
+        "nama_orang_tua": "Markus Wenda",
+        "nik_orang_tua": unique_nik(2, 2, 1975),
+        "no_kk": "9171010101230009",
+        "alamat": "Jl. Percetakan No. 9, RT 01/RW 02",
+        "kode_wilayah": VILLAGE,
+        "telepon": "0812 7000 6666",
+        **files("ktp_orang_tua", "kk", "surat_aktif", "surat_permintaan"),
+    }
+    form.update(overrides)
+    return form
+
+
+def test_beasiswa_parent_in_dtks_gets_the_dtks_recommendation(app, client, login_as, db_session):
+    form = beasiswa_form()
+    db_session.add(Dtks(nik=form["nik_orang_tua"], no_kk=form["no_kk"], nama="Markus Wenda", desil=1,
+                        kode_wilayah=VILLAGE))
+    db_session.commit()
+    ticket, code = apply_public(client, "beasiswa", form)
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("BEA-") and case.status == "Verifikasi berkas"  # no SKTM asked: the parent is in DTKS
+    assert current_stage(client, ticket, code) == "Verifikasi berkas dan DTKS"
+
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{open_task(db_session, case, 'verifikasi').id}").get_data(as_text=True)
+    assert 'id="beasiswa-dtks-hasil"' in page and "Terdaftar di DTKS (desil 1)" in page
+    complete(operator, db_session, case, "verifikasi", {"keputusan": "lengkap"}, role="Operator Dinsos")
+    assert open_task(db_session, case, "kunjungan_rumah") is None  # no home visit for a DTKS family
+    task = open_task(db_session, case, "persetujuan")
+    assert task.role == "Kepala Bidang" and task.bidang == "linjamsos"
+    assert current_stage(client, ticket, code) == "Tanda tangan"
+    kabid = login_as("kabid.linjamsos")
+    complete(kabid, db_session, case, "persetujuan", {"keputusan_persetujuan": "setuju"})
+
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Surat terbit" and case.completed
+    [letter] = letters_of(db_session, case)
+    assert letter.letter_type == "rekomendasi_beasiswa_dtks" and "/BEA-DTKS/" in letter.number
+    text = letter_text(kabid, letter)
+    assert "Clara Wenda" in text and "desil 1" in text and "Beasiswa Afirmasi Pendidikan Papua" in text
+    assert form["nik_siswa"] not in text and "Hendrik Kabid Linjamsos" in text
+    assert all(state == "done" for _, state in stages(client, ticket, code))
+
+
+def test_beasiswa_not_in_dtks_asks_for_sktm_visits_home_and_issues_the_other_letter(app, client, login_as,
+                                                                                     db_session):
+    # The non-DTKS variant's form requires the SKTM (a conditional requirement of the schema).
+    path = "/layanan/beasiswa/ajukan"
+    assert 'value="non_dtks"' in client.get(path + "?jalur=non_dtks").get_data(as_text=True)
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), **beasiswa_form(jalur="non_dtks")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+
+    # A family that believes it is in DTKS but is not: the process asks the SKTM back through the link.
+    ticket, code = apply_public(client, "beasiswa", beasiswa_form())
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Dikembalikan ke pemohon" and "SKTM" in case.status_note
+    assert open_task(db_session, case, "perbaiki_berkas").role == "Pemohon"
+    public = app.test_client()
+    url = link_of(db_session, case)
+    refused = public.post(url, data={"csrf_token": csrf_token(public, url), "catatan_perbaikan": "Sudah lengkap."},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Berkas ini diminta diperbaiki" in refused.get_data(as_text=True)
+    resubmit(app, db_session, case, {"catatan_perbaikan": "SKTM dari kelurahan diunggah."},
+             {"sktm": (io.BytesIO(PDF), "sktm.pdf"), "foto_rumah": (io.BytesIO(JPEG), "rumah.jpg")})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Verifikasi berkas"
+
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{open_task(db_session, case, 'verifikasi').id}").get_data(as_text=True)
+    assert "Tidak terdaftar di DTKS" in page
+    complete(operator, db_session, case, "verifikasi", {"keputusan": "lengkap"})
+    task = open_task(db_session, case, "kunjungan_rumah")
+    assert task.role == "Petugas Lapangan" and task.bidang == "linjamsos"
+    assert current_stage(client, ticket, code) == "Kunjungan rumah"
+    complete(login_as("lapangan.linjamsos"), db_session, case, "kunjungan_rumah",
+             {"tanggal_kunjungan": office_today().isoformat(), "hasil_kunjungan_rumah": "layak",
+              "ringkasan_kunjungan": "rumah papan, ayah buruh harian, tiga anak sekolah"})
+    kabid = login_as("kabid.linjamsos")
+    # Sent back to the verifier once, then signed.
+    complete(kabid, db_session, case, "persetujuan",
+             {"keputusan_persetujuan": "kembalikan", "catatan_persetujuan": "Periksa lagi surat aktif sekolah."})
+    assert case_by_ref(db_session, ticket).status == "Verifikasi berkas"
+    complete(operator, db_session, case, "verifikasi", {"keputusan": "lengkap"})
+    complete(login_as("lapangan.linjamsos"), db_session, case, "kunjungan_rumah",
+             {"tanggal_kunjungan": office_today().isoformat(), "hasil_kunjungan_rumah": "layak",
+              "ringkasan_kunjungan": "rumah papan, ayah buruh harian, tiga anak sekolah"})
+    complete(kabid, db_session, case, "persetujuan", {"keputusan_persetujuan": "setuju"})
+
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Surat terbit" and case.completed
+    [letter] = letters_of(db_session, case)
+    assert letter.letter_type == "rekomendasi_beasiswa_non_dtks" and "/BEA-NON/" in letter.number
+    text = letter_text(kabid, letter)
+    assert "belum terdaftar" in text and "rumah papan, ayah buruh harian" in text and "desil" not in text

@@ -358,3 +358,97 @@ def test_beasiswa_not_in_dtks_asks_for_sktm_visits_home_and_issues_the_other_let
     assert letter.letter_type == "rekomendasi_beasiswa_non_dtks" and "/BEA-NON/" in letter.number
     text = letter_text(kabid, letter)
     assert "belum terdaftar" in text and "rumah papan, ayah buruh harian" in text and "desil" not in text
+
+
+# --- Pemulangan orang terlantar ------------------------------------------------------------------------------
+
+def ot_form(**overrides) -> dict:
+    form = {
+        "nama": "Simon Rumbewas",
+        "nik": unique_nik(4, 7, 1990),  # a man born 04-07-1990
+        "jenis_kelamin": "L",
+        "tanggal_lahir": "1990-07-04",
+        "lokasi_ditemukan": "pelabuhan",
+        "keterangan_lokasi": "Pelabuhan Jayapura",
+        "kode_wilayah": VILLAGE,
+        "rujukan_dari": "kepolisian",
+        "daerah_asal": "Kabupaten Biak Numfor, Papua",
+        "alamat_asal": "Kampung Samofa, Distrik Biak Kota",
+        "nama_keluarga": "Ruth Rumbewas (kakak)",
+        "telepon_keluarga": "0812 7000 7777",
+        "kondisi_awal": "Kehabisan biaya setelah berobat, tidur di ruang tunggu pelabuhan tiga hari.",
+        **files("identitas", "surat_keterangan_terlantar"),
+    }
+    form.update(overrides)
+    return form
+
+
+def test_pemulangan_identity_return_assessment_approval_journey_handover_report(app, login_as, db_session):
+    operator = login_as("operator")
+    # The NIK is checked against the sex given: a woman's NIK for a man is refused.
+    path = "/kantor/layanan/pemulangan_orang_terlantar/baru"
+    response = operator.post(path, data={"csrf_token": csrf_token(operator, path),
+                                         **ot_form(nik=unique_nik(4, 7, 1990, female=True))},
+                             content_type="multipart/form-data")
+    assert response.status_code == 422 and "NIK ini milik seorang perempuan" in response.get_data(as_text=True)
+    assert app.test_client().get("/layanan/pemulangan_orang_terlantar/ajukan").status_code in (403, 404)
+
+    case = case_by_id(db_session, apply_officer(operator, "pemulangan_orang_terlantar", ot_form()))
+    ticket, code = case.reference, case.tracking_code
+    assert ticket.startswith("OT-") and case.status == "Pemeriksaan identitas" and case.reporter_phone == "+6281270007777"
+    public = app.test_client()
+    assert current_stage(public, ticket, code) == "Pemeriksaan identitas"
+
+    # The police letter is unreadable: a field officer of Rehabilitasi Sosial completes it.
+    complete(operator, db_session, case, "verifikasi_identitas",
+             {"hasil_identitas": "perlu_dilengkapi", "alasan_pengembalian": "Surat kepolisian tidak terbaca.",
+              "berkas_bermasalah": "surat_keterangan_terlantar"}, role="Operator Dinsos")
+    assert case_by_id(db_session, case.id).status == "Melengkapi identitas"
+    task = open_task(db_session, case, "lengkapi_identitas")
+    assert task.role == "Petugas Lapangan" and task.bidang == "rehsos"
+    field = login_as("lapangan.rehsos")
+    page = field.get(f"/inbox/{task.id}").get_data(as_text=True)
+    assert 'id="ot-pengembalian"' in page and "Surat kepolisian tidak terbaca." in page
+    response = post_task(field, task.id, {"catatan_perbaikan": "Sudah diminta ke Polsek."})
+    assert response.status_code == 422 and "Berkas ini diminta diperbaiki" in response.get_data(as_text=True)
+    complete(field, db_session, case, "lengkapi_identitas", {"catatan_perbaikan": "Surat baru dari Polsek Pelabuhan."},
+             files("surat_keterangan_terlantar"))
+    complete(operator, db_session, case, "verifikasi_identitas",
+             {"hasil_identitas": "terverifikasi", "identitas_cocok_dukcapil": "true"})
+
+    assert current_stage(public, ticket, code) == "Asesmen"
+    complete(field, db_session, case, "asesmen",
+             {"kondisi": "sehat", "hasil_asesmen": "Berobat ke Jayapura, uang habis; keluarga di Biak siap menerima.",
+              "keluarga_dihubungi": "true", "rekomendasi": "pulangkan", "moda_transportasi": "kapal",
+              "rute": "Jayapura - Biak (KM Sinabung)", "perkiraan_biaya": "450000"}, role="Petugas Lapangan")
+    task = open_task(db_session, case, "persetujuan")
+    assert task.role == "Kepala Bidang" and task.bidang == "rehsos"
+    kabid = login_as("kabid.rehsos")
+    assert 'id="ot-rencana"' in kabid.get(f"/inbox/{task.id}").get_data(as_text=True)
+    complete(kabid, db_session, case, "persetujuan", {"keputusan_persetujuan": "setuju"})
+
+    [letter] = letters_of(db_session, case)
+    assert letter.letter_type == "pemulangan_orang_terlantar" and "/OT/DINSOS/" in letter.number
+    text = letter_text(kabid, letter)
+    for expected in ("Simon Rumbewas", "Kabupaten Biak Numfor", "Kapal laut", "Jayapura - Biak (KM Sinabung)",
+                     "Pelabuhan, Pelabuhan Jayapura", "Agustina Kabid Rehsos"):
+        assert expected in text, expected
+    assert case_by_id(db_session, case.id).status == "Dalam perjalanan pulang"
+    assert current_stage(public, ticket, code) == "Pemulangan"
+
+    complete(field, db_session, case, "pemulangan",
+             {"tanggal_berangkat": office_today().isoformat(), "nomor_tiket": "SNB-0412", "biaya_riil": "430000"})
+    response = post_task(field, open_task(db_session, case, "serah_terima").id,
+                         {"diserahkan_kepada": "keluarga", "nama_penerima": "Ruth Rumbewas",
+                          "tanggal_serah_terima": office_today().isoformat()})
+    assert response.status_code == 422  # the signed hand-over record is required
+    complete(field, db_session, case, "serah_terima",
+             {"diserahkan_kepada": "keluarga", "nama_penerima": "Ruth Rumbewas", "hubungan": "Kakak kandung",
+              "tanggal_serah_terima": office_today().isoformat()}, files("berita_acara"))
+    assert current_stage(public, ticket, code) == "Laporan"
+    complete(operator, db_session, case, "laporan",
+             {"ringkasan_laporan": "Dipulangkan dengan kapal, diterima kakak di Biak.", "realisasi_biaya": "430000",
+              "tembusan_dinsos_asal": "true"}, role="Operator Dinsos")
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Selesai" and "Ruth Rumbewas" in case.status_note
+    assert all(state == "done" for _, state in stages(public, ticket, code))

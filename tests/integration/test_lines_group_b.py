@@ -453,3 +453,92 @@ def test_pemulangan_identity_return_assessment_approval_journey_handover_report(
     case = case_by_id(db_session, case.id)
     assert case.completed and case.status == "Selesai" and "Ruth Rumbewas" in case.status_note
     assert all(state == "done" for _, state in stages(public, ticket, code))
+
+
+# --- Layanan PKH ------------------------------------------------------------------------------------------
+
+def pkh_form(**overrides) -> dict:
+    form = {
+        "jenis_layanan": "pindah_domisili",
+        "nama": "Naomi Yoku",
+        "nik": unique_nik(9, 9, 1985, female=True),
+        "no_kk": "9171010101230011",
+        "alamat": "Jl. Kali Acai No. 4, RT 03/RW 01",
+        "kode_wilayah": VILLAGE,
+        "telepon": "0812 7000 8888",
+        "uraian": "Keluarga pindah ke Kabupaten Keerom karena suami bekerja di sana.",
+        "alamat_baru": "Kampung Arso 2, Kabupaten Keerom",
+        **files("ktp", "kk", "bukti_pendukung"),
+    }
+    form.update(overrides)
+    return form
+
+
+def test_pkh_move_verified_returned_updated_and_certified(app, client, login_as, db_session):
+    # Moving needs the new address and the civil registry's letter (conditional requirement of the form).
+    path = "/layanan/layanan_pkh/ajukan"
+    incomplete = {k: v for k, v in pkh_form().items() if k not in ("alamat_baru", "bukti_pendukung")}
+    response = client.post(path, data={"csrf_token": csrf_token(client, path), **incomplete},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "Wajib diisi" in response.get_data(as_text=True)
+
+    ticket, code = apply_public(client, "layanan_pkh", pkh_form())
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("PKH-") and case.status == "Verifikasi pendamping"
+    task = open_task(db_session, case, "verifikasi_pendamping")
+    assert task.role == "Pendamping PKH"
+    pendamping = login_as("pendamping.pkh")
+    assert ticket in pendamping.get("/inbox/").get_data(as_text=True)
+    assert ticket not in login_as("kelurahan.abepura").get("/inbox/").get_data(as_text=True)
+
+    # The family card is outdated: back to the family through the link, which insists on a new KK.
+    complete(pendamping, db_session, case, "verifikasi_pendamping",
+             {"hasil_verifikasi": "tidak_lengkap", "tanggal_verifikasi": office_today().isoformat(),
+              "temuan_pendamping": "KK masih alamat lama.", "alasan_pengembalian": "Unggah KK yang terbaru.",
+              "berkas_bermasalah": "kk"})
+    assert case_by_ref(db_session, ticket).status == "Dikembalikan ke pemohon"
+    assert current_stage(client, ticket, code) == "Verifikasi pendamping"
+    page = resubmit(app, db_session, case, {"catatan_perbaikan": "KK baru dari Dukcapil."},
+                    {"kk": (io.BytesIO(PDF), "kk-baru.pdf")})
+    assert "Unggah KK yang terbaru." in page
+    complete(pendamping, db_session, case, "verifikasi_pendamping",
+             {"hasil_verifikasi": "sesuai", "tanggal_verifikasi": office_today().isoformat(),
+              "temuan_pendamping": "Rumah di Gurabesi sudah kosong; keluarga di Keerom sejak bulan lalu."})
+
+    assert current_stage(client, ticket, code) == "Tindak lanjut Dinas Sosial"
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{open_task(db_session, case, 'tindak_lanjut').id}").get_data(as_text=True)
+    assert 'id="pkh-verifikasi"' in page and "keluarga di Keerom" in page
+    complete(operator, db_session, case, "tindak_lanjut",
+             {"hasil_tindak_lanjut": "diperbarui", "tindakan": "Usulan pindah di SIKS-NG.",
+              "jawaban": "Data domisili sudah diperbarui dan diusulkan pindah ke Kabupaten Keerom."},
+             role="Operator Dinsos")
+    task = open_task(db_session, case, "persetujuan")
+    assert task.role == "Kepala Bidang" and task.bidang == "linjamsos"
+    kabid = login_as("kabid.linjamsos")
+    complete(kabid, db_session, case, "persetujuan", {"keputusan_persetujuan": "setuju"})
+
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Selesai" and case.completed and "diusulkan pindah" in case.status_note
+    [letter] = letters_of(db_session, case)
+    assert letter.letter_type == "pkh_pindah" and "/PKH-PD/" in letter.number
+    text = letter_text(kabid, letter)
+    assert "Pindah Kepesertaan" in text and "Kampung Arso 2, Kabupaten Keerom" in text and "Naomi Yoku" in text
+    assert all(state == "done" for _, state in stages(client, ticket, code))
+
+
+def test_pkh_unpaid_aid_started_by_the_pendamping_is_answered_without_a_letter(app, login_as, db_session):
+    pendamping = login_as("pendamping.pkh")
+    form = pkh_form(jenis_layanan="tidak_menerima", uraian="Bantuan tahap III belum masuk ke rekening KKS.")
+    del form["alamat_baru"], form["bukti_pendukung"]
+    case = case_by_id(db_session, apply_officer(pendamping, "layanan_pkh", form))
+    assert case.status == "Verifikasi pendamping" and case.title.startswith("PKH · Bantuan tidak diterima")
+    complete(pendamping, db_session, case, "verifikasi_pendamping",
+             {"hasil_verifikasi": "sesuai", "tanggal_verifikasi": office_today().isoformat(),
+              "temuan_pendamping": "Buku tabungan menunjukkan tahap III belum masuk."})
+    complete(login_as("operator"), db_session, case, "tindak_lanjut",
+             {"hasil_tindak_lanjut": "diperbarui", "tindakan": "Dikonfirmasi ke bank penyalur: rekening dibekukan.",
+              "jawaban": "Rekening KKS diaktifkan kembali; bantuan tahap III masuk pada penyaluran berikut."})
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Selesai" and "diaktifkan kembali" in case.status_note
+    assert letters_of(db_session, case) == [] and open_task(db_session, case, "persetujuan") is None

@@ -542,3 +542,26 @@ def test_pkh_unpaid_aid_started_by_the_pendamping_is_answered_without_a_letter(a
     case = case_by_id(db_session, case.id)
     assert case.completed and case.status == "Selesai" and "diaktifkan kembali" in case.status_note
     assert letters_of(db_session, case) == [] and open_task(db_session, case, "persetujuan") is None
+
+
+# --- The catalogue ------------------------------------------------------------------------------------------
+
+def test_catalogue_shows_the_packages_instead_of_the_planned_entries(app, client):
+    from app.extensions import db
+    from app.portal import catalogue
+
+    with app.app_context():
+        entries = {e["kode"]: e for e in catalogue.services(db.session, "en")}
+    expected = {"layanan_pkh": "layanan_pkh", "pemulangan_orang_terlantar": "pemulangan_orang_terlantar",
+                "beasiswa_dtks": "beasiswa", "beasiswa_non_dtks": "beasiswa", "izin_ziarah": "izin_ziarah"}
+    for code, package in expected.items():
+        entry = entries[code]
+        assert entry.get("paket") == package, code  # a deployed package, not forms/layanan.json's planned entry
+        assert entry["persyaratan"] and entry["sla"]
+    assert entries["beasiswa_dtks"]["ajukan"] == "/layanan/beasiswa/ajukan?jalur=dtks"
+    assert entries["beasiswa_non_dtks"]["ajukan"] == "/layanan/beasiswa/ajukan?jalur=non_dtks"
+    assert entries["pemulangan_orang_terlantar"]["ajukan"] is None  # recorded by officers only
+    assert entries["izin_ziarah"]["nama"].startswith("Visit permit")
+    assert "Certificate of low income (SKTM) from the village office" in entries["beasiswa_non_dtks"]["persyaratan"]
+    page = client.get("/layanan/beasiswa_non_dtks").get_data(as_text=True)
+    assert "Foto rumah tampak depan dan dalam" in page

@@ -91,6 +91,8 @@ class Config:
     LIGAT_MAX_DOCUMENT_BYTES = int(os.environ.get("LIGAT_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
     # PBI-JKN approval delegated by the head of office to the Kepala Bidang Linjamsos.
     LIGAT_PBI_DELEGASI_KABID = _bool("LIGAT_PBI_DELEGASI_KABID", False)
+    # Group visits a day to the heroes' cemetery (izin_ziarah): approved visits on one date, at most.
+    LIGAT_ZIARAH_KUOTA_HARIAN = os.environ.get("LIGAT_ZIARAH_KUOTA_HARIAN", "5")
 
     # Citizen portal (app/portal/) and Open311 (app/open311/).
     LIGAT_TILE_URL = os.environ.get("LIGAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

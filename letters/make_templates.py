@@ -313,6 +313,9 @@ TEMPLATES: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
     "izin_lks": ("izin_lks", izin_lks),
     "rekomendasi_cota": ("cota", rekomendasi_cota),
 }
+from letters.build_group_b import GROUP_B  # noqa: E402  (PKH, orang terlantar, beasiswa, ziarah)
+
+TEMPLATES.update(GROUP_B)
 
 
 def build(out: Path = LETTERS_DIR) -> list[Path]:

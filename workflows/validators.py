@@ -12,6 +12,9 @@ field-level message in Bahasa Indonesia and English.
     {"check": "age_range", "field": "tanggal_lahir", "min": 30, "max": 55}
                                                             full years on a date, within bounds
     {"check": "not_future", "field": "tanggal_kejadian"}    the date is not after today
+    {"check": "not_past", "field": "tanggal_kunjungan", "min_days": 1}
+                                                            the date is today or later; with `min_days`,
+                                                            at least that many days after today (a booking)
     {"check": "years_since", "field": "tanggal_menikah", "min": 5}
                                                             at least N full years since the date
 """
@@ -104,6 +107,19 @@ def _not_future(rule: dict, data: dict, ctx: Context) -> str | None:
     return None
 
 
+def _not_past(rule: dict, data: dict, ctx: Context) -> str | None:
+    moment = _date(data[rule["field"]])
+    if moment is None:
+        return "Tanggal tidak sah. (Invalid date.)"
+    days = int(rule.get("min_days", 0))
+    if (moment - ctx.today).days >= days:
+        return None
+    if days <= 0:
+        return "Tanggal tidak boleh sebelum hari ini. (The date cannot be in the past.)"
+    return (f"Tanggal paling cepat {days} hari setelah hari ini. "
+            f"(The date must be at least {days} day(s) after today.)")
+
+
 def _years_since(rule: dict, data: dict, ctx: Context) -> str | None:
     moment = _date(data[rule["field"]])
     if moment is None:
@@ -124,6 +140,7 @@ CHECKS: dict[str, tuple[Callable[[dict, dict, Context], str | None], tuple[str, 
     "village": (_village, ()),
     "age_range": (_age_range, ()),
     "not_future": (_not_future, ()),
+    "not_past": (_not_past, ()),
     "years_since": (_years_since, ()),
 }
 

@@ -48,8 +48,32 @@ FIELDS = {
     "nama_calon_ayah": "Budi Santoso",
     "nama_calon_ibu": "Sri Wahyuni",
     "nama_anak": "Clara",
+    "jenis_keterangan": "Surat Keterangan Pindah Kepesertaan PKH",
+    "keterangan": "telah pindah domisili dan kepesertaannya dipindahkan.",
+    "lokasi_ditemukan": "Pelabuhan Jayapura",
+    "daerah_asal": "Kabupaten Biak Numfor",
+    "alamat_asal": "Kampung Samofa, Biak",
+    "moda_transportasi": "Kapal laut",
+    "rute": "Jayapura - Biak",
+    "nama_siswa": "Clara Santoso",
+    "nik_siswa": "917101******0003",
+    "nama_sekolah": "SMA Negeri 1 Jayapura",
+    "jenjang": "SMA/SMK",
+    "nama_orang_tua": "Budi Santoso",
+    "nik_dtks": "917101******0001",
+    "desil": "1",
+    "nama_beasiswa": "Beasiswa Afirmasi Pendidikan",
+    "tanggal_kunjungan": "20 November 2026",
+    "hasil_kunjungan": "rumah semi permanen, penghasilan tidak tetap",
+    "nama_rombongan": "SMP Negeri 2 Jayapura",
+    "penanggung_jawab": "Yakob Rumbiak",
+    "jumlah_peserta": "40",
+    "sesi_kunjungan": "pagi, pukul 08.00-11.00",
+    "tujuan": "Ziarah dan tabur bunga",
+    "ketentuan": "Didampingi juru pelihara",
 }
 
+SIGNING = ("tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi")
 EXPECTED_FIELDS = {
     "pbi_jkn": {
         "nomor", "nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "alamat", "kelurahan", "alasan", "tanggal",
@@ -62,6 +86,26 @@ EXPECTED_FIELDS = {
     "rekomendasi_cota": {
         "nomor", "nama_calon_ayah", "nama_calon_ibu", "alamat", "nama_anak", "tanggal",
         "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "keterangan_pkh": {
+        "nomor", "jenis_keterangan", "nama", "nik", "no_kk", "alamat", "kelurahan", "keterangan",
+        *SIGNING,
+    },
+    "pemulangan_orang_terlantar": {
+        "nomor", "nama", "nik", "lokasi_ditemukan", "daerah_asal", "alamat_asal", "moda_transportasi", "rute",
+        *SIGNING,
+    },
+    "rekomendasi_beasiswa_dtks": {
+        "nomor", "nama_siswa", "nik_siswa", "nama_sekolah", "jenjang", "nama_orang_tua", "alamat", "kelurahan",
+        "nik_dtks", "desil", "nama_beasiswa", *SIGNING,
+    },
+    "rekomendasi_beasiswa_non_dtks": {
+        "nomor", "nama_siswa", "nik_siswa", "nama_sekolah", "jenjang", "nama_orang_tua", "alamat", "kelurahan",
+        "tanggal_kunjungan", "hasil_kunjungan", "nama_beasiswa", *SIGNING,
+    },
+    "izin_ziarah": {
+        "nomor", "nama_rombongan", "penanggung_jawab", "jumlah_peserta", "tanggal_kunjungan", "sesi_kunjungan",
+        "tujuan", "ketentuan", *SIGNING,
     },
 }  # fmt: skip
 
@@ -187,7 +231,10 @@ def test_qr_png_is_a_png() -> None:
 
 LETTERS_DIR = Path(__file__).resolve().parent.parent.parent / "letters"
 # Each bundled template lives in its service package's folder.
-PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota"}
+PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota",
+              "keterangan_pkh": "layanan_pkh", "pemulangan_orang_terlantar": "pemulangan_orang_terlantar",
+              "rekomendasi_beasiswa_dtks": "beasiswa", "rekomendasi_beasiswa_non_dtks": "beasiswa",
+              "izin_ziarah": "izin_ziarah"}
 
 
 def template_bytes(name: str) -> bytes:
@@ -200,7 +247,7 @@ def render(name: str, fields: dict, qr_payload: str | None = None) -> bytes:
 
 def test_bundled_templates_are_in_their_packages() -> None:
     found = sorted(p.relative_to(LETTERS_DIR).as_posix() for p in LETTERS_DIR.glob("*/*.docx"))
-    assert found == ["cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_jkn/pbi_jkn.docx"]
+    assert found == sorted(f"{code}/{name}.docx" for name, code in PACKAGE_OF.items())
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED_FIELDS))
@@ -230,8 +277,17 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
         assert "Penerima Bantuan Iuran Jaminan Kesehatan Nasional" in text
     elif template == "izin_lks":
         assert FIELDS["nama_lks"] in text and FIELDS["berlaku_sampai"] in text
-    else:
+    elif template == "rekomendasi_cota":
         assert FIELDS["nama_calon_ayah"] in text and FIELDS["nama_anak"] in text
+    elif template == "keterangan_pkh":
+        assert FIELDS["jenis_keterangan"] in text and FIELDS["keterangan"] in text
+    elif template == "pemulangan_orang_terlantar":
+        assert FIELDS["daerah_asal"] in text and FIELDS["rute"] in text
+    elif template.startswith("rekomendasi_beasiswa"):
+        assert FIELDS["nama_siswa"] in text and FIELDS["nama_beasiswa"] in text
+        assert ("desil 1" in text) == (template == "rekomendasi_beasiswa_dtks")
+    else:
+        assert FIELDS["nama_rombongan"] in text and "40 orang" in text
 
     shapes = list(document.inline_shapes)
     assert len(shapes) == 1
@@ -263,7 +319,8 @@ def test_render_without_qr_payload_is_refused() -> None:
 
 def test_make_templates_rebuilds_fillable_templates(tmp_path: Path) -> None:
     written = build(tmp_path)
-    assert sorted(p.name for p in written) == ["izin_lks.docx", "pbi_jkn.docx", "rekomendasi_cota.docx"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == \
+        sorted(f"{code}/{name}.docx" for name, code in PACKAGE_OF.items())
     for path in written:
         text = _all_text(_open(letters.fill_docx(path.read_bytes(), FIELDS, qr_payload=URL)))
         assert NOMOR in text and "{{" not in text

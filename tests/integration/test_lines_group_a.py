@@ -1,0 +1,234 @@
+"""Four lines of the LIGAT catalogue end to end through the generic pages: disability services,
+ATENSI (child and elderly), patient referral with transport, and outreach to homeless people,
+beggars and people living with HIV (ODHA). Each is a package of data only (bpmn/<code>/,
+forms/<code>/, letters/<code>/); these tests drive them as their users do: the public or officer
+start page, each task through /inbox/<id> as the demo user of the lane's role, the numbered letter
+reopened with python-docx, the public tracking page, and the timers shortened to seconds."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import time
+from datetime import date
+
+import docx
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from workflows.db import Case, InboxTask, utcnow
+from workflows.documents import CaseDocument
+from workflows.issued_letters import Letter
+from workflows.timers import wake_due_timers
+
+VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara: kelurahan.gurabesi works here
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+_rng = random.Random()
+
+
+def new_nik(born: date, female: bool = False) -> str:
+    """A structurally valid NIK of Jayapura Utara (91.71.01) for that birth date."""
+    day = born.day + (40 if female else 0)
+    return f"917101{day:02d}{born.month:02d}{born.year % 100:02d}{_rng.randint(1, 9999):04d}"
+
+
+def files(*names: str) -> dict:
+    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
+
+
+def apply_public(client, code: str, form: dict) -> tuple[str, str]:
+    """Public application; returns (ticket, tracking code)."""
+    url = f"/layanan/{code}/ajukan"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), **form},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    location = response.headers["Location"]
+    return re.search(r"tiket=([A-Z0-9-]+)", location).group(1), re.search(r"kode=([A-Z0-9]+)", location).group(1)
+
+
+def apply_officer(client, code: str, form: dict) -> int:
+    """Officer start page; returns the case id."""
+    url = f"/kantor/layanan/{code}/baru"
+    response = client.post(url, data={"csrf_token": csrf_token(client, url), **form},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
+
+
+def case_by_ref(db_session, reference: str) -> Case:
+    db_session.expire_all()
+    return db_session.scalar(select(Case).where(Case.reference == reference))
+
+
+def case_by_id(db_session, case_id: int) -> Case:
+    db_session.expire_all()
+    return db_session.get(Case, case_id)
+
+
+def open_task(db_session, case: Case, name: str) -> InboxTask | None:
+    db_session.expire_all()
+    return db_session.scalar(
+        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
+    )
+
+
+def post_task(client, task_id: int, data: dict, upload: dict | None = None):
+    token = csrf_token(client, "/inbox/")
+    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
+                       content_type="multipart/form-data")
+
+
+def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None) -> InboxTask:
+    task = open_task(db_session, case, name)
+    assert task is not None, f"no open task {name}; status {case_by_id(db_session, case.id).status}"
+    response = post_task(client, task.id, data, upload)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return task
+
+
+def in_inbox(client, case: Case) -> bool:
+    return case.reference in client.get("/inbox/").get_data(as_text=True)
+
+
+def docx_text(data: bytes) -> str:
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts += [cell.text for cell in row.cells]
+    return "\n".join(parts)
+
+
+def letter_of(db_session, case: Case) -> Letter:
+    db_session.expire_all()
+    issued = db_session.scalars(select(Letter).where(Letter.case_id == case.id)).all()
+    assert len(issued) == 1, issued
+    return issued[0]
+
+
+def stages(client, case: Case) -> list[tuple[str, str]]:
+    html = client.get(f"/lacak?tiket={case.reference}&kode={case.tracking_code}").get_data(as_text=True)
+    return re.findall(r'<li class="(\w+)" data-state="\w+">(?:<strong>)?([^<]+)', html)
+
+
+def wait_and_wake(db_session, case: Case) -> None:
+    """Sleep until the case's next timer is due, then run the scheduler's job once."""
+    db_session.expire_all()
+    due = db_session.get(Case, case.id).next_timer_at
+    assert due is not None, "the case waits on no timer"
+    delay = (due - utcnow()).total_seconds() + 0.3
+    if delay > 0:
+        time.sleep(delay)
+    assert wake_due_timers(db_session) >= 1
+
+
+# --- Layanan disabilitas --------------------------------------------------------------------------------------
+
+def disability_form(**overrides) -> dict:
+    born = date(1978, 4, 9)
+    form = {
+        "pengaju_sebagai": "kelurahan", "nama_pemohon": "Marthen Kogoya (adik)", "telepon": "0812 4455 6677",
+        "nama": "Yakobus Kogoya", "nik": new_nik(born), "tanggal_lahir": born.isoformat(), "jenis_kelamin": "L",
+        "alamat": "Jl. Sam Ratulangi No. 4, RT 03/RW 01", "kode_wilayah": VILLAGE, "jenis_disabilitas": "fisik",
+        "kebutuhan": "alat_bantu", "alat_bantu_diminta": "kursi_roda",
+        "uraian": "Lumpuh kedua kaki setelah kecelakaan kerja; tidak dapat ke puskesmas tanpa digendong.",
+        **files("ktp", "kk", "surat_dokter"), "foto": (io.BytesIO(JPEG), "foto.jpg"),
+    }
+    form.update(overrides)
+    return form
+
+
+def test_disability_kelurahan_request_return_assessment_device_letter_and_handover(app, login_as, db_session):
+    kelurahan = login_as("kelurahan.gurabesi")
+    case = case_by_id(db_session, apply_officer(kelurahan, "layanan_disabilitas", disability_form()))
+    assert case.reference.startswith("DIS-") and case.status == "Verifikasi berkas" and not case.confidential
+    assert {d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id))} \
+        == {"ktp", "kk", "surat_dokter", "foto"}
+
+    # The operator returns the file with the doctor's letter flagged: back to the officer who submitted it.
+    operator = login_as("operator")
+    form = operator.get(f"/inbox/{open_task(db_session, case, 'verifikasi').id}").get_data(as_text=True)
+    assert 'name="berkas_bermasalah" value="surat_dokter"' in form
+    complete(operator, db_session, case, "verifikasi",
+             {"keputusan_verifikasi": "tidak_lengkap", "alasan_pengembalian": "Surat dokter tanpa stempel puskesmas.",
+              "berkas_bermasalah": "surat_dokter"})
+    assert case_by_id(db_session, case.id).status == "Dikembalikan ke kelurahan"
+    fix = open_task(db_session, case, "perbaiki_kelurahan")
+    assert fix.role == "Petugas Kelurahan" and fix.assignee == "kelurahan.gurabesi"
+    assert ("current", "Verifikasi berkas") in stages(app.test_client(), case)
+    refused = post_task(kelurahan, fix.id, {"catatan_perbaikan": "Sudah dicap."})
+    assert refused.status_code == 422 and "Berkas ini diminta diperbaiki" in refused.get_data(as_text=True)
+    complete(kelurahan, db_session, case, "perbaiki_kelurahan",
+             {"catatan_perbaikan": "Surat dokter baru, sudah dicap."},
+             {"surat_dokter": (io.BytesIO(PDF), "surat-dokter-baru.pdf")})
+    assert len(db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id,
+                                                             CaseDocument.kind == "surat_dokter")).all()) == 2
+    complete(operator, db_session, case, "verifikasi", {"keputusan_verifikasi": "lengkap"})
+
+    # Home assessment by a social worker of Rehabilitasi Sosial, not of another bidang.
+    task = open_task(db_session, case, "asesmen_rumah")
+    assert task.role == "Petugas Lapangan" and task.bidang == "rehsos"
+    assert not in_inbox(login_as("lapangan.linjamsos"), case)
+    social_worker = login_as("lapangan.rehsos")
+    assert in_inbox(social_worker, case)
+    complete(social_worker, db_session, case, "asesmen_rumah",
+             {"tanggal_asesmen": "2026-11-20", "temuan_asesmen": "Tinggal di rumah panggung, akses jalan papan; "
+              "keluarga mendukung.", "rekomendasi_asesmen": "alat_bantu", "alat_bantu": "kursi_roda",
+              "spesifikasi_alat": "lebar dudukan 46 cm"})
+    assert ("current", "Asesmen rumah") not in stages(app.test_client(), case)
+
+    decision = open_task(db_session, case, "keputusan_kabid")
+    assert decision.role == "Kepala Bidang" and decision.bidang == "rehsos"
+    assert not in_inbox(login_as("kabid.linjamsos"), case)
+    kabid = login_as("kabid.rehsos")
+    page = kabid.get(f"/inbox/{decision.id}").get_data(as_text=True)
+    assert 'id="dis-asesmen"' in page and "lebar dudukan 46 cm" in page
+    complete(kabid, db_session, case, "keputusan_kabid", {"keputusan": "alat_bantu"})
+
+    case = case_by_id(db_session, case.id)
+    assert case.status == "Alat bantu siap diserahkan"
+    letter = letter_of(db_session, case)
+    assert letter.letter_type == "alat_bantu_disabilitas" and "/ALB/DINSOS/" in letter.number
+    assert re.match(r"400\.9\.2/\d{4}/ALB/DINSOS/[IVX]+/\d{4}$", letter.number)
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    for expected in (letter.number, "Yakobus Kogoya", "Kursi roda (lebar dudukan 46 cm)", "fisik"):
+        assert expected in text, expected
+    assert "{{" not in text
+
+    # The same social worker hands the wheelchair over and records it.
+    handover = open_task(db_session, case, "serah_terima")
+    assert handover.assignee == "lapangan.rehsos"
+    complete(social_worker, db_session, case, "serah_terima",
+             {"tanggal_serah_terima": "2026-11-27", "diterima_oleh": "Yakobus Kogoya sendiri, disaksikan adiknya"},
+             {"bukti_serah_terima": (io.BytesIO(JPEG), "serah-terima.jpg")})
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Selesai"
+    assert stages(app.test_client(), case) == [
+        ("done", "Diajukan"), ("done", "Verifikasi berkas"), ("done", "Asesmen rumah"),
+        ("done", "Keputusan Kepala Bidang"), ("done", "Surat terbit dan serah terima"), ("done", "Selesai")]
+
+
+def test_disability_public_request_referral_letter(app, client, login_as, db_session):
+    ticket, code = apply_public(client, "layanan_disabilitas", disability_form(
+        pengaju_sebagai="keluarga", kebutuhan="rujukan_rehabilitasi", alat_bantu_diminta="", jenis_disabilitas="mental",
+        nama="Selina Wenda", nik=new_nik(date(1995, 2, 3), female=True), tanggal_lahir="1995-02-03",
+        jenis_kelamin="P"))
+    case = case_by_ref(db_session, ticket)
+    assert case.reporter_phone == "+6281244556677"
+    assert [s for s in stages(client, case)][:2] == [("done", "Diajukan"), ("current", "Verifikasi berkas")]
+    complete(login_as("operator"), db_session, case, "verifikasi", {"keputusan_verifikasi": "lengkap"})
+    complete(login_as("lapangan.rehsos"), db_session, case, "asesmen_rumah",
+             {"tanggal_asesmen": "2026-11-20", "temuan_asesmen": "Perlu rehabilitasi psikososial berbasis lembaga.",
+              "rekomendasi_asesmen": "rujukan_rehabilitasi", "lembaga_rujukan": "Sentra Terpadu Inten Soeweno"})
+    kabid = login_as("kabid.rehsos")
+    complete(kabid, db_session, case, "keputusan_kabid", {"keputusan": "rujukan_rehabilitasi"})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Rujukan terbit"
+    assert ("current", "Surat terbit dan serah terima") in stages(client, case)
+    letter = letter_of(db_session, case)
+    assert letter.letter_type == "rujukan_rehabilitasi_disabilitas" and "/RRS/DINSOS/" in letter.number
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    assert "Sentra Terpadu Inten Soeweno" in text and "Selina Wenda" in text and "mental (psikososial)" in text

@@ -11,12 +11,13 @@ import io
 import random
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import docx
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from workflows import cases
 from workflows.db import Case, InboxTask, utcnow
 from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter
@@ -232,3 +233,118 @@ def test_disability_public_request_referral_letter(app, client, login_as, db_ses
     assert letter.letter_type == "rujukan_rehabilitasi_disabilitas" and "/RRS/DINSOS/" in letter.number
     text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
     assert "Sentra Terpadu Inten Soeweno" in text and "Selina Wenda" in text and "mental (psikososial)" in text
+
+
+# --- ATENSI: child and elderly ---------------------------------------------------------------------------------
+
+def test_atensi_child_report_is_confidential_assessed_within_a_day_referred_and_closed(app, client, login_as,
+                                                                                       db_session):
+    # The catalogue shows the child variant, opening the line's form with the target preset.
+    page = client.get("/layanan/layanan_anak").get_data(as_text=True)
+    assert 'href="/layanan/atensi/ajukan?sasaran=anak"' in page
+    form = client.get("/layanan/atensi/ajukan?sasaran=anak").get_data(as_text=True)
+    assert 'value="anak" selected' in form or 'value="anak" checked' in form
+    assert "/layanan/atensi/ajukan?sasaran=lansia" in client.get("/layanan/layanan_lansia").get_data(as_text=True)
+
+    ticket, code = apply_public(client, "atensi", {
+        "sasaran": "anak", "kondisi": "terlantar", "darurat": "true", "nama": "Rafael", "perkiraan_umur": "9",
+        "jenis_kelamin": "L", "lokasi": "Emperan toko dekat Pasar Hamadi", "kode_wilayah": VILLAGE,
+        "uraian": "Anak tidur di emperan toko tiga malam berturut-turut, tidak sekolah.",
+        "nama_pelapor": "Ibu Ruth", "telepon": "0813 4400 1122", "hubungan_pelapor": "warga",
+        "foto": (io.BytesIO(JPEG), "foto.jpg")})
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("ATN-") and case.confidential and case.priority == 1
+    assert "Anak" in case.title and "Rafael" not in case.title
+    assessment = open_task(db_session, case, "asesmen")
+    assert assessment.role == "Petugas Lapangan" and assessment.bidang == "rehsos"
+    assert assessment.due_at - case.created_at <= timedelta(hours=24, minutes=1)  # a child: within 24 hours
+    assert case.next_timer_at is not None  # the escalation timer of the assessment
+    assert not in_inbox(login_as("lapangan.dayasos"), case)
+
+    social_worker = login_as("lapangan.rehsos")
+    page = social_worker.get(f"/inbox/{assessment.id}").get_data(as_text=True)
+    assert 'value="Rafael"' in page  # the form starts from what the report said
+    complete(social_worker, db_session, case, "asesmen",
+             {"tanggal_asesmen": "2026-11-20", "nama": "Rafael Ohee", "temuan_asesmen": "Ditinggal ibunya yang bekerja "
+              "di luar kota; ayah tidak diketahui; nenek sakit.", "tingkat_risiko": "tinggi",
+              "hasil_asesmen": "perlu_penanganan"})
+    kabid = login_as("kabid.rehsos")
+    complete(kabid, db_session, case, "konferensi_kasus",
+             {"tanggal_konferensi": "2026-11-22", "peserta_konferensi": "Pekerja sosial, nenek, lurah, LKSA Kasih Ibu",
+              "rencana_intervensi": "Pengasuhan sementara di LKSA, sekolah kembali, penelusuran ibu.",
+              "bentuk_layanan": "rujukan_lks", "lembaga_tujuan": "LKSA Kasih Ibu Abepura"})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Rujukan ke panti/LKS"
+    letter = letter_of(db_session, case)
+    assert letter.letter_type == "rujukan_atensi"
+    assert re.match(r"400\.9\.3/\d{4}/ATENSI/DINSOS/[IVX]+/\d{4}$", letter.number)
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    for expected in (letter.number, "Rafael Ohee", "LKSA Kasih Ibu Abepura", "Anak", "penelusuran ibu"):
+        assert expected in text, expected
+
+    placement = open_task(db_session, case, "penempatan")
+    assert placement.assignee == "lapangan.rehsos"
+    complete(social_worker, db_session, case, "penempatan",
+             {"tanggal_penempatan": "2026-11-23", "diterima_oleh": "Sr. Maria, pengasuh LKSA"})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Pemantauan bulanan" and not case.completed
+    assert ("current", "Pemantauan bulanan") in stages(client, case)
+    page = kabid.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'data-timer="Sebulan kemudian"' in page  # the next monthly visit
+    db_session.expire_all()
+    assert timedelta(days=29) < case_by_ref(db_session, ticket).next_timer_at - utcnow() <= timedelta(days=30)
+    # Confidential: the public tracking page (ticket and code) shows the stage, nothing of the child.
+    html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
+    assert "Rafael" not in html and "Ibu Ruth" not in html
+
+
+def test_atensi_elderly_overdue_assessment_escalates_then_monthly_visits_until_closed(login_as, db_session):
+    case = cases.start_case(
+        db_session, "atensi",
+        {"sasaran": "lansia", "kondisi": "tanpa_pengasuh", "darurat": False, "nama": "Opa Yulius", "perkiraan_umur": 78,
+         "jenis_kelamin": "L", "lokasi": "Jl. Kelapa Dua, Entrop", "kode_wilayah": VILLAGE,
+         "uraian": "Tinggal sendiri, jarang makan.", "hubungan_pelapor": "kelurahan",
+         "sla_asesmen": "PT1S", "interval_monitoring": "PT2S"},
+        "operator", region_code=VILLAGE, category="atensi", confidential=True,
+    )
+    wait_and_wake(db_session, case)
+    review = open_task(db_session, case, "tinjau_keterlambatan")
+    assert review is not None and review.role == "Kepala Bidang" and review.bidang == "rehsos"
+    assert case_by_id(db_session, case.id).escalated
+    kabid = login_as("kabid.rehsos")
+    assert in_inbox(kabid, case) and not in_inbox(login_as("kabid.linjamsos"), case)
+    complete(kabid, db_session, case, "tinjau_keterlambatan", {"arahan": "Kunjungi hari ini juga."})
+    assert open_task(db_session, case, "asesmen") is not None  # the timer does not interrupt the assessment
+
+    social_worker = login_as("lapangan.rehsos")
+    complete(social_worker, db_session, case, "asesmen",
+             {"tanggal_asesmen": "2026-11-20", "nama": "Opa Yulius", "temuan_asesmen": "Anak tinggal di kota lain, "
+              "bersedia mengurus bila dibantu.", "tingkat_risiko": "sedang", "hasil_asesmen": "perlu_penanganan"})
+    complete(kabid, db_session, case, "konferensi_kasus",
+             {"tanggal_konferensi": "2026-11-21", "peserta_konferensi": "Pekerja sosial, anak, kelurahan",
+              "rencana_intervensi": "Anak pulang merawat; permakanan; kunjungan bulanan.",
+              "bentuk_layanan": "pengasuhan_keluarga"})
+    assert case_by_id(db_session, case.id).status == "Pemantauan bulanan"
+    assert not db_session.scalars(select(Letter).where(Letter.case_id == case.id)).all()  # no referral, no letter
+
+    # A visit each month; the second proposes closing; the Kepala Bidang keeps it open once, then closes.
+    for visit in (1, 2, 3):
+        assert open_task(db_session, case, "kunjungan_monitoring") is None
+        wait_and_wake(db_session, case)
+        task = open_task(db_session, case, "kunjungan_monitoring")
+        assert task is not None and task.assignee == "lapangan.rehsos" and task.bidang == "rehsos"
+        complete(social_worker, db_session, case, "kunjungan_monitoring",
+                 {"tanggal_monitoring": f"2026-12-0{visit}", "kondisi_penerima": "baik",
+                  "temuan_monitoring": "Makan teratur, dirawat anaknya.", "usul_tutup": str(visit >= 2).lower()})
+        if visit == 2:
+            page = kabid.get(f"/inbox/{open_task(db_session, case, 'tutup_kasus').id}").get_data(as_text=True)
+            assert 'id="atensi-kunjungan"' in page and "Kunjungan ke-2" in page and "usul tutup: ya" in page
+            complete(kabid, db_session, case, "tutup_kasus",
+                     {"keputusan_penutupan": "lanjut", "catatan_penutupan": "Satu bulan lagi, pastikan permakanan."})
+    assert open_task(db_session, case, "kunjungan_monitoring") is None
+    visits = cases.case_data(case_by_id(db_session, case.id))["kunjungan_monitoring"]
+    assert [v["ke"] for v in visits] == [1, 2, 3] and [v["usul_tutup"] for v in visits] == ["tidak", "ya", "ya"]
+    complete(kabid, db_session, case, "tutup_kasus",
+             {"keputusan_penutupan": "tutup", "kondisi_akhir": "membaik", "catatan_penutupan": "Dirawat anaknya."})
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Selesai" and case.next_timer_at is None

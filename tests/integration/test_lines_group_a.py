@@ -20,6 +20,7 @@ from tests.conftest import csrf_token
 from workflows import cases
 from workflows.db import Case, InboxTask, utcnow
 from workflows.documents import CaseDocument
+from workflows.dtks import Dtks
 from workflows.issued_letters import Letter
 from workflows.timers import wake_due_timers
 
@@ -348,3 +349,101 @@ def test_atensi_elderly_overdue_assessment_escalates_then_monthly_visits_until_c
              {"keputusan_penutupan": "tutup", "kondisi_akhir": "membaik", "catatan_penutupan": "Dirawat anaknya."})
     case = case_by_id(db_session, case.id)
     assert case.completed and case.status == "Selesai" and case.next_timer_at is None
+
+
+# --- Rujukan pasien ---------------------------------------------------------------------------------------------
+
+def patient_form(**overrides) -> dict:
+    born = date(1961, 8, 17)
+    form = {
+        "pengaju_sebagai": "pekerja_sosial_rs", "nama_pengaju": "Ns. Debora, pekerja sosial RSUD Dok II",
+        "telepon": "0821 9900 3344", "darurat": "true", "nama_pasien": "Paulus Itlay", "nik": new_nik(born),
+        "tanggal_lahir": born.isoformat(), "no_kk": "9171010101230077", "alamat": "Jl. Koti No. 9, Gurabesi",
+        "kode_wilayah": VILLAGE, "rs_asal": "RSUD Dok II Jayapura", "rs_tujuan": "RS Wahidin Sudirohusodo",
+        "kota_tujuan": "Makassar", "tanggal_rujukan": date.today().isoformat(), "kondisi_pasien": "berbaring",
+        "jaminan": "bpjs_pbi", "nama_pendamping": "Maria Itlay (istri)", **files(*PATIENT_DOCS),
+    }
+    form.update(overrides)
+    return form
+
+
+PATIENT_DOCS = ("ktp", "kk", "surat_rujukan", "kartu_bpjs_sktm")
+
+
+def test_patient_referral_dtks_checked_approved_letter_transport_and_arrival(app, client, login_as, db_session):
+    form = patient_form()
+    db_session.add(Dtks(nik=form["nik"], no_kk=form["no_kk"], nama="PAULUS ITLAY", kode_wilayah=VILLAGE, desil=1))
+    db_session.commit()
+    ticket, _ = apply_public(client, "rujukan_pasien", form)
+    case = case_by_ref(db_session, ticket)
+    assert ticket.startswith("RJP-") and case.priority == 1 and case.status == "Verifikasi"
+    data = cases.case_data(case)
+    assert data["terdaftar_dtks"] is True and data["status_dtks"] == "Terdaftar di DTKS, desil 1"
+    check = open_task(db_session, case, "verifikasi")
+    assert check.due_at - case.created_at <= timedelta(hours=2, minutes=1)  # an emergency: hours, not days
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{check.id}").get_data(as_text=True)
+    assert 'id="rjp-dtks"' in page and "Terdaftar di DTKS" in page
+    complete(operator, db_session, case, "verifikasi", {"keputusan_verifikasi": "layak"})
+
+    approval = open_task(db_session, case, "persetujuan")
+    assert approval.role == "Kepala Bidang" and approval.bidang == "linjamsos"
+    assert not in_inbox(login_as("kabid.rehsos"), case)
+    kabid = login_as("kabid.linjamsos")
+    complete(kabid, db_session, case, "persetujuan", {"keputusan_persetujuan": "setujui"})
+    letter = letter_of(db_session, case)
+    assert letter.letter_type == "pengantar_rujukan_pasien"
+    assert re.match(r"400\.9\.1/\d{4}/RJP/DINSOS/[IVX]+/\d{4}$", letter.number)
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    for expected in (letter.number, "Paulus Itlay", "RS Wahidin Sudirohusodo, Makassar", "BPJS Kesehatan PBI",
+                     "Terdaftar di DTKS, desil 1", "Maria Itlay (istri)"):
+        assert expected in text, expected
+    assert form["nik"] not in text  # masked on the covering letter
+
+    transport = open_task(db_session, case, "atur_transportasi")
+    assert transport.role == "Petugas Lapangan" and transport.bidang == "linjamsos"
+    assert not in_inbox(login_as("lapangan.rehsos"), case)
+    field = login_as("lapangan.linjamsos")
+    refused = post_task(field, transport.id, {"kendaraan": "ambulans", "nomor_kendaraan": "PA 9012 AB",
+                                              "pengemudi": "Yance", "tanggal_berangkat": "2026-11-24",
+                                              "jam_berangkat": "7.30"})
+    assert refused.status_code == 422 and "07:30" in refused.get_data(as_text=True)
+    complete(field, db_session, case, "atur_transportasi",
+             {"kendaraan": "ambulans", "nomor_kendaraan": "PA 9012 AB", "pengemudi": "Yance Wenda",
+              "telepon_pengemudi": "081299887766", "tanggal_berangkat": "2026-11-24", "jam_berangkat": "07:30"})
+    case = case_by_ref(db_session, ticket)
+    assert case.status == "Dalam perjalanan" and "07:30 WIT ke RS Wahidin Sudirohusodo" in case.status_note
+    assert ("current", "Transportasi") in stages(client, case)
+    trip = open_task(db_session, case, "perjalanan_selesai")
+    assert trip.assignee == "lapangan.linjamsos"
+    complete(field, db_session, case, "perjalanan_selesai",
+             {"tanggal_tiba": "2026-11-25", "diterima_oleh": "Perawat jaga IGD"})
+    case = case_by_ref(db_session, ticket)
+    assert case.completed and case.status == "Selesai"
+    assert [state for state, _ in stages(client, case)] == ["done"] * 5
+
+
+def test_patient_referral_overdue_check_escalates_to_the_kepala_bidang_linjamsos(login_as, db_session):
+    born = date(1970, 1, 5)
+    nik = new_nik(born)
+    case = cases.start_case(
+        db_session, "rujukan_pasien",
+        {"pengaju_sebagai": "keluarga", "nama_pengaju": "Keluarga", "nama_pasien": "Agus Tabuni", "nik": nik,
+         "tanggal_lahir": born.isoformat(), "no_kk": "9171010101230078", "alamat": "Jl. Baru", "kode_wilayah": VILLAGE,
+         "rs_asal": "RSUD Abepura", "rs_tujuan": "RSCM", "kota_tujuan": "Jakarta", "tanggal_rujukan": "2026-11-20",
+         "kondisi_pasien": "duduk", "jaminan": "sktm", "pengaju": "pemohon", "sla_verifikasi": "PT1S"},
+        "pemohon", region_code=VILLAGE, category="rujukan_pasien", subject_nik=nik,
+    )
+    assert cases.case_data(case)["status_dtks"] == "Tidak terdaftar di DTKS"
+    wait_and_wake(db_session, case)
+    review = open_task(db_session, case, "tinjau_keterlambatan")
+    assert review is not None and review.role == "Kepala Bidang" and review.bidang == "linjamsos"
+    assert case_by_id(db_session, case.id).escalated
+    assert in_inbox(login_as("kabid.linjamsos"), case) and not in_inbox(login_as("kabid.rehsos"), case)
+    assert open_task(db_session, case, "verifikasi") is not None  # the check itself stays open
+    complete(login_as("kabid.linjamsos"), db_session, case, "tinjau_keterlambatan",
+             {"arahan": "Verifikasi sekarang; pasien berangkat sore ini."})
+    complete(login_as("operator"), db_session, case, "verifikasi",
+             {"keputusan_verifikasi": "tolak", "alasan_penolakan": "Rujukan sudah ditanggung rumah sakit asal."})
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Ditolak"

@@ -447,3 +447,84 @@ def test_patient_referral_overdue_check_escalates_to_the_kepala_bidang_linjamsos
              {"keputusan_verifikasi": "tolak", "alasan_penolakan": "Rujukan sudah ditanggung rumah sakit asal."})
     case = case_by_id(db_session, case.id)
     assert case.completed and case.status == "Ditolak"
+
+
+# --- Gelandangan, pengemis, ODHA -------------------------------------------------------------------------------
+
+def test_odha_outreach_after_patrol_is_confidential_sent_back_once_then_referred_without_naming_the_condition(
+        app, login_as, db_session):
+    # Public application is closed: the line starts from an officer's report.
+    assert app.test_client().get("/layanan/gepeng_odha/ajukan").status_code in (302, 403, 404)
+    field = login_as("lapangan.rehsos")
+    case = case_by_id(db_session, apply_officer(field, "gepeng_odha", {
+        "sumber": "patroli", "kategori": "odha", "perkiraan_umur": "34", "jenis_kelamin": "P",
+        "lokasi_ditemukan": "Bawah jembatan Kali Acai", "kode_wilayah": VILLAGE,
+        "tanggal_laporan": date.today().isoformat(), "uraian": "Tidur di bawah jembatan, lemah, membawa obat ARV.",
+        "surat_kesehatan": (io.BytesIO(PDF), "surat-puskesmas.pdf")}))
+    assert case.reference.startswith("GPO-") and case.confidential
+    assert "ODHA" not in case.title and "HIV" not in case.title and case.status == "Penjangkauan"
+    outreach = open_task(db_session, case, "identifikasi")
+    assert outreach.role == "Petugas Lapangan" and outreach.bidang == "rehsos"
+    assert outreach.due_at - case.created_at <= timedelta(hours=72, minutes=1)
+    assert not in_inbox(login_as("lapangan.dayasos"), case)
+    complete(field, db_session, case, "identifikasi",
+             {"tanggal_identifikasi": "2026-11-20", "nama": "Yuliana", "kategori": "odha", "daerah_asal": "Wamena",
+              "keluarga": "Kakak di Sentani, HP 0813 0000 1111", "kondisi_kesehatan": "perlu_perawatan",
+              "catatan_identifikasi": "Belum punya KTP; bersedia dibantu."})
+    complete(field, db_session, case, "asesmen",
+             {"temuan_asesmen": "Putus obat dua minggu; keluarga belum tahu keadaannya.", "perlu_penampungan": "true",
+              "rekomendasi": "rujuk_kesehatan", "tujuan_rekomendasi": "Klinik VCT Puskesmas Hamadi"})
+    complete(field, db_session, case, "penampungan",
+             {"tempat_penampungan": "Rumah singgah Dinas Sosial", "tanggal_masuk": "2026-11-21"})
+
+    # The Kepala Bidang sends the assessment back once: the same social worker redoes it.
+    kabid = login_as("kabid.rehsos")
+    complete(kabid, db_session, case, "keputusan_kabid",
+             {"keputusan": "asesmen_ulang", "catatan_keputusan": "Hubungi kakaknya dulu; pertimbangkan pemulangan."})
+    redo = open_task(db_session, case, "asesmen")
+    assert redo.assignee == "lapangan.rehsos" and case_by_id(db_session, case.id).status == "Asesmen"
+    page = field.get(f"/inbox/{redo.id}").get_data(as_text=True)
+    assert 'id="gpo-asesmen-ulang"' in page and "Hubungi kakaknya dulu" in page
+    complete(field, db_session, case, "asesmen",
+             {"temuan_asesmen": "Kakak bersedia menampung; pengobatan dilanjutkan di puskesmas dekat rumah kakak.",
+              "perlu_penampungan": "false", "rekomendasi": "rujuk_kesehatan",
+              "tujuan_rekomendasi": "Puskesmas Sentani"})
+    complete(kabid, db_session, case, "keputusan_kabid",
+             {"keputusan": "rujuk_kesehatan", "tujuan": "Puskesmas Sentani"})
+    case = case_by_id(db_session, case.id)
+    assert case.status == "Rujukan/pemulangan" and "HIV" not in (case.status_note or "")
+    letter = letter_of(db_session, case)
+    assert letter.letter_type == "rujukan_gepeng_odha"
+    assert re.match(r"400\.9\.4/\d{4}/RHS/DINSOS/[IVX]+/\d{4}$", letter.number)
+    text = docx_text(kabid.get(f"/berkas/surat/{letter.id}/docx").data)
+    assert "Yuliana" in text and "Rujukan ke layanan kesehatan" in text and "Puskesmas Sentani" in text
+    assert "HIV" not in text and "ODHA" not in text and "ARV" not in text
+
+    complete(field, db_session, case, "pelaksanaan",
+             {"tanggal_pelaksanaan": "2026-11-24", "diterima_oleh": "Bidan koordinator Puskesmas Sentani"})
+    case = case_by_id(db_session, case.id)
+    assert case.completed and case.status == "Selesai"
+    assert [state for state, _ in stages(app.test_client(), case)] == ["done"] * 6
+
+
+def test_beggar_report_by_the_operator_escalates_when_outreach_is_late(login_as, db_session):
+    operator = login_as("operator")
+    case = case_by_id(db_session, apply_officer(operator, "gepeng_odha", {
+        "sumber": "laporan_warga", "kategori": "pengemis", "jenis_kelamin": "L",
+        "lokasi_ditemukan": "Lampu merah Entrop",
+        "kode_wilayah": VILLAGE, "tanggal_laporan": date.today().isoformat(),
+        "uraian": "Seorang bapak mengemis bersama dua anak setiap sore."}))
+    assert case.confidential and case.status == "Penjangkauan"
+    db_session.expire_all()
+    due = case_by_id(db_session, case.id).next_timer_at
+    assert timedelta(hours=71) < due - utcnow() <= timedelta(hours=72)  # 3×24 hours
+    short = cases.start_case(db_session, "gepeng_odha",
+                             {"sumber": "laporan_warga", "kategori": "gelandangan", "jenis_kelamin": "L",
+                              "lokasi_ditemukan": "Pasar Youtefa", "kode_wilayah": VILLAGE, "uraian": "Tidur di pasar.",
+                              "sla_penjangkauan": "PT1S"},
+                             "operator", region_code=VILLAGE, category="gepeng_odha", confidential=True)
+    wait_and_wake(db_session, short)
+    review = open_task(db_session, short, "tinjau_keterlambatan")
+    assert review is not None and review.role == "Kepala Bidang" and review.bidang == "rehsos"
+    assert case_by_id(db_session, short.id).escalated
+    assert open_task(db_session, short, "identifikasi") is not None

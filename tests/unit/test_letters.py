@@ -48,6 +48,22 @@ FIELDS = {
     "nama_calon_ayah": "Budi Santoso",
     "nama_calon_ibu": "Sri Wahyuni",
     "nama_anak": "Clara",
+    "jenis_disabilitas": "fisik",
+    "alat_bantu": "Kursi roda (lebar dudukan 46 cm)",
+    "lembaga_rujukan": "Sentra Terpadu Inten Soeweno",
+    "hasil_asesmen": "perlu rehabilitasi psikososial berbasis lembaga",
+    "sasaran": "Anak",
+    "lembaga_tujuan": "LKSA Kasih Ibu Abepura",
+    "rencana_intervensi": "pengasuhan sementara dan kembali bersekolah.",
+    "nama_pasien": "Paulus Itlay",
+    "rs_asal": "RSUD Dok II Jayapura",
+    "rs_tujuan": "RS Wahidin Sudirohusodo",
+    "kota_tujuan": "Makassar",
+    "jaminan": "BPJS Kesehatan PBI",
+    "status_dtks": "Terdaftar di DTKS, desil 1",
+    "pendamping": "Maria Itlay (istri)",
+    "tindak_lanjut": "Rujukan ke layanan kesehatan",
+    "tujuan": "Puskesmas Sentani",
 }
 
 EXPECTED_FIELDS = {
@@ -61,6 +77,27 @@ EXPECTED_FIELDS = {
     },
     "rekomendasi_cota": {
         "nomor", "nama_calon_ayah", "nama_calon_ibu", "alamat", "nama_anak", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "alat_bantu_disabilitas": {
+        "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "alat_bantu", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "rujukan_rehabilitasi_disabilitas": {
+        "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "lembaga_rujukan", "hasil_asesmen", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "rujukan_atensi": {
+        "nomor", "nama", "nik", "sasaran", "lembaga_tujuan", "rencana_intervensi", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "pengantar_rujukan_pasien": {
+        "nomor", "nama_pasien", "nik", "alamat", "rs_asal", "rs_tujuan", "kota_tujuan", "jaminan", "status_dtks",
+        "pendamping", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
+        "url_verifikasi",
+    },
+    "rujukan_gepeng_odha": {
+        "nomor", "nama", "nik", "tindak_lanjut", "tujuan", "tanggal",
         "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
     },
 }  # fmt: skip
@@ -187,7 +224,11 @@ def test_qr_png_is_a_png() -> None:
 
 LETTERS_DIR = Path(__file__).resolve().parent.parent.parent / "letters"
 # Each bundled template lives in its service package's folder.
-PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota"}
+PACKAGE_OF = {
+    "pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota",
+    "alat_bantu_disabilitas": "layanan_disabilitas", "rujukan_rehabilitasi_disabilitas": "layanan_disabilitas",
+    "rujukan_atensi": "atensi", "pengantar_rujukan_pasien": "rujukan_pasien", "rujukan_gepeng_odha": "gepeng_odha",
+}  # fmt: skip
 
 
 def template_bytes(name: str) -> bytes:
@@ -200,7 +241,12 @@ def render(name: str, fields: dict, qr_payload: str | None = None) -> bytes:
 
 def test_bundled_templates_are_in_their_packages() -> None:
     found = sorted(p.relative_to(LETTERS_DIR).as_posix() for p in LETTERS_DIR.glob("*/*.docx"))
-    assert found == ["cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_jkn/pbi_jkn.docx"]
+    assert found == [
+        "atensi/rujukan_atensi.docx", "cota/rekomendasi_cota.docx", "gepeng_odha/rujukan_gepeng_odha.docx",
+        "izin_lks/izin_lks.docx", "layanan_disabilitas/alat_bantu_disabilitas.docx",
+        "layanan_disabilitas/rujukan_rehabilitasi_disabilitas.docx", "pbi_jkn/pbi_jkn.docx",
+        "rujukan_pasien/pengantar_rujukan_pasien.docx",
+    ]
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED_FIELDS))
@@ -230,8 +276,18 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
         assert "Penerima Bantuan Iuran Jaminan Kesehatan Nasional" in text
     elif template == "izin_lks":
         assert FIELDS["nama_lks"] in text and FIELDS["berlaku_sampai"] in text
-    else:
+    elif template == "rekomendasi_cota":
         assert FIELDS["nama_calon_ayah"] in text and FIELDS["nama_anak"] in text
+    elif template == "alat_bantu_disabilitas":
+        assert FIELDS["alat_bantu"] in text and FIELDS["nama"] in text
+    elif template == "rujukan_rehabilitasi_disabilitas":
+        assert FIELDS["lembaga_rujukan"] in text and FIELDS["hasil_asesmen"] in text
+    elif template == "rujukan_atensi":
+        assert "(ANAK)" in text.upper() and FIELDS["lembaga_tujuan"] in text and FIELDS["rencana_intervensi"] in text
+    elif template == "pengantar_rujukan_pasien":
+        assert f"{FIELDS['rs_tujuan']}, {FIELDS['kota_tujuan']}" in text and FIELDS["status_dtks"] in text
+    else:
+        assert FIELDS["tindak_lanjut"] in text and FIELDS["tujuan"] in text
 
     shapes = list(document.inline_shapes)
     assert len(shapes) == 1
@@ -263,7 +319,11 @@ def test_render_without_qr_payload_is_refused() -> None:
 
 def test_make_templates_rebuilds_fillable_templates(tmp_path: Path) -> None:
     written = build(tmp_path)
-    assert sorted(p.name for p in written) == ["izin_lks.docx", "pbi_jkn.docx", "rekomendasi_cota.docx"]
+    assert sorted(p.name for p in written) == [
+        "alat_bantu_disabilitas.docx", "izin_lks.docx", "pbi_jkn.docx", "pengantar_rujukan_pasien.docx",
+        "rekomendasi_cota.docx", "rujukan_atensi.docx", "rujukan_gepeng_odha.docx",
+        "rujukan_rehabilitasi_disabilitas.docx",
+    ]
     for path in written:
         text = _all_text(_open(letters.fill_docx(path.read_bytes(), FIELDS, qr_payload=URL)))
         assert NOMOR in text and "{{" not in text

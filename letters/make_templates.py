@@ -306,12 +306,15 @@ def rekomendasi_cota() -> DocxDocument:
     return doc
 
 
+from letters.build_group_a import GROUP_A  # noqa: E402  (its builders use the helpers above)
+
 LETTERS_DIR = Path(__file__).resolve().parent
 # template name → (service package code, builder): each template lives in its package's letters/<code>/.
 TEMPLATES: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
     "pbi_jkn": ("pbi_jkn", pbi_jkn),
     "izin_lks": ("izin_lks", izin_lks),
     "rekomendasi_cota": ("cota", rekomendasi_cota),
+    **GROUP_A,
 }
 from letters.build_group_b import GROUP_B  # noqa: E402  (PKH, orang terlantar, beasiswa, ziarah)
 

@@ -71,6 +71,21 @@ FIELDS = {
     "sesi_kunjungan": "pagi, pukul 08.00-11.00",
     "tujuan": "Ziarah dan tabur bunga",
     "ketentuan": "Didampingi juru pelihara",
+    "jenis_disabilitas": "fisik",
+    "alat_bantu": "Kursi roda (lebar dudukan 46 cm)",
+    "lembaga_rujukan": "Sentra Terpadu Inten Soeweno",
+    "hasil_asesmen": "perlu rehabilitasi psikososial berbasis lembaga",
+    "sasaran": "Anak",
+    "lembaga_tujuan": "LKSA Kasih Ibu Abepura",
+    "rencana_intervensi": "pengasuhan sementara dan kembali bersekolah.",
+    "nama_pasien": "Paulus Itlay",
+    "rs_asal": "RSUD Dok II Jayapura",
+    "rs_tujuan": "RS Wahidin Sudirohusodo",
+    "kota_tujuan": "Makassar",
+    "jaminan": "BPJS Kesehatan PBI",
+    "status_dtks": "Terdaftar di DTKS, desil 1",
+    "pendamping": "Maria Itlay (istri)",
+    "tindak_lanjut": "Rujukan ke layanan kesehatan",
 }
 
 SIGNING = ("tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi")
@@ -106,6 +121,27 @@ EXPECTED_FIELDS = {
     "izin_ziarah": {
         "nomor", "nama_rombongan", "penanggung_jawab", "jumlah_peserta", "tanggal_kunjungan", "sesi_kunjungan",
         "tujuan", "ketentuan", *SIGNING,
+    },
+    "alat_bantu_disabilitas": {
+        "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "alat_bantu", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "rujukan_rehabilitasi_disabilitas": {
+        "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "lembaga_rujukan", "hasil_asesmen", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "rujukan_atensi": {
+        "nomor", "nama", "nik", "sasaran", "lembaga_tujuan", "rencana_intervensi", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "pengantar_rujukan_pasien": {
+        "nomor", "nama_pasien", "nik", "alamat", "rs_asal", "rs_tujuan", "kota_tujuan", "jaminan", "status_dtks",
+        "pendamping", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
+        "url_verifikasi",
+    },
+    "rujukan_gepeng_odha": {
+        "nomor", "nama", "nik", "tindak_lanjut", "tujuan", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
     },
 }  # fmt: skip
 
@@ -231,10 +267,14 @@ def test_qr_png_is_a_png() -> None:
 
 LETTERS_DIR = Path(__file__).resolve().parent.parent.parent / "letters"
 # Each bundled template lives in its service package's folder.
-PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota",
-              "keterangan_pkh": "layanan_pkh", "pemulangan_orang_terlantar": "pemulangan_orang_terlantar",
-              "rekomendasi_beasiswa_dtks": "beasiswa", "rekomendasi_beasiswa_non_dtks": "beasiswa",
-              "izin_ziarah": "izin_ziarah"}
+PACKAGE_OF = {
+    "pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota",
+    "keterangan_pkh": "layanan_pkh", "pemulangan_orang_terlantar": "pemulangan_orang_terlantar",
+    "rekomendasi_beasiswa_dtks": "beasiswa", "rekomendasi_beasiswa_non_dtks": "beasiswa",
+    "izin_ziarah": "izin_ziarah",
+    "alat_bantu_disabilitas": "layanan_disabilitas", "rujukan_rehabilitasi_disabilitas": "layanan_disabilitas",
+    "rujukan_atensi": "atensi", "pengantar_rujukan_pasien": "rujukan_pasien", "rujukan_gepeng_odha": "gepeng_odha",
+}  # fmt: skip
 
 
 def template_bytes(name: str) -> bytes:
@@ -286,8 +326,19 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
     elif template.startswith("rekomendasi_beasiswa"):
         assert FIELDS["nama_siswa"] in text and FIELDS["nama_beasiswa"] in text
         assert ("desil 1" in text) == (template == "rekomendasi_beasiswa_dtks")
-    else:
+    elif template == "izin_ziarah":
         assert FIELDS["nama_rombongan"] in text and "40 orang" in text
+    elif template == "alat_bantu_disabilitas":
+        assert FIELDS["alat_bantu"] in text and FIELDS["nama"] in text
+    elif template == "rujukan_rehabilitasi_disabilitas":
+        assert FIELDS["lembaga_rujukan"] in text and FIELDS["hasil_asesmen"] in text
+    elif template == "rujukan_atensi":
+        assert "(ANAK)" in text.upper() and FIELDS["lembaga_tujuan"] in text and FIELDS["rencana_intervensi"] in text
+    elif template == "pengantar_rujukan_pasien":
+        assert f"{FIELDS['rs_tujuan']}, {FIELDS['kota_tujuan']}" in text and FIELDS["status_dtks"] in text
+    else:
+        assert template == "rujukan_gepeng_odha"
+        assert FIELDS["tindak_lanjut"] in text and FIELDS["tujuan"] in text
 
     shapes = list(document.inline_shapes)
     assert len(shapes) == 1

@@ -131,17 +131,20 @@ class ServiceStartView(BaseView):
         except tables.TableRefused as exc:
             return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
                                         refused=str(exc), file_errors=file_errors), 422
-        cleaned, problems = start.validate_rows(line, rows, principal, shared)
-        if problems or file_errors:
+        if file_errors:
             return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
-                                        problems=problems, file_errors=file_errors, rows=len(rows)), 422
+                                        file_errors=file_errors), 422
+        good, problems = start.validate_rows(line, rows, principal, shared)
         try:
-            started = start.start_many(line, cleaned, shared, principal)
+            result = start.start_many(line, good, shared, principal)
         except LigatError as exc:
             return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
                                         refused=str(exc)), 409
+        # The good rows start; the others are listed by row for the officer to fix and send again.
+        status = 422 if problems and not result.started else 200
         return self.render_template("layanan/bulk.html", line=line, columns=columns, shared=shared_names,
-                                    started=started)
+                                    problems=problems, rows=len(rows), started=result.started,
+                                    already=result.already), status
 
     # -- lists to download ---------------------------------------------------------------------------
     @expose("/<code>/ekspor/<export_code>")

@@ -8,16 +8,20 @@ The public application page and the officers' page both use this; neither knows 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 import forms
-from workflows import validators
+from workflows import counting, validators
 from workflows.cases import Reporter, Upload, begin_case, start_case, unit_of_work
+from workflows.counting import CaseTag
 from workflows.db import Case
 from workflows.errors import LigatError
 from workflows.issued_letters import office_today
@@ -220,10 +224,12 @@ def bulk_fields(line: Line) -> list[str]:
 
 
 def validate_rows(line: Line, rows: list[dict[str, str]], officer: Principal,
-                  shared: list[Upload]) -> tuple[list[dict[str, Any]], list[RowError]]:
-    """Each row through the start form's schema and checks; the shared documents stand for the files."""
+                  shared: list[Upload]) -> tuple[dict[int, dict[str, Any]], list[RowError]]:
+    """Each row through the start form's schema and checks (the shared documents stand for the files).
+    Returns the good rows by their spreadsheet row number, and the errors of the others."""
     placeholders = {u.kind: "0" for u in shared}
-    cleaned_rows, problems = [], []
+    good: dict[int, dict[str, Any]] = {}
+    problems = []
     for number, row in enumerate(rows, start=2):
         unknown = sorted(set(row) - set(bulk_fields(line)))
         cleaned, errors = validate(line, {**row, **placeholders}, officer)
@@ -236,20 +242,50 @@ def validate_rows(line: Line, rows: list[dict[str, str]], officer: Principal,
                             "(This document cannot come with a list; start this case on its own.)")
         if errors:
             problems.append(RowError(number, errors))
-        cleaned_rows.append(cleaned)
-    return cleaned_rows, problems
+        else:
+            good[number] = cleaned
+    return good, problems
 
 
-def start_many(line: Line, rows: list[dict[str, Any]], shared: list[Upload], principal: Principal) -> list[Case]:
-    """Start one case per validated row, all in one transaction: every case starts, or none.
-    Each case gets its own copy of the shared documents."""
+ROW_TAG = "baris_daftar"  # the case tag that remembers which list row started a case
 
-    def run(session: Any) -> list[Case]:
-        started = []
-        for cleaned in rows:
+
+def row_key(line: Line, cleaned: dict[str, Any]) -> str:
+    """The same row of the same line is the same key, whichever file or upload it came in."""
+    values = {k: v for k, v in cleaned.items() if k in bulk_fields(line)}
+    text = json.dumps({"line": line.code, "row": values}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class BulkResult:
+    started: list[Case]
+    already: dict[int, str]  # row number → the case that row started on an earlier upload
+
+
+def start_many(line: Line, rows: dict[int, dict[str, Any]], shared: list[Upload], principal: Principal) -> BulkResult:
+    """Start one case per good row, in one transaction. A row that already started a case (the same
+    list sent again) starts nothing and is reported with that case. Each case gets its own copy of
+    the shared documents."""
+
+    def run(session: Any) -> BulkResult:
+        result = BulkResult([], {})
+        keys = {number: row_key(line, cleaned) for number, cleaned in rows.items()}
+        earlier = dict(session.execute(
+            select(CaseTag.value, Case.reference).join(Case, Case.id == CaseTag.case_id)
+            .where(CaseTag.name == ROW_TAG, CaseTag.value.in_(sorted(set(keys.values()))),
+                   Case.process_id == line.descriptor.process)
+        ).all())
+        for number, cleaned in rows.items():
+            if keys[number] in earlier:
+                result.already[number] = earlier[keys[number]]
+                continue
             args = _case_arguments(line, cleaned, principal)
-            started.append(begin_case(session, args.pop("process_id"), args.pop("data"), args.pop("actor"),
-                                      uploads=[Upload(u.kind, u.filename, u.data) for u in shared], **args))
-        return started
+            case = begin_case(session, args.pop("process_id"), args.pop("data"), args.pop("actor"),
+                              uploads=[Upload(u.kind, u.filename, u.data) for u in shared], **args)
+            counting.tag(session, case, ROW_TAG, keys[number])
+            earlier[keys[number]] = case.reference  # the same row twice in one file starts one case
+            result.started.append(case)
+        return result
 
     return unit_of_work(run)(db.session)

@@ -86,16 +86,19 @@ def test_a_list_starts_every_case_or_none_and_the_month_exports(app, login_as, d
     assert [c.value for c in template[1]] == ["nik", "nama", "kode_wilayah"]
     before = db_session.query(Case).filter(Case.process_id == "uji_daftar").count()
 
-    # One bad row (wrong NIK, a village outside the officer's region) refuses the whole list.
-    bad = ("nik,nama,kode_wilayah\n9171014505900001,Maria Wenda," + VILLAGE + "\n12345,Yakob," + OTHER_VILLAGE + "\n")
-    response = send(kelurahan, bad.encode(), "daftar.csv")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422 and 'data-row="3"' in html and 'data-row="2"' not in html
-    assert "wilayah kerja Anda" in html
-    assert db_session.query(Case).filter(Case.process_id == "uji_daftar").count() == before
+    # A list with a good row and a bad one (wrong NIK, a village outside the officer's region): the good
+    # row starts, the bad one is reported by row; the minutes are required.
     assert send(kelurahan, b"nik,nama,kode_wilayah\n9171014505900001,Maria," + VILLAGE.encode() + b"\n", "d.csv",
-                with_minutes=False).status_code == 422  # the minutes are required
+                with_minutes=False).status_code == 422
+    assert db_session.query(Case).filter(Case.process_id == "uji_daftar").count() == before
+    mixed = ("nik,nama,kode_wilayah\n9171014505900001,Maria Wenda," + VILLAGE + "\n12345,Yakob," + OTHER_VILLAGE + "\n")
+    response = send(kelurahan, mixed.encode(), "daftar.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 kasus dibuat" in html, html[:3000]
+    assert 'data-row="3"' in html and 'data-row="2"' not in html and "wilayah kerja Anda" in html
+    references = re.findall(r'>(UJI-\d{4}-\d{6})</a> · Usulan', html)
 
+    # The corrected list, as XLSX: the row that started before starts nothing twice; the fixed row starts.
     book = Workbook()
     sheet = book.active
     sheet.append(["nik", "nama", "kode_wilayah"])
@@ -105,8 +108,10 @@ def test_a_list_starts_every_case_or_none_and_the_month_exports(app, login_as, d
     book.save(out)
     response = send(kelurahan, out.getvalue(), "daftar.xlsx")
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "2 kasus dibuat" in html, html[:3000]
-    references = re.findall(r'>(UJI-\d{4}-\d{6})</a> · Usulan', html)
+    assert response.status_code == 200 and "1 kasus dibuat" in html and 'id="already"' in html, html[:3000]
+    assert f"Baris 2: {references[0]}" in html
+    references += re.findall(r'>(UJI-\d{4}-\d{6})</a> · Usulan', html)
+    assert db_session.query(Case).filter(Case.process_id == "uji_daftar").count() == before + 2
     started = [db_session.scalar(select(Case).where(Case.reference == r)) for r in references]
     assert sorted(c.title for c in started) == ["Usulan Maria Wenda", "Usulan Yohanes Kogoya"]
     for case in started:  # each case has its own copy of the minutes

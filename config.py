@@ -91,6 +91,9 @@ class Config:
     LIGAT_MAX_DOCUMENT_BYTES = int(os.environ.get("LIGAT_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024))
     # PBI-JKN approval delegated by the head of office to the Kepala Bidang Linjamsos.
     LIGAT_PBI_DELEGASI_KABID = _bool("LIGAT_PBI_DELEGASI_KABID", False)
+    # PBI-APBD: how many residents the regional budget pays for in one year (bpmn/pbi_apbd: checked
+    # before approval; a case that finds it used up waits or is refused).
+    LIGAT_PBI_APBD_KUOTA_TAHUNAN = int(os.environ.get("LIGAT_PBI_APBD_KUOTA_TAHUNAN", 1000))
 
     # Citizen portal (app/portal/) and Open311 (app/open311/).
     LIGAT_TILE_URL = os.environ.get("LIGAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

@@ -48,6 +48,20 @@ FIELDS = {
     "nama_calon_ayah": "Budi Santoso",
     "nama_calon_ibu": "Sri Wahyuni",
     "nama_anak": "Clara",
+    "faskes": "Puskesmas Jayapura Utara",
+    "tahun_anggaran": "2026",
+    "kejadian": "BANJIR-2026-11-ENTROP",
+    "jenis_bencana": "Banjir",
+    "tanggal_kejadian": "20 November 2026",
+    "jumlah_jiwa": "4",
+    "bantuan": "paket sembako, perlengkapan keluarga (family kit)",
+    "nama_almarhum": "Markus Wenda",
+    "nik_almarhum": "917101******0003",
+    "tanggal_meninggal": "20 November 2026",
+    "nama_ahli_waris": "Yuliana Wenda",
+    "nik_ahli_waris": "917101******0004",
+    "hubungan": "Istri",
+    "besaran_santunan": "Rp15.000.000",
 }
 
 EXPECTED_FIELDS = {
@@ -61,6 +75,21 @@ EXPECTED_FIELDS = {
     },
     "rekomendasi_cota": {
         "nomor", "nama_calon_ayah", "nama_calon_ibu", "alamat", "nama_anak", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "pbi_apbd": {
+        "nomor", "nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "alamat", "kelurahan", "faskes",
+        "tahun_anggaran", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
+        "url_verifikasi",
+    },
+    "bantuan_bencana": {
+        "nomor", "nama", "nik", "no_kk", "alamat", "kelurahan", "kejadian", "jenis_bencana", "tanggal_kejadian",
+        "jumlah_jiwa", "bantuan", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan",
+        "qr", "url_verifikasi",
+    },
+    "santunan_ahli_waris": {
+        "nomor", "nama_almarhum", "nik_almarhum", "tanggal_meninggal", "nama_ahli_waris", "nik_ahli_waris",
+        "hubungan", "alamat", "besaran_santunan", "kejadian", "jenis_bencana", "tanggal_kejadian", "tanggal",
         "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
     },
 }  # fmt: skip
@@ -187,7 +216,8 @@ def test_qr_png_is_a_png() -> None:
 
 LETTERS_DIR = Path(__file__).resolve().parent.parent.parent / "letters"
 # Each bundled template lives in its service package's folder.
-PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota"}
+PACKAGE_OF = {"pbi_jkn": "pbi_jkn", "izin_lks": "izin_lks", "rekomendasi_cota": "cota", "pbi_apbd": "pbi_apbd",
+              "bantuan_bencana": "bantuan_bencana", "santunan_ahli_waris": "bantuan_bencana"}
 
 
 def template_bytes(name: str) -> bytes:
@@ -200,7 +230,9 @@ def render(name: str, fields: dict, qr_payload: str | None = None) -> bytes:
 
 def test_bundled_templates_are_in_their_packages() -> None:
     found = sorted(p.relative_to(LETTERS_DIR).as_posix() for p in LETTERS_DIR.glob("*/*.docx"))
-    assert found == ["cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_jkn/pbi_jkn.docx"]
+    assert found == ["bantuan_bencana/bantuan_bencana.docx", "bantuan_bencana/santunan_ahli_waris.docx",
+                     "cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_apbd/pbi_apbd.docx",
+                     "pbi_jkn/pbi_jkn.docx"]
 
 
 @pytest.mark.parametrize("template", sorted(EXPECTED_FIELDS))
@@ -230,6 +262,14 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
         assert "Penerima Bantuan Iuran Jaminan Kesehatan Nasional" in text
     elif template == "izin_lks":
         assert FIELDS["nama_lks"] in text and FIELDS["berlaku_sampai"] in text
+    elif template == "pbi_apbd":
+        assert "Budi Santoso" in text and FIELDS["faskes"] in text and NIK not in text
+        assert "(PBI-APBD) tahun anggaran 2026" in text
+    elif template == "bantuan_bencana":
+        assert "Budi Santoso" in text and FIELDS["bantuan"] in text and FIELDS["kejadian"] in text
+    elif template == "santunan_ahli_waris":
+        assert FIELDS["nama_ahli_waris"] in text and FIELDS["nama_almarhum"] in text
+        assert FIELDS["besaran_santunan"] in text
     else:
         assert FIELDS["nama_calon_ayah"] in text and FIELDS["nama_anak"] in text
 
@@ -263,7 +303,10 @@ def test_render_without_qr_payload_is_refused() -> None:
 
 def test_make_templates_rebuilds_fillable_templates(tmp_path: Path) -> None:
     written = build(tmp_path)
-    assert sorted(p.name for p in written) == ["izin_lks.docx", "pbi_jkn.docx", "rekomendasi_cota.docx"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == [
+        "bantuan_bencana/bantuan_bencana.docx", "bantuan_bencana/santunan_ahli_waris.docx",
+        "cota/rekomendasi_cota.docx", "izin_lks/izin_lks.docx", "pbi_apbd/pbi_apbd.docx", "pbi_jkn/pbi_jkn.docx",
+    ]
     for path in written:
         text = _all_text(_open(letters.fill_docx(path.read_bytes(), FIELDS, qr_payload=URL)))
         assert NOMOR in text and "{{" not in text

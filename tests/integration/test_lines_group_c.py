@@ -1,0 +1,161 @@
+"""The rest of the LIGAT catalogue, each line a package of data driven through the generic pages:
+PBI-APBD (yearly quota counted before and at approval, monthly list for BPJS), DTKS/DTSEN proposals
+(one by a resident, a kelurahan's list with the minutes of its village meeting, the accepted list for the
+national system) and disaster social aid (one case per household, households from a spreadsheet, aid
+handed over, compensation for the heirs of the dead with its own letter)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+import letters
+from tests.conftest import csrf_token
+from tests.integration.test_pbi_jkn_http import JPEG, PDF, PNG, docx_text, new_nik
+from workflows.db import Case, InboxTask
+from workflows.issued_letters import Letter, office_today
+
+VILLAGE = "91.71.01.1001"  # Gurabesi: kelurahan.gurabesi works here
+APPROVED = ("Surat terbit", "Surat siap diserahkan", "Selesai")
+
+
+def case_row(db_session, case_id: int) -> Case:
+    db_session.expire_all()
+    return db_session.get(Case, case_id)
+
+
+def open_task(db_session, case_id: int, name: str) -> InboxTask | None:
+    db_session.expire_all()
+    return db_session.scalar(select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.task_name == name,
+                                                     InboxTask.state == "open"))
+
+
+def open_tasks(db_session, case_id: int) -> list[str]:
+    db_session.expire_all()
+    return sorted(db_session.scalars(select(InboxTask.task_name).where(InboxTask.case_id == case_id,
+                                                                      InboxTask.state == "open")))
+
+
+def post_task(client, task_id: int, data: dict, files: dict | None = None):
+    token = csrf_token(client, "/inbox/")
+    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(files or {})},
+                       content_type="multipart/form-data")
+
+
+def complete(client, db_session, case_id: int, name: str, data: dict, files: dict | None = None, role=None):
+    task = open_task(db_session, case_id, name)
+    assert task is not None, f"no open task {name}: {open_tasks(db_session, case_id)}, " \
+                             f"status {case_row(db_session, case_id).status}"
+    if role:
+        assert task.role == role
+    response = post_task(client, task.id, data, files)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return task
+
+
+def letters_of(db_session, case_id: int) -> list[Letter]:
+    db_session.expire_all()
+    return list(db_session.scalars(select(Letter).where(Letter.case_id == case_id).order_by(Letter.id)))
+
+
+def export_rows(client, path: str) -> list[tuple]:
+    response = client.get(path)
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+
+
+# --- PBI-APBD -----------------------------------------------------------------------------------------------
+
+
+def pba_submit(client, name: str) -> int:
+    nik, born = new_nik(female=False)
+    form = {
+        "csrf_token": csrf_token(client, "/kantor/layanan/pbi_apbd/baru"),
+        "nik": nik, "no_kk": "9171010101230002", "nama": name, "jenis_kelamin": "L",
+        "tempat_lahir": "Jayapura", "tanggal_lahir": born, "alamat": "Jl. Koti No. 3, RT 01/RW 02",
+        "kode_wilayah": VILLAGE, "faskes_tingkat_pertama": "Puskesmas Jayapura Utara", "telepon": "",
+        "alasan": "Buruh harian, belum terdaftar PBI-JKN dan tidak mampu membayar iuran mandiri.",
+        "ktp": (io.BytesIO(JPEG), "ktp.jpg"), "kk": (io.BytesIO(PDF), "kk.pdf"),
+        "sktm": (io.BytesIO(PNG), "sktm.png"), "bukti_non_pbi": (io.BytesIO(PDF), "cek-bpjs.pdf"),
+    }
+    response = client.post("/kantor/layanan/pbi_apbd/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
+
+
+def test_pbi_apbd_quota_return_approval_letter_and_bpjs_export(app, login_as, db_session, monkeypatch):
+    year = office_today().year
+    used = db_session.query(Case).filter(Case.process_id == "pbi_apbd", Case.status.in_(APPROVED)).count()
+    monkeypatch.setitem(app.config, "LIGAT_PBI_APBD_KUOTA_TAHUNAN", used + 1)  # one place left this year
+
+    public = app.test_client().get("/layanan/pbi_apbd").get_data(as_text=True)
+    assert "Bukti belum terdaftar sebagai peserta PBI-JKN" in public
+    kelurahan, operator, kadis = login_as("kelurahan.gurabesi"), login_as("operator"), login_as("kadis")
+    a, b, c = (pba_submit(kelurahan, n) for n in ("Agus Wanggai", "Benny Yoku", "Corneles Ohee"))
+    case_a = case_row(db_session, a)
+    assert case_a.reference.startswith("PBA-") and case_a.status == "Verifikasi Dinsos"
+
+    # A returned for a new SKTM: the same kelurahan officer gets it and cannot resubmit without it.
+    complete(operator, db_session, a, "verifikasi", {"keputusan": "tidak_lengkap", "berkas_bermasalah": "sktm",
+                                                     "alasan_pengembalian": "SKTM sudah lewat 6 bulan."})
+    fix = open_task(db_session, a, "perbaiki_berkas")
+    assert fix.assignee == "kelurahan.gurabesi" and case_row(db_session, a).status == "Dikembalikan ke kelurahan"
+    refused = post_task(kelurahan, fix.id, {"catatan_perbaikan": "Tanpa SKTM baru"})
+    assert refused.status_code == 422
+    complete(kelurahan, db_session, a, "perbaiki_berkas", {"catatan_perbaikan": "SKTM baru dari kelurahan."},
+             {"sktm": (io.BytesIO(PDF), "sktm-baru.pdf")})
+
+    # A and B verified while one place is left: both reach the head of office, who sees the quota.
+    for case_id in (a, b):
+        complete(operator, db_session, case_id, "verifikasi", {"keputusan": "lengkap"})
+        assert case_row(db_session, case_id).status == "Menunggu persetujuan"
+    task_b = open_task(db_session, b, "persetujuan")
+    page = kadis.get(f"/inbox/{task_b.id}").get_data(as_text=True)
+    assert 'id="pba-kuota"' in page and f"Kuota PBI-APBD tahun {year}" in page
+    assert f"<dt>Kuota tahunan</dt><dd>{used + 1}</dd><dt>Sudah disetujui tahun ini</dt><dd>{used}</dd>" in page
+    assert "<dt>Sisa kuota</dt><dd>1</dd>" in page
+
+    complete(kadis, db_session, a, "persetujuan", {"keputusan_persetujuan": "setuju"}, role="Kepala Dinas")
+    [letter] = letters_of(db_session, a)
+    assert re.fullmatch(r"400\.9/\d{4}/PBI-APBD/DINSOS/[IVX]+/\d{4}", letter.number)
+    assert case_row(db_session, a).status == "Surat siap diserahkan"
+
+    # B's approval comes after A took the last place: the quota is counted again and B is not approved.
+    complete(kadis, db_session, b, "persetujuan", {"keputusan_persetujuan": "setuju"})
+    assert letters_of(db_session, b) == [] and case_row(db_session, b).status == "Kuota penuh"
+    assert open_tasks(db_session, b) == ["tangani_kuota_penuh"]
+    # C, verified once the quota is used up, never reaches the approver.
+    complete(operator, db_session, c, "verifikasi", {"keputusan": "lengkap"})
+    assert open_tasks(db_session, c) == ["tangani_kuota_penuh"] and case_row(db_session, c).status == "Kuota penuh"
+    page = operator.get(f"/inbox/{open_task(db_session, c, 'tangani_kuota_penuh').id}").get_data(as_text=True)
+    assert f"Kuota PBI-APBD tahun {year} sudah penuh" in page
+    complete(operator, db_session, c, "tangani_kuota_penuh", {"tindak_lanjut_kuota": "periksa_lagi"})
+    assert open_tasks(db_session, c) == ["tangani_kuota_penuh"]  # still full
+    for case_id in (b, c):
+        complete(operator, db_session, case_id, "tangani_kuota_penuh",
+                 {"tindak_lanjut_kuota": "tolak", "alasan_penolakan": "Kuota PBI-APBD habis; diusulkan ke PBI-JKN."})
+        assert case_row(db_session, case_id).status == "Ditolak"
+        complete(kelurahan, db_session, case_id, "terima_penolakan", {"dibaca": "true"})
+        assert case_row(db_session, case_id).completed and letters_of(db_session, case_id) == []
+
+    # A's letter, then the hand-over closes the case.
+    text = docx_text(kelurahan.get(f"/berkas/surat/{letter.id}/docx").data)
+    assert "Agus Wanggai" in text and f"tahun anggaran {year}" in text and "Puskesmas Jayapura Utara" in text
+    assert letters.mask_nik(case_a.subject_nik) in text and case_a.subject_nik not in text
+    complete(kelurahan, db_session, a, "serahkan_surat", {"diserahkan": "true", "penerima": "Agus Wanggai"})
+    assert case_row(db_session, a).completed and case_row(db_session, a).status == "Selesai"
+
+    # The month's approved list for BPJS: A only, with the full identity BPJS needs.
+    month = office_today().strftime("%Y-%m")
+    rows = export_rows(operator, f"/kantor/layanan/pbi_apbd/ekspor/bpjs?bulan={month}")
+    assert rows[0][:5] == ("Nomor usulan", "Nomor surat rekomendasi", "NIK", "Nomor KK", "Nama")
+    mine = {r[0]: r for r in rows[1:]}
+    assert case_a.reference in mine
+    assert not {case_row(db_session, x).reference for x in (b, c)} & set(mine)
+    row = mine[case_a.reference]
+    assert row[1:5] == (letter.number, case_a.subject_nik, "9171010101230002", "Agus Wanggai")
+    assert row[9] == VILLAGE and row[11] == "Puskesmas Jayapura Utara" and row[-1] == office_today().isoformat()
+    assert kelurahan.get(f"/kantor/layanan/pbi_apbd/ekspor/bpjs?bulan={month}").status_code == 403

@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import re
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 import letters
 from tests.conftest import csrf_token
 from tests.integration.test_pbi_jkn_http import JPEG, PDF, PNG, docx_text, new_nik
 from workflows.db import Case, InboxTask
+from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter, office_today
 
 VILLAGE = "91.71.01.1001"  # Gurabesi: kelurahan.gurabesi works here
@@ -159,3 +160,114 @@ def test_pbi_apbd_quota_return_approval_letter_and_bpjs_export(app, login_as, db
     assert row[1:5] == (letter.number, case_a.subject_nik, "9171010101230002", "Agus Wanggai")
     assert row[9] == VILLAGE and row[11] == "Puskesmas Jayapura Utara" and row[-1] == office_today().isoformat()
     assert kelurahan.get(f"/kantor/layanan/pbi_apbd/ekspor/bpjs?bulan={month}").status_code == 403
+
+
+# --- DTKS/DTSEN proposals -------------------------------------------------------------------------------------
+
+
+def dtk_fields(nik: str, born: str, name: str) -> dict:
+    return {"jenis_usulan": "baru", "nik": nik, "no_kk": "9171010101230003", "nama": name, "jenis_kelamin": "P",
+            "tanggal_lahir": born, "alamat": "Kampung Gurabesi RT 03/RW 01", "kode_wilayah": VILLAGE,
+            "pekerjaan": "Nelayan", "jumlah_anggota_keluarga": "5",
+            "alasan": "Penghasilan tidak tetap, lima anggota keluarga, rumah kayu tidak layak."}
+
+
+def dtk_to_decision(db_session, operator, lapangan, case_id: int) -> None:
+    complete(operator, db_session, case_id, "verifikasi", {"keputusan": "lengkap"}, role="Operator Dinsos")
+    assert case_row(db_session, case_id).status == "Verifikasi lapangan"
+    task = complete(lapangan, db_session, case_id, "verifikasi_lapangan",
+                    {"hasil_lapangan": "sesuai", "kondisi_rumah": "tidak_layak", "penghasilan_bulanan": "900000",
+                     "catatan_lapangan": "Rumah panggung kayu, atap bocor."}, role="Petugas Lapangan")
+    assert task.bidang == "linjamsos"
+
+
+def test_usulan_dtks_resident_and_village_list_with_minutes_one_rejected_and_export(app, client, login_as, db_session):
+    kelurahan, operator = login_as("kelurahan.gurabesi"), login_as("operator")
+    lapangan, kabid = login_as("lapangan.linjamsos"), login_as("kabid.linjamsos")
+    assert "Berita acara musyawarah kelurahan/kampung" in client.get("/layanan/usulan_dtks").get_data(as_text=True)
+
+    # A resident proposes herself on the public form: without the minutes, KTP and KK are required.
+    nik, born = new_nik(female=True)
+    form = {"csrf_token": csrf_token(client, "/layanan/usulan_dtks/ajukan"), **dtk_fields(nik, born, "Ester Ireeuw"),
+            "telepon": "0812 7000 5678"}
+    refused = client.post("/layanan/usulan_dtks/ajukan", data=form, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    form.update({"csrf_token": csrf_token(client, "/layanan/usulan_dtks/ajukan"),
+                 "ktp": (io.BytesIO(JPEG), "ktp.jpg"), "kk": (io.BytesIO(PDF), "kk.pdf")})
+    response = client.post("/layanan/usulan_dtks/ajukan", data=form, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    ticket = re.search(r"tiket=([A-Z0-9-]+)", response.headers["Location"]).group(1)
+    db_session.expire_all()
+    resident = db_session.scalar(select(Case).where(Case.reference == ticket)).id
+    assert ticket.startswith("DTK-") and case_row(db_session, resident).status == "Verifikasi Dinsos"
+    # A return goes to the village's kelurahan officers (the resident has no account).
+    complete(operator, db_session, resident, "verifikasi",
+             {"keputusan": "tidak_lengkap", "berkas_bermasalah": "kk", "alasan_pengembalian": "KK terpotong."})
+    fix = open_task(db_session, resident, "perbaiki_berkas")
+    assert fix.role == "Petugas Kelurahan" and case_row(db_session, resident).status == "Dikembalikan ke kelurahan"
+    complete(kelurahan, db_session, resident, "perbaiki_berkas", {"catatan_perbaikan": "KK difoto ulang."},
+             {"kk": (io.BytesIO(PDF), "kk-baru.pdf")})
+    dtk_to_decision(db_session, operator, lapangan, resident)
+    complete(kabid, db_session, resident, "penetapan", {"keputusan_usulan": "terima"}, role="Kepala Bidang")
+
+    # The village sends its meeting's list of three at once, with the minutes.
+    people = [new_nik(female=True) for _ in range(3)]
+    names = ["Lince Hamadi", "Sara Haay", "Dorkas Itaar"]
+    book = Workbook()
+    sheet = book.active
+    header = list(dtk_fields("", "", ""))
+    sheet.append(header)
+    for (nik_i, born_i), name in zip(people, names, strict=True):
+        sheet.append([dtk_fields(nik_i, born_i, name)[h] for h in header])
+    out = io.BytesIO()
+    book.save(out)
+    page = kelurahan.get("/kantor/layanan/usulan_dtks/massal").get_data(as_text=True)
+    assert "<code>jenis_usulan</code>" in page and "<code>berita_acara</code>" not in page
+    response = kelurahan.post("/kantor/layanan/usulan_dtks/massal", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(kelurahan, "/kantor/layanan/usulan_dtks/massal"),
+        "daftar": (io.BytesIO(out.getvalue()), "musyawarah.xlsx"),
+        "berita_acara": (io.BytesIO(PDF), "berita-acara-musyawarah.pdf")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "3 kasus dibuat" in html, html[:3000]
+    refs = re.findall(r">(DTK-\d{4}-\d{6})</a>", html)
+    listed = [db_session.scalar(select(Case).where(Case.reference == r)) for r in refs]
+    assert sorted(c.subject_nik for c in listed) == sorted(n for n, _ in people)
+    for case in listed:
+        kinds = [d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id))]
+        assert kinds == ["berita_acara"] and case.status == "Verifikasi Dinsos"
+        assert case_row(db_session, case.id).region_code == VILLAGE
+
+    by_name = {c.title: c.id for c in listed}
+    assert all("Usulan DTKS (Usulan baru" in title for title in by_name)
+    rejected = next(c.id for c in listed if c.subject_nik == people[1][0])
+    for case in listed:
+        dtk_to_decision(db_session, operator, lapangan, case.id)
+        decision = ({"keputusan_usulan": "tolak", "alasan_penolakan": "Sudah menerima bantuan dari program lain."}
+                    if case.id == rejected else {"keputusan_usulan": "terima"})
+        complete(kabid, db_session, case.id, "penetapan", decision)
+    assert case_row(db_session, rejected).status == "Ditolak" and case_row(db_session, rejected).completed
+    accepted = [c.id for c in listed if c.id != rejected] + [resident]
+    for case_id in accepted:
+        assert case_row(db_session, case_id).status == "Menunggu unggah ke SIKS-NG"
+
+    # The month's accepted list for the national system: the resident's and two of the village's.
+    month = office_today().strftime("%Y-%m")
+    rows = export_rows(operator, f"/kantor/layanan/usulan_dtks/ekspor/diterima?bulan={month}")
+    assert rows[0][:5] == ("Nomor usulan", "Jenis usulan", "NIK", "Nomor KK", "Nama")
+    mine = {r[0]: r for r in rows[1:]}
+    expected = {case_row(db_session, c).reference for c in accepted}
+    assert expected <= set(mine) and case_row(db_session, rejected).reference not in mine
+    row = mine[ticket]
+    assert row[2] == nik and row[4] == "Ester Ireeuw" and row[8] == VILLAGE and row[11] == 5
+    assert row[12] == "tidak_layak" and row[13] == 900000 and row[14] == "warga"
+    assert {mine[case_row(db_session, c).reference][14] for c in accepted[:2]} == {"kelurahan"}
+    assert kelurahan.get(f"/kantor/layanan/usulan_dtks/ekspor/diterima?bulan={month}").status_code == 403
+
+    # The operator records the upload; the cases close as proposed to the ministry, and stay in the list.
+    for case_id in accepted:
+        complete(operator, db_session, case_id, "kirim_pusat",
+                 {"tanggal_unggah": office_today().isoformat(), "nomor_batch": f"SIKSNG-{month}-01"})
+        closed = case_row(db_session, case_id)
+        assert closed.status == "Diusulkan ke Kemensos" and closed.completed
+    again = {r[0] for r in export_rows(operator, f"/kantor/layanan/usulan_dtks/ekspor/diterima?bulan={month}")[1:]}
+    assert expected <= again

@@ -15,6 +15,7 @@ from sqlalchemy import select
 import letters
 from tests.conftest import csrf_token
 from tests.integration.test_pbi_jkn_http import JPEG, PDF, PNG, docx_text, new_nik
+from workflows.counting import CaseTag
 from workflows.db import Case, InboxTask
 from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter, office_today
@@ -271,3 +272,105 @@ def test_usulan_dtks_resident_and_village_list_with_minutes_one_rejected_and_exp
         assert closed.status == "Diusulkan ke Kemensos" and closed.completed
     again = {r[0] for r in export_rows(operator, f"/kantor/layanan/usulan_dtks/ekspor/diterima?bulan={month}")[1:]}
     assert expected <= again
+
+
+# --- disaster social aid --------------------------------------------------------------------------------------
+
+
+def test_bantuan_bencana_households_from_a_list_aid_handed_over_and_heirs_compensation(app, login_as, db_session):
+    kelurahan, operator, lapangan = login_as("kelurahan.gurabesi"), login_as("operator"), login_as("lapangan.linjamsos")
+    kabid, kadis = login_as("kabid.linjamsos"), login_as("kadis")
+    event = f"BANJIR-{office_today():%Y-%m}-GURABESI-{new_nik()[0][-4:]}"
+    heads = [new_nik() for _ in range(3)]
+    names = ["Yakob Hamadi", "Petrus Ireeuw", "Nikolas Haay"]
+    header = ["kode_kejadian", "jenis_bencana", "tanggal_kejadian", "nik", "no_kk", "nama", "alamat", "kode_wilayah",
+              "jumlah_jiwa", "kondisi_rumah", "korban_meninggal", "kebutuhan"]
+    lines = [",".join(header)]
+    for i, ((nik_i, _), name) in enumerate(zip(heads, names, strict=True)):
+        lines.append(",".join([event, "banjir", office_today().isoformat(), nik_i, f"917101010123{i:04d}", name,
+                               f"Jl. Pantai Gurabesi No. {i + 1}", VILLAGE, str(3 + i), "rusak_berat",
+                               "1" if i == 2 else "0", "Makanan dan selimut"]))
+    response = kelurahan.post("/kantor/layanan/bantuan_bencana/massal", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(kelurahan, "/kantor/layanan/bantuan_bencana/massal"),
+        "daftar": (io.BytesIO("\n".join(lines).encode()), "korban-banjir.csv"),
+        "laporan_kejadian": (io.BytesIO(PDF), "laporan-kejadian.pdf")})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "3 kasus dibuat" in html, html[:3000]
+    refs = re.findall(r">(BNC-\d{4}-\d{6})</a>", html)
+    households = {c.subject_nik: c.id for c in (db_session.scalar(select(Case).where(Case.reference == r))
+                                               for r in refs)}
+    assert sorted(households) == sorted(n for n, _ in heads)
+    ids = [households[n] for n, _ in heads]
+    # The event is a tag of every household's case: counts per event come from count_cases.
+    tagged = db_session.scalars(select(CaseTag.case_id).where(CaseTag.name == "kejadian", CaseTag.value == event))
+    assert sorted(tagged) == sorted(ids)
+    for case_id in ids:
+        assert case_row(db_session, case_id).status == "Asesmen lapangan"
+        assert [d.kind for d in db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_id))] == [
+            "laporan_kejadian"]
+
+    letters_by_case = {}
+    for i, case_id in enumerate(ids):
+        complete(lapangan, db_session, case_id, "asesmen", {
+            "kondisi_rumah_asesmen": "rusak_berat", "jenis_bantuan": ["sembako", "family_kit"],
+            "korban_meninggal_terverifikasi": "1" if i == 2 else "0",
+            "catatan_asesmen": "Rumah terendam 1,5 m; keluarga mengungsi di gereja."}, role="Petugas Lapangan")
+        task = open_task(db_session, case_id, "verifikasi")
+        page = operator.get(f"/inbox/{task.id}").get_data(as_text=True)
+        assert 'id="bnc-kejadian"' in page and "<dt>Keluarga terdata pada kejadian ini</dt><dd>3</dd>" in page
+        complete(operator, db_session, case_id, "verifikasi", {"keputusan": "lengkap"})
+        complete(kabid, db_session, case_id, "persetujuan", {"keputusan_persetujuan": "setuju"}, role="Kepala Bidang")
+        [letter] = letters_of(db_session, case_id)
+        letters_by_case[case_id] = letter
+        assert re.fullmatch(r"460/\d{4}/BENCANA/DINSOS/[IVX]+/\d{4}", letter.number)
+        assert case_row(db_session, case_id).status == "Penyaluran bantuan"
+        complete(lapangan, db_session, case_id, "serah_bantuan", {"diserahkan": "true", "penerima": names[i],
+                                                                   "tanggal_serah": office_today().isoformat()})
+    text = docx_text(operator.get(f"/berkas/surat/{letters_by_case[ids[0]].id}/docx").data)
+    assert "Yakob Hamadi" in text and event in text and "paket sembako, perlengkapan keluarga (family kit)" in text
+    for case_id in ids[:2]:  # no deaths: closed once the aid is handed over
+        assert case_row(db_session, case_id).completed and case_row(db_session, case_id).status == "Selesai"
+
+    # The household with a death: the heirs' compensation, with the death certificate, and its own letter.
+    bereaved = ids[2]
+    assert case_row(db_session, bereaved).status == "Berkas santunan ahli waris"
+    heir_nik, _ = new_nik(female=True)
+    dead_nik, _ = new_nik()
+    claim = {"nama_almarhum": "Markus Haay", "nik_almarhum": dead_nik, "tanggal_meninggal": office_today().isoformat(),
+             "nama_ahli_waris": "Maria Haay", "nik_ahli_waris": heir_nik, "hubungan": "Istri",
+             "alamat_ahli_waris": "Jl. Pantai Gurabesi No. 3"}
+    missing = post_task(kelurahan, open_task(db_session, bereaved, "berkas_santunan").id, claim)
+    assert missing.status_code == 422  # the death certificate and the heirs' papers are required
+    papers = {"akta_kematian": (io.BytesIO(PDF), "akta-kematian.pdf"),
+              "surat_ahli_waris": (io.BytesIO(PDF), "ahli-waris.pdf"), "ktp_ahli_waris": (io.BytesIO(JPEG), "ktp.jpg")}
+    complete(kelurahan, db_session, bereaved, "berkas_santunan", claim, papers, role="Petugas Kelurahan")
+    complete(operator, db_session, bereaved, "verifikasi_santunan",
+             {"keputusan_santunan": "tidak_lengkap", "berkas_bermasalah": "akta_kematian",
+              "alasan_pengembalian": "Akta kematian belum dilegalisir."})
+    fix = open_task(db_session, bereaved, "perbaiki_santunan")
+    assert fix.role == "Petugas Kelurahan" and case_row(db_session, bereaved).status == "Berkas santunan dikembalikan"
+    assert "Akta kematian belum dilegalisir." in kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
+    refused = post_task(kelurahan, fix.id, {"catatan_perbaikan": "Tanpa akta baru"})
+    assert refused.status_code == 422  # the flagged death certificate must be uploaded anew
+    complete(kelurahan, db_session, bereaved, "perbaiki_santunan", {"catatan_perbaikan": "Akta sudah dilegalisir."},
+             {"akta_kematian": (io.BytesIO(PDF), "akta-legalisir.pdf")})
+    complete(operator, db_session, bereaved, "verifikasi_santunan", {"keputusan_santunan": "lengkap"})
+    complete(kadis, db_session, bereaved, "persetujuan_santunan",
+             {"keputusan_persetujuan_santunan": "setuju", "besaran_santunan": "15000000"}, role="Kepala Dinas")
+    aid, compensation = letters_of(db_session, bereaved)
+    assert re.fullmatch(r"460/\d{4}/SANTUNAN/DINSOS/[IVX]+/\d{4}", compensation.number)
+    assert compensation.holder_name_masked == letters.mask_name("Maria Haay")
+    text = docx_text(kadis.get(f"/berkas/surat/{compensation.id}/docx").data)
+    assert "Maria Haay" in text and "Markus Haay" in text and "Rp15.000.000" in text and "Istri" in text
+    assert letters.mask_nik(heir_nik) in text and heir_nik not in text
+    complete(lapangan, db_session, bereaved, "serah_santunan",
+             {"santunan_diserahkan": "true", "penerima_santunan": "Maria Haay"})
+    assert case_row(db_session, bereaved).completed and case_row(db_session, bereaved).status == "Selesai"
+
+    # The month's list of households that received aid, by event.
+    rows = export_rows(operator, f"/kantor/layanan/bantuan_bencana/ekspor/penerima?bulan={office_today():%Y-%m}")
+    assert rows[0][:3] == ("Nomor kasus", "Kode kejadian", "Jenis bencana")
+    mine = [r for r in rows[1:] if r[1] == event]
+    assert sorted(r[4] for r in mine) == sorted(n for n, _ in heads)
+    assert {r[11] for r in mine} == {letters_by_case[c].number for c in ids}
+    assert [r[13] for r in mine if r[4] == heads[2][0]] == [1]

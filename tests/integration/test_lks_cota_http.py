@@ -275,7 +275,8 @@ def test_lks_return_link_works_once_for_that_case_only_then_rejected(app, client
                            content_type="multipart/form-data")
     assert response.status_code == 200 and "Perbaikan terkirim" in response.get_data(as_text=True)
     new_npwp = db_session.scalars(select(CaseDocument).where(CaseDocument.case_id == case_a.id,
-                                                             CaseDocument.kind == "npwp")).all()
+                                                             CaseDocument.kind == "npwp")
+                                  .order_by(CaseDocument.id)).all()
     assert len(new_npwp) == 2 and new_npwp[-1].uploaded_by == f"pemohon:{ticket_a}"
     assert open_task(db_session, case_a, "periksa_kelengkapan") is not None
 

@@ -93,6 +93,9 @@ class Config:
     LIGAT_PBI_DELEGASI_KABID = _bool("LIGAT_PBI_DELEGASI_KABID", False)
     # Group visits a day to the heroes' cemetery (izin_ziarah): approved visits on one date, at most.
     LIGAT_ZIARAH_KUOTA_HARIAN = os.environ.get("LIGAT_ZIARAH_KUOTA_HARIAN", "5")
+    # PBI-APBD: how many residents the regional budget pays for in one year (bpmn/pbi_apbd: checked
+    # before approval; a case that finds it used up waits or is refused).
+    LIGAT_PBI_APBD_KUOTA_TAHUNAN = int(os.environ.get("LIGAT_PBI_APBD_KUOTA_TAHUNAN", 1000))
 
     # Citizen portal (app/portal/) and Open311 (app/open311/).
     LIGAT_TILE_URL = os.environ.get("LIGAT_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

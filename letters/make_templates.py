@@ -29,6 +29,8 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from letters.build_group_c import GROUP_C
+
 KOP_PEMERINTAH = "PEMERINTAH KOTA JAYAPURA"
 KOP_DINAS = "DINAS SOSIAL"
 KOP_ALAMAT = "Jalan …………, Kota Jayapura, Papua  ·  Telepon …………  ·  Pos-el …………"
@@ -315,6 +317,7 @@ TEMPLATES: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
     "izin_lks": ("izin_lks", izin_lks),
     "rekomendasi_cota": ("cota", rekomendasi_cota),
     **GROUP_A,
+    **GROUP_C,
 }
 from letters.build_group_b import GROUP_B  # noqa: E402  (PKH, orang terlantar, beasiswa, ziarah)
 

@@ -5,6 +5,8 @@ used by timeDate timers, so a case page can say exactly when the next step is du
     time_before(moment, duration)      ISO moment (UTC) `duration` before `moment`
     acting_user()                      username of the person completing the current step
     full_years(since, on=None)         whole years from a date to today (office calendar), e.g. an age
+    office_date()                      today on the office calendar, ISO ("2026-11-23"); its first four
+                                       characters are the office year (a yearly quota's year)
     permit_validity(duration)          end of a validity that starts today: {"berlaku_sampai": date printed
                                        on a letter, "berakhir_pada": ISO moment a timeDate timer ends it}
 
@@ -74,6 +76,15 @@ def permit_validity(duration: str) -> dict[str, str]:
                 - timedelta(days=1)).date()
     end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=LETTER_SETTINGS.office_tz)
     return {"berlaku_sampai": last_day.isoformat(), "berakhir_pada": end.astimezone(UTC).isoformat()}
+
+
+def office_date() -> str:
+    return office_today().isoformat()
+
+
+@register_script_function("office_date")
+def _office_date(ctx: ScriptContext) -> ScriptFunction:
+    return office_date
 
 
 @register_script_function("full_years")

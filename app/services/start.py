@@ -143,6 +143,8 @@ def _setting(spec: dict[str, Any]) -> Any:
         return {k.strip(): v.strip().upper() for k, v in pairs if k.strip()} or None
     if kind == "duration":
         return str(raw).strip().upper()
+    if kind == "integer":
+        return int(str(raw).strip())
     return str(raw)
 
 

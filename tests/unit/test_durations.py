@@ -198,3 +198,16 @@ def test_time_after_and_time_before_accept_working_days():
     assert time_after("1 hari kerja", friday) == "2026-08-18T02:00:00+00:00"
     assert time_after("P3D", friday) == "2026-08-17T02:00:00+00:00"
     assert time_before("2026-08-18T11:00:00+09:00", "1 working day") == "2026-08-14T02:00:00+00:00"
+
+
+def test_office_date_is_today_on_the_office_calendar(monkeypatch):
+    from workflows import timeplan
+
+    # 23:30 UTC on 31 December is already 1 January in the office (UTC+9): a yearly quota's year turns there.
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 31, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr("workflows.issued_letters.datetime", Clock)
+    assert timeplan.office_date() == "2027-01-01"

@@ -86,6 +86,20 @@ FIELDS = {
     "status_dtks": "Terdaftar di DTKS, desil 1",
     "pendamping": "Maria Itlay (istri)",
     "tindak_lanjut": "Rujukan ke layanan kesehatan",
+    "faskes": "Puskesmas Jayapura Utara",
+    "tahun_anggaran": "2026",
+    "kejadian": "BANJIR-2026-11-ENTROP",
+    "jenis_bencana": "Banjir",
+    "tanggal_kejadian": "20 November 2026",
+    "jumlah_jiwa": "4",
+    "bantuan": "paket sembako, perlengkapan keluarga (family kit)",
+    "nama_almarhum": "Markus Wenda",
+    "nik_almarhum": "917101******0003",
+    "tanggal_meninggal": "20 November 2026",
+    "nama_ahli_waris": "Yuliana Wenda",
+    "nik_ahli_waris": "917101******0004",
+    "hubungan": "Istri",
+    "besaran_santunan": "Rp15.000.000",
 }
 
 SIGNING = ("tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi")
@@ -141,6 +155,21 @@ EXPECTED_FIELDS = {
     },
     "rujukan_gepeng_odha": {
         "nomor", "nama", "nik", "tindak_lanjut", "tujuan", "tanggal",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+    },
+    "pbi_apbd": {
+        "nomor", "nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "alamat", "kelurahan", "faskes",
+        "tahun_anggaran", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
+        "url_verifikasi",
+    },
+    "bantuan_bencana": {
+        "nomor", "nama", "nik", "no_kk", "alamat", "kelurahan", "kejadian", "jenis_bencana", "tanggal_kejadian",
+        "jumlah_jiwa", "bantuan", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan",
+        "qr", "url_verifikasi",
+    },
+    "santunan_ahli_waris": {
+        "nomor", "nama_almarhum", "nik_almarhum", "tanggal_meninggal", "nama_ahli_waris", "nik_ahli_waris",
+        "hubungan", "alamat", "besaran_santunan", "kejadian", "jenis_bencana", "tanggal_kejadian", "tanggal",
         "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
     },
 }  # fmt: skip
@@ -274,6 +303,7 @@ PACKAGE_OF = {
     "izin_ziarah": "izin_ziarah",
     "alat_bantu_disabilitas": "layanan_disabilitas", "rujukan_rehabilitasi_disabilitas": "layanan_disabilitas",
     "rujukan_atensi": "atensi", "pengantar_rujukan_pasien": "rujukan_pasien", "rujukan_gepeng_odha": "gepeng_odha",
+    "pbi_apbd": "pbi_apbd", "bantuan_bencana": "bantuan_bencana", "santunan_ahli_waris": "bantuan_bencana",
 }  # fmt: skip
 
 
@@ -317,6 +347,14 @@ def test_render_fills_every_placeholder_and_adds_the_qr_code(template: str) -> N
         assert "Penerima Bantuan Iuran Jaminan Kesehatan Nasional" in text
     elif template == "izin_lks":
         assert FIELDS["nama_lks"] in text and FIELDS["berlaku_sampai"] in text
+    elif template == "pbi_apbd":
+        assert "Budi Santoso" in text and FIELDS["faskes"] in text and NIK not in text
+        assert "(PBI-APBD) tahun anggaran 2026" in text
+    elif template == "bantuan_bencana":
+        assert "Budi Santoso" in text and FIELDS["bantuan"] in text and FIELDS["kejadian"] in text
+    elif template == "santunan_ahli_waris":
+        assert FIELDS["nama_ahli_waris"] in text and FIELDS["nama_almarhum"] in text
+        assert FIELDS["besaran_santunan"] in text
     elif template == "rekomendasi_cota":
         assert FIELDS["nama_calon_ayah"] in text and FIELDS["nama_anak"] in text
     elif template == "keterangan_pkh":

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from werkzeug.routing import IntegerConverter
 
 DB_INT_MAX = 2**31 - 1
@@ -32,11 +32,12 @@ DB_INT_MAX = 2**31 - 1
 PAGING_ARGS = ("hal", "page", "per_page", "page_size", "limit", "offset")
 PAGING_PREFIXES = ("page_", "psize_")
 # Pages that show personal data: never stored by a browser or a shared proxy.
-NO_STORE_PREFIXES = ("/kasus", "/inbox", "/berkas", "/kantor", "/daftar", "/lacak", "/lapor/terkirim", "/audit",
-                     "/surat", "/lampiran-laporan", "/users", "/roles", "/admin", "/layanan", "/api/", "/login",
-                     "/resetmypassword", "/resetpassword", "/userinfo")
-# Pages whose URL carries a tracking code: not sent on to another site (e.g. the map tile server).
-NO_REFERRER_PREFIXES = ("/lacak", "/lapor/terkirim")
+NO_STORE_PREFIXES = ("/kasus", "/inbox", "/berkas", "/kantor", "/daftar", "/lacak", "/lapor/terkirim",
+                     "/permohonan", "/audit", "/surat", "/lampiran-laporan", "/users", "/roles", "/admin",
+                     "/layanan", "/api/", "/login", "/resetmypassword", "/resetpassword", "/userinfo")
+# Pages whose URL carries a tracking code or an applicant's link token: not sent on to another
+# site (e.g. the map tile server).
+NO_REFERRER_PREFIXES = ("/lacak", "/lapor/terkirim", "/permohonan")
 
 NUL_MESSAGE = "Permintaan berisi karakter NUL yang tidak diizinkan. (The request contains a NUL character.)"
 DEEP_JSON_MESSAGE = "JSON terlalu dalam bersarang. (JSON nested too deeply.)"
@@ -144,13 +145,21 @@ def check_request() -> Response | None:
     return None
 
 
+def _view_headers(response: Response) -> Response:
+    """Runs before Talisman's hook, which sets Referrer-Policy for all: keep what a view chose."""
+    g.view_referrer_policy = response.headers.get("Referrer-Policy")
+    return response
+
+
 def _headers(response: Response) -> Response:
     path = request.path
-    if path.startswith(NO_STORE_PREFIXES):
+    if path.startswith(NO_STORE_PREFIXES) and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
     if path.startswith(NO_REFERRER_PREFIXES):
         response.headers["Referrer-Policy"] = "no-referrer"
+    elif g.get("view_referrer_policy"):
+        response.headers["Referrer-Policy"] = g.view_referrer_policy
     return response
 
 
@@ -205,4 +214,5 @@ def init_hardening(app: Flask) -> None:
         permissions_policy={"geolocation": "(self)", "camera": "(self)", "microphone": "(self)",
                             "payment": "()", "usb": "()"},
     )
+    app.after_request(_view_headers)  # registered after Talisman's, so it runs before it
 

@@ -339,6 +339,17 @@ def test_public_pages_have_security_headers(client):
     assert "no-store" in track.headers["Cache-Control"]
 
 
+def test_a_view_s_own_referrer_policy_is_kept(app, client):
+    assert client.get("/permohonan/perbaiki/X/Y").headers["Referrer-Policy"] == "no-referrer"  # a link's token
+    with app.test_request_context("/layanan/x"):
+        from app.hardening import _headers, _view_headers
+
+        response = app.response_class("ok", headers={"Referrer-Policy": "no-referrer"})
+        _view_headers(response)
+        response.headers["Referrer-Policy"] = "same-origin"  # what Talisman's hook does in between
+        assert _headers(response).headers["Referrer-Policy"] == "no-referrer"
+
+
 @pytest.mark.parametrize("url", ["/kasus/", "/inbox/", "/berkas/warga/", "/kantor/", "/daftar/", "/audit/"])
 def test_officer_pages_are_not_stored(login_as, url):
     response = login_as("admin").get(url)

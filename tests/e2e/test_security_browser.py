@@ -79,7 +79,7 @@ def test_portal_report_and_receipt_satisfy_the_policy(browser, live_server):
     page.locator("label.category", has_text="Anak jalanan").click()
     page.fill("#f_deskripsi", "Uji kebijakan keamanan konten di peramban.")
     page.click("#use-gps")
-    page.wait_for_function("document.getElementById('f_lintang').value !== ''")
+    page.wait_for_function("() => document.getElementById('f_lintang').value !== ''")
     page.fill("#f_lokasi", "Depan pasar Ampera, dekat halte")
     page.select_option("#f_kode_wilayah", VILLAGE)
     page.set_input_files("#f_foto", files=[{"name": "IMG.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}])

@@ -4,7 +4,7 @@ Input (before any view):
 - a NUL byte anywhere in the path, the query, a form field or file name, or a JSON body → 400
   (PostgreSQL cannot store one in text; the driver's error would otherwise be a 500);
 - a JSON body nested deeper than LIGAT_MAX_JSON_DEPTH, or too deep for the parser → 400;
-- `<int:...>` route values and paging parameters beyond the database's integer (2**31-1) → 404.
+- `<int:...>` route values, FAB's `<pk>` and paging parameters beyond the database's integer (2**31-1) → 404.
 
 Headers (Flask-Talisman, plus per-path rules below):
 - anti-framing: X-Frame-Options DENY and CSP frame-ancestors 'none';
@@ -111,6 +111,16 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _id_out_of_range() -> bool:
+    """FAB's own routes take ids as strings (`/users/show/<pk>`): bound those too."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and (name == "pk" or name.endswith("_id")):
+            digits = value.strip().lstrip("+-")
+            if digits.isdigit() and (len(digits) > 12 or int(digits) > DB_INT_MAX):
+                return True
+    return False
+
+
 def _paging_out_of_range() -> bool:
     for name, value in request.args.items(multi=True):
         if name in PAGING_ARGS or name.startswith(PAGING_PREFIXES):
@@ -123,7 +133,7 @@ def _paging_out_of_range() -> bool:
 def check_request() -> Response | None:
     if _has_nul([request.path, *request.args.keys(), *request.args.values()]):
         return refuse(400, NUL_MESSAGE)
-    if _paging_out_of_range():
+    if _paging_out_of_range() or _id_out_of_range():
         return refuse(404, NOT_FOUND_MESSAGE)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.is_json and request.content_length != 0:

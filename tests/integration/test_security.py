@@ -252,7 +252,8 @@ def test_control_characters_in_a_report_keep_requests_xml_well_formed(client):
 @pytest.mark.parametrize("url", [
     "/kasus/99999999999", "/kasus/2147483648", "/inbox/99999999999", "/berkas/dokumen/99999999999",
     "/berkas/warga/kasus/99999999999", "/lampiran-laporan/99999999999", "/api/v1/kasus/99999999999",
-    "/inbox/?hal=99999999999", "/kasus/?hal=99999999999999999999999",
+    "/inbox/?hal=99999999999", "/kasus/?hal=99999999999999999999999", "/users/show/99999999999",
+    "/users/edit/99999999999", "/roles/show/99999999999", "/users/list/?page_LigatUserDBModelView=99999999999",
 ])
 def test_ids_beyond_the_database_integer_are_404(login_as, url):
     assert login_as("admin").get(url).status_code == 404

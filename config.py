@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -43,7 +44,8 @@ class Config:
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's values (reporters' names, phones, NIKs) stay out of logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
     # Schema comes from Alembic migrations only (see app/setup.py).
     FAB_CREATE_DB = False
@@ -64,6 +66,20 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Cookies only over HTTPS: off for a local http://127.0.0.1 try-out, ON in production (README).
+    LIGAT_SESSION_SECURE = _bool("LIGAT_SESSION_SECURE", False)
+    SESSION_COOKIE_SECURE = REMEMBER_COOKIE_SECURE = LIGAT_SESSION_SECURE
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # An officer's session ends after this many hours without a request (and at logout).
+    LIGAT_SESSION_HOURS = float(os.environ.get("LIGAT_SESSION_HOURS", 8))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=LIGAT_SESSION_HOURS)
+    # Login throttling (app/accounts.py): failures per username / per address within the window.
+    LIGAT_LOGIN_MAX_FAILURES = int(os.environ.get("LIGAT_LOGIN_MAX_FAILURES", 5))
+    LIGAT_LOGIN_MAX_FAILURES_ADDRESS = int(os.environ.get("LIGAT_LOGIN_MAX_FAILURES_ADDRESS", 20))
+    LIGAT_LOGIN_WINDOW_MINUTES = int(os.environ.get("LIGAT_LOGIN_WINDOW_MINUTES", 15))
+    # Deepest JSON body accepted (app/hardening.py).
+    LIGAT_MAX_JSON_DEPTH = int(os.environ.get("LIGAT_MAX_JSON_DEPTH", 32))
     MAX_CONTENT_LENGTH = int(os.environ.get("LIGAT_MAX_UPLOAD_BYTES", 25 * 1024 * 1024))
 
     # Office served by this installation: Kemendagri code of its regency/city.

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, redirect, session
+from flask_appbuilder import expose
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_login import current_user
+from flask_appbuilder.security.views import AuthDBView
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from workflows import principal as roles
 from workflows.principal import CITIZEN_SCOPE, Principal
 from workflows.visibility import principal as scoped_principal
 
+from . import accounts
 from .extensions import db
 from .models import OfficerProfile
 from .views.users import LigatUserDBModelView
@@ -58,11 +61,61 @@ WORKER_PERMISSIONS = [(READ, INBOX), (WRITE, INBOX), (READ, CASE), (MENU, MENU_I
                       (MENU, MENU_PERSON), (MENU, MENU_START), (MENU, MENU_REGISTER)]
 
 
+class LigatAuthDBView(AuthDBView):
+    """FAB's login page; logout only by POST (with the CSRF token, checked by Flask-WTF), and it
+    ends every session of the user, not only this browser's (app/accounts.py)."""
+
+    @expose("/logout/", methods=["POST"])
+    def logout(self):  # noqa: ANN201
+        user = self._get_authenticated_user()
+        if user is not None:
+            accounts.bump_generation(user.id)
+        logout_user()
+        session.pop(accounts.SESSION_KEY, None)
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL", self.appbuilder.get_url_for_index))
+
+
 class LigatSecurityManager(SecurityManager):
     """FAB's security manager (config FAB_SECURITY_MANAGER_CLASS) whose user screens also set
-    the officer's region, bidang, jabatan and NIP."""
+    the officer's region, bidang, jabatan and NIP; with login throttling and revocable sessions
+    (app/accounts.py)."""
 
     userdbmodelview = LigatUserDBModelView
+    authdbview = LigatAuthDBView
+
+    def create_login_manager(self, app):  # noqa: ANN001, ANN201
+        manager = super().create_login_manager(app)
+        manager.user_loader(self.load_session_user)
+        return manager
+
+    def load_session_user(self, pk):  # noqa: ANN001, ANN201
+        """Flask-Login's loader for the session cookie: the user, if the cookie's generation is current."""
+        user = self.load_user(pk)
+        if user is None:
+            return None
+        if not accounts.session_is_current(user.id):
+            session.pop("_user_id", None)
+            session.pop(accounts.SESSION_KEY, None)
+            return None
+        return user
+
+    def auth_user_db(self, username, password):  # noqa: ANN001, ANN201
+        """Form and API logins both come here (the throttle itself is checked before the view)."""
+        user = super().auth_user_db(username, password)
+        if user is None:
+            accounts.record_failure(username or "")
+        else:
+            accounts.clear_failures(username)
+        return user
+
+    def reset_password(self, userid, password):  # noqa: ANN001, ANN201
+        """A new password (the user's own or set by the admin) ends the user's other sessions."""
+        super().reset_password(userid, password)
+        new = accounts.bump_generation(int(userid))
+        if current_user and current_user.is_authenticated and current_user.id == int(userid):
+            session[accounts.SESSION_KEY] = new  # the browser that changed it stays signed in
 
 
 def current_principal() -> Principal:

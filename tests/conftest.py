@@ -53,6 +53,8 @@ def app(var_dir: Path):
         "LIGAT_RATELIMIT_REPORT": "1000 per minute",
         "LIGAT_RATELIMIT_REPORT_GLOBAL": "10000 per hour",
         "LIGAT_RATELIMIT_LOOKUP": "10000 per minute",
+        # Failed logins are throttled per address too; tests of the throttle use addresses of their own.
+        "LIGAT_LOGIN_MAX_FAILURES_ADDRESS": 1000,
     }
     if url:
         overrides["SQLALCHEMY_DATABASE_URI"] = url

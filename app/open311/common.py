@@ -7,6 +7,7 @@ Spec: https://wiki.open311.org/GeoReport_v2 (field names and shapes followed as 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,12 +30,21 @@ class Open311Error(Exception):
         self.description = description
 
 
+# Characters XML 1.0 cannot hold (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF): a report
+# containing one would make every XML listing fail. They become U+FFFD in XML (JSON keeps them).
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _append(parent: etree._Element, tag: str, value: Any) -> None:
@@ -98,14 +108,21 @@ def w3c(value: datetime | None) -> str | None:
     return value.replace(tzinfo=UTC, microsecond=0).astimezone(OFFICE_TZ).isoformat()
 
 
+MIN_YEAR, MAX_YEAR = 1900, 9000  # dates a query may name; far from the calendar's edges
+
+
 def parse_w3c(name: str, value: str) -> datetime:
+    invalid = f"{name} harus tanggal W3C, mis. 2026-11-01T00:00:00+09:00. (Invalid {name}.)"
     try:
         parsed = datetime.fromisoformat(value.strip().replace(" ", "+"))
-    except ValueError as exc:
-        raise Open311Error(400, f"{name} harus tanggal W3C, mis. 2026-11-01T00:00:00+09:00. (Invalid {name}.)") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=OFFICE_TZ)
-    return parsed.astimezone(UTC).replace(tzinfo=None)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=OFFICE_TZ)
+        result = parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError) as exc:  # OverflowError: 0001-01-01 in UTC is before year 1
+        raise Open311Error(400, invalid) from exc
+    if not MIN_YEAR <= result.year <= MAX_YEAR:
+        raise Open311Error(400, f"{name} harus antara tahun {MIN_YEAR} dan {MAX_YEAR}. ({name} out of range.)")
+    return result
 
 
 @api.errorhandler(Open311Error)

@@ -29,7 +29,11 @@ VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp"
                "video/webm": "webm"}
 ISO_BMFF = {"mp4", "mov", "3gp"}
 MAX_PHOTO_SIDE = 2048
-MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding
+# Refuse huge images from their header, before any pixel is decoded: a small PNG of one colour can
+# hold 7000×7000 pixels (150 MB once decoded, several times that while converting).
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 8000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard (warns above, refuses above twice this)
 _METADATA_BOXES = {b"udta", b"meta", b"uuid"}
 
 
@@ -63,6 +67,13 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
+def check_dimensions(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+        raise MediaRejected(
+            f"Ukuran gambar terlalu besar ({width}×{height} piksel; maksimal {MAX_SIDE} piksel per sisi dan "
+            f"{MAX_PIXELS // 1_000_000} megapiksel). (Image dimensions too large.)")
+
+
 def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
     if len(data) > limits.photo_bytes:
         raise MediaRejected(f"Foto terlalu besar (maksimal {_mb(limits.photo_bytes)}). (Photo too large.)")
@@ -70,9 +81,8 @@ def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
     if kind is None or kind.mime not in PHOTO_TYPES:
         raise MediaRejected("Berkas bukan foto JPEG, PNG atau WebP. (Not a JPEG, PNG or WebP photo.)")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise MediaRejected("Ukuran gambar terlalu besar. (Image dimensions too large.)")
+        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
+            check_dimensions(probe.width, probe.height)
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image = ImageOps.exif_transpose(image)  # apply the phone's rotation before EXIF goes

@@ -1,5 +1,8 @@
 """Browser tests: the session's app served by a real HTTP server on a free localhost port,
-driven by Debian's Chromium through Playwright (no `playwright install`)."""
+driven by Debian's Chromium through Playwright (no `playwright install`).
+
+The pages' Content-Security-Policy forbids eval: give `page.wait_for_function` a function
+("() => ..."), not a bare expression, which Playwright would evaluate with eval in the page."""
 
 from __future__ import annotations
 

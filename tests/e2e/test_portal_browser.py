@@ -38,7 +38,7 @@ def fill_report(page, description: str, with_gps: bool = True, photo: bool = Tru
     page.fill("#f_deskripsi", description)
     if with_gps:
         page.click("#use-gps")
-        page.wait_for_function("document.getElementById('f_lintang').value !== ''")
+        page.wait_for_function("() => document.getElementById('f_lintang').value !== ''")
     page.fill("#f_lokasi", "Depan pasar Ampera, dekat halte")
     page.select_option("#f_kode_wilayah", VILLAGE)
     if photo:
@@ -115,7 +115,7 @@ def test_offline_report_is_kept_and_sent_once_when_back_online(browser, live_ser
     page = context.new_page()
     page.goto(f"{live_server}/lapor")
     # The service worker takes control (clients.claim) and has cached the pages.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.evaluate("navigator.serviceWorker.ready")
 
     context.set_offline(True)

@@ -72,7 +72,8 @@ def test_a_task_inside_a_subprocess_drawn_in_a_lane_takes_the_lanes_role(db_sess
     case, done = through_ligat(db_session, "subproses_lane")
     assert done == alone("subproses_lane.bpmn", "subproses_lane") == ["periksa", "setujui"]
     assert case.completed
-    roles = [r.role for r in db_session.scalars(select(InboxTask).where(InboxTask.case_id == case.id))]
+    rows = db_session.scalars(select(InboxTask).where(InboxTask.case_id == case.id).order_by(InboxTask.id))
+    roles = [r.role for r in rows]
     assert roles == [OPERATOR, HEAD_OF_OFFICE]
 
 

@@ -528,3 +528,29 @@ def test_beggar_report_by_the_operator_escalates_when_outreach_is_late(login_as,
     assert review is not None and review.role == "Kepala Bidang" and review.bidang == "rehsos"
     assert case_by_id(db_session, short.id).escalated
     assert open_task(db_session, short, "identifikasi") is not None
+
+
+def test_atensi_report_found_not_needing_the_office_is_closed_with_its_reason(app, client, login_as, db_session):
+    """The rejection path: the assessment finds the family already caring for the elder; the case closes
+    with the reason shown on the public tracking page and no letter."""
+    ticket, code = apply_public(client, "atensi", {
+        "sasaran": "lansia", "kondisi": "terlantar", "nama": "Oma Yuliana", "perkiraan_umur": "78",
+        "jenis_kelamin": "P", "lokasi": "Jl. Raya Abepura", "kode_wilayah": VILLAGE,
+        "uraian": "Seorang nenek sering terlihat sendirian di depan rumah sampai malam.",
+        "nama_pelapor": "Pak Daniel", "telepon": "0813 4400 3344", "hubungan_pelapor": "warga",
+        "foto": (io.BytesIO(JPEG), "foto.jpg")})
+    case = case_by_ref(db_session, ticket)
+    social_worker = login_as("lapangan.rehsos")
+    refused = post_task(social_worker, open_task(db_session, case, "asesmen").id,
+                        {"tanggal_asesmen": "2026-11-20", "nama": "Yuliana", "temuan_asesmen": "Tinggal dengan cucu.",
+                         "tingkat_risiko": "rendah", "hasil_asesmen": "tidak_perlu"})
+    assert refused.status_code == 422 and "Wajib diisi" in refused.get_data(as_text=True)  # the reason is required
+    complete(social_worker, db_session, case, "asesmen",
+             {"tanggal_asesmen": "2026-11-20", "nama": "Yuliana", "temuan_asesmen": "Tinggal dengan cucu yang bekerja "
+              "siang hari; makan dan obat teratur.", "tingkat_risiko": "rendah", "hasil_asesmen": "tidak_perlu",
+              "alasan_penutupan": "Keluarga merawat dengan baik; tidak perlu penanganan Dinas Sosial."})
+    case = case_by_ref(db_session, ticket)
+    assert case.completed and case.status == "Ditutup"
+    assert db_session.scalar(select(Letter).where(Letter.case_id == case.id)) is None
+    html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
+    assert "Keluarga merawat dengan baik" in html and "Yuliana" not in html

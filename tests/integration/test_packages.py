@@ -270,3 +270,18 @@ def test_the_api_deploys_an_archive_for_designers_only(app, client):
     assert response.status_code == 422 and "ditolak" in body["message"]
     assert {p["element_id"] for p in body["problems"]} >= {"Script_catat"}
     assert any("imports are not allowed" in p["message_en"] for p in body["problems"])
+
+
+def test_every_deployed_line_shows_its_requirements_on_the_catalogue(client, db_session):
+    from workflows.packages import latest_packages, text
+
+    for package_row in latest_packages(db_session):
+        catalogue = package_row.descriptor.catalogue
+        for entry in catalogue.get("variants") or [None]:
+            code = entry["code"] if entry else package_row.code
+            page = client.get(f"/layanan/{code}")
+            assert page.status_code == 200, code
+            html = page.get_data(as_text=True)
+            requirements = (entry or catalogue).get("requirements") or catalogue.get("requirements", [])
+            for item in requirements:
+                assert text(item).replace("&", "&amp;") in html or text(item) in html, (code, text(item))

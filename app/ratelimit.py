@@ -3,8 +3,8 @@
 Limits are config values read per request (LIGAT_RATELIMIT_*), so an installation
 (or a test) can change them without code. Storage: LIGAT_RATELIMIT_STORAGE_URI
 (memory by default; use redis:// or memcached:// when several web processes run).
-FAB's own login limiter stays off (AUTH_RATE_LIMITED False): officers' logins are
-not public posts.
+FAB's own login limiter stays off (AUTH_RATE_LIMITED False): failed logins are throttled
+per username and per address in the database (app/accounts.py), which holds across processes.
 """
 
 from __future__ import annotations

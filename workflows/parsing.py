@@ -11,6 +11,7 @@ given as `camunda:property` elements.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -107,6 +108,39 @@ def _unrunnable_service_tasks(name: str, root: etree._Element) -> list[Finding]:
     return found
 
 
+_CAMUNDA_TYPES = {"string": {"type": "string", "maxLength": 2000}, "long": {"type": "integer"},
+                  "boolean": {"type": "boolean", "default": False}, "date": {"type": "string", "format": "date"}}
+
+
+def generated_form_name(task_id: str) -> str:
+    return "camunda_" + re.sub(r"[^a-z0-9_]", "_", task_id.lower()) + ".schema.json"
+
+
+def camunda_form(node: etree._Element) -> dict | None:
+    """A Camunda generated form (`camunda:formData` / `formField`) as a JSON Schema LIGAT renders and
+    checks: string, long, boolean, date and enum fields, labels, defaults, the `required` constraint."""
+    fields = node.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS)
+    if not fields:
+        return None
+    properties: dict[str, dict] = {}
+    required = []
+    for form_field in fields:
+        name, kind = form_field.get("id"), form_field.get("type") or "string"
+        prop = dict(_CAMUNDA_TYPES.get(kind, {"type": "string"}))
+        if kind == "enum":
+            values = form_field.xpath("./camunda:value", namespaces=NS)
+            prop = {"type": "string", "enum": [v.get("id") for v in values],
+                    "x-label": {v.get("id"): v.get("name") or v.get("id") for v in values}}
+        prop["title"] = form_field.get("label") or name
+        if form_field.get("defaultValue") is not None and kind != "boolean":
+            prop["default"] = form_field.get("defaultValue")
+        properties[name] = prop
+        if form_field.xpath("./camunda:validation/camunda:constraint[@name='required']", namespaces=NS):
+            required.append(name)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": node.get("name") or node.get("id"),
+            "type": "object", "required": required, "properties": properties}
+
+
 def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     """Role, form and inbox settings of each human task of one process (and its subprocesses)."""
     process = root.xpath("//bpmn:process[@id=$pid]", pid=process_id, namespaces=NS)[0]
@@ -118,10 +152,13 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
             props = _properties(node)
             groups = node.get(f"{{{CAMUNDA_NS}}}candidateGroups")
             role = (groups.split(",")[0].strip() if groups else None) or lanes.get(task_id)
+            form = props.get("formJsonSchemaFilename") or node.get(f"{{{CAMUNDA_NS}}}formKey")
+            generated = None if form else camunda_form(node)
             meta[task_id] = {
                 "title": node.get("name") or task_id,
                 "role": role,
-                "form": props.get("formJsonSchemaFilename") or node.get(f"{{{CAMUNDA_NS}}}formKey"),
+                "form": generated_form_name(task_id) if generated else form,
+                "generated_form": generated,
                 "ui_form": props.get("formUiSchemaFilename"),
                 "case_status": props.get("caseStatus"),
                 "due_in": props.get("dueIn"),

@@ -167,3 +167,28 @@ def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_sessi
     ok = client.post(f"/api/v1/cases/{second.id}/messages", headers=headers,
                      json={"name": "jawaban_warga", "data": {"isi_pesan": "Lewat aplikasi mitra"}})
     assert ok.status_code == 200 and ok.get_json()["result"]["completed"] is True
+
+
+def test_a_camunda_generated_form_becomes_a_checked_form(db_session, login_as):
+    from tests.conftest import csrf_token
+
+    result = deploy_file(db_session, "asing_formdata", "camunda_formdata.bpmn", {OPERATOR: "office"})
+    assert result.created or result.package.version >= 1
+    case = cases.start_case(db_session, "camunda_formdata", {}, "uji", region_code=VILLAGE)
+    row = db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
+    assert row.form == "camunda_activity_survei.schema.json" and row.role == OPERATOR
+    operator = login_as("operator")
+    page = operator.get(f"/inbox/{row.id}").get_data(as_text=True)
+    for label in ("Nama kepala keluarga", "Jumlah jiwa", "Rumah layak huni", "Tanggal survei", "Daun rumbia"):
+        assert label in page, label
+    token = csrf_token(operator, f"/inbox/{row.id}")
+    missing = operator.post(f"/inbox/{row.id}", data={"csrf_token": token, "jumlah_jiwa": "4"})
+    assert missing.status_code == 422 and "Wajib diisi" in missing.get_data(as_text=True)
+    done = operator.post(f"/inbox/{row.id}", data={"csrf_token": token, "nama_kepala_keluarga": "Yosias Wenda",
+                                                   "jumlah_jiwa": "4", "rumah_layak": "true", "atap": "rumbia",
+                                                   "tanggal_survei": "2026-11-20"})
+    assert done.status_code == 302
+    db_session.expire_all()
+    finished = db_session.get(Case, case.id)
+    data = cases.case_data(finished)
+    assert finished.completed and data["jumlah_jiwa"] == 4 and data["rumah_layak"] is True and data["atap"] == "rumbia"

@@ -121,6 +121,14 @@ def check_package(package: PackageFiles) -> Checked:
         checked.warn(file, element_id, name, msg_id, msg_en)
     checked.processes = processes
 
+    # A Camunda generated form becomes a form file of the package (stored with the version).
+    for process in processes:
+        for info in process.task_meta.values():
+            generated = info.pop("generated_form", None)
+            if generated is not None:
+                path = package.path("forms", info["form"])
+                package.files.setdefault(path, json.dumps(generated, ensure_ascii=False, indent=2).encode())
+
     functions = script_function_names()
     for name, data in bpmn.items():
         try:

@@ -52,7 +52,7 @@ def detect_dialect(root: etree._Element) -> str:
     return "spiff"
 
 
-def _xml(data: bytes, name: str) -> etree._Element:
+def read_xml(data: bytes, name: str) -> etree._Element:
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True)
         return etree.fromstring(data, parser=parser)
@@ -171,14 +171,25 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
 Finding = tuple[str, str, str | None, str, str]  # file, element id, element name, message id, message en
 
 
+@dataclass
+class ParsedFiles:
+    """A package's BPMN and DMN files as parsed once: its processes, the parsed XML of every file
+    (for the checks that read it again), and what was found wrong or worth a warning."""
+
+    processes: list[ParsedProcess]
+    problems: list[Finding]
+    warnings: list[Finding]
+    bpmn_roots: dict[str, etree._Element]
+    dmn_roots: dict[str, etree._Element]
+
+
 def parse_files(
     bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes], default_role: str | None = None
-) -> tuple[list[ParsedProcess], list[Finding], list[Finding]]:
+) -> ParsedFiles:
     """Parse every BPMN file of a package in one parser (so a call activity finds a process of
     another file) with all its DMN files.
 
-    Returns the executable processes, the problems and the warnings found, each
-    (file, element id, element name, message id, message en); parsing goes on past a problem
+    Problems and warnings are (file, element id, element name, message id, message en); parsing goes on past a problem
     where it can, so the designer sees them all. A package none of whose processes is marked
     `isExecutable` (modelers often leave it off) runs them all, with a warning; a human task with
     no lane and no assignment goes to `default_role` (the descriptor's), with a warning.
@@ -188,7 +199,7 @@ def parse_files(
     roots: dict[str, etree._Element] = {}
     for name, data in bpmn_files.items():
         try:
-            root = _xml(data, name)
+            root = read_xml(data, name)
         except DeployError as exc:
             problems.append((name, "-", None, f"bukan XML yang sah: {exc.__cause__}",
                              f"not well-formed XML: {exc.__cause__}"))
@@ -203,9 +214,11 @@ def parse_files(
         problems.append(("-", "-", None, "paket mencampur dialek Camunda dan Spiff; pakai satu dialek",
                          "the package mixes the Camunda and Spiff dialects; use one"))
     parser = CamundaParser() if dialect == "camunda" else SpiffBpmnParser()
+    dmn_roots: dict[str, etree._Element] = {}
     for name, data in dmn_files.items():
         try:
-            parser.add_dmn_xml(_xml(data, name), filename=name)
+            dmn_roots[name] = read_xml(data, name)
+            parser.add_dmn_xml(dmn_roots[name], filename=name)
         except DeployError as exc:
             problems.append((name, "-", None, f"bukan XML yang sah: {exc.__cause__}",
                              f"not well-formed XML: {exc.__cause__}"))
@@ -262,4 +275,4 @@ def parse_files(
                 pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
             ))
-    return parsed, problems, warnings
+    return ParsedFiles(parsed, problems, warnings, roots, dmn_roots)

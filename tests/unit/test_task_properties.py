@@ -22,9 +22,9 @@ def form(name: str) -> dict:
 
 def test_assignee_variable_is_read_from_the_bpmn():
     bpmn = {"pbi_jkn.bpmn": (ROOT / "bpmn" / "pbi_jkn" / "pbi_jkn.bpmn").read_bytes()}
-    processes, problems, _ = parse_files(bpmn, {})
-    assert problems == []
-    parsed = processes[0]
+    result = parse_files(bpmn, {})
+    assert result.problems == []
+    parsed = result.processes[0]
     meta = parsed.task_meta
     assert meta["perbaiki_berkas"]["assignee_variable"] == "pengaju"
     assert meta["serahkan_surat"]["assignee_variable"] == "pengaju"

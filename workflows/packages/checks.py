@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .. import script_checks, validators
-from ..parsing import NS, ParsedProcess, _xml, parse_files
+from ..parsing import NS, ParsedProcess, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
 from .descriptor import Descriptor, parse
@@ -114,12 +114,12 @@ def check_package(package: PackageFiles) -> Checked:
     if not bpmn:
         checked.add(f"bpmn/{code}/", "-", None, "paket tidak memuat berkas .bpmn", "the package has no .bpmn file")
     default_role = descriptor.raw.get("default_role") if descriptor is not None else None
-    processes, parse_problems, parse_warnings = parse_files(bpmn, dmn, default_role)
-    for file, element_id, name, msg_id, msg_en in parse_problems:
+    parsed = parse_files(bpmn, dmn, default_role)
+    for file, element_id, name, msg_id, msg_en in parsed.problems:
         checked.add(file, element_id, name, msg_id, msg_en)
-    for file, element_id, name, msg_id, msg_en in parse_warnings:
+    for file, element_id, name, msg_id, msg_en in parsed.warnings:
         checked.warn(file, element_id, name, msg_id, msg_en)
-    checked.processes = processes
+    processes = checked.processes = parsed.processes
 
     # A Camunda generated form becomes a form file of the package (stored with the version).
     for process in processes:
@@ -130,17 +130,9 @@ def check_package(package: PackageFiles) -> Checked:
                 package.files.setdefault(path, json.dumps(generated, ensure_ascii=False, indent=2).encode())
 
     functions = script_function_names()
-    for name, data in bpmn.items():
-        try:
-            root = _xml(data, name)
-        except Exception:  # noqa: BLE001 (already reported by the parser)
-            continue
+    for name, root in parsed.bpmn_roots.items():  # files that did not parse are reported already
         checked.problems += script_checks.check_bpmn(root, name, functions)
-    for name, data in dmn.items():
-        try:
-            root = _xml(data, name)
-        except Exception:  # noqa: BLE001
-            continue
+    for name, root in parsed.dmn_roots.items():
         checked.problems += script_checks.check_dmn(root, name, functions)
 
     schemas = _check_forms(checked)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from lokal import parse_phone
+import forms
 
 from .persons import check_kk, check_nik
 
@@ -73,11 +73,9 @@ def _kk(rule: dict, data: dict, ctx: Context) -> str | None:
 
 
 def _phone(rule: dict, data: dict, ctx: Context) -> str | None:
-    phone = parse_phone(str(data[rule["field"]]))
-    if not phone.valid:
-        return "Nomor HP tidak valid, contoh: 0812 3456 7890. (Invalid phone number.)"
-    data[rule["field"]] = phone.e164
-    return None
+    errors: dict[str, str] = {}
+    forms.normalize_phone(data, errors, rule["field"])  # the one phone check, shared with the report form
+    return errors.get(rule["field"])
 
 
 def _village(rule: dict, data: dict, ctx: Context) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session, object_session
 
 from .db import Case, InboxTask, ProcessDefinition
-from .packages import PackageRole, latest_packages, package_of_definition
+from .packages import PackageRole, declared_scopes, package_of_definition
 from .principal import BIDANG, CITIZEN_SCOPE, REGION, REGION_BIDANG, Principal
 
 
@@ -26,12 +26,8 @@ def region_filter(column: ColumnElement, region_code: str) -> ColumnElement:
 
 
 def role_scopes(session: Session) -> dict[str, str]:
-    """role → scope, as the newest version of every package declares it (one scope per role)."""
-    scopes: dict[str, str] = {}
-    for package in latest_packages(session):
-        for role in package.descriptor.roles.values():
-            scopes.setdefault(role.name, role.scope)
-    return scopes
+    """role → scope, as the deployed packages declare it (one scope per role)."""
+    return {role: scope for role, (scope, _) in declared_scopes(session).items()}
 
 
 def principal(

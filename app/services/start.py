@@ -19,7 +19,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 import forms
-from workflows import counting, validators
+from workflows import counting, documents, validators
 from workflows.cases import Reporter, Upload, begin_case, start_case, unit_of_work
 from workflows.counting import CaseTag
 from workflows.db import Case
@@ -115,20 +115,16 @@ def collect_uploads(line: Line, data: dict[str, Any], files: MultiDict) -> tuple
     kinds = {d.field: d.kinds for d in line.descriptor.documents}
     for upload in uploads:
         wanted = kinds.get(upload.kind)
-        if wanted and upload.document_id is None and _kind_of(upload.data) not in wanted:
+        if wanted and upload.document_id is None and _kind_of(upload) not in wanted:
             errors[upload.kind] = (f"Berkas ini harus {', '.join(k.upper() for k in wanted)}. "
                                    f"(This document must be {', '.join(k.upper() for k in wanted)}.)")
     return [u for u in uploads if u.kind not in errors], errors
 
 
-def _kind_of(data: bytes) -> str:
-    if data.startswith(b"%PDF"):
-        return "pdf"
-    if data.startswith(b"\x89PNG"):
-        return "png"
-    if data.startswith(b"\xff\xd8"):
-        return "jpeg"
-    return "?"
+def _kind_of(upload: Upload) -> str:
+    """The checklist's name (pdf, jpeg, png) of an upload's kind, read from its content."""
+    extension = documents.check_upload(upload.data, upload.filename).extension
+    return "jpeg" if extension == "jpg" else extension
 
 
 def _setting(spec: dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from .store import (
     DeployResult,
     PackageRole,
     ServicePackage,
+    declared_scopes,
     deploy_package,
     files_of,
     form_of,
@@ -20,6 +21,6 @@ from .store import (
 
 __all__ = [
     "DeployResult", "Descriptor", "LetterType", "PackageFiles", "PackageRole", "RoleDecl", "ServicePackage",
-    "bundled_codes", "deploy_package", "files_of", "form_of", "from_archive", "from_directories", "latest_package",
-    "latest_packages", "package_of_case", "package_of_definition", "text",
+    "bundled_codes", "declared_scopes", "deploy_package", "files_of", "form_of", "from_archive",
+    "from_directories", "latest_package", "latest_packages", "package_of_case", "package_of_definition", "text",
 ]

@@ -152,8 +152,9 @@ def _owners(session: Session, process_ids: list[str]) -> dict[str, str]:
     return {pid: code for pid, code in rows}
 
 
-def _role_scopes(session: Session, exclude_code: str) -> dict[str, tuple[str, str]]:
-    """role → (scope, package code) as the newest version of every other package declares it."""
+def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[str, tuple[str, str]]:
+    """role → (scope, package code), as the newest version of every package declares it (a role has one
+    scope across the office, so the first declaration stands for all)."""
     out: dict[str, tuple[str, str]] = {}
     for package in latest_packages(session):
         if package.code == exclude_code:
@@ -187,7 +188,7 @@ def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem
                     f"id proses '{process.process_id}' sudah dimiliki paket '{owner}'; beri proses ini id lain",
                     f"process id '{process.process_id}' is already owned by package '{owner}'; give it another id",
                 ))
-        others = _role_scopes(session, package.code)
+        others = declared_scopes(session, exclude_code=package.code)
         for role in checked.descriptor.roles.values():
             other = others.get(role.name)
             if other and other[0] != role.scope:

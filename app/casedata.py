@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from workflows import persons
 from workflows.db import Case
 from workflows.packages import files_of, form_of, package_of_case
 from workflows.principal import BIDANG, OFFICE, REGION_BIDANG, Principal
@@ -77,3 +78,10 @@ def without(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
     if isinstance(out.get("data"), dict):
         out["data"] = {k: v for k, v in out["data"].items() if k not in hidden}
     return out
+
+
+def log_case_view(case: Case, principal: Principal, where: str) -> None:
+    """A page or API answer that shows the case's fields shows its subject's identity: logged (PDP)."""
+    if case.subject_nik:
+        persons.log_view(db.session, principal, case.subject_nik, f"{where}:{case.reference}")
+        db.session.commit()

@@ -23,7 +23,7 @@ from workflows.errors import (
 from workflows.inbox import inbox, sla_badge
 from workflows.visibility import can_view_case
 
-from ..casedata import hidden_fields, without
+from ..casedata import hidden_fields, log_case_view, without
 from ..extensions import db
 from ..security import CASE, INBOX, current_principal
 
@@ -126,6 +126,7 @@ class CaseApi(_ErrorsMixin, BaseApi):
         ).all()
         tasks = db.session.scalars(select(InboxTask).where(InboxTask.case_id == case.id)).all()
         hidden = hidden_fields(case, current_principal())
+        log_case_view(case, current_principal(), "api_kasus")
         return self.response(
             200,
             result={

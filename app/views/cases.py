@@ -14,7 +14,7 @@ from workflows.errors import LigatError
 from workflows.outlook import outlook
 from workflows.visibility import can_view_case, case_list_query
 
-from ..casedata import hidden_fields, without
+from ..casedata import hidden_fields, log_case_view, without
 from ..extensions import db
 from ..security import CASE, current_principal
 from .errors import flash_error
@@ -57,6 +57,7 @@ class CaseView(BaseView):
         hidden = hidden_fields(case, current_principal())
         history = [(e, without(json.loads(e.data_json), hidden)) for e in events]
         principal = current_principal()
+        log_case_view(case, principal, "kasus")
         messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []
         return self.render_template(
             "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,

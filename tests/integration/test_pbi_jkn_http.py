@@ -532,6 +532,10 @@ def test_earlier_letter_within_a_year_is_flagged_as_duplicate_and_person_page(lo
     # In the case list the NIK is masked on the person link.
     case_page = operator.get(f"/kasus/{second}").get_data(as_text=True)
     assert letters.mask_nik(nik) in case_page
+    # The case page shows the applicant's fields: that view is logged too.
+    reference = case_row(db_session, second).reference
+    assert any(v.context == f"kasus:{reference}" for v in db_session.scalars(
+        select(PersonView).where(PersonView.nik == nik, PersonView.username == "operator")).all())
 
 
 def test_delegated_approval_by_kabid_linjamsos_signs_the_letter(login_as, db_session):

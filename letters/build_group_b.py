@@ -1,6 +1,6 @@
 """Letter templates of the PKH, repatriation (orang terlantar), scholarship-recommendation and heroes'-cemetery
-visit lines, built with the helpers of `letters.make_templates` (same letterhead, title, data table, closing
-with the QR code and signature block). `make_templates.TEMPLATES` includes `GROUP_B`, so
+visit lines, built with the building blocks of `letters/template_parts.py`. `make_templates.TEMPLATES` includes
+`GROUP_B`, so
 
     .venv/bin/python -m letters.make_templates
 
@@ -13,17 +13,15 @@ from collections.abc import Callable
 
 from docx.document import Document as DocxDocument
 
+from letters import template_parts as mt
+
 
 def keterangan_pkh() -> DocxDocument:
-    doc = mt._new_document("Surat Keterangan Program Keluarga Harapan")
-    mt._title(doc, "{{jenis_keterangan}}", "Program Keluarga Harapan (PKH)")
-    mt._body(
-        doc,
+    return mt.standard_letter(
+        "Surat Keterangan Program Keluarga Harapan",
+        ("{{jenis_keterangan}}", "Program Keluarga Harapan (PKH)"),
         "Berdasarkan permohonan keluarga penerima manfaat, hasil verifikasi Pendamping PKH dan pemutakhiran data "
         "oleh Dinas Sosial Kota Jayapura, dengan ini diterangkan bahwa pengurus keluarga penerima manfaat PKH:",
-    )
-    mt._data_table(
-        doc,
         [
             ("Nama", "{{nama}}"),
             ("NIK", "{{nik}}"),
@@ -31,24 +29,17 @@ def keterangan_pkh() -> DocxDocument:
             ("Alamat", "{{alamat}}"),
             ("Kelurahan", "{{kelurahan}}"),
         ],
+        ("{{keterangan}}", False),
     )
-    mt._body(doc, "{{keterangan}}", indent=False)
-    mt._body(doc, mt.PENUTUP)
-    mt._closing(doc)
-    return doc
 
 
 def pemulangan_orang_terlantar() -> DocxDocument:
-    doc = mt._new_document("Surat Keterangan Pemulangan Orang Terlantar")
-    mt._title(doc, "Surat Keterangan", "Pemulangan Orang Terlantar")
-    mt._body(
-        doc,
+    return mt.standard_letter(
+        "Surat Keterangan Pemulangan Orang Terlantar",
+        ("Surat Keterangan", "Pemulangan Orang Terlantar"),
         "Berdasarkan pemeriksaan identitas dan asesmen Pekerja Sosial Dinas Sosial Kota Jayapura, orang tersebut "
         "di bawah ini adalah orang terlantar dalam perjalanan yang dipulangkan ke daerah asalnya atas biaya "
         "Dinas Sosial:",
-    )
-    mt._data_table(
-        doc,
         [
             ("Nama", "{{nama}}"),
             ("NIK", "{{nik}}"),
@@ -58,26 +49,20 @@ def pemulangan_orang_terlantar() -> DocxDocument:
             ("Moda transportasi", "{{moda_transportasi}}"),
             ("Rute", "{{rute}}"),
         ],
-    )
-    mt._body(
-        doc,
         "Mohon bantuan petugas transportasi dan Dinas Sosial daerah asal agar yang bersangkutan dapat sampai dan "
         "diserahterimakan kepada keluarganya atau kepada Dinas Sosial daerah asal.",
     )
-    mt._body(doc, mt.PENUTUP)
-    mt._closing(doc)
-    return doc
 
 
 def _beasiswa(title: str, basis: str) -> DocxDocument:
-    doc = mt._new_document(title)
-    mt._title(doc, "Surat Rekomendasi", "Beasiswa Pendidikan")
-    mt._body(
+    doc = mt.new_document(title)
+    mt.title(doc, "Surat Rekomendasi", "Beasiswa Pendidikan")
+    mt.body(
         doc,
         "Dinas Sosial Kota Jayapura, berdasarkan permohonan dan hasil verifikasi berkas persyaratan, dengan ini "
         "memberikan rekomendasi kepada siswa/mahasiswa tersebut di bawah ini:",
     )
-    mt._data_table(
+    mt.data_table(
         doc,
         [
             ("Nama siswa/mahasiswa", "{{nama_siswa}}"),
@@ -89,15 +74,15 @@ def _beasiswa(title: str, basis: str) -> DocxDocument:
             ("Kelurahan", "{{kelurahan}}"),
         ],
     )
-    mt._body(doc, basis, indent=False)
-    mt._body(
+    mt.body(doc, basis, indent=False)
+    mt.body(
         doc,
         "untuk mengikuti seleksi {{nama_beasiswa}}. Rekomendasi ini bukan jaminan diterimanya beasiswa; "
         "keputusan ada pada penyelenggara beasiswa.",
         indent=False,
     )
-    mt._body(doc, mt.PENUTUP)
-    mt._closing(doc)
+    mt.body(doc, mt.PENUTUP)
+    mt.closing(doc)
     return doc
 
 
@@ -119,15 +104,11 @@ def rekomendasi_beasiswa_non_dtks() -> DocxDocument:
 
 
 def izin_ziarah() -> DocxDocument:
-    doc = mt._new_document("Surat Izin Kunjungan Taman Makam Pahlawan")
-    mt._title(doc, "Surat Izin", "Ziarah / Kunjungan Taman Makam Pahlawan")
-    mt._body(
-        doc,
+    return mt.standard_letter(
+        "Surat Izin Kunjungan Taman Makam Pahlawan",
+        ("Surat Izin", "Ziarah / Kunjungan Taman Makam Pahlawan"),
         "Berdasarkan permohonan yang diajukan dan ketersediaan kuota kunjungan, Dinas Sosial Kota Jayapura "
         "memberikan izin kunjungan ke Taman Makam Pahlawan kepada:",
-    )
-    mt._data_table(
-        doc,
         [
             ("Rombongan", "{{nama_rombongan}}"),
             ("Penanggung jawab", "{{penanggung_jawab}}"),
@@ -137,15 +118,9 @@ def izin_ziarah() -> DocxDocument:
             ("Tujuan", "{{tujuan}}"),
             ("Ketentuan", "{{ketentuan}}"),
         ],
-    )
-    mt._body(
-        doc,
         "Izin ini hanya berlaku pada tanggal kunjungan tersebut. Rombongan wajib menjaga ketertiban, kebersihan "
         "dan kehormatan Taman Makam Pahlawan, serta mengikuti arahan juru pelihara.",
     )
-    mt._body(doc, mt.PENUTUP)
-    mt._closing(doc)
-    return doc
 
 
 # template name → (service package code, builder), merged into make_templates.TEMPLATES.
@@ -157,6 +132,3 @@ GROUP_B: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
     "izin_ziarah": ("izin_ziarah", izin_ziarah),
 }
 
-# Imported last: make_templates imports GROUP_B from here, so this module must have defined it by the time
-# make_templates runs (also when make_templates is the __main__ module).
-from letters import make_templates as mt  # noqa: E402

@@ -5,234 +5,35 @@
 
 The generated files are committed; they are ordinary Word documents that office staff may edit (named styles
 "Kop Surat", "Judul Surat", "Isi Surat", real tables, placeholders typed as `{{nama_isian}}`). Running this
-script overwrites such edits: compare with git before committing its output.
-
-KOP_ALAMAT below is a stand-in, to be replaced by the office's official address, telephone and e-mail.
+script overwrites such edits: compare with git before committing its output. The building blocks are in
+`letters/template_parts.py`; the templates of later packages are built in `letters/build_group_*.py`.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import docx
 from docx.document import Document as DocxDocument
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table, _Cell
-from docx.text.paragraph import Paragraph
 
+from letters.build_group_a import GROUP_A
+from letters.build_group_b import GROUP_B
 from letters.build_group_c import GROUP_C
-
-KOP_PEMERINTAH = "PEMERINTAH KOTA JAYAPURA"
-KOP_DINAS = "DINAS SOSIAL"
-KOP_ALAMAT = "Jalan …………, Kota Jayapura, Papua  ·  Telepon …………  ·  Pos-el …………"
-TEMPAT = "Jayapura"
-FONT = "Arial"
-TEMPLATE_DATE = datetime(2026, 11, 23, tzinfo=UTC)  # fixed, so a rebuild changes only what changed
-
-PENUTUP = "Demikian surat ini dibuat untuk dipergunakan sebagaimana mestinya."
-FOOTER = (
-    "Surat nomor {{nomor}} diterbitkan melalui LIGAT, Dinas Sosial Kota Jayapura. "
-    "Keaslian surat dapat diperiksa dengan memindai kode QR."
-)
-
-
-# --- building blocks ---------------------------------------------------------------------------------------
-
-
-def _new_document(title: str) -> DocxDocument:
-    doc = docx.Document()
-    props = doc.core_properties
-    props.title = title
-    props.author = props.last_modified_by = "Dinas Sosial Kota Jayapura (LIGAT)"
-    props.comments = "Templat LIGAT. Penanda {{nama_isian}} diisi otomatis; {{qr}} menjadi kode QR."
-    props.created = props.modified = TEMPLATE_DATE
-    props.revision = 1
-    _drop_thumbnail(doc)
-
-    section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)  # A4
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    section.top_margin, section.bottom_margin = Cm(4.6), Cm(2.2)
-    section.header_distance, section.footer_distance = Cm(1), Cm(1)
-
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(11)
-    rpr = normal.element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
-        fonts.set(qn(attribute), FONT)
-    lang = OxmlElement("w:lang")
-    lang.set(qn("w:val"), "id-ID")  # Word checks spelling in Bahasa Indonesia
-    rpr.append(lang)
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing = 1.15
-
-    kop = doc.styles.add_style("Kop Surat", WD_STYLE_TYPE.PARAGRAPH)
-    kop.base_style = normal
-    kop.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    kop.paragraph_format.line_spacing = 1.0
-    kop.font.bold = True
-
-    judul = doc.styles.add_style("Judul Surat", WD_STYLE_TYPE.PARAGRAPH)
-    judul.base_style = normal
-    judul.font.size = Pt(12)
-    judul.font.bold = True
-    judul.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    isi = doc.styles.add_style("Isi Surat", WD_STYLE_TYPE.PARAGRAPH)
-    isi.base_style = normal
-    isi.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    isi.paragraph_format.space_before = Pt(6)
-    isi.paragraph_format.space_after = Pt(6)
-    isi.paragraph_format.first_line_indent = Cm(1.25)
-
-    _letterhead(doc)
-    _footer(doc)
-    return doc
-
-
-def _drop_thumbnail(doc: DocxDocument) -> None:
-    """python-docx's default template carries a preview picture of an empty page; file browsers would show it."""
-    rels = doc.part.package.rels
-    for rid in [rid for rid, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
-        del rels[rid]
-
-
-def _letterhead(doc: DocxDocument) -> None:
-    header = doc.sections[0].header
-    first = header.paragraphs[0]
-    first.style = doc.styles["Kop Surat"]
-    first.add_run(KOP_PEMERINTAH).font.size = Pt(14)
-    dinas = header.add_paragraph(style="Kop Surat")
-    dinas.add_run(KOP_DINAS).font.size = Pt(18)
-    alamat = header.add_paragraph(style="Kop Surat")
-    run = alamat.add_run(KOP_ALAMAT)
-    run.font.size = Pt(9)
-    run.font.bold = False
-    alamat.paragraph_format.space_after = Pt(2)
-    _bottom_border(alamat)
-
-
-# Elements that must follow <w:pBdr> inside <w:pPr> (ECMA-376 CT_PPrBase order).
-_PBDR_SUCCESSORS = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
-)  # fmt: skip
-
-
-def _bottom_border(paragraph: Paragraph) -> None:
-    """The double rule under an Indonesian letterhead (garis kop), as a paragraph border Word can edit."""
-    ppr = paragraph._p.get_or_add_pPr()
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "thickThinSmallGap"), ("w:sz", "24"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    ppr.insert_element_before(borders, *_PBDR_SUCCESSORS)  # Word rejects pPr children out of schema order
-
-
-def _footer(doc: DocxDocument) -> None:
-    paragraph = doc.sections[0].footer.paragraphs[0]
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(FOOTER)
-    run.font.size = Pt(8)
-    run.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
-
-
-def _title(doc: DocxDocument, *lines: str) -> None:
-    doc.add_paragraph()
-    for i, line in enumerate(lines):
-        paragraph = doc.add_paragraph(style="Judul Surat")
-        run = paragraph.add_run(line)
-        run.font.all_caps = True  # upper case even where a placeholder's value is not
-        run.font.underline = i == len(lines) - 1
-    nomor = doc.add_paragraph(style="Judul Surat")
-    nomor.add_run("Nomor: {{nomor}}").font.bold = False
-    nomor.paragraph_format.space_after = Pt(12)
-
-
-def _body(doc: DocxDocument, text: str, indent: bool = True) -> Paragraph:
-    paragraph = doc.add_paragraph(text, style="Isi Surat")
-    if not indent:
-        paragraph.paragraph_format.first_line_indent = Cm(0)
-    return paragraph
-
-
-def _set_widths(table: Table, widths: list[Cm]) -> None:
-    """Widths on the grid and on every cell: Word reads the cells, LibreOffice the grid."""
-    table.autofit = False
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = width
-
-
-def _data_table(doc: DocxDocument, rows: list[tuple[str, str]]) -> None:
-    """Label : value rows, without borders (the usual layout of identity data in a Dinas letter)."""
-    table = doc.add_table(rows=len(rows), cols=3)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for row, (label, value) in zip(table.rows, rows, strict=True):
-        for cell, text in zip(row.cells, (label, ":", value), strict=True):
-            cell.paragraphs[0].add_run(text)
-    _set_widths(table, [Cm(5.5), Cm(0.5), Cm(10)])
-
-
-def _cell_paragraph(cell: _Cell, text: str = "", first: bool = False) -> Paragraph:
-    paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
-    if text:
-        paragraph.add_run(text)
-    return paragraph
-
-
-def _closing(doc: DocxDocument) -> None:
-    """QR code with its verification line on the left, place, date and signature block on the right."""
-    doc.add_paragraph()
-    table = doc.add_table(rows=1, cols=2)
-    left, right = table.rows[0].cells
-
-    qr = _cell_paragraph(left, "{{qr}}", first=True)
-    qr.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    note = _cell_paragraph(left, "Pindai kode QR untuk memeriksa keaslian surat: {{url_verifikasi}}")
-    for run in note.runs:
-        run.font.size = Pt(8)
-
-    _cell_paragraph(right, f"{TEMPAT}, {{{{tanggal}}}}", first=True)
-    _cell_paragraph(right, "{{jabatan_penandatangan}}")
-    for _ in range(4):
-        _cell_paragraph(right)
-    name = _cell_paragraph(right)
-    run = name.add_run("{{nama_penandatangan}}")
-    run.font.bold = True
-    run.font.underline = True
-    _cell_paragraph(right, "NIP. {{nip_penandatangan}}")
-    _set_widths(table, [Cm(7), Cm(9)])
-
+from letters.template_parts import PENUTUP, body, closing, data_table, new_document, title
 
 # --- the letters -------------------------------------------------------------------------------------------
 
 
 def pbi_jkn() -> DocxDocument:
-    doc = _new_document("Surat Rekomendasi PBI-JKN")
-    _title(doc, "Surat Rekomendasi PBI-JKN")
-    _body(
+    doc = new_document("Surat Rekomendasi PBI-JKN")
+    title(doc, "Surat Rekomendasi PBI-JKN")
+    body(
         doc,
         "Berdasarkan permohonan yang diajukan dan hasil verifikasi data serta berkas persyaratan, Dinas Sosial "
         "Kota Jayapura dengan ini merekomendasikan penduduk tersebut di bawah ini:",
     )
-    _data_table(
+    data_table(
         doc,
         [
             ("Nama", "{{nama}}"),
@@ -243,26 +44,26 @@ def pbi_jkn() -> DocxDocument:
             ("Kelurahan", "{{kelurahan}}"),
         ],
     )
-    _body(
+    body(
         doc,
         "untuk didaftarkan sebagai Penerima Bantuan Iuran Jaminan Kesehatan Nasional (PBI-JKN), dengan alasan: "
         "{{alasan}}.",
         indent=False,
     )
-    _body(doc, PENUTUP)
-    _closing(doc)
+    body(doc, PENUTUP)
+    closing(doc)
     return doc
 
 
 def izin_lks() -> DocxDocument:
-    doc = _new_document("Izin / Tanda Daftar Lembaga Kesejahteraan Sosial")
-    _title(doc, "{{jenis_izin}}", "Lembaga Kesejahteraan Sosial")
-    _body(
+    doc = new_document("Izin / Tanda Daftar Lembaga Kesejahteraan Sosial")
+    title(doc, "{{jenis_izin}}", "Lembaga Kesejahteraan Sosial")
+    body(
         doc,
         "Berdasarkan permohonan yang diajukan serta hasil verifikasi berkas persyaratan dan peninjauan lapangan, "
         "Dinas Sosial Kota Jayapura memberikan {{jenis_izin}} kepada Lembaga Kesejahteraan Sosial (LKS):",
     )
-    _data_table(
+    data_table(
         doc,
         [
             ("Nama LKS", "{{nama_lks}}"),
@@ -270,26 +71,26 @@ def izin_lks() -> DocxDocument:
             ("Ketua/Penanggung Jawab", "{{ketua_lks}}"),
         ],
     )
-    _body(
+    body(
         doc,
         "{{jenis_izin}} ini berlaku sampai dengan {{berlaku_sampai}}. Lembaga wajib melaporkan kegiatannya "
         "secara berkala kepada Dinas Sosial Kota Jayapura. {{jenis_izin}} ini dapat dicabut apabila lembaga "
         "tidak lagi memenuhi persyaratan atau melanggar ketentuan peraturan perundang-undangan.",
     )
-    _body(doc, PENUTUP)
-    _closing(doc)
+    body(doc, PENUTUP)
+    closing(doc)
     return doc
 
 
 def rekomendasi_cota() -> DocxDocument:
-    doc = _new_document("Surat Rekomendasi Pengangkatan Anak (COTA)")
-    _title(doc, "Surat Rekomendasi", "Pengangkatan Anak")
-    _body(
+    doc = new_document("Surat Rekomendasi Pengangkatan Anak (COTA)")
+    title(doc, "Surat Rekomendasi", "Pengangkatan Anak")
+    body(
         doc,
         "Berdasarkan permohonan calon orang tua angkat (COTA), hasil penelitian berkas persyaratan, kunjungan "
         "rumah dan laporan sosial Pekerja Sosial, Dinas Sosial Kota Jayapura memberikan rekomendasi kepada:",
     )
-    _data_table(
+    data_table(
         doc,
         [
             ("Nama Calon Ayah Angkat", "{{nama_calon_ayah}}"),
@@ -297,18 +98,16 @@ def rekomendasi_cota() -> DocxDocument:
             ("Alamat", "{{alamat}}"),
         ],
     )
-    _body(
+    body(
         doc,
         "untuk melanjutkan proses pengangkatan anak atas nama {{nama_anak}} sesuai ketentuan peraturan "
         "perundang-undangan. Rekomendasi ini bukan penetapan pengangkatan anak.",
         indent=False,
     )
-    _body(doc, PENUTUP)
-    _closing(doc)
+    body(doc, PENUTUP)
+    closing(doc)
     return doc
 
-
-from letters.build_group_a import GROUP_A  # noqa: E402  (its builders use the helpers above)
 
 LETTERS_DIR = Path(__file__).resolve().parent
 # template name → (service package code, builder): each template lives in its package's letters/<code>/.
@@ -317,11 +116,9 @@ TEMPLATES: dict[str, tuple[str, Callable[[], DocxDocument]]] = {
     "izin_lks": ("izin_lks", izin_lks),
     "rekomendasi_cota": ("cota", rekomendasi_cota),
     **GROUP_A,
+    **GROUP_B,
     **GROUP_C,
 }
-from letters.build_group_b import GROUP_B  # noqa: E402  (PKH, orang terlantar, beasiswa, ziarah)
-
-TEMPLATES.update(GROUP_B)
 
 
 def build(out: Path = LETTERS_DIR) -> list[Path]:

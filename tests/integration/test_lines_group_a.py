@@ -10,19 +10,27 @@ from __future__ import annotations
 import io
 import random
 import re
-import time
 from datetime import date, timedelta
 
-import docx
 from sqlalchemy import select
 
-from tests.conftest import csrf_token
+from tests.integration.service_helpers import (
+    apply_officer,
+    apply_public,
+    case_by_id,
+    case_by_ref,
+    complete,
+    docx_text,
+    files,
+    open_task,
+    post_task,
+    wait_and_wake,
+)
 from workflows import cases
-from workflows.db import Case, InboxTask, utcnow
+from workflows.db import Case, utcnow
 from workflows.documents import CaseDocument
 from workflows.dtks import Dtks
 from workflows.issued_letters import Letter
-from workflows.timers import wake_due_timers
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara: kelurahan.gurabesi works here
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
@@ -37,71 +45,8 @@ def new_nik(born: date, female: bool = False) -> str:
     return f"917101{day:02d}{born.month:02d}{born.year % 100:02d}{_rng.randint(1, 9999):04d}"
 
 
-def files(*names: str) -> dict:
-    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
-
-
-def apply_public(client, code: str, form: dict) -> tuple[str, str]:
-    """Public application; returns (ticket, tracking code)."""
-    url = f"/layanan/{code}/ajukan"
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), **form},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    location = response.headers["Location"]
-    return re.search(r"tiket=([A-Z0-9-]+)", location).group(1), re.search(r"kode=([A-Z0-9]+)", location).group(1)
-
-
-def apply_officer(client, code: str, form: dict) -> int:
-    """Officer start page; returns the case id."""
-    url = f"/kantor/layanan/{code}/baru"
-    response = client.post(url, data={"csrf_token": csrf_token(client, url), **form},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
-
-
-def case_by_ref(db_session, reference: str) -> Case:
-    db_session.expire_all()
-    return db_session.scalar(select(Case).where(Case.reference == reference))
-
-
-def case_by_id(db_session, case_id: int) -> Case:
-    db_session.expire_all()
-    return db_session.get(Case, case_id)
-
-
-def open_task(db_session, case: Case, name: str) -> InboxTask | None:
-    db_session.expire_all()
-    return db_session.scalar(
-        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
-    )
-
-
-def post_task(client, task_id: int, data: dict, upload: dict | None = None):
-    token = csrf_token(client, "/inbox/")
-    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
-                       content_type="multipart/form-data")
-
-
-def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None) -> InboxTask:
-    task = open_task(db_session, case, name)
-    assert task is not None, f"no open task {name}; status {case_by_id(db_session, case.id).status}"
-    response = post_task(client, task.id, data, upload)
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return task
-
-
 def in_inbox(client, case: Case) -> bool:
     return case.reference in client.get("/inbox/").get_data(as_text=True)
-
-
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return "\n".join(parts)
 
 
 def letter_of(db_session, case: Case) -> Letter:
@@ -114,17 +59,6 @@ def letter_of(db_session, case: Case) -> Letter:
 def stages(client, case: Case) -> list[tuple[str, str]]:
     html = client.get(f"/lacak?tiket={case.reference}&kode={case.tracking_code}").get_data(as_text=True)
     return re.findall(r'<li class="(\w+)" data-state="\w+">(?:<strong>)?([^<]+)', html)
-
-
-def wait_and_wake(db_session, case: Case) -> None:
-    """Sleep until the case's next timer is due, then run the scheduler's job once."""
-    db_session.expire_all()
-    due = db_session.get(Case, case.id).next_timer_at
-    assert due is not None, "the case waits on no timer"
-    delay = (due - utcnow()).total_seconds() + 0.3
-    if delay > 0:
-        time.sleep(delay)
-    assert wake_due_timers(db_session) >= 1
 
 
 # --- Layanan disabilitas --------------------------------------------------------------------------------------

@@ -10,11 +10,21 @@ import re
 import time
 from datetime import date, timedelta
 
-import docx
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
-from workflows.db import Case, InboxTask, OutboxMessage
+from tests.integration.service_helpers import (
+    apply_officer,
+    apply_public,
+    case_by_id,
+    case_by_ref,
+    complete,
+    docx_text,
+    files,
+    open_task,
+    post_task,
+)
+from workflows.db import Case, OutboxMessage
 from workflows.dtks import Dtks
 from workflows.issued_letters import Letter, office_today
 
@@ -24,85 +34,15 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 _serial = iter(range(1, 100_000))
 
 
-def files(*names: str) -> dict:
-    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
-
-
 def unique_nik(day: int, month: int, year: int, female: bool = False) -> str:
     """A structurally valid NIK of Jayapura Utara (91.71.01) born on that day, unique within the run."""
     serial = (time.time_ns() // 1000 + next(_serial)) % 9000 + 1000
     return f"917101{day + (40 if female else 0):02d}{month:02d}{year % 100:02d}{serial:04d}"
 
 
-def apply_public(client, code: str, form: dict) -> tuple[str, str]:
-    path = f"/layanan/{code}/ajukan"
-    response = client.post(path, data={"csrf_token": csrf_token(client, path), **form},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    location = response.headers["Location"]
-    return re.search(r"tiket=([A-Z0-9-]+)", location).group(1), re.search(r"kode=([A-Z0-9]+)", location).group(1)
-
-
-def apply_officer(client, code: str, form: dict) -> Case:
-    path = f"/kantor/layanan/{code}/baru"
-    response = client.post(path, data={"csrf_token": csrf_token(client, path), **form},
-                           content_type="multipart/form-data")
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return int(re.search(r"/kasus/(\d+)", response.headers["Location"]).group(1))
-
-
-def case_by_ref(db_session, reference: str) -> Case:
-    db_session.expire_all()
-    return db_session.scalar(select(Case).where(Case.reference == reference))
-
-
-def case_by_id(db_session, case_id: int) -> Case:
-    db_session.expire_all()
-    return db_session.get(Case, case_id)
-
-
-def open_task(db_session, case: Case, name: str) -> InboxTask | None:
-    db_session.expire_all()
-    return db_session.scalar(
-        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
-    )
-
-
-def open_tasks(db_session, case: Case) -> list[str]:
-    db_session.expire_all()
-    return sorted(t.task_name for t in db_session.scalars(
-        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")))
-
-
-def post_task(client, task_id: int, data: dict, upload: dict | None = None):
-    token = csrf_token(client, "/inbox/")
-    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
-                       content_type="multipart/form-data")
-
-
-def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None,
-             role: str | None = None) -> InboxTask:
-    task = open_task(db_session, case, name)
-    assert task is not None, f"no open task {name}; open: {open_tasks(db_session, case)}"
-    if role:
-        assert task.role == role, (name, task.role)
-    response = post_task(client, task.id, data, upload)
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-    return task
-
-
 def letters_of(db_session, case: Case) -> list[Letter]:
     db_session.expire_all()
     return list(db_session.scalars(select(Letter).where(Letter.case_id == case.id).order_by(Letter.id)))
-
-
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return "\n".join(parts)
 
 
 def letter_text(client, letter: Letter) -> str:

@@ -11,28 +11,31 @@ import re
 import time
 from datetime import date, timedelta
 
-import docx
 from sqlalchemy import select, update
 
 from tests.conftest import csrf_token
+from tests.integration.service_helpers import (
+    case_by_ref,
+    complete,
+    docx_text,
+    files,
+    open_task,
+    post_task,
+    wait_and_wake,
+)
 from workflows import cases
 from workflows.applicant_links import ApplicantLink
 from workflows.cases import start_case
-from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage, utcnow
+from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage
 from workflows.documents import CaseDocument
 from workflows.issued_letters import Letter
 from workflows.registers import RegisterRecord, record_of_case
-from workflows.timers import wake_due_timers
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 _serial = iter(range(1, 10_000))
-
-
-def files(*names: str) -> dict:
-    return {name: (io.BytesIO(PDF), f"{name}.pdf") for name in names}
 
 
 LKS_DOCS = ("akta_pendirian", "sk_badan_hukum", "surat_domisili", "susunan_pengurus", "program_kerja", "npwp")
@@ -68,40 +71,6 @@ def apply(client, path: str, form: dict) -> tuple[Case, str]:
     return ticket, code
 
 
-def case_by_ref(db_session, reference: str) -> Case:
-    db_session.expire_all()
-    return db_session.scalar(select(Case).where(Case.reference == reference))
-
-
-def open_task(db_session, case: Case, name: str) -> InboxTask | None:
-    db_session.expire_all()
-    return db_session.scalar(
-        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name, InboxTask.state == "open")
-    )
-
-
-def post_task(client, task_id: int, data: dict, upload: dict | None = None):
-    token = csrf_token(client, "/inbox/")
-    return client.post(f"/inbox/{task_id}", data={"csrf_token": token, **data, **(upload or {})},
-                       content_type="multipart/form-data")
-
-
-def complete(client, db_session, case: Case, name: str, data: dict, upload: dict | None = None) -> None:
-    task = open_task(db_session, case, name)
-    assert task is not None, f"no open task {name}; status {case_by_ref(db_session, case.reference).status}"
-    response = post_task(client, task.id, data, upload)
-    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
-
-
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts += [cell.text for cell in row.cells]
-    return "\n".join(parts)
-
-
 def resubmission_link(db_session, case: Case) -> tuple[str, str]:
     """(reference, token) from the newest message sent to the applicant: the only place the raw token exists."""
     db_session.expire_all()
@@ -113,17 +82,6 @@ def resubmission_link(db_session, case: Case) -> tuple[str, str]:
         if match:
             return match.group(1), match.group(2)
     raise AssertionError("no resubmission link was sent")
-
-
-def wait_and_wake(db_session, case: Case) -> None:
-    """Sleep until the case's next timer is due, then run the scheduler's job once."""
-    db_session.expire_all()
-    due = db_session.get(Case, case.id).next_timer_at
-    assert due is not None, "the case waits on no timer"
-    delay = (due - utcnow()).total_seconds() + 0.3
-    if delay > 0:
-        time.sleep(delay)
-    assert wake_due_timers(db_session) >= 1
 
 
 # --- LKS ------------------------------------------------------------------------------------------------------

@@ -108,7 +108,8 @@ def _person_history(spec: dict, case: Case, data: dict, principal: Principal) ->
     from .views.display import format_dt
 
     nik = case.subject_nik or ""
-    records = [r for r in persons.services_of(db.session, nik) if r.case.id != case.id]
+    # Only the services this officer may see: another line's case (a confidential one) stays hidden.
+    records = [r for r in persons.services_of(db.session, nik, principal) if r.case.id != case.id]
     items = []
     for record in records:
         letters_text = ", ".join(f"{letter.number} ({letter.status})" for letter in record.letters)

@@ -127,3 +127,26 @@ def test_a_dispatched_complaint_reaches_its_bidang_only(app, login_as, db_sessio
     assert login_as("lapangan.linjamsos").get(f"/kasus/{case.id}").status_code == 404
     assert login_as("kabid.rehsos").get(f"/kasus/{case.id}").status_code == 200
     assert login_as("kabid.dayasos").get(f"/kasus/{case.id}").status_code == 404
+
+
+def test_earlier_services_panel_lists_only_cases_the_officer_may_see(app, db_session):
+    """The panel of a NIK's earlier services does not reveal a confidential case of a line the reader has no
+    lane in (a kelurahan officer and an outreach case of the homeless/ODHA line)."""
+    from app.extensions import db
+    from app.panels import _person_history
+    from workflows.principal import KELURAHAN_OFFICER, OPERATOR, Principal
+
+    nik = "9171014708850003"
+    confidential = start_case(db_session, "gepeng_odha", {"kode_wilayah": OWN, "nik": nik}, "uji",
+                              region_code=OWN, category="gepeng_odha", subject_nik=nik, confidential=True,
+                              title="Uji rahasia")
+    pbi = start_case(db_session, "pbi_jkn", {"kode_wilayah": OWN, "nik": nik, "nama": "Uji"}, "uji",
+                     region_code=OWN, category="pbi_jkn", subject_nik=nik, title="Uji PBI")
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    kelurahan = Principal("kelurahan.gurabesi", frozenset({KELURAHAN_OFFICER}), region_code=OWN,
+                          scopes=((KELURAHAN_OFFICER, "region"),))
+    spec = {"kind": "person_history", "id": "pbi-riwayat", "letter_type": "pbi_jkn"}
+    with app.test_request_context():
+        case = db.session.get(Case, pbi.id)
+        assert any(confidential.reference in item for item in _person_history(spec, case, {}, operator).items)
+        assert not any(confidential.reference in item for item in _person_history(spec, case, {}, kelurahan).items)

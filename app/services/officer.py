@@ -118,7 +118,8 @@ class ServiceStartView(BaseView):
         principal = current_principal()
         columns, shared_names = self._columns(line), start.bulk_documents(line)
         upload = request.files.get("daftar")
-        content = upload.stream.read(5 * 1024 * 1024 + 1) if upload and upload.filename else b""
+        # One byte over the limit is enough to refuse the file rather than read half of it.
+        content = upload.stream.read(tables.MAX_BYTES + 1) if upload and upload.filename else b""
         shared, file_errors = start.collect_uploads(line, {}, request.files)
         shared = [u for u in shared if u.kind in shared_names]
         missing = [n for n in shared_names if n not in {u.kind for u in shared} and n not in file_errors]

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_ROWS = 1000
+MAX_BYTES = 5 * 1024 * 1024
+# A CSV cell starting with one of these is run as a formula by spreadsheet programs; values typed by the
+# public must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class TableRefused(ValueError):
@@ -19,10 +24,12 @@ class TableRefused(ValueError):
 
 def read_rows(data: bytes) -> list[dict[str, str]]:
     """Rows as {header: text}; XLSX is recognised by content (a zip), anything else is read as CSV."""
+    if len(data) > MAX_BYTES:
+        raise TableRefused("Berkas daftar terlalu besar (maks. 5 MB). (The list file is too large, max 5 MB.)")
     if data.startswith(b"PK"):
         try:
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except (InvalidFileException, KeyError, ValueError, OSError) as exc:
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise TableRefused("Berkas XLSX tidak dapat dibaca. (The XLSX file cannot be read.)") from exc
         values = [["" if cell is None else _text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
     else:
@@ -30,7 +37,10 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise TableRefused("Berkas CSV harus UTF-8. (The CSV file must be UTF-8.)") from exc
-        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t") if text.strip() else csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
+        except csv.Error:  # one column, or nothing to tell the separator by
+            dialect = csv.excel
         values = [list(row) for row in csv.reader(io.StringIO(text), dialect)]
     values = [row for row in values if any(str(v).strip() for v in row)]
     if not values:
@@ -49,6 +59,15 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _csv_cell(value: Any) -> Any:
+    """A CSV value that is never run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_xlsx(headers: list[str], rows: list[list[Any]], title: str = "Data") -> bytes:
     book = Workbook()
     sheet = book.active
@@ -56,6 +75,9 @@ def write_xlsx(headers: list[str], rows: list[list[Any]], title: str = "Data") -
     sheet.append(headers)
     for row in rows:
         sheet.append(["" if v is None else v for v in row])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text that merely starts with "=" stays text
+                cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -65,5 +87,5 @@ def write_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return out.getvalue().encode("utf-8-sig")  # Excel opens UTF-8 with the byte-order mark correctly

@@ -134,3 +134,25 @@ def test_a_list_starts_every_case_or_none_and_the_month_exports(app, login_as, d
     assert "Maria Wenda" in csv_text and "Yohanes" not in csv_text
     assert kelurahan.get("/kantor/layanan/uji_daftar/ekspor/disetujui").status_code == 403  # region role
     assert operator.get("/kantor/layanan/uji_daftar/ekspor/disetujui?bulan=2001-01").status_code == 200
+
+
+def test_lists_that_cannot_be_read_get_a_message_and_exports_never_run_formulas(app, login_as):
+    from app.services import tables
+
+    deploy(app)
+    kelurahan = login_as("kelurahan.gurabesi")
+    for content, name in ((b"PK\x03\x04 not really a workbook", "daftar.xlsx"), (b"nik\n9171014505900001\n", "d.csv"),
+                          (b"x" * (tables.MAX_BYTES + 10), "besar.csv")):
+        response = send(kelurahan, content, name)
+        assert response.status_code in (200, 422), (name, response.status_code)
+        assert response.status_code != 500
+    assert "tidak dapat dibaca" in send(kelurahan, b"PK\x03\x04 rusak", "d.xlsx").get_data(as_text=True)
+    assert "terlalu besar" in send(kelurahan, b"x" * (tables.MAX_BYTES + 10), "d.csv").get_data(as_text=True)
+    # A one-column list is read (and its rows checked), not refused for lack of a separator.
+    html = send(kelurahan, b"nik\n9171014505900001\n", "d.csv").get_data(as_text=True)
+    assert 'data-row="2"' in html and "Wajib diisi" in html
+
+    book = load_workbook(io.BytesIO(tables.write_xlsx(["nama"], [["=HYPERLINK(\"http://x\")"], ["+62 812"]])))
+    cells = [row[0] for row in book.active.iter_rows(min_row=2)]
+    assert [c.data_type for c in cells] == ["s", "s"] and cells[0].value == "=HYPERLINK(\"http://x\")"
+    assert tables.write_csv(["nama"], [["@SUM(A1)"]]).decode("utf-8-sig").splitlines()[1] == "'@SUM(A1)"

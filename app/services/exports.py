@@ -7,13 +7,14 @@ them, and every download is logged."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from workflows import audit, cases, documents
-from workflows.db import Case
+from workflows import audit, cases, documents, persons
+from workflows.db import AuditEvent, Case
 from workflows.durations import SETTINGS as TIME
 from workflows.packages import ServicePackage, text
 from workflows.principal import Principal
@@ -43,24 +44,44 @@ def _reached_on(case: Case, statuses: set[str]) -> date | None:
     return None
 
 
-def rows(package: ServicePackage, spec: dict[str, Any], month: date) -> tuple[list[str], list[list[Any]]]:
+@dataclass
+class ExportRows:
+    headers: list[str]
+    rows: list[list[Any]]
+    niks: list[str]  # whose records the list shows (each download logs a view of them)
+
+
+def rows(package: ServicePackage, spec: dict[str, Any], month: date) -> ExportRows:
     statuses = set(spec["statuses"])
     headers = [text(c["label"]) for c in spec["columns"]] + ["Tanggal"]
+    # Only cases whose status changed around that month can have reached it then: a day of margin on each
+    # side covers the office's time zone.
+    start = datetime.combine(month, time()) - timedelta(days=1)
+    end = datetime.combine((month + timedelta(days=32)).replace(day=1), time()) + timedelta(days=1)
+    changed = select(AuditEvent.case_id).where(AuditEvent.action == "status_changed",
+                                               AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end)
     found = db.session.scalars(
-        select(Case).where(Case.process_id == package.descriptor.process, Case.status.in_(sorted(statuses)))
+        select(Case).where(Case.process_id == package.descriptor.process, Case.status.in_(sorted(statuses)),
+                           Case.id.in_(changed))
         .order_by(Case.id)
     )
-    out = []
+    out = ExportRows(headers, [], [])
     for case in found:
         reached = _reached_on(case, statuses)
         if reached is None or (reached.year, reached.month) != (month.year, month.month):
             continue
         data = cases.case_data(case)
-        out.append([CASE_COLUMNS[c["field"]](case) if c["field"] in CASE_COLUMNS else data.get(c["field"])
-                    for c in spec["columns"]] + [reached.isoformat()])
-    return headers, out
+        out.rows.append([CASE_COLUMNS[c["field"]](case) if c["field"] in CASE_COLUMNS else data.get(c["field"])
+                         for c in spec["columns"]] + [reached.isoformat()])
+        if case.subject_nik:
+            out.niks.append(case.subject_nik)
+    return out
 
 
-def log(principal: Principal, package: ServicePackage, spec: dict[str, Any], month: date, fmt: str) -> None:
+def log(principal: Principal, package: ServicePackage, spec: dict[str, Any], month: date, fmt: str,
+        exported: ExportRows) -> None:
+    """The download, and a view of every person's record it carries (context names the list and month)."""
     documents.log_access(db.session, None, "export", package.id, principal.username, fmt)
+    for nik in exported.niks:
+        persons.log_view(db.session, principal, nik, f"ekspor:{package.code}:{spec['code']}:{month:%Y-%m}")
     db.session.commit()

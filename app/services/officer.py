@@ -169,9 +169,10 @@ class ServiceStartView(BaseView):
         fmt = request.args.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
             abort(404)
-        headers, rows = exports.rows(package, spec, month)
-        exports.log(principal, package, spec, month, fmt)
-        data = tables.write_xlsx(headers, rows, spec["code"]) if fmt == "xlsx" else tables.write_csv(headers, rows)
+        exported = exports.rows(package, spec, month)
+        exports.log(principal, package, spec, month, fmt, exported)
+        data = (tables.write_xlsx(exported.headers, exported.rows, spec["code"]) if fmt == "xlsx"
+                else tables.write_csv(exported.headers, exported.rows))
         return _download(data, f"{package.code}-{spec['code']}-{month:%Y-%m}.{fmt}", fmt)
 
 

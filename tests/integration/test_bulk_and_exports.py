@@ -130,6 +130,11 @@ def test_a_list_starts_every_case_or_none_and_the_month_exports(app, login_as, d
     assert rows[0][:3] == ("Nomor", "NIK", "Nama")
     mine = [r for r in rows[1:] if r[0] in references]
     assert [(r[1], r[2]) for r in mine] == [("9171014505900001", "Maria Wenda")]  # the approved one only
+    from workflows.persons import PersonView
+
+    logged = db_session.scalars(select(PersonView.context).where(PersonView.nik == "9171014505900001",
+                                                                 PersonView.username == "operator")).all()
+    assert any(c.startswith("ekspor:uji_daftar:disetujui:") for c in logged)  # the export carries identities
     csv_text = operator.get("/kantor/layanan/uji_daftar/ekspor/disetujui?format=csv").data.decode("utf-8-sig")
     assert "Maria Wenda" in csv_text and "Yohanes" not in csv_text
     assert kelurahan.get("/kantor/layanan/uji_daftar/ekspor/disetujui").status_code == 403  # region role

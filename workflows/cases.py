@@ -487,6 +487,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
+    _check_file_fields(session, schema, cleaned, case.id)
     _check_flagged_documents(schema, task.data, cleaned)
     task.data.update(cleaned)
     task.run()
@@ -500,6 +501,17 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
 
 
 FLAGGED = "berkas_bermasalah"
+
+
+def _check_file_fields(session: Session, schema: dict[str, Any], cleaned: dict[str, Any], case_id: int) -> None:
+    """A file field holds the id of a document uploaded with this step to this case, whichever way the form
+    came (page or API): an id written in the request is refused, so no one attaches another case's file."""
+    message = "Berkas harus diunggah bersama formulir ini. (The file must be uploaded with this form.)"
+    wrong = {name: message for name, prop in schema.get("properties", {}).items()
+             if prop.get("x-berkas") and name in cleaned
+             and not documents.uploaded_now(session, cleaned[name], case_id)}
+    if wrong:
+        raise FormInvalid(wrong)
 
 
 def _check_flagged_documents(schema: dict[str, Any], before: dict[str, Any], cleaned: dict[str, Any]) -> None:

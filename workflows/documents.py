@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import filetype
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import storage
@@ -126,7 +126,25 @@ def add(
     )
     session.add(document)
     session.flush()
+    session.info.setdefault(NEW_DOCUMENTS, set()).add(document.id)
     return document
+
+
+# Ids of the documents stored in the session's current transaction: a task's file field may only name one
+# of these (a file uploaded with this very step), never an id typed into a form or a JSON body.
+NEW_DOCUMENTS = "ligat_new_documents"
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_new_documents(session: Session) -> None:
+    session.info.pop(NEW_DOCUMENTS, None)
+
+
+def uploaded_now(session: Session, document_id: object, case_id: int) -> bool:
+    document = session.get(CaseDocument, document_id) if isinstance(document_id, int) else None
+    return (document is not None and document.id in session.info.get(NEW_DOCUMENTS, set())
+            and document.case_id == case_id)
 
 
 def staged(session: Session, document_id: int, kind: str) -> CaseDocument:

@@ -622,3 +622,24 @@ def test_internal_notes_stay_with_the_office(login_as, db_session):
     api = kelurahan.application.test_client()
     seen = api.get(f"/api/v1/cases/{case_id}", headers=token_for(api, "kelurahan.gurabesi")).get_data(as_text=True)
     assert "Kartu Keluarga tidak terbaca" in seen and "cek ulang rumahnya" not in seen
+
+
+def test_a_file_field_cannot_name_an_existing_document_through_the_api(client, login_as, db_session):
+    """The kelurahan officer fixing a return must upload the file; naming another case's document id in a
+    JSON body is refused, and nothing moves."""
+    from tests.integration.test_work_api import token_for
+
+    kelurahan, operator = login_as("kelurahan.gurabesi"), login_as("operator")
+    other_case = submit(kelurahan)
+    foreign = db_session.scalar(select(CaseDocument).where(CaseDocument.case_id == other_case,
+                                                           CaseDocument.kind == "ktp"))
+    case_id = submit(kelurahan)
+    task = open_task(db_session, case_id, "verifikasi")
+    assert post_task(operator, task.id, {"keputusan": "tidak_lengkap", "ktp_bermasalah": "true",
+                                         "alasan_pengembalian": "KTP tidak terbaca."}).status_code == 302
+    fix = open_task(db_session, case_id, "perbaiki_berkas")
+    headers = token_for(client, "kelurahan.gurabesi")
+    response = client.post(f"/api/v1/inbox/{fix.id}/complete", headers=headers,
+                           json={"catatan_perbaikan": "KTP baru", "ktp": foreign.id})
+    assert response.status_code == 422 and "ktp" in response.get_json()["errors"]
+    assert open_task(db_session, case_id, "perbaiki_berkas") is not None

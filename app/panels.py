@@ -165,11 +165,8 @@ def panels_for(case: Case, task_name: str | None, principal: Principal) -> list[
     if not specs:
         return []
     data = cases.case_data(case)
-    result = [p for p in (KINDS[s["kind"]](s, case, data, principal) for s in specs if s.get("kind") in KINDS) if p]
-    if case.subject_nik and any(s.get("kind") in ("fields", "dtks", "person_history") for s in specs):
-        persons.log_view(db.session, principal, case.subject_nik, f"tugas:{task_name or 'kasus'}:{case.reference}")
-        db.session.commit()
-    return result
+    # The page that shows these logs the view of the person's record once (casedata.log_case_view).
+    return [p for p in (KINDS[s["kind"]](s, case, data, principal) for s in specs if s.get("kind") in KINDS) if p]
 
 
 def task_panels(row: InboxTask) -> list[Panel]:

@@ -11,6 +11,7 @@ from workflows.db import InboxTask
 from workflows.errors import FormInvalid, LigatError, NotFound
 from workflows.inbox import inbox
 
+from ..casedata import log_case_view
 from ..extensions import db
 from ..formfields import fields_for, form_data, prefill, schemas_of
 from ..security import INBOX, current_principal
@@ -66,6 +67,8 @@ class InboxView(BaseView):
         return self._render_task(row, fields)
 
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
+        # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
+        log_case_view(row.case, current_principal(), f"tugas:{row.task_name}")
         data = cases.case_data(row.case)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,

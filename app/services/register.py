@@ -8,10 +8,11 @@ from __future__ import annotations
 from flask import abort, request
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from workflows import audit, issued_letters, registers
 from workflows.packages import ServicePackage, latest_packages
-from workflows.principal import Principal
+from workflows.principal import OFFICE, REGION, Principal
 from workflows.visibility import can_view_case, region_filter
 
 from ..extensions import db
@@ -34,8 +35,8 @@ def can_read(principal: Principal, package: ServicePackage) -> bool:
     """Read-all roles, and the line's office-wide or region-scoped roles (within their region, below).
     A bidang-scoped role reads an entry only through its own cases' panels: entries have no bidang."""
     return principal.reads_everything or any(
-        role.name in principal.roles and role.scope in ("office", "region")
-        for role in package.descriptor.roles.values()
+        role.name in principal.roles and (role.scope == OFFICE or (role.scope == REGION and principal.region_code))
+        for role in package.descriptor.roles.values()  # a region-scoped role without a region reads nothing
     )
 
 
@@ -74,6 +75,8 @@ class RegisterView(BaseView):
         search = (request.args.get("q") or "").strip()
         if search:
             query = query.where(registers.RegisterEntry.name.ilike(f"%{search[:100]}%"))
+        # Each entry's records in one more query, not one per row.
+        query = query.options(selectinload(registers.RegisterEntry.records))
         rows = db.session.scalars(query.order_by(registers.RegisterEntry.name).limit(500)).all()
         letters = self._letters([r for row in rows for r in row.records])
         return self.render_template("layanan/register.html", rows=rows, letters=letters, search=search, spec=spec,

@@ -46,9 +46,6 @@ def _fields(case: Case) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
 def _text(schema: dict[str, Any], field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "ya" if value else "tidak"
-    if isinstance(value, list):
-        labels = schema["properties"][field].get("x-label", {})
-        return ", ".join(str(labels.get(item, item)) for item in value)
     return option_label(schema, field, value)
 
 

@@ -113,9 +113,12 @@ def fields_for(
 
 
 def option_label(schema: dict[str, Any], name: str, value: Any) -> str:
-    """The label a form shows for a value (`x-label` of an option), or the value itself."""
-    prop = schema.get("properties", {}).get(name, {})
-    return dict(_options(prop)).get(value, "" if value is None else str(value))
+    """The label a form shows for a value (`x-label` of an option), or the value itself; a list (ticked
+    boxes) as its labels joined."""
+    labels = dict(_options(schema.get("properties", {}).get(name, {})))
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(item, item)) for item in value)
+    return labels.get(value, "" if value is None else str(value))
 
 
 def prefill(schema: dict[str, Any], ui: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, Any]:

@@ -10,17 +10,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
 import forms
 from workflows.packages import Descriptor, latest_packages, text
 
+from ..views.display import bidang_label
+
 PLANNED_FILE = forms.FORMS_DIR / "layanan.json"
-BIDANG_NAMES = {"rehsos": "Rehabilitasi Sosial", "linjamsos": "Perlindungan dan Jaminan Sosial",
-                "dayasos": "Pemberdayaan Sosial", "sekretariat": "Sekretariat",
-                "sesuai_kategori": "Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, "
-                                   "Pemberdayaan Sosial)"}
 
 
 @lru_cache(maxsize=1)
@@ -36,7 +35,7 @@ def apply_url(descriptor: Descriptor, preset: dict[str, str] | None = None) -> s
         return "/lapor"
     if not descriptor.public_start:
         return None
-    query = "&".join(f"{k}={v}" for k, v in (preset or {}).items())
+    query = urlencode(preset or {})
     return f"/layanan/{descriptor.code}/ajukan" + (f"?{query}" if query else "")
 
 
@@ -47,7 +46,7 @@ def _entries(descriptor: Descriptor, lang: str) -> list[dict[str, Any]]:
         "paket": descriptor.code,
         "tempat": text(cat.get("where"), lang),
         "biaya": text(cat.get("cost"), lang),
-        "bidang": BIDANG_NAMES.get(cat.get("bidang", ""), cat.get("bidang")),
+        "bidang": bidang_label(cat.get("bidang")),
         "urutan": cat.get("order", 100),
     }
     variants = cat.get("variants") or [None]

@@ -23,6 +23,8 @@ BIDANG = {
     "rehsos": "Rehabilitasi Sosial",
     "linjamsos": "Perlindungan dan Jaminan Sosial",
     "dayasos": "Pemberdayaan Sosial",
+    "sekretariat": "Sekretariat",
+    "sesuai_kategori": "Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, Pemberdayaan Sosial)",
 }
 
 

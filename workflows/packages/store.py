@@ -152,15 +152,29 @@ def _owners(session: Session, process_ids: list[str]) -> dict[str, str]:
     return {pid: code for pid, code in rows}
 
 
+_SCOPES: dict[tuple[int, int | None], list[tuple[str, str, str]]] = {}
+
+
 def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[str, tuple[str, str]]:
     """role → (scope, package code), as the newest version of every package declares it (a role has one
-    scope across the office, so the first declaration stands for all)."""
+    scope across the office, so the first declaration stands for all).
+
+    Asked on every request (who is this person?): the declarations are kept per process and read again
+    only when a deploy has added a version (the newest package id changes)."""
+    # Keyed by the database too: one process may hold several (the tests do).
+    key = (id(session.get_bind()), session.scalar(select(func.max(ServicePackage.id))))
+    declarations = _SCOPES.get(key)
+    if declarations is None:
+        if len(_SCOPES) > 16:
+            _SCOPES.clear()
+        declarations = _SCOPES[key] = [
+            (role.name, role.scope, package.code)
+            for package in latest_packages(session) for role in package.descriptor.roles.values()
+        ]
     out: dict[str, tuple[str, str]] = {}
-    for package in latest_packages(session):
-        if package.code == exclude_code:
-            continue
-        for role in package.descriptor.roles.values():
-            out.setdefault(role.name, (role.scope, package.code))
+    for role, scope, code in declarations:
+        if code != exclude_code:
+            out.setdefault(role, (scope, code))
     return out
 
 

@@ -20,6 +20,14 @@ limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
 
 MESSAGE = ("Terlalu banyak permintaan dari jaringan Anda. Tunggu beberapa menit lalu coba lagi; "
            "laporan yang tersimpan di HP akan dikirim otomatis. (Too many requests, try again later.)")
+# The application and resubmission pages have no offline queue: say only what is true there.
+APPLICATION_MESSAGE = ("Terlalu banyak permohonan dari jaringan Anda. Tunggu beberapa menit lalu kirim lagi. "
+                       "(Too many applications from your network; wait a few minutes and send again.)")
+
+
+def sent_only(response) -> bool:  # noqa: ANN001 (Flask's response)
+    """Count a post against the limit only when it went through (not a form sent back for corrections)."""
+    return response.status_code < 400
 
 
 def setting(name: str) -> Callable[[], str]:
@@ -48,7 +56,8 @@ def _too_many(error: TooManyRequests):  # noqa: ANN202
         return error_response(429, MESSAGE)
     if wants_json():
         return jsonify({"error": MESSAGE}), 429
-    return render_template("portal/error.html", message=MESSAGE, code=429), 429
+    message = APPLICATION_MESSAGE if request.path.startswith(("/layanan/", "/permohonan/")) else MESSAGE
+    return render_template("portal/error.html", message=message, code=429), 429
 
 
 def wants_json() -> bool:

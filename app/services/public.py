@@ -22,7 +22,7 @@ from workflows.packages import package_of_case
 from ..extensions import db
 from ..formfields import fields_for, form_data, schemas_of
 from ..portal.views import find_case
-from ..ratelimit import limiter, setting
+from ..ratelimit import limiter, sent_only, setting
 from ..security import current_principal
 from ..uploads import file_fields, take_task_uploads
 from . import start
@@ -57,7 +57,7 @@ def apply_form(code: str):  # noqa: ANN201
 
 
 @public.post("/layanan/<code>/ajukan")
-@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"))
+@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"), deduct_when=sent_only)
 def apply_submit(code: str):  # noqa: ANN201
     line = _line_or_404(code)
     principal = current_principal()
@@ -136,7 +136,7 @@ def resubmit_form(reference: str, token: str):  # noqa: ANN201
 
 
 @public.post("/permohonan/perbaiki/<reference>/<token>")
-@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"))
+@limiter.limit(setting("LIGAT_RATELIMIT_REPORT"), deduct_when=sent_only)
 def resubmit(reference: str, token: str):  # noqa: ANN201
     case, link, task = _link_or_error(reference, token)
     if case is None:

@@ -475,3 +475,17 @@ def test_service_catalogue_links_to_the_application_forms(client):
     form = client.get("/layanan/izin_lks/ajukan?jenis_izin=izin_sumbangan").get_data(as_text=True)
     assert 'value="izin_sumbangan" selected' in form or 'value="izin_sumbangan" checked' in form
     assert 'href="/layanan/cota/ajukan"' in client.get("/layanan/cota").get_data(as_text=True)
+
+
+def test_forms_sent_back_for_corrections_do_not_use_up_the_application_limit(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LIGAT_RATELIMIT_REPORT", "2 per minute")
+    for _ in range(4):  # a resident correcting the form several times is not blocked
+        refused = client.post("/layanan/cota/ajukan", data=cota_form(client, tanggal_menikah="2025-01-01"),
+                              content_type="multipart/form-data")
+        assert refused.status_code == 422
+    for _ in range(2):
+        assert client.post("/layanan/cota/ajukan", data=cota_form(client),
+                           content_type="multipart/form-data").status_code == 302
+    blocked = client.post("/layanan/cota/ajukan", data=cota_form(client), content_type="multipart/form-data")
+    html = blocked.get_data(as_text=True)
+    assert blocked.status_code == 429 and "Terlalu banyak permohonan" in html and "tersimpan di HP" not in html

@@ -64,6 +64,16 @@ class Principal:
     def in_bidang(self, bidang: str | None) -> bool:
         return self.bidang is None or bidang is None or bidang == self.bidang
 
+    def holds_scope(self, role: str) -> bool:
+        """Does this person have what `role`'s scope asks for (a region, a bidang)? Without it the role
+        reaches no case, so it may not start one either."""
+        scope = self.scope_of(role) if role in self.roles else None
+        if scope is None or scope == CITIZEN_SCOPE:
+            return False
+        if scope in (REGION, REGION_BIDANG) and not self.region_code:
+            return False
+        return not (scope in (BIDANG, REGION_BIDANG) and not self.bidang)
+
     def covers(self, role: str, region_code: str | None, bidang: str | None, case_id: int | None = None) -> bool:
         """Does this person's `role` reach a case (or task) of that region and bidang?"""
         if role not in self.roles:

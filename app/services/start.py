@@ -58,9 +58,10 @@ class Line:
         return form_of(self.package, ui) if ui else {}
 
     def may_start(self, principal: Principal) -> bool:
-        """An officer of a start role (or an admin); the public only where the line allows it."""
-        roles = set(self.descriptor.officer_start_roles) | {"Admin"}
-        return bool(principal.roles & roles)
+        """An admin, or an officer of a start role who holds that role's scope (a kelurahan officer without a
+        region could not open the case they started)."""
+        return "Admin" in principal.roles or any(
+            principal.holds_scope(role) for role in self.descriptor.officer_start_roles)
 
 
 def line(code: str) -> Line | None:

@@ -60,7 +60,9 @@ def _profile_form_fields() -> dict[str, Any]:
     return {
         "wilayah": SelectField(
             lazy_gettext("Wilayah"),
-            description=lazy_gettext("Wilayah kerja petugas. Kosong = seluruh kantor."),
+            description=lazy_gettext(
+                "Wilayah kerja petugas. Wajib untuk peran berwilayah (Petugas Kelurahan): "
+                "tanpa wilayah peran itu tidak melihat kasus apa pun."),
             choices=_region_choices,
             validate_choice=False,  # _check_region gives the message
             validators=[_check_region],
@@ -69,7 +71,9 @@ def _profile_form_fields() -> dict[str, Any]:
         ),
         "bidang": SelectField(
             lazy_gettext("Bidang"),
-            description=lazy_gettext("Bidang petugas. Kosong = semua bidang."),
+            description=lazy_gettext(
+                "Bidang petugas. Wajib untuk peran berbidang (Petugas Lapangan, Kepala Bidang): "
+                "tanpa bidang peran itu tidak melihat kasus apa pun."),
             choices=_bidang_choices,
             validate_choice=False,
             validators=[_check_bidang],

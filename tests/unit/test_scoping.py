@@ -69,3 +69,13 @@ def test_sla_badges():
     assert sla_badge(now - timedelta(minutes=1), now).code == "overdue"
     assert sla_badge(now + timedelta(hours=3), now).code == "due_soon"
     assert sla_badge(now + timedelta(days=2), now).code == "on_time"
+
+
+def test_a_scoped_role_without_its_scope_may_not_start_a_case_either():
+    without = Principal("baru", frozenset({KELURAHAN_OFFICER}), scopes=((KELURAHAN_OFFICER, "region"),))
+    assert not without.holds_scope(KELURAHAN_OFFICER)
+    assert Principal("k", frozenset({KELURAHAN_OFFICER}), region_code="91.71.01",
+                     scopes=((KELURAHAN_OFFICER, "region"),)).holds_scope(KELURAHAN_OFFICER)
+    assert Principal("o", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),)).holds_scope(OPERATOR)
+    no_bidang = Principal("f", frozenset({FIELD_OFFICER}), scopes=((FIELD_OFFICER, "bidang"),))
+    assert not no_bidang.holds_scope(FIELD_OFFICER)

@@ -9,6 +9,7 @@ import zipfile
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_ROWS = 1000
@@ -32,6 +33,14 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
             raise TableRefused("Berkas XLSX tidak dapat dibaca. (The XLSX file cannot be read.)") from exc
         values = [["" if cell is None else _text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        long_numbers = [f"{_column(c)}{r}" for r, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+                        for c, cell in enumerate(row) if _long_number(cell)]
+        if long_numbers:
+            raise TableRefused(
+                f"Sel {', '.join(long_numbers[:10])} berisi nomor panjang (NIK, KK, HP) yang tersimpan sebagai angka, "
+                "sehingga digit akhirnya dan nol di depannya bisa hilang. Format kolomnya sebagai Teks (atau pakai "
+                f"templat LIGAT) lalu ketik ulang. (Cells {', '.join(long_numbers[:10])} hold long numbers stored "
+                "as numbers, which lose digits; format the column as Text and type them again.)")
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -49,6 +58,16 @@ def read_rows(data: bytes) -> list[dict[str, str]]:
     if len(values) - 1 > MAX_ROWS:
         raise TableRefused(f"Paling banyak {MAX_ROWS} baris sekali kirim. (At most {MAX_ROWS} rows at once.)")
     return [{h: str(v).strip() for h, v in zip(headers, row, strict=False) if h} for row in values[1:]]
+
+
+def _long_number(value: Any) -> bool:
+    """A number of 10 digits or more: an identity or phone number that a spreadsheet stored as a number
+    (past 15 digits it has lost its last ones; a phone number has lost its leading zero)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10**9
+
+
+def _column(index: int) -> str:
+    return get_column_letter(index + 1)
 
 
 def _text(value: Any) -> str:
@@ -73,6 +92,9 @@ def write_xlsx(headers: list[str], rows: list[list[Any]], title: str = "Data") -
     sheet = book.active
     sheet.title = title[:31]
     sheet.append(headers)
+    for index in range(1, len(headers) + 1):
+        # Text columns, so a NIK typed into the template keeps all 16 digits (and a phone its leading 0).
+        sheet.column_dimensions[_column(index - 1)].number_format = "@"
     for row in rows:
         sheet.append(["" if v is None else v for v in row])
         for cell in sheet[sheet.max_row]:

@@ -161,3 +161,21 @@ def test_lists_that_cannot_be_read_get_a_message_and_exports_never_run_formulas(
     cells = [row[0] for row in book.active.iter_rows(min_row=2)]
     assert [c.data_type for c in cells] == ["s", "s"] and cells[0].value == "=HYPERLINK(\"http://x\")"
     assert tables.write_csv(["nama"], [["@SUM(A1)"]]).decode("utf-8-sig").splitlines()[1] == "'@SUM(A1)"
+
+
+def test_a_nik_stored_as_a_number_is_refused_not_altered(app, login_as, db_session):
+    deploy(app)
+    kelurahan = login_as("kelurahan.gurabesi")
+    template = load_workbook(io.BytesIO(kelurahan.get("/kantor/layanan/uji_daftar/massal/templat.xlsx").data))
+    assert template.active.column_dimensions["A"].number_format == "@"  # typed NIKs stay text
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["nik", "nama", "kode_wilayah"])
+    sheet.append([9171014505900120, "Maria Wenda", VILLAGE])  # what a spreadsheet does with a typed NIK
+    out = io.BytesIO()
+    book.save(out)
+    before = db_session.query(Case).filter(Case.process_id == "uji_daftar").count()
+    response = send(kelurahan, out.getvalue(), "daftar.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Sel A2 berisi nomor panjang" in html
+    assert db_session.query(Case).filter(Case.process_id == "uji_daftar").count() == before

@@ -4,6 +4,7 @@ come from its descriptor (app/services/start.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
@@ -55,7 +56,8 @@ class ServiceStartView(BaseView):
                  if p.descriptor.start.get("channel", "application") == "application"]
         lines = [line for line in lines if line.may_start(principal)
                  or (line.descriptor.raw.get("exports") and exports.may_export(principal, line.package))]
-        return self.render_template("layanan/officer_lines.html", lines=lines, principal=principal)
+        return self.render_template("layanan/officer_lines.html", lines=lines, principal=principal,
+                                    this_month=f"{office_today():%Y-%m}")
 
     @expose("/<code>/baru")
     @has_access
@@ -162,13 +164,16 @@ class ServiceStartView(BaseView):
             abort(404)
         if not exports.may_export(principal, package):
             abort(403)
-        try:
-            month = date.fromisoformat((request.args.get("bulan") or "") + "-01")
-        except ValueError:
+        raw = (request.args.get("bulan") or "").strip()
+        if not raw:
             month = office_today().replace(day=1)
+        elif not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", raw):
+            abort(400, description="Bulan ditulis TTTT-BB, mis. 2026-11. (Month as YYYY-MM, e.g. 2026-11.)")
+        else:
+            month = date.fromisoformat(raw + "-01")
         fmt = request.args.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
-            abort(404)
+            abort(400, description="Format xlsx atau csv. (Format xlsx or csv.)")
         exported = exports.rows(package, spec, month)
         exports.log(principal, package, spec, month, fmt, exported)
         data = (tables.write_xlsx(exported.headers, exported.rows, spec["code"]) if fmt == "xlsx"
@@ -178,6 +183,6 @@ class ServiceStartView(BaseView):
 
 def _download(data: bytes, filename: str, fmt: str) -> Response:
     mimetype = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-                else "text/csv; charset=utf-8")
+                else "text/csv")  # Flask adds the charset
     return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"',
                                                      "Cache-Control": "private, no-store"})

@@ -139,6 +139,11 @@ def test_a_list_starts_every_case_or_none_and_the_month_exports(app, login_as, d
     assert "Maria Wenda" in csv_text and "Yohanes" not in csv_text
     assert kelurahan.get("/kantor/layanan/uji_daftar/ekspor/disetujui").status_code == 403  # region role
     assert operator.get("/kantor/layanan/uji_daftar/ekspor/disetujui?bulan=2001-01").status_code == 200
+    bad = operator.get("/kantor/layanan/uji_daftar/ekspor/disetujui?bulan=2026-13")
+    assert bad.status_code == 400 and "TTTT-BB" in bad.get_data(as_text=True)
+    page = operator.get("/kantor/layanan/").get_data(as_text=True)  # the month and format are chosen on the page
+    assert 'name="bulan"' in page and '<option value="csv">CSV</option>' in page
+    assert operator.get("/kantor/layanan/uji_daftar/ekspor/disetujui?format=csv").mimetype == "text/csv"
 
 
 def test_lists_that_cannot_be_read_get_a_message_and_exports_never_run_formulas(app, login_as):

@@ -125,6 +125,8 @@ class Config:
     LIGAT_VIDEO_MAX_SECONDS = int(os.environ.get("LIGAT_VIDEO_MAX_SECONDS", 60))
     LIGAT_SIMILAR_RADIUS_M = int(os.environ.get("LIGAT_SIMILAR_RADIUS_M", 300))
     LIGAT_SIMILAR_DAYS = int(os.environ.get("LIGAT_SIMILAR_DAYS", 7))
+    # Decimals of a report's coordinates the public sees (portal, Open311): 3 ≈ 110 m, 2 ≈ 1.1 km.
+    LIGAT_PUBLIC_COORD_DECIMALS = int(os.environ.get("LIGAT_PUBLIC_COORD_DECIMALS", 3))
     LIGAT_OPEN311_JURISDICTION = os.environ.get("LIGAT_OPEN311_JURISDICTION", "")  # default: LIGAT_OFFICE_REGION
 
     # Rate limits (Flask-Limiter syntax, per client address unless noted). FAB's login limiter stays off.

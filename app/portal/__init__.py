@@ -10,9 +10,10 @@ from flask import Flask
 
 
 def register(app: Flask, appbuilder: Any) -> None:
-    from .officer import PortalMediaView, case_portal_info
+    from .officer import PortalMediaView, PublicSummaryView, case_portal_info
     from .views import portal
 
     app.register_blueprint(portal)
     appbuilder.add_view_no_menu(PortalMediaView)
+    appbuilder.add_view_no_menu(PublicSummaryView)
     app.jinja_env.globals["portal_info"] = case_portal_info

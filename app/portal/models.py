@@ -34,6 +34,11 @@ class PortalReport(Model):
     address: Mapped[str | None] = mapped_column(Text)
     # The report's own words, for public lists (Open311) without loading the workflow.
     description: Mapped[str | None] = mapped_column(Text)
+    # What the office lets the public read of this report: the citizen's own words are never
+    # public; an officer may write (and is named for) a reviewed summary.
+    public_summary: Mapped[str | None] = mapped_column(Text)
+    public_summary_by: Mapped[str | None] = mapped_column(String(100))
+    public_summary_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

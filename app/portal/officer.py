@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, send_file
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
+from workflows import principal as roles
 from workflows import storage
 from workflows.db import Case
+from workflows.errors import LigatError
 from workflows.visibility import can_view_case
 
 from ..extensions import db
@@ -44,9 +47,47 @@ class PortalMediaView(BaseView):
         return response
 
 
+# Who decides what the public reads of a report: the verifier and those who answer for the office.
+PUBLIC_TEXT_ROLES = frozenset({roles.OPERATOR, roles.HEAD_OF_BIDANG, roles.HEAD_OF_OFFICE, roles.ADMIN})
+
+
+def may_write_public_summary(principal: roles.Principal, case: Case) -> bool:
+    return bool(principal.roles & PUBLIC_TEXT_ROLES) and can_view_case(principal, case)
+
+
+class PublicSummaryView(BaseView):
+    """An officer writes the reviewed summary the public reads of a report (portal, Open311)."""
+
+    route_base = "/ringkasan-publik"
+    class_permission_name = CASE
+    base_permissions = ["can_read"]
+    method_permission_name = {"save": "read"}
+
+    @expose("/<int:case_id>", methods=["POST"])
+    @has_access
+    def save(self, case_id: int):  # noqa: ANN201
+        principal = current_principal()
+        case = db.session.get(Case, case_id)
+        if case is None or not can_view_case(principal, case):
+            abort(404)
+        if not may_write_public_summary(principal, case):
+            abort(403)
+        try:
+            reports.set_public_summary(db.session, case_id, request.form.get("ringkasan_publik", ""),
+                                       principal.username)
+        except LigatError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("Ringkasan publik disimpan."), "success")
+        return redirect(url_for("CaseView.show", case_id=case_id) + "#portal-report")
+
+
 def case_portal_info(case: Case) -> dict[str, Any] | None:
     """Location and media of a case for the case page (None when the case did not come from the portal)."""
     where = reports.location_of(db.session, case)
     if where is None:
         return None
-    return {"report": where, "media": reports.media_of(db.session, case)}
+    principal = current_principal()
+    return {"report": where, "media": reports.media_of(db.session, case),
+            "public": reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"]),
+            "may_write_summary": may_write_public_summary(principal, case) and not case.confidential}

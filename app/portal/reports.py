@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
-from workflows.errors import ConcurrentUpdate, NotFound
+from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import form_of, latest_package, package_of_case, text
 
 from . import catalogue, media
@@ -151,6 +151,57 @@ def similar_nearby(
             found.append({"case": case, "report": where, "distance": round(distance)})
     found.sort(key=lambda item: item["distance"])
     return found[:limit]
+
+
+@dataclass(frozen=True)
+class PublicView:
+    """What anyone may read of a non-confidential report: the office's reviewed summary (or a
+    neutral sentence naming category and village), the village, and coordinates rounded to the
+    office's chosen precision. Never the citizen's own words, address or exact position."""
+
+    summary: str
+    reviewed: bool
+    place: str
+    latitude: float | None
+    longitude: float | None
+
+
+def public_view(case: Case, where: PortalReport | None, decimals: int = 3) -> PublicView:
+    from ..regions import region_label
+
+    place = region_label(case.region_code) if case.region_code else ""
+    reviewed = bool(where and where.public_summary)
+    if reviewed:
+        summary = where.public_summary
+    else:
+        summary = f"Laporan {catalogue.category_name(case.category).lower()}" + (f" di {place}" if place else "")
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, max(decimals, 0))
+
+    return PublicView(summary=summary, reviewed=reviewed, place=place,
+                      latitude=rounded(where.latitude if where else None),
+                      longitude=rounded(where.longitude if where else None))
+
+
+PUBLIC_SUMMARY_MAX = 500
+
+
+@cases.unit_of_work
+def set_public_summary(session: Session, case_id: int, text: str, actor: str) -> PortalReport:
+    """An officer writes (or clears, with empty text) what the public reads of a report; audited."""
+    where = session.get(PortalReport, case_id)
+    if where is None:
+        raise NotFound("Kasus ini bukan laporan warga. (This case is not a citizen's report.)")
+    text = " ".join(text.split())
+    if len(text) > PUBLIC_SUMMARY_MAX:
+        raise LigatError(f"Ringkasan publik paling banyak {PUBLIC_SUMMARY_MAX} karakter. "
+                         f"(The public summary takes at most {PUBLIC_SUMMARY_MAX} characters.)")
+    where.public_summary = text or None
+    where.public_summary_by = actor if text else None
+    where.public_summary_at = utcnow() if text else None
+    audit.append(session, case_id, actor, "public_summary_set", {"ringkasan_publik": text or None})
+    return where
 
 
 def public_counts(session: Session) -> dict[str, int]:

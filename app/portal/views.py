@@ -36,6 +36,7 @@ from ..formfields import fields_for
 from ..ratelimit import global_reports, limiter, setting, wants_json
 from ..regions import check_office_village, region_label, villages
 from . import catalogue, media, reports
+from .models import PortalReport
 
 portal = Blueprint("portal", __name__)
 
@@ -184,15 +185,11 @@ def similar():  # noqa: ANN201
     return jsonify({"radius_m": config["LIGAT_SIMILAR_RADIUS_M"], "laporan": [
         {"tiket": item["case"].reference, "status": item["case"].status, "jarak_m": item["distance"],
          "kategori": catalogue.category_name(item["case"].category),
-         "tanggal": format_dt(item["case"].created_at), "uraian": _excerpt(item["case"].title),
+         "tanggal": format_dt(item["case"].created_at),
+         "uraian": _public_view(item["case"], item["report"]).summary,
          "url": url_for("portal.public_report", tiket=item["case"].reference)}
         for item in found
     ]})
-
-
-def _excerpt(text: str | None, length: int = 140) -> str:
-    text = (text or "").strip()
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def find_case(reference: str, code: str) -> Case | None:
@@ -250,7 +247,12 @@ def public_report(tiket: str):  # noqa: ANN201
     case = db.session.scalar(select(Case).where(Case.reference == tiket.strip().upper()))
     if case is None or case.confidential or case.process_id != reports.PROCESS_ID:
         abort(404)
-    return _status_page(case, "portal/public_report.html", excerpt=_excerpt(case.title, 300))
+    return _status_page(case, "portal/public_report.html", public=_public_view(case))
+
+
+def _public_view(case: Case, where: PortalReport | None = None) -> reports.PublicView:
+    where = where if where is not None else reports.location_of(db.session, case)
+    return reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"])
 
 
 @portal.get("/layanan")

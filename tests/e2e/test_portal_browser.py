@@ -34,7 +34,7 @@ def phone(browser, lat: float = LAT, lon: float = LON, **extra):  # noqa: ANN201
 
 
 def fill_report(page, description: str, with_gps: bool = True, photo: bool = True) -> None:
-    page.locator("label.category", has_text="Anak jalanan").click()
+    page.locator("label.category", has_text="Pengemis").click()
     page.fill("#f_deskripsi", description)
     if with_gps:
         page.click("#use-gps")
@@ -72,7 +72,7 @@ def test_report_with_photo_and_gps_then_track(app, browser, live_server, db_sess
     page = context.new_page()
     page.goto(f"{live_server}/lapor")
     marker = secrets.token_hex(4)
-    fill_report(page, f"Tiga anak mengamen di lampu merah sampai malam ({marker}).")
+    fill_report(page, f"Tiga orang mengemis di lampu merah sampai malam ({marker}).")
     assert page.input_value("#f_lintang") == f"{LAT:.6f}" and page.input_value("#f_bujur") == f"{LON:.6f}"
     assert "Lokasi ditemukan" in page.inner_text("#gps-status")
     # Similar reports nearby: the earlier one is offered to follow.

@@ -76,7 +76,7 @@ def test_portal_report_and_receipt_satisfy_the_policy(browser, live_server):
     page = context.new_page()
     page.goto(f"{live_server}/")
     page.goto(f"{live_server}/lapor")
-    page.locator("label.category", has_text="Anak jalanan").click()
+    page.locator("label.category", has_text="Pengemis").click()
     page.fill("#f_deskripsi", "Uji kebijakan keamanan konten di peramban.")
     page.click("#use-gps")
     page.wait_for_function("() => document.getElementById('f_lintang').value !== ''")

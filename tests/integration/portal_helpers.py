@@ -48,8 +48,8 @@ def spot() -> tuple[float, float]:
 def report_form(token: str, **overrides: object) -> dict:
     form = {
         "csrf_token": token,
-        "kategori": "anak_jalanan",
-        "deskripsi": "Dua anak mengamen di perempatan sampai larut malam.",
+        "kategori": "pengemis",
+        "deskripsi": "Dua orang mengemis di perempatan sampai larut malam.",
         "lokasi": "Perempatan Jl. Ahmad Yani, depan toko",
         "kode_wilayah": VILLAGE,
     }

@@ -133,8 +133,11 @@ def test_post_creates_a_complaint_case_and_get_shows_it_without_personal_data(cl
     assert list(row) == REQUEST_FIELDS
     assert row["status"] == "open" and row["status_notes"] == "Verifikasi"
     assert row["service_code"] == "lanjut_usia_terlantar" and row["service_name"] == "Lanjut usia terlantar"
-    assert row["description"] == form["description"] and row["address"] == form["address_string"]
-    assert (row["lat"], row["long"]) == (float(form["lat"]), float(form["long"]))
+    # The public reads the office's summary and the village, never the citizen's words or street address;
+    # coordinates rounded (LIGAT_PUBLIC_COORD_DECIMALS = 3, about 110 m).
+    assert row["description"] == "Laporan lanjut usia terlantar di Gurabesi" and row["address"] == "Gurabesi"
+    assert "kakek" not in one.get_data(as_text=True) and "Abepura No. 12" not in one.get_data(as_text=True)
+    assert (row["lat"], row["long"]) == (round(float(form["lat"]), 3), round(float(form["long"]), 3))
     assert row["zipcode"] == "99111" and row["media_url"] is None
     for key in ("requested_datetime", "updated_datetime", "expected_datetime"):
         assert W3C.match(row[key]), row[key]

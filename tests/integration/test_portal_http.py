@@ -231,7 +231,8 @@ def test_similar_reports_nearby(client, db_session):
         assert absent not in found
     item = body["laporan"][1]
     assert 80 <= item["jarak_m"] <= 120 and item["url"] == f"/laporan/{close}"
-    assert "Dua anak" in item["uraian"]
+    # The public reads what the office reviewed, never the citizen's own words.
+    assert item["uraian"] == "Laporan gelandangan di Gurabesi" and "mengemis" not in json.dumps(body)
     assert client.get("/lapor/serupa.json?kategori=gelandangan").status_code == 400
     assert client.get(f"/lapor/serupa.json?kategori=xx&lintang={lat}&bujur={lon}").status_code == 400
 
@@ -241,7 +242,8 @@ def test_confidential_and_sensitive_reports_stay_off_public_pages(client, db_ses
     page = client.get(f"/laporan/{public}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Dua anak mengamen" in html and "Martha" not in html and "1111" not in html
+    assert "Martha" not in html and "1111" not in html
+    assert "mengemis" not in html and "Ahmad Yani" not in html and "Laporan pengemis di Gurabesi" in html
     secret, code = ticket_of(post_report(client, headers=JSON, rahasia="true"))
     sensitive, sensitive_code = ticket_of(post_report(client, headers=JSON, kategori="korban_kekerasan"))
     for ticket in (secret, sensitive):
@@ -250,6 +252,54 @@ def test_confidential_and_sensitive_reports_stay_off_public_pages(client, db_ses
     # Their reporters still track them with the code.
     assert client.get(f"/lacak?tiket={secret}&kode={code}").status_code == 200
     assert client.get(f"/lacak?tiket={sensitive}&kode={sensitive_code}").status_code == 200
+
+
+def test_every_child_category_is_confidential(client, db_session):
+    from app.portal import catalogue
+
+    child = [c["kode"] for c in catalogue.categories() if c["kode"].startswith("anak_")]
+    assert len(child) >= 7 and all(catalogue.is_sensitive(code) for code in child)
+    ticket, _ = ticket_of(post_report(client, headers=JSON, kategori="anak_jalanan"))
+    assert case_of(db_session, ticket).confidential and client.get(f"/laporan/{ticket}").status_code == 404
+
+
+def test_the_public_reads_only_the_summary_an_officer_wrote(app, client, db_session, login_as):
+    lat, lon = spot()
+    ticket = ticket_of(post_report(client, headers=JSON, lintang=str(lat), bujur=str(lon),
+                                   deskripsi="Pak Yunus Wenda mengemis di depan rumah no. 7 setiap pagi."))[0]
+    case = case_of(db_session, ticket)
+    page = client.get(f"/laporan/{ticket}").get_data(as_text=True)
+    assert "Yunus" not in page and "Laporan pengemis di Gurabesi" in page
+    assert f"{round(lat, 3)}, {round(lon, 3)}" in page and f"{lat:.6f}" not in page
+
+    operator = login_as("operator")
+    case_page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'id="public-summary"' in case_page and 'name="ringkasan_publik"' in case_page
+    token = csrf_token(operator, f"/kasus/{case.id}")
+    summary = "Warga lanjut usia mengemis di sekitar pasar; petugas sudah menjangkau."
+    response = operator.post(f"/ringkasan-publik/{case.id}", data={"csrf_token": token, "ringkasan_publik": summary})
+    assert response.status_code == 302
+    page = client.get(f"/laporan/{ticket}").get_data(as_text=True)
+    assert summary in page and "Yunus" not in page
+    row = client.get(f"/open311/v2/requests/{ticket}.json").get_json()[0]
+    assert row["description"] == summary and row["address"] == "Gurabesi"
+    db_session.expire_all()
+    event = db_session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id)
+                               .order_by(AuditEvent.seq.desc())).first()
+    assert event.action == "public_summary_set" and event.actor == "operator"
+
+    too_long = operator.post(f"/ringkasan-publik/{case.id}", data={"csrf_token": token, "ringkasan_publik": "x" * 501},
+                             follow_redirects=True).get_data(as_text=True)
+    assert "paling banyak 500" in too_long and "at most 500" in too_long
+    assert operator.post(f"/ringkasan-publik/{case.id}", data={"ringkasan_publik": "tanpa token"}).status_code == 400
+    # Only the office's reviewers write it; a field officer may read the case but not write the public text.
+    field = login_as("lapangan.rehsos")
+    refused = field.post(f"/ringkasan-publik/{case.id}",
+                         data={"csrf_token": csrf_token(field, "/inbox/"), "ringkasan_publik": "x"})
+    assert refused.status_code in (403, 404)
+    # Emptying it takes the public back to the neutral sentence.
+    operator.post(f"/ringkasan-publik/{case.id}", data={"csrf_token": token, "ringkasan_publik": "  "})
+    assert "Laporan pengemis di Gurabesi" in client.get(f"/laporan/{ticket}").get_data(as_text=True)
 
 
 def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_session):
@@ -264,7 +314,7 @@ def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_ses
     # The complaint line's service level (catalogue sla: PT96H) is later than the 24 h verification due time.
     assert case.sla_due_at is not None and abs(case.sla_due_at - (case.created_at + timedelta(hours=96))).seconds < 5
     assert f'id="expected">{format_dt(case.sla_due_at)}<' in html
-    assert "Yosina" not in html and "4444" not in html and "Anak jalanan" in html
+    assert "Yosina" not in html and "4444" not in html and "Pengemis" in html
     assert client.get(f"/lacak?tiket={ticket}&kode={code[::-1]}").status_code == 404
     assert client.get(f"/lacak?tiket={ticket}&kode=KÖDE✓").status_code == 404
     receipt = client.get(f"/lapor/terkirim?tiket={ticket}&kode={code}").get_data(as_text=True)

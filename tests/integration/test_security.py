@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from app.accounts import LoginFailure
 from tests.conftest import csrf_token, login
 from tests.integration.portal_helpers import report_form
+from workflows.db import Case
 
 PASSWORD = "Ligat-Uji-2026!aman"
 _addresses = itertools.count(1)
@@ -234,19 +235,27 @@ def test_engine_does_not_log_statement_parameters(app):
         assert db.engine.hide_parameters
 
 
-def test_control_characters_in_a_report_keep_requests_xml_well_formed(client):
-    description = "Anak \x01 di jalan \x0b tanpa \ufffe pengawasan \x1f malam"
+def test_control_characters_in_a_report_keep_requests_xml_well_formed(app, client, db_session):
+    """The citizen's words are not public any more, but the office's summary is: control characters
+    in it (pasted from a chat) must not break the XML list for every caller."""
+    from app.portal import reports
+
+    description = "Orang \x01 di jalan \x0b tanpa \ufffe pengawasan \x1f malam"
     token = csrf_token(client, "/lapor")
     response = client.post("/lapor", data=report_form(token, deskripsi=description),
-                           content_type="multipart/form-data")
-    assert response.status_code in (200, 302)
+                           content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert response.status_code in (200, 201)
+    case = db_session.scalar(select(Case).where(Case.reference == response.get_json()["tiket"]))
+    summary = "Ringkasan \x01 di jalan \ufffe pengawasan \x02 malam"
+    reports.set_public_summary(db_session, case.id, summary, "operator")
     xml = client.get("/open311/v2/requests.xml")
     assert xml.status_code == 200
     root = etree.fromstring(xml.data)
     texts = [el.text or "" for el in root.iter("description")]
     assert any("di jalan" in text and "pengawasan" in text for text in texts)
+    assert not any("Orang" in text for text in texts)  # the citizen's own words stay off the public list
     json_rows = client.get("/open311/v2/requests.json").get_json()
-    assert any(row["description"] == description for row in json_rows)  # JSON keeps the text as sent
+    assert any(row["description"] == summary for row in json_rows)  # JSON keeps the text as written
 
 
 @pytest.mark.parametrize("url", [

@@ -3,7 +3,8 @@ with its filters, GET one by id. A request is a LIGAT complaint case (process
 `pengaduan`); service_request_id is its ticket number.
 
 Public reads never include confidential reports (404 as if absent) nor anyone's
-name or phone; media_url stays empty (photos are for officers only) and a
+name or phone, nor the citizen's own words and address (the office's reviewed summary and the
+village instead), and coordinates are rounded; media_url stays empty (photos are for officers only) and a
 media_url sent to us is not fetched.
 """
 
@@ -48,6 +49,9 @@ def _zipcode(region_code: str | None) -> str | None:
 
 
 def request_row(case: Case, where: PortalReport | None, expected: Any) -> dict[str, Any]:
+    """A public row: the office's reviewed summary (never the citizen's own words or address) and
+    coordinates rounded to LIGAT_PUBLIC_COORD_DECIMALS."""
+    public = reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"])
     agency = current_app.config["LIGAT_OFFICE_NAME"]
     if case.bidang in BIDANG:
         agency += f" – {BIDANG[case.bidang]}"
@@ -57,17 +61,17 @@ def request_row(case: Case, where: PortalReport | None, expected: Any) -> dict[s
         "status_notes": reports.status_notes(case),
         "service_name": catalogue.category_name(case.category),
         "service_code": case.category,
-        "description": (where.description if where and where.description else case.title),
+        "description": public.summary,
         "agency_responsible": agency,
         "service_notice": None,
         "requested_datetime": w3c(case.created_at),
         "updated_datetime": w3c(case.updated_at),
         "expected_datetime": w3c(expected),
-        "address": where.address if where else None,
+        "address": public.place or None,
         "address_id": None,
         "zipcode": _zipcode(case.region_code),
-        "lat": where.latitude if where else None,
-        "long": where.longitude if where else None,
+        "lat": public.latitude,
+        "long": public.longitude,
         "media_url": None,
     }
 

@@ -87,7 +87,8 @@ def stage_uploads(uploads: list[Upload], username: str) -> list[Upload]:
     kept = []
     for upload in uploads:
         if upload.document_id is None:
-            document = documents.add(db.session, None, upload.kind, upload.filename, upload.data, username)
+            document = documents.add(db.session, None, upload.kind, upload.filename, upload.data, username,
+                                      upload.checked)
             upload = Upload(upload.kind, upload.filename, document_id=document.id)
         kept.append(upload)
     db.session.commit()
@@ -117,10 +118,10 @@ def collect_new_case_uploads(
                 data[name] = "0"
             continue
         try:
-            documents.check_upload(content, storage.filename)
+            checked = documents.check_upload(content, storage.filename)
         except documents.UploadRefused as exc:
             errors[name] = str(exc)
             continue
-        uploads.append(Upload(name, storage.filename, content))
+        uploads.append(Upload(name, storage.filename, content, checked=checked))
         data[name] = "0"
     return uploads, errors

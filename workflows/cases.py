@@ -62,6 +62,8 @@ class Upload:
     data: bytes = b""
     # A file already stored on an earlier, refused try of the same form (a document with no case yet).
     document_id: int | None = None
+    # The result of that check (cleaned bytes, type), so the file is not decoded and re-encoded again.
+    checked: documents.CheckedFile | None = None
 
 
 @dataclass
@@ -363,7 +365,7 @@ def begin_case(
     named by its field (`ktp`, `kk`, … = document id), so the case, its first tasks, its audit
     events and its files exist together or not at all."""
     stored = [documents.staged(session, u.document_id, u.kind) if u.document_id
-              else documents.add(session, None, u.kind, u.filename, u.data, actor) for u in uploads]
+              else documents.add(session, None, u.kind, u.filename, u.data, actor, u.checked) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
     definition = latest_definition(session, process_id)
     if definition is None:

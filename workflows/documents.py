@@ -1,7 +1,10 @@
 """Documents uploaded for a case (KTP, KK, SKTM, …), reusable by every service line.
 
 A file is accepted by its content, never its name: the first bytes must be those
-of a PDF, JPEG or PNG, and it must fit the size limit. It is stored outside the
+of a PDF, JPEG or PNG, and it must fit the size limit. Images are decoded and
+re-encoded (workflows/images.py: no EXIF/GPS, no appended bytes, truncated ones
+refused); a PDF must open, must not be encrypted and must carry no active content
+(JavaScript, launch or submit actions, embedded files, XFA forms). It is stored outside the
 web root under a random name (workflows/storage.py); the table keeps who
 uploaded it, the original name, type, size and SHA-256. A file is served only to
 someone who may see its case, and every download is logged.
@@ -10,6 +13,7 @@ someone who may see its case, and every download is logged.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +21,7 @@ import filetype
 from sqlalchemy import DateTime, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import storage
+from . import images, storage
 from .db import Base, Case, utcnow
 from .errors import LigatError, NotFound
 from .principal import Principal
@@ -75,6 +79,49 @@ class FileAccess(Base):
 class CheckedFile:
     mime: str
     extension: str
+    data: bytes  # what is stored: a re-encoded image, or the PDF as sent
+
+
+DOCUMENT_MAX_SIDE = 3000  # a KTP or KK scan stays legible
+# PDF names that run something or carry a file inside: refused in documents residents upload.
+ACTIVE_PDF_KEYS = frozenset({"/JS", "/JavaScript", "/EmbeddedFiles", "/EmbeddedFile", "/XFA", "/RichMedia"})
+ACTIVE_PDF_ACTIONS = frozenset({"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/RichMediaExecute",
+                                "/Rendition"})
+
+
+def _pdf_problem(data: bytes) -> str | None:
+    """Why a PDF is refused (Indonesian. (English.)), or None. Every object is read, compressed
+    object streams included, so an action hidden in one is found too."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return "PDF dikunci dengan kata sandi. (The PDF is password-protected.)"
+        numbers = {num for generation in reader.xref.values() for num in generation} | set(reader.xref_objStm)
+        objects = [reader.trailer["/Root"].get_object()] + [reader.get_object(num) for num in sorted(numbers)]
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+        del exc
+        return "PDF rusak atau tidak dapat dibaca. (The PDF is corrupt or unreadable.)"
+    pending = list(objects)
+    seen = 0
+    while pending and seen < 200_000:  # bounded: a crafted file cannot keep the check busy
+        obj, seen = pending.pop(), seen + 1
+        if isinstance(obj, IndirectObject) or obj is None:
+            continue  # every numbered object is in `objects` already
+        if isinstance(obj, ArrayObject):
+            pending.extend(obj)
+            continue
+        if not isinstance(obj, DictionaryObject):
+            continue
+        pending.extend(obj.values())  # direct dictionaries inside (an inline /OpenAction, /AA)
+        if ACTIVE_PDF_KEYS & set(obj.keys()) or obj.get("/S") in ACTIVE_PDF_ACTIONS:
+            return ("PDF memuat konten aktif (JavaScript, aksi otomatis atau berkas tersisip); cetak ulang ke PDF "
+                    "atau pindai sebagai gambar. (The PDF holds active content: JavaScript, automatic actions or "
+                    "embedded files; print it to a new PDF or scan it as an image.)")
+    return None
 
 
 def _safe_name(name: str) -> str:
@@ -105,14 +152,26 @@ def check_upload(data: bytes, original_name: str, max_bytes: int | None = None) 
             f"Berkas '{name}' ditolak: isinya bukan PDF, JPEG atau PNG (terbaca: {found}). "
             "(File refused: content is not PDF, JPEG or PNG.)"
         )
-    return CheckedFile(kind.mime, ALLOWED[kind.mime])
+    if kind.mime == "application/pdf":
+        problem = _pdf_problem(data)
+        if problem:
+            raise UploadRefused(f"Berkas '{name}' ditolak: {problem}")
+        return CheckedFile(kind.mime, "pdf", data)
+    try:
+        clean = images.reencode(data, DOCUMENT_MAX_SIDE, keep_png=True, quality=90)
+    except images.ImageRefused as exc:
+        raise UploadRefused(f"Berkas '{name}' ditolak: {exc}") from exc
+    return CheckedFile(clean.media_type, clean.extension, clean.data)
 
 
 def add(
-    session: Session, case_id: int | None, kind: str, original_name: str, data: bytes, uploaded_by: str
+    session: Session, case_id: int | None, kind: str, original_name: str, data: bytes, uploaded_by: str,
+    checked: CheckedFile | None = None,
 ) -> CaseDocument:
-    """Check, store and record one upload inside the caller's transaction (the caller commits)."""
-    checked = check_upload(data, original_name)
+    """Check (unless `checked` is the result of check_upload on these bytes), store and record one
+    upload inside the caller's transaction (the caller commits)."""
+    checked = checked or check_upload(data, original_name)
+    data = checked.data
     key = storage.store(session, AREA, data, checked.extension)
     document = CaseDocument(
         case_id=case_id,

@@ -16,12 +16,12 @@ report's transaction rolls back (see app/portal/reports.py).
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import filetype
-from PIL import Image, ImageOps, UnidentifiedImageError
+
+from workflows import images
 
 AREA = "media"  # storage area of workflows/storage.py (root: LIGAT_UPLOAD_DIR, app/engine_config.py)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
@@ -29,11 +29,6 @@ VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp"
                "video/webm": "webm"}
 ISO_BMFF = {"mp4", "mov", "3gp"}
 MAX_PHOTO_SIDE = 2048
-# Refuse huge images from their header, before any pixel is decoded: a small PNG of one colour can
-# hold 7000×7000 pixels (150 MB once decoded, several times that while converting).
-MAX_PIXELS = 40_000_000
-MAX_SIDE = 8000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own guard (warns above, refuses above twice this)
 _METADATA_BOXES = {b"udta", b"meta", b"uuid"}
 
 
@@ -67,13 +62,6 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
-def check_dimensions(width: int, height: int) -> None:
-    if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-        raise MediaRejected(
-            f"Ukuran gambar terlalu besar ({width}×{height} piksel; maksimal {MAX_SIDE} piksel per sisi dan "
-            f"{MAX_PIXELS // 1_000_000} megapiksel). (Image dimensions too large.)")
-
-
 def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
     if len(data) > limits.photo_bytes:
         raise MediaRejected(f"Foto terlalu besar (maksimal {_mb(limits.photo_bytes)}). (Photo too large.)")
@@ -81,21 +69,10 @@ def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
     if kind is None or kind.mime not in PHOTO_TYPES:
         raise MediaRejected("Berkas bukan foto JPEG, PNG atau WebP. (Not a JPEG, PNG or WebP photo.)")
     try:
-        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
-            check_dimensions(probe.width, probe.height)
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image = ImageOps.exif_transpose(image)  # apply the phone's rotation before EXIF goes
-            image = image.convert("RGB")
-            image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-            out = io.BytesIO()
-            # No exif=, no icc_profile=: Pillow writes pixels only.
-            image.save(out, "JPEG", quality=85, optimize=True)
-    except MediaRejected:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise MediaRejected("Foto rusak atau tidak dapat dibaca. (Corrupt image.)") from exc
-    return CleanMedia("foto", "image/jpeg", "jpg", out.getvalue(), image.width, image.height)
+        clean = images.reencode(data, MAX_PHOTO_SIDE)
+    except images.ImageRefused as exc:
+        raise MediaRejected(str(exc)) from exc
+    return CleanMedia("foto", clean.media_type, clean.extension, clean.data, clean.width, clean.height)
 
 
 def _boxes(buf: bytearray, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:

@@ -124,7 +124,8 @@ def collect_uploads(line: Line, data: dict[str, Any], files: MultiDict) -> tuple
 
 def _kind_of(upload: Upload) -> str:
     """The checklist's name (pdf, jpeg, png) of an upload's kind, read from its content."""
-    extension = documents.check_upload(upload.data, upload.filename).extension
+    checked = upload.checked or documents.check_upload(upload.data, upload.filename)
+    extension = checked.extension
     return "jpeg" if extension == "jpg" else extension
 
 

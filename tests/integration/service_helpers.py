@@ -11,10 +11,9 @@ import docx
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from tests.files import PDF
 from workflows.db import Case, InboxTask, utcnow
 from workflows.timers import wake_due_timers
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def files(*names: str) -> dict:

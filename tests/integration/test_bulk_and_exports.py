@@ -10,12 +10,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from tests.files import PDF
 from tests.packages import descriptor, package
 from workflows.db import Case, InboxTask
 from workflows.documents import CaseDocument
 
 VILLAGE, OTHER_VILLAGE = "91.71.01.1001", "91.71.03.1002"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_daftar" targetNamespace="uji">

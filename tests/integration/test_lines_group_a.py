@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from tests.files import JPEG, PDF
 from tests.integration.service_helpers import (
     apply_officer,
     apply_public,
@@ -33,9 +34,6 @@ from workflows.dtks import Dtks
 from workflows.issued_letters import Letter
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara: kelurahan.gurabesi works here
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 _rng = random.Random()
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from tests.files import JPEG, PDF
 from tests.integration.service_helpers import (
     apply_officer,
     apply_public,
@@ -29,8 +30,6 @@ from workflows.dtks import Dtks
 from workflows.issued_letters import Letter, office_today
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 _serial = iter(range(1, 100_000))
 
 

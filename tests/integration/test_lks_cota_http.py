@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from tests.conftest import csrf_token
+from tests.files import JPEG, PDF, PNG
 from tests.integration.service_helpers import (
     case_by_ref,
     complete,
@@ -32,9 +33,6 @@ from workflows.issued_letters import Letter
 from workflows.registers import RegisterRecord, record_of_case
 
 VILLAGE = "91.71.01.1001"  # Gurabesi, Jayapura Utara
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 _serial = iter(range(1, 10_000))
 
 

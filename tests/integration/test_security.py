@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 from app.accounts import LoginFailure
 from tests.conftest import csrf_token, login
 from tests.integration.portal_helpers import report_form
+from workflows import images
 from workflows.db import Case
 
 PASSWORD = "Ligat-Uji-2026!aman"
@@ -313,7 +314,7 @@ def test_huge_image_is_refused_from_its_header_without_decoding(client, monkeypa
                            content_type="multipart/form-data")
     assert response.status_code == 422
     assert "Ukuran gambar terlalu besar" in response.get_data(as_text=True)
-    assert Image.MAX_IMAGE_PIXELS == media.MAX_PIXELS
+    assert Image.MAX_IMAGE_PIXELS == images.MAX_PIXELS
 
 
 def test_a_long_thin_image_is_refused_too():

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app.portal.models import PortalMedia
+from tests.files import PDF
 from tests.integration.portal_helpers import jpeg_with_gps
 from tests.integration.test_work_api import token_for
 from workflows import cases, documents
@@ -21,7 +22,6 @@ from workflows.cases import Upload, start_case
 from workflows.db import Case
 
 OWN, OTHER = "91.71.01.1001", "91.71.03.1001"  # kelurahan.gurabesi's village; a village of kelurahan.abepura
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 START_DATA = {
     "pengaduan": {"kategori": "pengemis", "deskripsi": "Uji visibilitas", "lokasi": "Jl. Uji"},

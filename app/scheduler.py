@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
+from workflows.storage import remove_orphans
 from workflows.timers import wake_due_timers
 
 from .extensions import db
@@ -49,6 +50,11 @@ def run_staged_cleanup_job(app: Flask) -> int:
     return _in_app(app, remove_stale_staged)
 
 
+def run_orphan_cleanup_job(app: Flask) -> int:
+    """Files a crashed step wrote but never committed a row for (declared areas only)."""
+    return _in_app(app, remove_orphans)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -56,6 +62,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
+    scheduler.add_job(run_orphan_cleanup_job, "interval", minutes=60, args=[app], id="orphan_files")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

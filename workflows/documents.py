@@ -75,6 +75,9 @@ class FileAccess(Base):
     accessed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+storage.owned_by(AREA, CaseDocument.storage_key)
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     mime: str

@@ -111,6 +111,9 @@ class Letter(Base):
         return "valid"
 
 
+storage.owned_by(AREA, Letter.docx_key, Letter.pdf_key)
+
+
 @dataclass
 class IssuedLetter:
     letter: Letter

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from .db import utcnow
@@ -28,6 +29,9 @@ class StorageSettings:
     """Set once by the application (config LIGAT_UPLOAD_DIR / LIGAT_LETTER_DIR)."""
 
     roots: dict[str, Path]
+    # Per area, the table columns that hold its keys (see `owned_by`): a file none of them names,
+    # older than the longest transaction could be, was left by a crash mid-step.
+    owners: dict[str, list] = field(default_factory=dict)
 
     def root(self, area: str) -> Path:
         if area not in self.roots:
@@ -40,6 +44,46 @@ SETTINGS = StorageSettings(roots={})
 
 def configure(area: str, root: str | Path) -> None:
     SETTINGS.roots[area] = Path(root)
+
+
+def owned_by(area: str, *columns: object) -> None:
+    """Declare the columns that hold this area's storage keys (a module that stores files calls it)."""
+    known = SETTINGS.owners.setdefault(area, [])
+    known.extend(c for c in columns if c not in known)
+
+
+ORPHAN_AGE = timedelta(hours=1)
+
+
+def remove_orphans(session: Session, older_than: timedelta = ORPHAN_AGE, limit: int = 2000) -> int:
+    """Delete files of areas with declared owners that no row names (a process killed between
+    writing the file and committing its row leaves one). Only files older than `older_than` are
+    considered, so a step still in flight keeps its files. Returns how many were removed."""
+    cutoff = (utcnow() - older_than).timestamp()
+    removed = 0
+    for area, columns in SETTINGS.owners.items():
+        root = SETTINGS.roots.get(area)
+        if root is None or not (root / area).is_dir():
+            continue
+        candidates: dict[str, Path] = {}
+        for path in (root / area).glob("*/*"):
+            key = f"{area}/{path.parent.name}/{path.name}"
+            if _KEY.match(key) and path.is_file() and path.stat().st_mtime < cutoff:
+                candidates[key] = path
+            if len(candidates) >= limit:
+                break
+        if not candidates:
+            continue
+        named: set[str] = set()
+        keys = list(candidates)
+        for column in columns:
+            for start in range(0, len(keys), 500):
+                named.update(session.scalars(select(column).where(column.in_(keys[start:start + 500]))))
+        for key, path in candidates.items():
+            if key not in named:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
 
 
 def store(session: Session | None, area: str, data: bytes, extension: str) -> str:

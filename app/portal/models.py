@@ -13,6 +13,7 @@ from flask_appbuilder.models.sqla import Model
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workflows import storage
 from workflows.db import Case, utcnow
 
 # A Column object (not "case.id"): the case table lives in the engine's MetaData.
@@ -57,3 +58,6 @@ class PortalMedia(Model):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+storage.owned_by("media", PortalMedia.storage_key)  # app/portal/media.py AREA

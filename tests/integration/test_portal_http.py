@@ -414,3 +414,25 @@ def test_officers_see_media_only_for_cases_they_may_see(client, login_as, db_ses
     anonymous = client.get(url)
     assert anonymous.status_code in (302, 401, 403) and anonymous.data[:3] != b"\xff\xd8\xff"
     assert operator.get("/lampiran-laporan/999999").status_code == 404
+
+
+def test_files_left_by_a_crash_are_removed_by_the_scheduler_job(app, client, db_session):
+    """A process killed between writing a photo and committing its row leaves a file no row names."""
+    import os
+    import time
+
+    from app.scheduler import run_orphan_cleanup_job
+
+    ticket = ticket_of(post_report(client, headers=JSON, files={"foto": (io.BytesIO(jpeg_with_gps()), "a.jpg")}))[0]
+    kept = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case_of(db_session, ticket).id)).one()
+    kept_path = storage.path_of(kept.storage_key)
+    orphan = storage.path_of(storage.store(None, "media", b"half a report", "jpg"))  # no session: no rollback hook
+    fresh = storage.path_of(storage.store(None, "media", b"a step still running", "jpg"))
+    document = storage.path_of(storage.store(None, "documents", b"%PDF orphan", "pdf"))
+    hour_ago = time.time() - 2 * 3600
+    for path in (kept_path, orphan, document):
+        os.utime(path, (hour_ago, hour_ago))
+    assert run_orphan_cleanup_job(app) >= 2
+    assert kept_path.exists() and fresh.exists()
+    assert not orphan.exists() and not document.exists()
+    fresh.unlink()

@@ -12,7 +12,8 @@ failures (not the address's: knowing one password must not reset a guessing run)
 Sessions. Each user has a session generation (`session_generation`, 0 when no row). The
 generation is put in the session cookie at login and compared on every request that loads the
 user; logout and a password change bump it, so every cookie issued before (saved, stolen, on
-another computer) stops working.
+another computer) stops working. API tokens carry the generation too (claim `ligat_gen`) and are
+refused once it changed; `POST /api/v1/akun/keluar` is the API's logout.
 """
 
 from __future__ import annotations
@@ -148,6 +149,22 @@ def bump_generation(user_id: int) -> int:
 
 def session_is_current(user_id: int) -> bool:
     return session.get(SESSION_KEY) == generation(user_id)
+
+
+def token_claims(identity: object) -> dict:
+    """Claims added to every API token FAB issues (identity: the user id as text)."""
+    try:
+        return {SESSION_KEY: generation(int(identity))}
+    except (TypeError, ValueError):
+        return {}
+
+
+def token_is_revoked(_header: dict, payload: dict) -> bool:
+    """A token whose generation is not the user's current one (or has none) is refused with 401."""
+    try:
+        return payload.get(SESSION_KEY) != generation(int(payload["sub"]))
+    except (KeyError, TypeError, ValueError):
+        return True
 
 
 def _on_login(_app: Flask, user, **_extra) -> None:  # noqa: ANN001 (FAB's User)

@@ -85,6 +85,14 @@ class LigatSecurityManager(SecurityManager):
     userdbmodelview = LigatUserDBModelView
     authdbview = LigatAuthDBView
 
+    def create_jwt_manager(self, app):  # noqa: ANN001, ANN201
+        """API tokens carry the user's session generation: logout (browser or API) and a password
+        change revoke every token issued before, as they end every browser session."""
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(accounts.token_claims)
+        manager.token_in_blocklist_loader(accounts.token_is_revoked)
+        return manager
+
     def create_login_manager(self, app):  # noqa: ANN001, ANN201
         manager = super().create_login_manager(app)
         manager.user_loader(self.load_session_user)

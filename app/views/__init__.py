@@ -16,6 +16,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_view(InboxView, MENU_INBOX, icon="fa-inbox", href="/inbox/")
     appbuilder.add_view(CaseView, MENU_CASES, icon="fa-folder-open", href="/kasus/")
     appbuilder.add_view(AuditView, MENU_AUDIT, icon="fa-shield", href="/audit/")
+    from .account import AccountView
+
+    appbuilder.add_view_no_menu(AccountView)
     _register_portal(app, appbuilder)
     _register_case_files(app, appbuilder)
     _register_services(app, appbuilder)
@@ -25,6 +28,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_api(InboxApi)
     appbuilder.add_api(CaseApi)
     appbuilder.add_api(PackageApi)
+    from ..api.account import AccountApi
+
+    appbuilder.add_api(AccountApi)
     _register_filters(app)
 
 

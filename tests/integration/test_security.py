@@ -180,6 +180,51 @@ def test_password_change_revokes_other_sessions(app):
     assert here.get("/inbox/").status_code == 200  # the browser that changed it stays signed in
 
 
+def test_an_officer_changes_their_own_password_on_their_account_page(app, officer):
+    here, elsewhere = _logged_in(app, officer), _logged_in(app, officer)
+    saved = _cookie(elsewhere)
+    page = here.get("/akun/").get_data(as_text=True)
+    assert 'id="account"' in page and officer in page and "Operator Dinsos" in page and 'id="password-form"' in page
+    assert 'href="/akun/"' in page  # the user menu leads here
+    token = csrf_token(here, "/akun/")
+    new = "Ligat-Milik-2026!saya"
+
+    def change(current: str, password: str, repeat: str):
+        return here.post("/akun/kata-sandi", data={"kata_sandi_lama": current, "kata_sandi_baru": password,
+                                                   "ulangi": repeat, "csrf_token": token}, follow_redirects=True)
+
+    assert "Kata sandi saat ini salah" in change("salah", new, new).get_data(as_text=True)
+    assert "tidak sama" in change(PASSWORD, new, new + "x").get_data(as_text=True)
+    assert "minimal 10 karakter" in change(PASSWORD, "pendek", "pendek").get_data(as_text=True)
+    assert _works(app, saved)  # nothing changed yet
+    assert here.post("/akun/kata-sandi", data={"kata_sandi_lama": PASSWORD, "kata_sandi_baru": new,
+                                               "ulangi": new}).status_code == 400  # CSRF
+    assert "Kata sandi diganti" in change(PASSWORD, new, new).get_data(as_text=True)
+    assert not _works(app, saved) and here.get("/inbox/").status_code == 200
+    assert form_login(client_from(app), officer, new).status_code == 302
+    assert client_from(app).get("/akun/").status_code == 302  # signed out: to the login page
+
+
+def test_logout_and_password_change_revoke_api_tokens(app, officer):
+    token = api_login(client_from(app), officer, PASSWORD).get_json()["access_token"]
+    other = api_login(client_from(app), officer, PASSWORD).get_json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client_from(app).get("/api/v1/inbox/", headers=bearer).status_code == 200
+    # A browser logout ends the API tokens too.
+    browser = _logged_in(app, officer)
+    browser.post("/logout/", data={"csrf_token": csrf_token(browser, "/inbox/")})
+    for value in (token, other):
+        assert client_from(app).get("/api/v1/inbox/", headers={"Authorization": f"Bearer {value}"}).status_code == 401
+    # The API's own logout: a fresh token, then POST /api/v1/akun/keluar ends it.
+    fresh = api_login(client_from(app), officer, PASSWORD).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {fresh}"}
+    assert client_from(app).get("/api/v1/inbox/", headers=headers).status_code == 200
+    response = client_from(app).post("/api/v1/akun/keluar", headers=headers)
+    assert response.status_code == 200 and "All your sessions" in response.get_json()["message"]
+    assert client_from(app).get("/api/v1/inbox/", headers=headers).status_code == 401
+    assert client_from(app).post("/api/v1/akun/keluar").status_code == 401
+
+
 def test_admin_password_reset_revokes_sessions(app, officer):
     client = _logged_in(app, officer)
     saved = _cookie(client)

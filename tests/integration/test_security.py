@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select
 
 from app.accounts import LoginFailure
 from tests.conftest import csrf_token, login
+from tests.files import JPEG, PDF, PNG
 from tests.integration.portal_helpers import report_form
 from workflows import images
 from workflows.db import Case
@@ -464,3 +465,76 @@ def test_fuzz_open311_requests(client, args, fmt):
 def test_fuzz_api_login(app, body):
     response = client_from(app, "10.78.0.1").post("/api/v1/security/login", json=body)
     assert response.status_code < 500
+
+
+_SIGNED_IN: dict[str, object] = {}
+
+
+def _signed_in(app, username: str):
+    """One signed-in client per demo user for a whole fuzz run (a login per example would dominate)."""
+    if username not in _SIGNED_IN:
+        client = client_from(app)
+        login(client, username)
+        _SIGNED_IN[username] = client
+    return _SIGNED_IN[username]
+
+
+@FUZZ
+@given(values=st.dictionaries(st.sampled_from(["nik", "no_kk", "nama", "tempat_lahir", "tanggal_lahir", "alamat",
+                                               "kode_wilayah", "telepon", "alasan", "darurat"]), texts, max_size=10),
+       upload=st.binary(max_size=400) | st.sampled_from([PDF, PNG, JPEG, PDF[:80], PNG + b"\x00" * 40]))
+def test_fuzz_officer_start_form_with_uploads(app, values, upload):
+    client = _signed_in(app, "kelurahan.gurabesi")
+    token = csrf_token(client, "/kantor/layanan/pbi_jkn/baru")
+    form = {**values, "csrf_token": token, "ktp": (io.BytesIO(upload), "ktp.pdf"),
+            "kk": (io.BytesIO(upload), "kk.jpg"), "sktm": (io.BytesIO(upload), "sktm.png")}
+    response = client.post("/kantor/layanan/pbi_jkn/baru", data=form, content_type="multipart/form-data")
+    assert response.status_code < 500
+
+
+@pytest.fixture(scope="module")
+def fuzz_task(app) -> int:
+    """An open verification task of a complaint, for the operator's JSON API."""
+    client = client_from(app)
+    response = client.post("/lapor", data=report_form(csrf_token(client, "/lapor")),
+                           content_type="multipart/form-data", headers={"Accept": "application/json"})
+    from app.extensions import db
+    from workflows.db import InboxTask
+
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.reference == response.get_json()["tiket"]))
+        return db.session.scalar(select(InboxTask.id).where(InboxTask.case_id == case.id,
+                                                            InboxTask.state == "open"))
+
+
+@FUZZ
+@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | texts,
+                         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts, inner, max_size=3),
+                         max_leaves=12)
+       | st.dictionaries(st.sampled_from(["keputusan", "catatan", "bidang", "alasan", "prioritas"]),
+                         texts | st.integers() | st.none(), max_size=5))
+def test_fuzz_task_completion_api(app, fuzz_task, body):
+    if "operator-token" not in _SIGNED_IN:
+        answer = api_login(client_from(app), "operator", "Ligat-Demo-2026!")
+        _SIGNED_IN["operator-token"] = answer.get_json()["access_token"]
+    token = _SIGNED_IN["operator-token"]
+    response = client_from(app).post(f"/api/v1/inbox/{fuzz_task}/complete", json=body,
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code < 500
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(nama=st.from_regex(r"[A-Z][a-z]{5,9} [A-Z][a-z]{5,9}", fullmatch=True),
+       telepon=st.from_regex(r"08[1-9][0-9]{8,10}", fullmatch=True),
+       deskripsi=texts)
+def test_fuzz_reports_write_no_personal_data_to_the_log(app, caplog, nama, telepon, deskripsi):
+    """Whatever a report holds, and whether it is accepted or refused, its name and phone never reach the log."""
+    import logging
+
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        client = client_from(app)
+        form = report_form(csrf_token(client, "/lapor"), nama=nama, telepon=telepon, deskripsi=deskripsi)
+        assert client.post("/lapor", data=form, content_type="multipart/form-data").status_code < 500
+    assert nama not in caplog.text and telepon not in caplog.text

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
+from workflows.satisfaction import invite_closed_cases
 from workflows.storage import remove_orphans
 from workflows.timers import wake_due_timers
 
@@ -55,6 +56,13 @@ def run_orphan_cleanup_job(app: Flask) -> int:
     return _in_app(app, remove_orphans)
 
 
+def run_survey_invitation_job(app: Flask) -> int:
+    """Citizens of newly closed cases (with a contact number) get the satisfaction survey link, once."""
+    config = app.config
+    return _in_app(app, lambda session: invite_closed_cases(session, config["LIGAT_PUBLIC_URL"],
+                                                            config["LIGAT_NOTIFY_CHANNEL"]))
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -62,6 +70,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
+    scheduler.add_job(run_survey_invitation_job, "interval", minutes=5, args=[app], id="survey_invitations")
     scheduler.add_job(run_orphan_cleanup_job, "interval", minutes=60, args=[app], id="orphan_files")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -585,6 +585,52 @@ def deliver_message(session: Session, case_id: int, name: str, payload: dict[str
             task.data.update(payload)
     audit.append(session, case.id, principal.username, "message_delivered", {"pesan": name, "data": payload})
     step.advance()
+    return case
+
+
+REOPENED_STATUS = "Dibuka kembali"
+REASON_MIN = 10
+
+
+@unit_of_work
+def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case:
+    """The citizen reopens a closed case within its line's period (service.json → reopen): the case
+    goes back to the task the line names (the operator's verification), with the reason, in one step.
+
+    Allowed only where the line declares it, only for a closed case and only within `reopen.within`
+    of its closing; the SLA clock starts again from now."""
+    case = get_case(session, case_id)
+    reopen = package_of_case(session, case).descriptor.raw.get("reopen")
+    if not reopen:
+        raise Forbidden("Layanan ini tidak dapat dibuka kembali. (This service cannot be reopened.)")
+    if not case.completed or case.closed_at is None:
+        raise TaskUnavailable("Kasus ini belum selesai. (This case is not closed.)")
+    if utcnow() > add_duration(case.closed_at, reopen["within"]):
+        raise Forbidden(f"Batas waktu membuka kembali ({reopen['within']}) sudah lewat; silakan buat laporan baru. "
+                        f"(The period to reopen, {reopen['within']}, has passed; please make a new report.)")
+    reason = " ".join((reason or "").split())[:1000]
+    if len(reason) < REASON_MIN:
+        raise FormInvalid({"alasan": f"Tuliskan alasan membuka kembali (minimal {REASON_MIN} karakter). "
+                                     f"(Give the reason to reopen, at least {REASON_MIN} characters.)"})
+    step = _Step(session, case, actor)
+    done = [t for t in step.workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == reopen["task"]]
+    if not done:
+        raise TaskUnavailable("Kasus ini tidak pernah melewati tahap yang dibuka kembali. "
+                              "(This case never passed the step it would reopen at.)")
+    task_id = done[-1].id
+    # The reset task keeps its id; the inbox row of its earlier round stays as history under a retired id.
+    for row in session.scalars(select(InboxTask).where(InboxTask.case_id == case.id,
+                                                       InboxTask.task_uuid == str(task_id))):
+        row.task_uuid = str(uuid5(task_id, f"dibuka-kembali-{row.id}"))
+    step.workflow.reset_from_task_id(task_id, data={**done[-1].data, "alasan_dibuka_kembali": reason})
+    step.workflow.completed = False  # SpiffWorkflow keeps the flag it set at the end event
+    case.completed, case.closed_at = False, None
+    sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+    case.sla_due_at = add_duration(utcnow(), sla) if sla else None
+    audit.append(session, case.id, actor, "case_reopened", {"alasan": reason, "tugas": reopen["task"]})
+    step.advance()
+    # After the task's own status (Verifikasi): the citizen and the operator see why it came back.
+    step.change_status(reopen.get("status", REOPENED_STATUS), reason)
     return case
 
 

@@ -215,6 +215,10 @@ def public_timeline(case: Case) -> list[dict]:
 
 
 def _status_page(case: Case, template: str, **extra):  # noqa: ANN202
+    if template == "portal/track.html":  # the citizen's own page: what they may do once it is closed
+        from .survey import after_closing
+
+        extra = {**after_closing(case), **extra}
     return render_template(
         template, case=case, timeline=public_timeline(case), stages=reports.tracking_stages(db.session, case),
         expected=reports.expected_completion(db.session, case), category=reports.line_name(db.session, case),

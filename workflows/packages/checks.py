@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .. import script_checks, validators
+from ..durations import parse_duration
 from ..parsing import NS, ParsedProcess, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
@@ -214,6 +215,19 @@ def check_package(package: PackageFiles) -> Checked:
             checked.add(descriptor_path, "start/bulk/documents", name,
                         f"berkas '{name}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
                         f"document '{name}' is not a file field (\"x-berkas\": true) of {start['form']}")
+    reopen = descriptor.raw.get("reopen")
+    if reopen:
+        tasks = {task_id for process in processes for task_id in process.task_meta}
+        if processes and reopen["task"] not in tasks:
+            checked.add(descriptor_path, "reopen/task", reopen["task"],
+                        f"tugas '{reopen['task']}' untuk membuka kembali bukan tugas manusia di proses paket ini",
+                        f"reopen task '{reopen['task']}' is not a human task of this package's processes")
+        try:
+            parse_duration(reopen["within"])
+        except ValueError:
+            checked.add(descriptor_path, "reopen/within", reopen["within"],
+                        f"jangka waktu '{reopen['within']}' tidak dikenal (contoh: P14D, 10 hari kerja)",
+                        f"unknown period '{reopen['within']}' (e.g. P14D, 10 working days)")
     if default_role and default_role not in declared:
         checked.add(descriptor_path, "default_role", default_role,
                     f"peran bawaan '{default_role}' tidak dinyatakan di roles",

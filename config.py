@@ -85,6 +85,10 @@ class Config:
     # Office served by this installation: Kemendagri code of its regency/city.
     LIGAT_OFFICE_REGION = os.environ.get("LIGAT_OFFICE_REGION", "91.71")
     LIGAT_OFFICE_NAME = os.environ.get("LIGAT_OFFICE_NAME", "Dinas Sosial Kota Jayapura")
+    # The letterhead's address line (letters' {{kop_alamat}}): set the office's own before issuing real letters.
+    LIGAT_OFFICE_ADDRESS = os.environ.get("LIGAT_OFFICE_ADDRESS", "Kota Jayapura, Papua")
+    LIGAT_OFFICE_PHONE = os.environ.get("LIGAT_OFFICE_PHONE", "")
+    LIGAT_OFFICE_EMAIL = os.environ.get("LIGAT_OFFICE_EMAIL", "")
     # Root of the bundled service packages (bpmn/<code>/, forms/<code>/, letters/<code>/), deployed on start.
     LIGAT_PACKAGES_DIR = os.environ.get("LIGAT_PACKAGES_DIR", str(BASE_DIR))
     LIGAT_UPLOAD_DIR = os.environ.get("LIGAT_UPLOAD_DIR", str(VAR_DIR / "uploads"))

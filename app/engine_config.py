@@ -33,6 +33,16 @@ def signer_for(session: Session, username: str) -> issued_letters.Signer:
     )
 
 
+def letterhead_address(config: dict) -> str:
+    """The letterhead's second line from the office's settings: address · telephone · e-mail."""
+    parts = [config.get("LIGAT_OFFICE_ADDRESS") or ""]
+    if config.get("LIGAT_OFFICE_PHONE"):
+        parts.append(f"Telepon {config['LIGAT_OFFICE_PHONE']}")
+    if config.get("LIGAT_OFFICE_EMAIL"):
+        parts.append(f"Pos-el {config['LIGAT_OFFICE_EMAIL']}")
+    return "  ·  ".join(p for p in parts if p)
+
+
 def configure_engine(app: Flask) -> None:
     """The engine's set-up from the app's settings, through the one entry point."""
     config = app.config
@@ -46,4 +56,5 @@ def configure_engine(app: Flask) -> None:
         office_holidays=config.get("LIGAT_HARI_LIBUR_KANTOR"),
         signer_lookup=signer_for,
         extra_storage={media.AREA: upload_dir},  # citizens' report photos and videos (app/portal/)
+        letterhead_address=letterhead_address(config),
     ))

@@ -2,7 +2,8 @@
 table, footer and the closing with the QR code and signature block. `letters/make_templates.py` and the
 builder modules of the packages' templates (`letters/build_group_*.py`) use them.
 
-KOP_ALAMAT below is a stand-in, to be replaced by the office's official address, telephone and e-mail.
+The letterhead's address line is the placeholder {{kop_alamat}}, filled when a letter is issued from the
+office's settings (LIGAT_OFFICE_ADDRESS, LIGAT_OFFICE_PHONE, LIGAT_OFFICE_EMAIL).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from docx.text.paragraph import Paragraph
 
 KOP_PEMERINTAH = "PEMERINTAH KOTA JAYAPURA"
 KOP_DINAS = "DINAS SOSIAL"
-KOP_ALAMAT = "Jalan …………, Kota Jayapura, Papua  ·  Telepon …………  ·  Pos-el …………"
+KOP_ALAMAT = "{{kop_alamat}}"  # filled at issue from the office's settings (LIGAT_OFFICE_ADDRESS, _PHONE, _EMAIL)
 TEMPAT = "Jayapura"
 FONT = "Arial"
 TEMPLATE_DATE = datetime(2026, 11, 23, tzinfo=UTC)  # fixed, so a rebuild changes only what changed

@@ -33,6 +33,7 @@ class EngineConfig:
     office_holidays: str | Iterable[str | date] | None = None  # the office's own days off (ISO dates)
     signer_lookup: Callable | None = None  # (session, username) → issued_letters.Signer
     extra_storage: dict[str, Path] = field(default_factory=dict)  # more storage areas (e.g. report media)
+    letterhead_address: str = ""  # the letterhead's address line ({{kop_alamat}} in templates)
 
 
 def load_modules() -> None:
@@ -50,6 +51,7 @@ def configure(config: EngineConfig) -> None:
         storage.configure(area, root)
     documents.SETTINGS.max_bytes = config.max_document_bytes
     issued_letters.SETTINGS.public_url = config.public_url
+    issued_letters.SETTINGS.letterhead_address = config.letterhead_address
     applicant_links.SETTINGS.public_url = config.public_url
     if config.signer_lookup is not None:
         issued_letters.SETTINGS.signer_lookup = config.signer_lookup

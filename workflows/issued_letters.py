@@ -62,6 +62,7 @@ class LetterSettings:
     public_url: str = "http://127.0.0.1:5000"
     verify_path: str = "/verifikasi/"
     signer_lookup: Callable[[Session, str], Signer] = _default_signer
+    letterhead_address: str = ""  # {{kop_alamat}}: the office's address, telephone and e-mail
 
     @property
     def office_tz(self) -> tzinfo:
@@ -178,6 +179,7 @@ def issue(
         "jabatan_penandatangan": signer.position,
         "nama_penandatangan": signer.name,
         "nip_penandatangan": signer.nip,
+        "kop_alamat": SETTINGS.letterhead_address,
         **{k: ("" if v is None else str(v)) for k, v in fields.items()},
         "nomor": number,
         "url_verifikasi": url,

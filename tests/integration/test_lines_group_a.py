@@ -330,7 +330,7 @@ def test_patient_referral_dtks_checked_approved_letter_transport_and_arrival(app
     for expected in (letter.number, "Paulus Itlay", "RS Wahidin Sudirohusodo, Makassar", "BPJS Kesehatan PBI",
                      "Terdaftar di DTKS, desil 1", "Maria Itlay (istri)"):
         assert expected in text, expected
-    assert form["nik"] not in text  # masked on the covering letter
+    assert form["nik"] in text  # the hospital needs the full NIK; it is masked on the verification page
 
     transport = open_task(db_session, case, "atur_transportasi")
     assert transport.role == "Petugas Lapangan" and transport.bidang == "linjamsos"

@@ -242,7 +242,7 @@ def test_beasiswa_parent_in_dtks_gets_the_dtks_recommendation(app, client, login
     assert letter.letter_type == "rekomendasi_beasiswa_dtks" and "/BEA-DTKS/" in letter.number
     text = letter_text(kabid, letter)
     assert "Clara Wenda" in text and "desil 1" in text and "Beasiswa Afirmasi Pendidikan Papua" in text
-    assert form["nik_siswa"] not in text and "Hendrik Kabid Linjamsos" in text
+    assert form["nik_siswa"] in text and "Hendrik Kabid Linjamsos" in text
     assert all(state == "done" for _, state in stages(client, ticket, code))
 
 

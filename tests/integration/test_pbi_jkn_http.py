@@ -182,7 +182,10 @@ def test_happy_path_request_verify_approve_issue_hand_over(app, login_as, db_ses
     assert hashlib.sha256(data).hexdigest() == letter.sha256
     text = docx_text(data)
     assert letter.number in text and "Yohana Wenda" in text
-    assert letters.mask_nik(nik) in text and nik not in text
+    # The letter is the resident's own document for BPJS: full NIK and KK; the letterhead has no dots.
+    assert nik in text and "…" not in text and ".." not in text.replace("...", "")
+    header = " ".join(p.text for p in docx.Document(io.BytesIO(data)).sections[0].header.paragraphs)
+    assert "Kota Jayapura, Papua" in header and "…" not in header and "{{" not in header
     assert "Markus Kepala Dinas" in text and "197003151995031001" in text  # the approver signs, with NIP
     assert letters.format_tanggal(letter.issued_on) in text
 

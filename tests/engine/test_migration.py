@@ -1,0 +1,183 @@
+"""Bulk migration of running cases between package versions, on the engine alone: the preview says
+which cases can move and why not, the move re-points each movable case at the new version (its
+inbox rows, timers and audit chain follow) and leaves the others untouched."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from tests.migration_packages import (
+    FIELD_ANSWER,
+    ComplaintVersions,
+    field_officer,
+    head_of_bidang,
+    operator,
+    start,
+)
+from workflows import cases, migration
+from workflows.audit import verify_case
+from workflows.db import AuditEvent, Case, InboxTask, utcnow
+from workflows.errors import NotFound
+from workflows.packages import deploy_package
+
+
+def open_rows(session: Session, case_id: int) -> list[InboxTask]:
+    session.expire_all()
+    return list(session.scalars(select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.state == "open")
+                                .order_by(InboxTask.id)))
+
+
+def row_at(session: Session, case_id: int, name: str) -> InboxTask:
+    return next(r for r in open_rows(session, case_id) if r.task_name == name)
+
+
+@pytest.fixture
+def complaints(session: Session) -> dict:
+    """Version 1 deployed, three cases waiting at verification, at 'lengkapi_informasi' and at the field
+    follow-up (with its SLA timer), then version 2 deployed."""
+    versions = ComplaintVersions()
+    deploy_package(session, versions.v1())
+    at_verification = start(session, versions.process)
+    at_information = start(session, versions.process)
+    cases.complete_task(session, row_at(session, at_information, "verifikasi").id, operator(session),
+                        {"keputusan": "perlu_informasi", "pertanyaan": "Di mana tepatnya lokasinya?"})
+    at_field = start(session, versions.process)
+    cases.complete_task(session, row_at(session, at_field, "verifikasi").id, operator(session), {"keputusan": "valid"})
+    deploy_package(session, versions.v2())
+    return {"versions": versions, "verification": at_verification, "information": at_information,
+            "field": at_field}
+
+
+def test_preview_tells_which_cases_can_move_and_why_not(session, complaints):
+    code = complaints["versions"].code
+    preview = migration.preview(session, code, 1, 2, migration.CaseFilter())
+    by_id = {c.case_id: c for c in preview.checks}
+    assert set(by_id) == {complaints["verification"], complaints["information"], complaints["field"]}
+    assert by_id[complaints["verification"]].movable
+    assert by_id[complaints["field"]].movable
+    stuck = by_id[complaints["information"]]
+    assert not stuck.movable and stuck.waiting_at == ["lengkapi_informasi"]
+    assert "lengkapi_informasi (Lengkapi Informasi) tidak ada di versi 2" in stuck.reasons[0].id
+    assert "is not in version 2" in stuck.reasons[0].en
+    assert any("same moment" in n.en for n in by_id[complaints["field"]].notes)
+    # Nothing changed by a preview.
+    session.expire_all()
+    assert all(session.get(Case, cid).definition.version == 1 for cid in by_id)
+
+    only_field = migration.preview(session, code, 1, 2, migration.CaseFilter(task="tindak_lanjut_lapangan"))
+    assert [c.case_id for c in only_field.checks] == [complaints["field"]]
+    by_reference = migration.preview(session, code, 1, 2, migration.CaseFilter(
+        references=[session.get(Case, complaints["verification"]).reference]))
+    assert [c.case_id for c in by_reference.checks] == [complaints["verification"]]
+    tomorrow = (utcnow() + timedelta(days=1)).date()
+    assert migration.preview(session, code, 1, 2, migration.CaseFilter(started_from=tomorrow)).checks == []
+
+
+def test_move_carries_movable_cases_to_the_new_version_and_leaves_the_other_untouched(session, complaints):
+    versions = complaints["versions"]
+    field_case = session.get(Case, complaints["field"])
+    field_row = row_at(session, field_case.id, "tindak_lanjut_lapangan")
+    cases.claim_task(session, field_row.id, field_officer(session))
+    field_row = row_at(session, field_case.id, "tindak_lanjut_lapangan")
+    due_before, uuid_before = field_row.due_at, field_row.task_uuid
+    timer_before = session.get(Case, complaints["field"]).next_timer_at
+    stuck_before = session.get(Case, complaints["information"])
+    stuck_state = (stuck_before.serialized, stuck_before.lock_version, stuck_before.process_definition_id)
+
+    run = migration.migrate(session, versions.code, 1, 2, migration.CaseFilter(), "perancang")
+
+    assert (run.selected, run.moved, run.not_moved) == (3, 2, 1)
+    results = {r["case_id"]: r for r in run.results}
+    assert not results[complaints["information"]]["moved"]
+    assert "lengkapi_informasi" in results[complaints["information"]]["reasons"][0]["id"]
+    session.expire_all()
+    stuck = session.get(Case, complaints["information"])
+    assert (stuck.serialized, stuck.lock_version, stuck.process_definition_id) == stuck_state
+    assert stuck.definition.version == 1
+
+    moved = session.get(Case, complaints["field"])
+    assert moved.definition.version == 2 and moved.definition.process_id == versions.process
+    row = row_at(session, moved.id, "tindak_lanjut_lapangan")
+    # The same task, its claim and due time kept; the timer still due at the same moment.
+    assert (row.task_uuid, row.due_at, row.claimed_by) == (uuid_before, due_before, "lapangan.rehsos")
+    assert moved.next_timer_at == timer_before
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == moved.id).order_by(AuditEvent.seq)))
+    assert verify_case(events) is None
+    migrated = [e for e in events if e.action == "case_migrated"]
+    assert len(migrated) == 1 and migrated[0].actor == "perancang"
+    data = json.loads(migrated[0].data_json)
+    assert (data["dari_versi"], data["ke_versi"], data["migrasi"]) == (1, 2, run.id)
+
+    # The moved case goes on along version 2's path: the added Kepala Bidang check comes next.
+    cases.complete_task(session, row.id, field_officer(session), FIELD_ANSWER)
+    check = row_at(session, moved.id, "periksa_laporan")
+    assert check.role == "Kepala Bidang" and check.bidang == "rehsos"
+    cases.complete_task(session, check.id, head_of_bidang(session), {"arahan": "Laporan sudah lengkap"})
+    session.expire_all()
+    done = session.get(Case, moved.id)
+    assert done.completed and done.status == "Selesai"
+    events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == moved.id).order_by(AuditEvent.seq)))
+    assert verify_case(events) is None
+
+    # The case moved at verification gets version 2's new due time at the field follow-up.
+    other = complaints["verification"]
+    cases.complete_task(session, row_at(session, other, "verifikasi").id, operator(session), {"keputusan": "valid"})
+    follow_up = row_at(session, other, "tindak_lanjut_lapangan")
+    hours = (follow_up.due_at - follow_up.created_at).total_seconds() / 3600
+    assert 119 < hours < 121
+
+    assert [r.id for r in migration.runs(session, versions.code)] == [run.id]
+
+
+def test_a_case_changed_since_the_preview_or_during_the_move_is_not_overwritten(session, complaints):
+    versions = complaints["versions"]
+    seen = {c.case_id: c.lock_version for c in
+            migration.preview(session, versions.code, 1, 2, migration.CaseFilter()).checks}
+    # Changed after the preview: an operator completes the verification.
+    cases.complete_task(session, row_at(session, complaints["verification"], "verifikasi").id, operator(session),
+                        {"keputusan": "valid"})
+    # Changed while the move runs: another session claims the field task between our read and our write.
+    field_id = complaints["field"]
+    row_id = row_at(session, field_id, "tindak_lanjut_lapangan").id
+    fired = []
+
+    def someone_else(flushing: Session, *_: object) -> None:
+        case = next((o for o in flushing.dirty if isinstance(o, Case) and o.id == field_id), None)
+        if case is None or fired:
+            return
+        fired.append(True)
+        with Session(flushing.get_bind()) as other:
+            other.get(Case, field_id).status = "Diubah di tempat lain"
+            other.commit()
+
+    event.listen(session, "before_flush", someone_else)
+    try:
+        run = migration.migrate(session, versions.code, 1, 2, migration.CaseFilter(), "perancang", expected=seen)
+    finally:
+        event.remove(session, "before_flush", someone_else)
+    results = {r["case_id"]: r for r in run.results}
+    assert fired and not results[field_id]["moved"]
+    assert "version check" in results[field_id]["reasons"][0]["en"]
+    assert not results[complaints["verification"]]["moved"]
+    assert "since the preview" in results[complaints["verification"]]["reasons"][0]["en"]
+    session.expire_all()
+    assert session.get(Case, field_id).definition.version == 1
+    assert session.get(Case, field_id).status == "Diubah di tempat lain"
+    assert row_at(session, field_id, "tindak_lanjut_lapangan").id == row_id
+
+
+def test_refusals(session, complaints):
+    code = complaints["versions"].code
+    with pytest.raises(NotFound):
+        migration.preview(session, code, 1, 9, migration.CaseFilter())
+    with pytest.raises(migration.MigrationInvalid):
+        migration.preview(session, code, 2, 2, migration.CaseFilter())
+    with pytest.raises(migration.MigrationInvalid, match="No cases are selected"):
+        migration.migrate(session, code, 1, 2, migration.CaseFilter(case_ids=[10**9]), "perancang")
+    with pytest.raises(migration.MigrationInvalid, match="YYYY-MM-DD"):
+        migration.parse_filter({"started_from": "kemarin"})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -132,6 +133,10 @@ def parse_filter(raw: dict[str, Any]) -> CaseFilter:
 
 class MigrationInvalid(LigatError):
     """A migration request that cannot be run as asked (bad filter, same version, …)."""
+
+
+class NothingSelected(MigrationInvalid):
+    """A move whose filter (and preview) selects no case."""
 
 
 # -- versions ---------------------------------------------------------------------------------
@@ -485,7 +490,7 @@ def migrate(session: Session, code: str, from_version: int, to_version: int, cho
     if expected is not None:
         selected = [(cid, ref) for cid, ref in selected if cid in expected]
     if not selected:
-        raise MigrationInvalid("Tidak ada kasus terpilih untuk dipindahkan. (No cases are selected to move.)")
+        raise NothingSelected("Tidak ada kasus terpilih untuk dipindahkan. (No cases are selected to move.)")
     run = CaseMigration(package_code=code, from_version=from_version, to_version=to_version,
                         filter_json=json.dumps(chosen.as_dict(), ensure_ascii=False), actor=actor,
                         selected=len(selected))
@@ -503,7 +508,9 @@ def migrate(session: Session, code: str, from_version: int, to_version: int, cho
             message = str(exc)
             outcome = Outcome(case_id, reference, False, [Reason(message, message)])
         except Exception as exc:  # one broken case must not stop the run; it is reported, not moved
-            log.exception("migrasi kasus %s gagal: %s", case_id, type(exc).__name__)
+            # Type and place only: an engine error's text may quote process data.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error("migrasi kasus %s gagal: %s di %s:%s", case_id, type(exc).__name__, where.filename, where.lineno)
             outcome = Outcome(case_id, reference, False, [FAILED])
         outcomes.append(outcome)
     run = session.get(CaseMigration, run.id)

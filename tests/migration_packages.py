@@ -128,3 +128,31 @@ def head_of_bidang(session):  # noqa: ANN001, ANN201
 def start(session, process: str) -> int:  # noqa: ANN001
     case = cases.start_case(session, process, REPORT, "warga", region_code=VILLAGE, category="pengemis")
     return case.id
+
+
+def three_cases(session) -> dict:  # noqa: ANN001
+    """Version 1 deployed; one case waiting at verification, one at 'lengkapi_informasi' (removed in
+    version 2, so it cannot move) and one at the field follow-up with its SLA timer; then version 2."""
+    versions = ComplaintVersions()
+    from workflows.packages import deploy_package
+
+    deploy_package(session, versions.v1())
+    waiting = start(session, versions.process)
+    returned = start(session, versions.process)
+    cases.complete_task(session, open_row(session, returned, "verifikasi").id, operator(session),
+                        {"keputusan": "perlu_informasi", "pertanyaan": "Di mana tepatnya lokasinya?"})
+    field = start(session, versions.process)
+    cases.complete_task(session, open_row(session, field, "verifikasi").id, operator(session), {"keputusan": "valid"})
+    deploy_package(session, versions.v2())
+    return {"versions": versions, "code": versions.code, "verification": waiting, "information": returned,
+            "field": field}
+
+
+def open_row(session, case_id: int, name: str):  # noqa: ANN001, ANN201
+    from sqlalchemy import select
+
+    from workflows.db import InboxTask
+
+    session.expire_all()
+    return session.scalar(select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.task_name == name,
+                                                  InboxTask.state == "open"))

@@ -209,7 +209,8 @@ class CaseCheck:
     reference: str
     status: str
     lock_version: int
-    waiting_at: list[str]
+    waiting_at: list[str]  # element ids of its open tasks
+    waiting_titles: list[str]
     reasons: list[Reason] = field(default_factory=list)  # why it cannot move; empty: it can
     notes: list[Reason] = field(default_factory=list)  # what changes for it when it moves
 
@@ -219,7 +220,8 @@ class CaseCheck:
 
     def as_dict(self) -> dict[str, Any]:
         return {"case_id": self.case_id, "reference": self.reference, "status": self.status,
-                "lock_version": self.lock_version, "waiting_at": self.waiting_at, "movable": self.movable,
+                "lock_version": self.lock_version, "waiting_at": self.waiting_at,
+                "waiting_titles": self.waiting_titles, "movable": self.movable,
                 "reasons": [asdict(r) for r in self.reasons], "notes": [asdict(n) for n in self.notes]}
 
 
@@ -348,9 +350,10 @@ def _check_waits(plan: _Plan, target: ServicePackage, case: Case,
 
 
 def _check(session: Session, case: Case, target: ServicePackage) -> tuple[CaseCheck, _Plan | None]:
-    waiting = sorted(r.task_name for r in session.scalars(
-        select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")))
-    check = CaseCheck(case.id, case.reference, case.status, case.lock_version, waiting)
+    rows = sorted(session.scalars(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")),
+                  key=lambda r: r.task_name)
+    check = CaseCheck(case.id, case.reference, case.status, case.lock_version, [r.task_name for r in rows],
+                      [r.title for r in rows])
     if case.completed:
         check.reasons.append(Reason("kasus sudah selesai", "the case is closed"))
         return check, None

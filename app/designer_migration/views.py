@@ -23,7 +23,7 @@ from workflows.db import Case, InboxTask, ProcessDefinition
 from workflows.errors import LigatError, NotFound
 
 from ..extensions import db
-from ..security import AUDIT, DESIGNER, current_principal
+from ..security import AUDIT, CASE, DESIGNER, current_principal
 from .requests import FILTER_FIELDS, read
 
 
@@ -76,6 +76,10 @@ class MigrationView(BaseView):
     def _lang(self) -> str:
         return "en" if str(get_locale() or "id").startswith("en") else "id"
 
+    def _may_open_cases(self) -> bool:
+        # A designer need not read cases (the case page decides who sees which); links only for those who may.
+        return self.appbuilder.sm.has_access("can_read", CASE)
+
     def _page(self, code: str, status: int = 200, **extra: Any):  # noqa: ANN202
         packages = _versions(code)
         values = {k: request.values.get(k, "") for k in (*FILTER_FIELDS, "from_version", "to_version")}
@@ -93,7 +97,7 @@ class MigrationView(BaseView):
         return self.render_template(
             "designer_migration/index.html", code=code, package=packages[-1], packages=packages, counts=counts,
             values=values, statuses=statuses, tasks=tasks, runs=migration.runs(db.session, code),
-            may_move=may_move, lang=self._lang(), **extra,
+            may_move=may_move, may_open_cases=self._may_open_cases(), lang=self._lang(), **extra,
         ), status
 
     @expose("/<code>/migrasi/")
@@ -141,4 +145,5 @@ class MigrationView(BaseView):
             run = migration.run_of(db.session, code, run_id)
         except NotFound:
             abort(404, description=_("Migrasi tidak ditemukan."))
-        return self.render_template("designer_migration/run.html", code=code, run=run, lang=self._lang())
+        return self.render_template("designer_migration/run.html", code=code, run=run, lang=self._lang(),
+                                    may_open_cases=self._may_open_cases())

@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session
 
 from tests.migration_packages import (
     FIELD_ANSWER,
-    ComplaintVersions,
     field_officer,
     head_of_bidang,
     operator,
-    start,
+    three_cases,
 )
 from workflows import cases, migration
 from workflows.audit import verify_case
 from workflows.db import AuditEvent, Case, InboxTask, utcnow
 from workflows.errors import NotFound
-from workflows.packages import deploy_package
 
 
 def open_rows(session: Session, case_id: int) -> list[InboxTask]:
@@ -38,19 +36,7 @@ def row_at(session: Session, case_id: int, name: str) -> InboxTask:
 
 @pytest.fixture
 def complaints(session: Session) -> dict:
-    """Version 1 deployed, three cases waiting at verification, at 'lengkapi_informasi' and at the field
-    follow-up (with its SLA timer), then version 2 deployed."""
-    versions = ComplaintVersions()
-    deploy_package(session, versions.v1())
-    at_verification = start(session, versions.process)
-    at_information = start(session, versions.process)
-    cases.complete_task(session, row_at(session, at_information, "verifikasi").id, operator(session),
-                        {"keputusan": "perlu_informasi", "pertanyaan": "Di mana tepatnya lokasinya?"})
-    at_field = start(session, versions.process)
-    cases.complete_task(session, row_at(session, at_field, "verifikasi").id, operator(session), {"keputusan": "valid"})
-    deploy_package(session, versions.v2())
-    return {"versions": versions, "verification": at_verification, "information": at_information,
-            "field": at_field}
+    return three_cases(session)
 
 
 def test_preview_tells_which_cases_can_move_and_why_not(session, complaints):

@@ -12,34 +12,18 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.integration.service_helpers import complete
-from tests.migration_packages import FIELD_ANSWER, ComplaintVersions, operator, start
-from workflows import cases
+from tests.migration_packages import FIELD_ANSWER, three_cases
 from workflows.audit import verify_case
-from workflows.db import AuditEvent, Case, InboxTask
-from workflows.packages import deploy_package
+from workflows.db import AuditEvent, Case
 
 PASSWORD = "Ligat-Demo-2026!"
 
 
-def row_at(db_session, case_id: int, name: str) -> InboxTask:
-    db_session.expire_all()
-    return db_session.scalar(select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.task_name == name,
-                                                     InboxTask.state == "open"))
-
-
 @pytest.fixture
 def complaints(db_session) -> dict:
-    versions = ComplaintVersions()
-    deploy_package(db_session, versions.v1())
-    waiting = start(db_session, versions.process)
-    returned = start(db_session, versions.process)
-    cases.complete_task(db_session, row_at(db_session, returned, "verifikasi").id, operator(db_session),
-                        {"keputusan": "perlu_informasi", "pertanyaan": "Di mana tepatnya lokasinya?"})
-    field = start(db_session, versions.process)
-    cases.complete_task(db_session, row_at(db_session, field, "verifikasi").id, operator(db_session),
-                        {"keputusan": "valid"})
-    deploy_package(db_session, versions.v2())
-    return {"code": versions.code, "waiting": waiting, "returned": returned, "field": field}
+    found = three_cases(db_session)
+    return {"code": found["code"], "waiting": found["verification"], "returned": found["information"],
+            "field": found["field"]}
 
 
 def token_for(client, username: str) -> str:
@@ -87,7 +71,9 @@ def test_auditor_reads_past_migrations_but_cannot_move(login_as, complaints, db_
     auditor = login_as("auditor")
     html = auditor.get(page(code)).get_data(as_text=True)
     assert f"#{run_id}" in html and 'id="migration-filter"' not in html
-    assert auditor.get(f"/perancang/{code}/migrasi/{run_id}").status_code == 200
+    run_page = auditor.get(f"/perancang/{code}/migrasi/{run_id}")
+    assert run_page.status_code == 200
+    assert f'href="/kasus/{complaints["waiting"]}"' in run_page.get_data(as_text=True)  # auditors read cases
     assert auditor.get(page(code, pratinjau="1", from_version="1", to_version="2")).status_code == 403
     token = csrf_token(auditor, page(code))
     assert auditor.post(page(code), data={"csrf_token": token, "from_version": "1",
@@ -144,6 +130,7 @@ def test_preview_then_move_on_the_page_and_work_the_moved_case(login_as, complai
     assert response.status_code == 302
     run_page = designer.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 kasus terpilih: 2 dipindahkan, 1 tidak." in run_page
+    assert "/kasus/" not in run_page  # a designer reads no cases: references without links
 
     db_session.expire_all()
     assert db_session.get(Case, complaints["returned"]).definition.version == 1

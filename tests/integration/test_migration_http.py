@@ -151,3 +151,15 @@ def test_preview_then_move_on_the_page_and_work_the_moved_case(login_as, complai
     history = api(designer, "perancang")("GET", f"/api/v1/designer/{code}/migrations/").get_json()
     assert history["result"][0]["moved"] == 2
     assert [v["running_cases"] for v in history["versions"]] == [1, 1]
+
+
+def test_the_preview_speaks_english_when_asked(login_as, complaints):
+    designer = login_as("perancang")
+    designer.get("/lang/en")
+    try:
+        html = designer.get(page(complaints["code"], pratinjau="1", from_version="1",
+                                 to_version="2")).get_data(as_text=True)
+    finally:
+        designer.get("/lang/id")
+    assert "Migrate running cases" in html and "3 cases selected: 2 can move, 1 cannot." in html
+    assert "lengkapi_informasi (Lengkapi Informasi) is not in version 2" in html

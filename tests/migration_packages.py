@@ -30,6 +30,7 @@ REPORT = {"kategori": "pengemis", "deskripsi": "Pengemis anak di simpang", "loka
 FIELD_ANSWER = {"temuan": "Anak ditemukan", "tindakan": "Dijangkau dan dirujuk",
                 "catatan_publik": "Sudah ditangani petugas"}
 NEW_DUE = "PT120H"
+NEW_TIMER = "PT100H"
 
 
 def _renamed(code: str, process: str) -> dict[str, bytes]:
@@ -59,6 +60,14 @@ def _remove(root: Any, element_id: str) -> None:
         ref.getparent().remove(ref)
 
 
+def _kind_changed(bpmn: bytes) -> bytes:
+    """Verification becomes a manual task: same element id, another kind."""
+    root = etree.fromstring(bpmn)
+    task = root.xpath("//bpmn:userTask[@id='verifikasi']", namespaces=NS)[0]
+    task.tag = f"{{{BPMN}}}manualTask"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def _version_two(bpmn: bytes) -> bytes:
     root = etree.fromstring(bpmn)
     by_id = {node.get("id"): node for node in root.iter() if node.get("id")}
@@ -72,6 +81,8 @@ def _version_two(bpmn: bytes) -> bytes:
     # The field follow-up's due time changes.
     due = by_id["tindak_lanjut_lapangan"].xpath(".//spiffworkflow:property[@name='dueIn']", namespaces=NS)[0]
     due.set("value", f'"{NEW_DUE}"')
+    # … and its SLA timer another duration (a case already waiting keeps the moment it had).
+    by_id["timer_sla_lapangan"].xpath(".//bpmn:timeDuration", namespaces=NS)[0].text = f'"{NEW_TIMER}"'
     # A Kepala Bidang check is added after the field follow-up.
     by_id["f_lapangan_selesai"].set("targetRef", "periksa_laporan")
     by_id["catat_selesai"].xpath("bpmn:incoming", namespaces=NS)[0].text = "f_periksa"
@@ -110,6 +121,12 @@ class ComplaintVersions:
         files = dict(self.v1_files)
         path = f"bpmn/{self.code}/{self.process}.bpmn"
         files[path] = _version_two(files[path])
+        return PackageFiles(self.code, files)
+
+    def with_verification_kind_changed(self) -> PackageFiles:
+        files = dict(self.v1_files)
+        path = f"bpmn/{self.code}/{self.process}.bpmn"
+        files[path] = _kind_changed(files[path])
         return PackageFiles(self.code, files)
 
 

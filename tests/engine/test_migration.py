@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 
 from tests.migration_packages import (
     FIELD_ANSWER,
+    ComplaintVersions,
     field_officer,
     head_of_bidang,
     operator,
+    start,
     three_cases,
 )
 from workflows import cases, migration
 from workflows.audit import verify_case
 from workflows.db import AuditEvent, Case, InboxTask, utcnow
 from workflows.errors import NotFound
+from workflows.packages import deploy_package
 
 
 def open_rows(session: Session, case_id: int) -> list[InboxTask]:
@@ -116,6 +119,8 @@ def test_move_carries_movable_cases_to_the_new_version_and_leaves_the_other_unto
     follow_up = row_at(session, other, "tindak_lanjut_lapangan")
     hours = (follow_up.due_at - follow_up.created_at).total_seconds() / 3600
     assert 119 < hours < 121
+    timer_hours = (session.get(Case, other).next_timer_at - follow_up.created_at).total_seconds() / 3600
+    assert 99 < timer_hours < 101  # version 2's SLA timer, while the case moved at that task kept its moment
 
     assert [r.id for r in migration.runs(session, versions.code)] == [run.id]
 
@@ -167,3 +172,17 @@ def test_refusals(session, complaints):
         migration.migrate(session, code, 1, 2, migration.CaseFilter(case_ids=[10**9]), "perancang")
     with pytest.raises(migration.MigrationInvalid, match="YYYY-MM-DD"):
         migration.parse_filter({"started_from": "kemarin"})
+
+
+def test_a_waiting_task_of_another_kind_in_the_target_cannot_move(session):
+    versions = ComplaintVersions()
+    deploy_package(session, versions.v1())
+    case_id = start(session, versions.process)
+    deploy_package(session, versions.with_verification_kind_changed())
+    [check] = migration.preview(session, versions.code, 1, 2, migration.CaseFilter()).checks
+    assert not check.movable
+    assert "changes kind from UserTask to ManualTask" in check.reasons[0].en
+    run = migration.migrate(session, versions.code, 1, 2, migration.CaseFilter(), "perancang")
+    assert (run.moved, run.not_moved) == (0, 1)
+    session.expire_all()
+    assert session.get(Case, case_id).definition.version == 1

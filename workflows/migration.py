@@ -402,12 +402,25 @@ def _move(plan: _Plan) -> None:
     kept = {task.id: (deepcopy(task.data), deepcopy(task.internal_data))
             for task in workflow.get_tasks(state=WAITING)}
     migrate_workflow(plan.top_diff, workflow, plan.new_spec)
+    _repredict_after_started(workflow)
     for sp_id, sub in workflow.subprocesses.items():
         migrate_workflow(plan.sub_diffs[sp_id], sub, plan.new_subs[sub.spec.name])
+        _repredict_after_started(sub)
     workflow.subprocess_specs = plan.new_subs
     for task in workflow.get_tasks():
         if task.id in kept and task.has_state(WAITING):
             task.data, task.internal_data = kept[task.id]
+
+
+def _repredict_after_started(workflow: Any) -> None:
+    """migrate_workflow re-predicts what follows ready and waiting tasks only. What follows a running
+    (STARTED) subprocess would still be the source version's path, so it is predicted again from the
+    target's outputs; the subprocess itself, with its own state, is not touched."""
+    for task in workflow.get_tasks(state=TaskState.STARTED, skip_subprocesses=True):
+        task._drop_children()  # only unfinished ones: the path ahead, never history
+        task._sync_children(task.task_spec.outputs, TaskState.FUTURE)
+        for child in task.children:
+            child.task_spec._predict(child, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
 
 
 def _rebuild_inbox(step: _Step) -> None:

@@ -186,3 +186,90 @@ def test_a_waiting_task_of_another_kind_in_the_target_cannot_move(session):
     assert (run.moved, run.not_moved) == (0, 1)
     session.expire_all()
     assert session.get(Case, case_id).definition.version == 1
+
+
+SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_{pid}" targetNamespace="uji">
+  <bpmn:collaboration id="c_{pid}"><bpmn:participant id="p_{pid}" processRef="{pid}" /></bpmn:collaboration>
+  <bpmn:process id="{pid}" name="Uji subproses {pid}" isExecutable="true">
+    <bpmn:laneSet id="ls_{pid}">
+      <bpmn:lane id="Lane_operator" name="Operator Dinsos">
+        <bpmn:flowNodeRef>mulai</bpmn:flowNodeRef><bpmn:flowNodeRef>masa_tunggu</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>tinjau</bpmn:flowNodeRef>{extra_ref}<bpmn:flowNodeRef>selesai</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="mulai"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="masa_tunggu" />
+    <bpmn:subProcess id="masa_tunggu" name="Masa tunggu">
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:startEvent id="sub_mulai"><bpmn:outgoing>s1</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:intermediateCatchEvent id="tunggu" name="Tunggu sebentar">
+        <bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2</bpmn:outgoing>
+        <bpmn:timerEventDefinition id="td_tunggu">
+          <bpmn:timeDuration>{duration}</bpmn:timeDuration>
+        </bpmn:timerEventDefinition>
+      </bpmn:intermediateCatchEvent>
+      <bpmn:endEvent id="sub_selesai"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>
+      <bpmn:sequenceFlow id="s1" sourceRef="sub_mulai" targetRef="tunggu" />
+      <bpmn:sequenceFlow id="s2" sourceRef="tunggu" targetRef="sub_selesai" />
+    </bpmn:subProcess>
+    <bpmn:sequenceFlow id="f2" sourceRef="masa_tunggu" targetRef="tinjau" />
+    <bpmn:userTask id="tinjau" name="Tinjau">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="tinjau.schema.json" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
+    {extra}
+    <bpmn:endEvent id="selesai"><bpmn:incoming>{last}</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+SECOND_LOOK = """<bpmn:sequenceFlow id="f3" sourceRef="tinjau" targetRef="tinjau_ulang" />
+    <bpmn:userTask id="tinjau_ulang" name="Tinjau ulang">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="tinjau.schema.json" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f4" sourceRef="tinjau_ulang" targetRef="selesai" />"""
+
+
+def subprocess_package(code: str, pid: str, second_look: bool):  # noqa: ANN201
+    from tests.packages import descriptor, package
+
+    bpmn = SUBPROCESS.format(
+        pid=pid, duration='"PT2S"' if not second_look else '"PT9H"',
+        extra=SECOND_LOOK if second_look else '<bpmn:sequenceFlow id="f3" sourceRef="tinjau" targetRef="selesai" />',
+        extra_ref="<bpmn:flowNodeRef>tinjau_ulang</bpmn:flowNodeRef>" if second_look else "",
+        last="f4" if second_look else "f3",
+    )
+    form = {"type": "object", "properties": {"catatan": {"type": "string", "title": "Catatan"}}}
+    return package(code, {f"{pid}.bpmn": bpmn.encode()}, descriptor(code, pid, {"Operator Dinsos": "office"}),
+                   forms={"tinjau.schema.json": form})
+
+
+def test_a_case_waiting_inside_a_subprocess_moves_and_its_timer_keeps_its_moment(session):
+    import secrets
+    import time
+
+    token = secrets.token_hex(4)
+    code, pid = f"uji_sub_{token}", f"uji_sub_{token}"
+    deploy_package(session, subprocess_package(code, pid, second_look=False))
+    case = cases.start_case(session, pid, {}, "operator")
+    due = case.next_timer_at
+    assert due is not None
+    deploy_package(session, subprocess_package(code, pid, second_look=True))
+
+    run = migration.migrate(session, code, 1, 2, migration.CaseFilter(), "perancang")
+    assert (run.moved, run.not_moved) == (1, 0), run.results
+    session.expire_all()
+    case = session.get(Case, case.id)
+    assert case.definition.version == 2 and case.next_timer_at == due  # not version 2's nine hours
+
+    time.sleep(max(0.0, (due - utcnow()).total_seconds()) + 0.2)
+    cases.wake_case(session, case)
+    session.commit()
+    cases.complete_task(session, row_at(session, case.id, "tinjau").id, operator(session), {"catatan": "oke"})
+    assert row_at(session, case.id, "tinjau_ulang") is not None  # version 2's path

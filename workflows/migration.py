@@ -503,17 +503,19 @@ def migrate(session: Session, code: str, from_version: int, to_version: int, cho
     refuses a case that changed since: the designer moves what they saw."""
     source, target = _versions(session, code, from_version, to_version)
     selected = [(case.id, case.reference) for case in _selected(session, source, chosen)]
+    gone: list[tuple[int, str]] = []
     if expected is not None:
         selected = [(cid, ref) for cid, ref in selected if cid in expected]
-    if not selected:
+        gone = _gone_since_preview(session, code, set(expected) - {cid for cid, _ in selected})
+    if not selected and not gone:
         raise NothingSelected("Tidak ada kasus terpilih untuk dipindahkan. (No cases are selected to move.)")
     run = CaseMigration(package_code=code, from_version=from_version, to_version=to_version,
                         filter_json=json.dumps(chosen.as_dict(), ensure_ascii=False), actor=actor,
-                        selected=len(selected))
+                        selected=len(selected) + len(gone))
     session.add(run)
     session.commit()
     target_id = target.id
-    outcomes: list[Outcome] = []
+    outcomes = [Outcome(case_id, reference, False, [CHANGED]) for case_id, reference in gone]
     for case_id, reference in selected:
         try:
             outcome = migrate_case(session, case_id, target_id, actor, run.id,
@@ -536,6 +538,19 @@ def migrate(session: Session, code: str, from_version: int, to_version: int, cho
     run.finished_at = utcnow()
     session.commit()
     return run
+
+
+def _gone_since_preview(session: Session, code: str, case_ids: set[int]) -> list[tuple[int, str]]:
+    """Previewed cases of this package that the filter no longer selects (closed, moved on, migrated
+    by someone else): reported as changed, never moved. Ids of other packages' cases are ignored."""
+    if not case_ids:
+        return []
+    rows = session.execute(
+        select(Case.id, Case.reference).join(ProcessDefinition, Case.process_definition_id == ProcessDefinition.id)
+        .join(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
+        .where(Case.id.in_(case_ids), ServicePackage.code == code).order_by(Case.id)
+    )
+    return [(case_id, reference) for case_id, reference in rows]
 
 
 def runs(session: Session, code: str, limit: int = 50) -> list[CaseMigration]:

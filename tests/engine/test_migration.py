@@ -162,6 +162,21 @@ def test_a_case_changed_since_the_preview_or_during_the_move_is_not_overwritten(
     assert row_at(session, field_id, "tindak_lanjut_lapangan").id == row_id
 
 
+def test_a_previewed_case_the_filter_no_longer_selects_is_reported_not_moved(session, complaints):
+    versions = complaints["versions"]
+    at_verification = migration.CaseFilter(task="verifikasi")
+    seen = {c.case_id: c.lock_version for c in
+            migration.preview(session, versions.code, 1, 2, at_verification).checks}
+    assert set(seen) == {complaints["verification"]}
+    cases.complete_task(session, row_at(session, complaints["verification"], "verifikasi").id, operator(session),
+                        {"keputusan": "valid"})
+    run = migration.migrate(session, versions.code, 1, 2, at_verification, "perancang", expected=seen)
+    assert (run.selected, run.moved, run.not_moved) == (1, 0, 1)
+    assert "since the preview" in run.results[0]["reasons"][0]["en"]
+    session.expire_all()
+    assert session.get(Case, complaints["verification"]).definition.version == 1
+
+
 def test_refusals(session, complaints):
     code = complaints["versions"].code
     with pytest.raises(NotFound):

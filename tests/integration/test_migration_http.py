@@ -53,6 +53,7 @@ def test_only_designers_preview_and_move(login_as, client, complaints):
         response = other.post(page(code), data={"csrf_token": token, "from_version": "1", "to_version": "2"})
         assert response.status_code == 403
     assert client.get(page(code)).status_code == 302  # a visitor is sent to the login page
+    assert login_as("admin").get(page(code, pratinjau="1", from_version="1", to_version="2")).status_code == 200
     call = api(client, "operator")
     assert call("GET", f"/api/v1/designer/{code}/migrations/").status_code == 403
     assert call("POST", f"/api/v1/designer/{code}/migrations/preview",

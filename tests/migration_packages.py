@@ -68,6 +68,16 @@ def _kind_changed(bpmn: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+def _verification_to_head_of_bidang(bpmn: bytes) -> bytes:
+    """Verification moves from the operator's lane to the Kepala Bidang's."""
+    root = etree.fromstring(bpmn)
+    ref = root.xpath("//bpmn:flowNodeRef[text()='verifikasi']", namespaces=NS)[0]
+    ref.getparent().remove(ref)
+    lane = root.xpath("//bpmn:lane[@name='Kepala Bidang']", namespaces=NS)[0]
+    etree.SubElement(lane, f"{{{BPMN}}}flowNodeRef").text = "verifikasi"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def _version_two(bpmn: bytes) -> bytes:
     root = etree.fromstring(bpmn)
     by_id = {node.get("id"): node for node in root.iter() if node.get("id")}
@@ -124,9 +134,15 @@ class ComplaintVersions:
         return PackageFiles(self.code, files)
 
     def with_verification_kind_changed(self) -> PackageFiles:
+        return self._changed(_kind_changed)
+
+    def with_verification_for_head_of_bidang(self) -> PackageFiles:
+        return self._changed(_verification_to_head_of_bidang)
+
+    def _changed(self, change) -> PackageFiles:  # noqa: ANN001
         files = dict(self.v1_files)
         path = f"bpmn/{self.code}/{self.process}.bpmn"
-        files[path] = _kind_changed(files[path])
+        files[path] = change(files[path])
         return PackageFiles(self.code, files)
 
 

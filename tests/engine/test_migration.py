@@ -203,6 +203,21 @@ def test_a_waiting_task_of_another_kind_in_the_target_cannot_move(session):
     assert session.get(Case, case_id).definition.version == 1
 
 
+def test_a_task_whose_lane_changes_role_moves_with_its_claim_released(session):
+    versions = ComplaintVersions()
+    deploy_package(session, versions.v1())
+    case_id = start(session, versions.process)
+    row = row_at(session, case_id, "verifikasi")
+    cases.claim_task(session, row.id, operator(session))
+    due = row_at(session, case_id, "verifikasi").due_at
+    deploy_package(session, versions.with_verification_for_head_of_bidang())
+    [check] = migration.preview(session, versions.code, 1, 2, migration.CaseFilter()).checks
+    assert check.movable and "moves to role 'Kepala Bidang'; its claim is released" in check.notes[0].en
+    migration.migrate(session, versions.code, 1, 2, migration.CaseFilter(), "perancang")
+    moved = row_at(session, case_id, "verifikasi")
+    assert (moved.id, moved.role, moved.claimed_by, moved.due_at) == (row.id, "Kepala Bidang", None, due)
+
+
 SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_{pid}" targetNamespace="uji">

@@ -218,6 +218,41 @@ def test_a_task_whose_lane_changes_role_moves_with_its_claim_released(session):
     assert (moved.id, moved.role, moved.claimed_by, moved.due_at) == (row.id, "Kepala Bidang", None, due)
 
 
+def gateway_package(code: str, timer: str = "PT1H", message: str = "jawaban_warga"):  # noqa: ANN201
+    """tests/data/asing/gerbang_timer.bpmn (an event-based gateway waiting on a timer and a message) under a
+    process id of its own."""
+    from tests.conftest import ROOT
+    from tests.packages import descriptor, package
+
+    bpmn = (ROOT / "tests" / "data" / "asing" / "gerbang_timer.bpmn").read_text(encoding="utf-8")
+    bpmn = (bpmn.replace('id="gerbang_timer"', f'id="{code}"').replace('"PT2S"', f'"{timer}"')
+            .replace('name="jawaban_warga"', f'name="{message}"'))
+    return package(code, {f"{code}.bpmn": bpmn.encode()}, descriptor(code, code, {"Operator Dinsos": "office"}))
+
+
+def test_a_case_waiting_at_an_event_based_gateway(session):
+    import secrets
+
+    code = f"uji_gerbang_{secrets.token_hex(4)}"
+    deploy_package(session, gateway_package(code))
+    case_id = cases.start_case(session, code, {}, "operator").id
+    due = session.get(Case, case_id).next_timer_at
+    deploy_package(session, gateway_package(code, message="jawaban_lain"))
+    deploy_package(session, gateway_package(code, timer="PT9H"))
+    [check] = migration.preview(session, code, 1, 2, migration.CaseFilter()).checks
+    assert not check.movable and "waits for another message in version 2" in check.reasons[0].en
+
+    run = migration.migrate(session, code, 1, 3, migration.CaseFilter(), "perancang")
+    assert run.moved == 1, run.results
+    session.expire_all()
+    case = session.get(Case, case_id)
+    assert case.definition.version == 3 and case.next_timer_at == due  # the gateway's timer keeps its moment
+    assert cases.waiting_messages_of(case) == {"jawaban_warga"}
+    cases.deliver_message(session, case_id, "jawaban_warga", {"isi": "sudah"}, operator(session))
+    session.expire_all()
+    assert session.get(Case, case_id).completed
+
+
 SUBPROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_{pid}" targetNamespace="uji">

@@ -32,6 +32,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
 
     appbuilder.add_api(AccountApi)
     _register_filters(app)
+    from .. import designer_migration
+
+    designer_migration.register(app, appbuilder)
 
 
 def _register_portal(app: Flask, appbuilder: Any) -> None:

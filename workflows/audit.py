@@ -147,5 +147,10 @@ def status_history(session: Session, case_id: int, first_status: str = "Diterima
     for event in events:
         data = json.loads(event.data_json)
         status = first_status if event.action == "case_started" else data.get("status")
-        history.append({"status": status, "at": event.occurred_at, "note": data.get("catatan")})
+        note = data.get("catatan")
+        if history and history[-1]["status"] == status:
+            # The same status set again in one round (a script, then its task's own status): one entry.
+            history[-1]["note"] = history[-1]["note"] or note
+            continue
+        history.append({"status": status, "at": event.occurred_at, "note": note})
     return history

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 import letters
 from tests.conftest import csrf_token
 from tests.files import JPEG, PDF, PNG
-from workflows import storage
+from workflows import audit, storage
 from workflows.audit import verify_case
 from workflows.cases import Upload, start_case
 from workflows.db import AuditEvent, Case, InboxTask
@@ -293,6 +293,11 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
     returns = [e for e in events if e.action == "task_completed" and e.task_name == "perbaiki_berkas"]
     verifications = [e for e in events if e.action == "task_completed" and e.task_name == "verifikasi"]
     assert len(returns) == 2 and len(verifications) == 3
+    # The public timeline says "returned" once per round, with the reason the resident can act on.
+    public = audit.status_history(db_session, case_id)
+    returned = [item for item in public if item["status"] == "Dikembalikan ke kelurahan"]
+    assert len(returned) == 2 and [r["note"] for r in returned] == ["Foto KTP buram, tidak terbaca.",
+                                                                     "SKTM sudah kedaluwarsa."]
 
 
 def test_approver_sends_back_with_note(login_as, db_session):

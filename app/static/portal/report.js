@@ -163,6 +163,7 @@
   function showErrors(errors) {
     var first = null;
     Object.keys(errors).forEach(function (name) {
+      if (name === 'bujur' && errors.bujur === errors.lintang) return;  // one message for both coordinates
       var p = form.querySelector('[data-error-for="' + name + '"]');
       if (!p) { p = document.createElement('p'); p.className = 'field-error'; result.appendChild(p); }
       p.textContent = errors[name];

@@ -101,6 +101,7 @@
     var panel = document.getElementById('findings-panel');
     var list = document.getElementById('findings');
     list.innerHTML = '';
+    if (!items.length) list.appendChild(text('li', T.clean, 'list-group-item list-group-item-success'));
     items.forEach(function (f) {
       var li = text('li', '', 'list-group-item ' + (f.level === 'error' ? 'list-group-item-danger' : 'list-group-item-warning'));
       li.setAttribute('data-element', f.element_id || '');

@@ -128,7 +128,7 @@ class DesignerApi(BaseApi):
         draft = self._draft(code)
         if isinstance(draft, Response):
             return draft
-        discard_draft(db.session, draft)
+        discard_draft(db.session, draft, current_principal().username)
         return self.response(200, message="Draf dibuang. (Draft discarded.)")
 
     @expose("/packages/<code>/draft/files/<path:path>", methods=["GET"])

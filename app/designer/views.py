@@ -191,7 +191,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def discard(self, code: str):  # noqa: ANN201
-        discard_draft(db.session, draft_or_404(code))
+        discard_draft(db.session, draft_or_404(code), current_principal().username)
         flash(_("Draf dibuang."), "success")
         return redirect(url_for("DesignerView.package", code=code))
 

@@ -60,7 +60,8 @@ class PackageDraft(Base):
 
 
 class PackageEvent(Base):
-    """Append-only history of a package (published, rolled back), chained per package code by SHA-256."""
+    """Append-only history of a package (draft started or discarded, published, rolled back), chained per
+    package code by SHA-256."""
 
     __tablename__ = "package_event"
     __table_args__ = (UniqueConstraint("code", "seq", name="uq_package_event_code_seq"),)
@@ -168,11 +169,13 @@ def start_draft(session: Session, code: str, actor: str) -> PackageDraft:
     draft = PackageDraft(code=code, base_version=latest.version, archive=files_of(latest).to_archive(),
                          author=actor, updated_by=actor)
     session.add(draft)
+    record_event(session, code, actor, "draft_started", {"base_version": latest.version})
     session.commit()
     return draft
 
 
-def discard_draft(session: Session, draft: PackageDraft) -> None:
+def discard_draft(session: Session, draft: PackageDraft, actor: str) -> None:
+    record_event(session, draft.code, actor, "draft_discarded", {"base_version": draft.base_version})
     session.delete(draft)
     session.commit()
 

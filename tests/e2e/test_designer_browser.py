@@ -63,7 +63,8 @@ def test_form_preview_follows_the_edit_and_the_descriptor_saves(browser, live_se
         first_title = first_title.replace("*", "").strip()
         assert first_title and first_title in schema
         page.fill("#schema-source", schema.replace(first_title, "Judul Baru Pratinjau", 1))
-        page.wait_for_function("() => document.querySelector('#form-preview').innerText.includes('Judul Baru Pratinjau')")
+        page.wait_for_function(
+            "() => document.querySelector('#form-preview').innerText.includes('Judul Baru Pratinjau')")
         page.screenshot(path=str(artifacts / "perancang-formulir-desktop.png"), full_page=True)
         # Broken JSON: the preview says why and keeps the last good drawing.
         page.fill("#schema-source", "{")
@@ -113,3 +114,68 @@ def test_descriptor_form_on_a_phone(browser, live_server, artifacts, login_as):
     finally:
         context.close()
         discard_draft(login_as, "izin_lks")
+
+
+# Records what the page asks of the editor bundle (the JS contract the bundle implements), so the host
+# page's wiring is tested here; the bundle's own drawing is tested with the bundle.
+CONTRACT_RECORDER = """
+window.__calls = {markers: null, paths: [], saved: 0};
+window.LigatDesigner = {
+  createBpmnEditor: function (canvas, options) {
+    window.__calls.options = {roles: options.roles, forms: options.forms, lang: options.lang,
+                              panel: !!options.propertiesParent};
+    var xml = '';
+    return Promise.resolve({
+      importXML: function (text) { xml = text; canvas.textContent = 'diagram'; return Promise.resolve(); },
+      saveXML: function () { window.__calls.saved += 1; return Promise.resolve(xml); },
+      onChange: function () {},
+      setMarkers: function (markers) { window.__calls.markers = markers; },
+      showPath: function (ids, failed) { window.__calls.paths.push([ids, failed]); },
+      lint: function () {
+        return Promise.resolve([{element_id: 'lint_el', rule: 'label-required', level: 'warning',
+                                 message_id: 'Elemen tanpa label', message_en: 'Element has no label'}]);
+      }
+    });
+  },
+  createDmnEditor: function () { return Promise.reject(new Error('not used')); }
+};
+"""
+
+
+def test_bpmn_page_drives_the_editor_bundle_and_marks_the_failing_element(browser, live_server, artifacts, login_as):
+    from lxml import etree
+
+    code = "beasiswa"
+    path = f"bpmn/{code}/{code}.bpmn"
+    client = login_as("perancang")
+    token = csrf_token(client, f"/perancang/{code}/")
+    api = f"/api/v1/designer/packages/{code}/draft"
+    assert client.post(api, headers={"X-CSRFToken": token}).status_code == 201
+    try:
+        xml = client.get(f"{api}/files/{path}").data
+        broken = xml.replace(b"<bpmn:script>", b"<bpmn:script>import os\n", 1)
+        assert client.put(f"{api}/files/{path}", data=broken, headers={"X-CSRFToken": token}).status_code == 200
+        script = etree.fromstring(broken).xpath("//*[local-name()='script'][starts-with(., 'import os')]/..")[0]
+
+        context, page = sign_in(browser, live_server, DESKTOP)
+        page.add_init_script(script=CONTRACT_RECORDER)
+        page.goto(f"{live_server}/perancang/{code}/draf/berkas/{path}")
+        page.wait_for_selector("#canvas:not([hidden])")
+        assert page.is_hidden("#xml-source")
+        options = page.evaluate("() => window.__calls.options")
+        assert options["panel"] and options["lang"] == "id" and "Operator Dinsos" in options["roles"]
+        page.click("#check-btn")
+        page.wait_for_selector("#findings-panel:not([hidden])")
+        markers = page.evaluate("() => window.__calls.markers")
+        assert {"element_id": script.get("id"), "level": "error"} in [
+            {"element_id": m["element_id"], "level": m["level"]} for m in markers]
+        assert any(m["element_id"] == "lint_el" for m in markers)
+        listed = page.inner_text("#findings")
+        assert script.get("id") in listed and "import" in listed and "label-required" in listed
+        page.screenshot(path=str(artifacts / "perancang-bpmn-periksa-desktop.png"), full_page=False)
+        page.click("#save-btn")
+        page.wait_for_function("() => document.querySelector('#editor-status').innerText.includes('Tersimpan')")
+        assert page.evaluate("() => window.__calls.saved") >= 1
+        context.close()
+    finally:
+        client.delete(api, headers={"X-CSRFToken": token})

@@ -125,7 +125,9 @@
                         message_id: l.message_id + ' [' + l.rule + ']', message_en: l.message_en});
           });
           if (editor && editor.setMarkers) {
-            editor.setMarkers(items.filter(function (f) { return f.file === path && f.element_id && f.element_id !== '-'; })
+            // The deploy's checks name a diagram by its file name, the lint by the page's path.
+            var mine = function (f) { return f.file === path || path.slice(-(f.file || '').length - 1) === '/' + f.file; };
+            editor.setMarkers(items.filter(function (f) { return mine(f) && f.element_id && f.element_id !== '-'; })
               .map(function (f) { return {element_id: f.element_id, level: f.level, message: f.message_id}; }));
           }
           showFindings(items);

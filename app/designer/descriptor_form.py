@@ -83,6 +83,10 @@ def apply_form(raw: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], li
     else:
         start.pop("public", None)
     _set(start, "roles", [r.strip() for r in form.get("start_roles", "").split(",") if r.strip()])
+    if form.get("start_bulk") == "ya":
+        start["bulk"] = start.get("bulk") or {}
+    else:
+        start.pop("bulk", None)
     _set(start, "channel", form.get("start_channel", "").strip())
     _set(start, "form", form.get("start_form", "").strip())
     _set(start, "ui", form.get("start_ui", "").strip())

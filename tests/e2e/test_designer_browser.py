@@ -82,6 +82,13 @@ def test_form_preview_follows_the_edit_and_the_descriptor_saves(browser, live_se
         assert page.input_value("#name_id") == "Pengangkatan Anak (COTA) — uji"
         assert "Surat keterangan sehat" in page.content()
         page.screenshot(path=str(artifacts / "perancang-deskriptor-desktop.png"), full_page=False)
+        # What changed against the published version, before publishing.
+        page.click("#tab-publish")
+        page.wait_for_selector("#changes")
+        assert page.is_visible(f'.file-change[data-path="bpmn/{CODE}/service.json"] .change[data-key="name.id"]')
+        assert page.is_visible(f'.file-change[data-path="bpmn/{CODE}/service.json"] '
+                               '.change[data-key="catalogue.requirements"]')
+        page.screenshot(path=str(artifacts / "perancang-perubahan-desktop.png"), full_page=True)
 
         # The BPMN page without the editor bundle: XML text, saved and checked through the API.
         page.goto(f"{live_server}/perancang/{CODE}/draf/")

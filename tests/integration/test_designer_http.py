@@ -130,6 +130,12 @@ def test_invalid_draft_files_are_refused_in_both_languages(login_as, db_session)
         assert client.put(f"{API}/packages/{code}/draft/files/letters/{code}/surat_uji.docx",
                           data=letter).status_code == 200
         assert client.get(f"{API}/packages/{code}/draft/files/letters/{code}/surat_uji.docx").data == letter
+        rename = f"{API}/packages/{code}/draft/rename"
+        assert client.post(rename, json={"from": f"letters/{code}/surat_uji.docx",
+                                         "to": f"letters/{code}/surat_dua.docx"}).status_code == 200
+        answer = client.post(rename, json={"from": f"letters/{code}/surat_dua.docx", "to": f"letters/{code}/x.json"})
+        assert answer.status_code == 400 and answer.get_json()["message_en"]
+        assert client.post(rename, data="bukan json").status_code == 400
         # The preview says what is wrong with a schema instead of failing.
         answer = client.post(f"{API}/packages/{code}/draft/preview", json={"schema": '{"type": "object", "properties": '
                                                                             '{"a": {"type": "teks"}}}'})
@@ -210,6 +216,8 @@ def test_draft_edit_check_publish_then_roll_back(login_as, db_session):
             in changed_file["changes"]
         page = client.get(f"/perancang/{code}/draf/terbitkan").get_data(as_text=True)
         assert 'data-key="atur_sla"' in page
+        dmn_page = client.get(f"/perancang/{code}/draf/berkas/bpmn/{code}/dispatch_bidang.dmn").get_data(as_text=True)
+        assert 'data-kind="dmn"' in dmn_page and "decisionTable" in dmn_page
 
         answer = client.post(f"{API}/packages/{code}/draft/publish")
         assert answer.status_code == 201, answer.get_json()
@@ -247,6 +255,11 @@ def test_draft_edit_check_publish_then_roll_back(login_as, db_session):
     assert events[-1].action == "package_rolled_back" and events[-1].data == {
         "version": back.version, "content_hash": old_hash, "from_version": old_version}
     assert verify_events(events)
+    auditor = login_as("auditor").get("/audit/").get_data(as_text=True)
+    assert 'id="package-chain-ok"' in auditor
+    events[-1].data_json = events[-1].data_json.replace(old_hash, "0" * 64)  # edited in memory only
+    assert not verify_events(events)
+    db_session.rollback()
     assert client.post(f"{API}/packages/{code}/rollback", json={"version": back.version}).status_code == 409
     assert client.post(f"{API}/packages/{code}/rollback", json={"version": 999}).status_code == 404
 

@@ -115,6 +115,13 @@ def verify_events(events: list[PackageEvent]) -> bool:
     return True
 
 
+def verify_package_chains(session: Session) -> tuple[int, list[str]]:
+    """Check every package's history; return (events checked, codes whose chain is broken)."""
+    events = list(session.scalars(select(PackageEvent).order_by(PackageEvent.code, PackageEvent.seq)))
+    codes = sorted({e.code for e in events})
+    return len(events), [c for c in codes if not verify_events([e for e in events if e.code == c])]
+
+
 # --- versions --------------------------------------------------------------------------------
 
 

@@ -244,20 +244,25 @@ def test_draft_edit_check_publish_then_roll_back(login_as, db_session):
         if published_version is None:
             discard(client, code)
     # Roll back (from the package page): the old content as a new version; cases keep theirs.
+    assert client.post(f"{API}/packages/{code}/draft").status_code == 201  # a draft of the version rolled back
     answer = client.post(f"/perancang/{code}/kembalikan/{old_version}", data={"csrf_token": token})
     assert answer.status_code == 302
+    outdated = client.get(f"/perancang/{code}/draf/terbitkan").get_data(as_text=True)
+    assert 'id="base-outdated"' in outdated and 'data-key="atur_sla"' in outdated
+    discard(client, code)
     db_session.expire_all()
     back = latest_package(db_session, code)
     assert back.version == published_version + 1 and back.content_hash == old_hash
     assert cases.case_data(start_complaint(db_session))["sla_lapangan"] == "PT72H"
     assert cases.case_data(db_session.get(Case, fresh.id))["sla_lapangan"] == "PT48H"
     events = package_events(db_session, code)
-    assert events[-1].action == "package_rolled_back" and events[-1].data == {
+    assert [e.action for e in events[-3:]] == ["draft_started", "package_rolled_back", "draft_discarded"]
+    assert events[-2].data == {
         "version": back.version, "content_hash": old_hash, "from_version": old_version}
     assert verify_events(events)
     auditor = login_as("auditor").get("/audit/").get_data(as_text=True)
     assert 'id="package-chain-ok"' in auditor
-    events[-1].data_json = events[-1].data_json.replace(old_hash, "0" * 64)  # edited in memory only
+    events[-2].data_json = events[-2].data_json.replace(old_hash, "0" * 64)  # edited in memory only
     assert not verify_events(events)
     db_session.rollback()
     assert client.post(f"{API}/packages/{code}/rollback", json={"version": back.version}).status_code == 409

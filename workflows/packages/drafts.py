@@ -187,6 +187,12 @@ def discard_draft(session: Session, draft: PackageDraft, actor: str) -> None:
     session.commit()
 
 
+def _current_files(session: Session, draft: PackageDraft) -> PackageFiles:
+    """The draft's files read again under a row lock: two saves of different files both stay."""
+    session.refresh(draft, with_for_update=True)
+    return draft.files()
+
+
 def _save(session: Session, draft: PackageDraft, files: PackageFiles, actor: str) -> None:
     draft.archive = files.to_archive()
     draft.updated_at = utcnow()
@@ -236,13 +242,13 @@ def put_file(session: Session, draft: PackageDraft, path: str, data: bytes, acto
     """Add or replace one file of the draft (commits); refused files change nothing."""
     _allowed_path(draft.code, path)
     check_file(path, data)
-    files = draft.files()
+    files = _current_files(session, draft)
     files.files[path] = data
     _save(session, draft, files, actor)
 
 
 def delete_file(session: Session, draft: PackageDraft, path: str, actor: str) -> None:
-    files = draft.files()
+    files = _current_files(session, draft)
     if path not in files.files:
         raise NotFound(f"Berkas '{path}' tidak ada di draf. (File '{path}' is not in the draft.)")
     if path == f"bpmn/{draft.code}/service.json":
@@ -253,7 +259,7 @@ def delete_file(session: Session, draft: PackageDraft, path: str, actor: str) ->
 
 
 def rename_file(session: Session, draft: PackageDraft, path: str, new_path: str, actor: str) -> None:
-    files = draft.files()
+    files = _current_files(session, draft)
     if path not in files.files:
         raise NotFound(f"Berkas '{path}' tidak ada di draf. (File '{path}' is not in the draft.)")
     _allowed_path(draft.code, new_path)

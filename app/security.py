@@ -37,6 +37,7 @@ INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
 MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
 MENU_START, MENU_PERSON = "Buat Permohonan", "Data Warga"
 MENU_REGISTER = "Daftar"
+MENU_DESIGNER = "Perancang"
 MENU = "menu_access"
 
 
@@ -54,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
     roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
     roles.KELURAHAN_OFFICER: _worker(),
     roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}|{MENU_PERSON}", MENU]],
-    roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"]],
+    roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"], [MENU_DESIGNER, MENU]],
 }
 # What a role created by a package gets: its inbox, the case pages, the people's records.
 WORKER_PERMISSIONS = [(READ, INBOX), (WRITE, INBOX), (READ, CASE), (MENU, MENU_INBOX), (MENU, MENU_CASES),

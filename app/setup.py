@@ -47,8 +47,13 @@ def migrate_database() -> None:
 def deploy_with_roles(files: PackageFiles, actor: str) -> DeployResult:
     """Deploy one package and create the roles its lanes name that do not exist yet."""
     result = deploy_package(db.session, files, actor)
-    ensure_roles(role_scopes(db.session))
+    ensure_package_roles()
     return result
+
+
+def ensure_package_roles() -> None:
+    """After a deploy (or a designer's publish): create the roles its lanes name that do not exist yet."""
+    ensure_roles(role_scopes(db.session))
 
 
 def seed(app: Flask) -> list[tuple[str, str, str]]:

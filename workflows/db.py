@@ -46,7 +46,8 @@ class ProcessDefinition(Base):
     __tablename__ = "process_definition"
     __table_args__ = (
         UniqueConstraint("process_id", "version", name="uq_process_definition_version"),
-        UniqueConstraint("process_id", "content_hash", name="uq_process_definition_hash"),
+        # Not unique: a package rollback deploys an earlier content again as a new version.
+        Index("ix_process_definition_process_id_hash", "process_id", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

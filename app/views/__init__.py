@@ -22,6 +22,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     _register_portal(app, appbuilder)
     _register_case_files(app, appbuilder)
     _register_services(app, appbuilder)
+    from .. import designer
+
+    designer.register(app, appbuilder)
     from ..api.packages import PackageApi
     from ..api.work import CaseApi, InboxApi
 

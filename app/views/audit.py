@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_appbuilder import BaseView, expose, has_access
 
 from workflows.audit import verify_all
+from workflows.packages.drafts import verify_package_chains
 
 from ..extensions import db
 from ..security import AUDIT
@@ -21,4 +22,6 @@ class AuditView(BaseView):
     @has_access
     def index(self):  # noqa: ANN201
         checked, broken = verify_all(db.session)
-        return self.render_template("ligat/audit.html", checked=checked, broken=broken)
+        package_events, broken_packages = verify_package_chains(db.session)
+        return self.render_template("ligat/audit.html", checked=checked, broken=broken,
+                                    package_events=package_events, broken_packages=broken_packages)

@@ -6,7 +6,7 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 
-from ..security import current_principal
+from ..security import DESIGNER, current_principal
 
 
 class HomeView(IndexView):
@@ -21,4 +21,6 @@ class HomeView(IndexView):
             return redirect(url_for("InboxView.index"))
         if principal.reads_everything:
             return redirect(url_for("CaseView.index"))
+        if self.appbuilder.sm.has_access("can_read", DESIGNER):
+            return redirect(url_for("DesignerView.index"))
         return self.render_template("appbuilder/index.html", appbuilder=self.appbuilder)

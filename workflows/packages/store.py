@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import (
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -44,7 +45,8 @@ class ServicePackage(Base):
     __tablename__ = "service_package"
     __table_args__ = (
         UniqueConstraint("code", "version", name="uq_service_package_version"),
-        UniqueConstraint("code", "content_hash", name="uq_service_package_hash"),
+        # Not unique: a rollback publishes an earlier version's content again as a new version.
+        Index("ix_service_package_code_hash", "code", "content_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -178,13 +180,18 @@ def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[s
     return out
 
 
-def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem") -> DeployResult:
-    """Check and store one package version (commits). Raises DeployError listing every problem."""
+def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem",
+                   republish: bool = False) -> DeployResult:
+    """Check and store one package version (commits). Raises DeployError listing every problem.
+
+    Content already stored is that version again, unless `republish` (a rollback): then it becomes
+    a new latest version, with new process definitions that new cases start on."""
     digest = package.content_hash()
-    existing = session.scalar(
+    existing = session.scalars(
         select(ServicePackage).where(ServicePackage.code == package.code, ServicePackage.content_hash == digest)
-    )
-    if existing is not None:
+        .order_by(ServicePackage.version.desc()).limit(1)
+    ).first()
+    if existing is not None and not republish:
         definitions = list(session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.package_id == existing.id)
         ))

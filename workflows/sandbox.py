@@ -70,10 +70,30 @@ FORBIDDEN_BUILTINS: dict[str, tuple[str, str]] = {
 class ScriptRefused(LigatError):
     """Designer Python tried something the sandbox does not allow; nothing was saved."""
 
+    def __init__(self, what_id: str, what_en: str, where: tuple[str, str] = ("", "")):
+        self.what_id, self.what_en, self.where = what_id, what_en, where
+        super().__init__(f"Skrip proses ditolak{where[0]}: {what_id}. Tidak ada yang disimpan; hubungi perancang "
+                         f"proses. (Process script refused{where[1]}: {what_en}. Nothing was saved.)")
+
+    def located(self, element_id: str, name: str | None, line: int | None) -> ScriptRefused:
+        """The same refusal naming the diagram element (and the line inside its script)."""
+        element = element_id + (f" ({name})" if name else "")
+        return ScriptRefused(self.what_id, self.what_en, (f" di {element}" + (f" baris {line}" if line else ""),
+                                                          f" at {element}" + (f" line {line}" if line else "")))
+
 
 def _refused(what_id: str, what_en: str) -> ScriptRefused:
-    return ScriptRefused(f"Skrip proses ditolak: {what_id}. Tidak ada yang disimpan; hubungi perancang proses. "
-                         f"(Process script refused: {what_en}. Nothing was saved.)")
+    return ScriptRefused(what_id, what_en)
+
+
+def refusal_in(exc: BaseException) -> ScriptRefused | None:
+    """The ScriptRefused behind an engine error (SpiffWorkflow wraps what a script raises)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ScriptRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _forbidden(name: str) -> Callable[..., Any]:

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .sandbox import VARIABLE_FUNCTION, SandboxEnvironment
+from .sandbox import VARIABLE_FUNCTION, SandboxEnvironment, refusal_in
 
 ScriptFunction = Callable[..., Any]
 _REGISTRY: dict[str, Callable[[ScriptContext], ScriptFunction]] = {}
@@ -115,9 +116,28 @@ class CaseScriptEngine(PythonScriptEngine):
     def execute(self, task, script, external_context=None):  # noqa: ANN001 (Spiff's signature)
         context = dict(self._functions)
         context.update(external_context or {})
-        return super().execute(task, script, context)
+        try:
+            return super().execute(task, script, context)
+        except SpiffWorkflowException as exc:
+            _raise_located(exc, task)
+            raise
 
     def evaluate(self, task, expression, external_context=None):  # noqa: ANN001
         context = dict(self._functions)
         context.update(external_context or {})
-        return super().evaluate(task, expression, context)
+        try:
+            return super().evaluate(task, expression, context)
+        except SpiffWorkflowException as exc:
+            _raise_located(exc, task)
+            raise
+
+
+def _raise_located(exc: SpiffWorkflowException, task: Any) -> None:
+    """A sandbox refusal surfaces as itself, naming the element and line, not as a generic step failure."""
+    refused = refusal_in(exc)
+    if refused is None or refused.where[0]:
+        return
+    spec = getattr(task, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?"
+    line = getattr(exc, "line_number", None) or None
+    raise refused.located(element, getattr(spec, "bpmn_name", None), line) from exc

@@ -231,6 +231,14 @@ class _Run:
                                  f"Role '{actor['role']}' may not start this service (allowed: {allowed})")
         username = actor.get("username") or (_slug(actor["role"]) if actor.get("role") else "pemohon")
         data, uploads = _split_files(start["data"])
+        # The start variables service.json sets without the app (a fixed value, the starting person).
+        for name, spec in descriptor_start.get("variables", {}).items():
+            if name in data:
+                continue
+            if spec.get("from") == "actor":
+                data[name] = username
+            elif "value" in spec:
+                data[name] = spec["value"]
         reporter = start.get("reporter")
         try:
             self.case = cases.start_case(

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from .files import PackageFiles
 
 SCHEMA = json.loads((Path(__file__).with_name("scenario.schema.json")).read_text(encoding="utf-8"))
 _VALIDATOR = Draft202012Validator(SCHEMA)
 TESTS = "tests/"
+STEP_KINDS = ("complete", "fire_timer", "message", "expect")  # the order of the schema's oneOf
 
 
 def scenario_names(package: PackageFiles) -> list[str]:
@@ -31,15 +33,27 @@ def load(package: PackageFiles, name: str) -> tuple[dict[str, Any] | None, list[
         return None, [("-", f"bukan JSON yang sah: {exc}", f"not valid JSON: {exc}")]
     problems = []
     for error in sorted(_VALIDATOR.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
-        where = "/" + "/".join(map(str, error.absolute_path))
-        if error.validator == "oneOf" and isinstance(error.instance, dict):
-            kinds = "complete, fire_timer, message, expect"
-            message_id = f"langkah harus memuat tepat satu dari {kinds} dengan isian yang dikenal"
-            message_en = f"a step holds exactly one of {kinds}, with known fields only"
-        else:
-            message_id = message_en = error.message
-        problems.append((where, message_id, message_en))
+        problems += _explain(error)
     return (raw if not problems else None), problems
+
+
+def _where(error: ValidationError) -> str:
+    return "/" + "/".join(map(str, error.absolute_path))
+
+
+def _explain(error: ValidationError) -> list[tuple[str, str, str]]:
+    """A step's `oneOf` error says little: name the step's own mistakes when its kind is clear."""
+    if error.validator != "oneOf" or not isinstance(error.instance, dict):
+        return [(_where(error), error.message, error.message)]
+    present = [kind for kind in STEP_KINDS if kind in error.instance]
+    if len(present) == 1:
+        branch = STEP_KINDS.index(present[0])
+        inner = [e for e in error.context if e.schema_path and e.schema_path[0] == branch]
+        if inner:
+            return [(_where(e), e.message, e.message) for e in inner]
+    kinds = ", ".join(STEP_KINDS)
+    return [(_where(error), f"langkah harus memuat tepat satu dari {kinds}",
+             f"a step holds exactly one of {kinds}")]
 
 
 def referenced_elements(scenario: dict[str, Any]) -> list[tuple[str, str]]:

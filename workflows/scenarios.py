@@ -27,10 +27,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from . import bootstrap, cases, documents, issued_letters, storage
+import forms
+
+from . import applicant_links, bootstrap, cases, documents, issued_letters, storage
 from .db import Base, Case, InboxTask, utcnow
 from .errors import DeployError, FormInvalid, LigatError
-from .packages import PackageFiles, deploy_package
+from .packages import Descriptor, PackageFiles, deploy_package, form_of, latest_package
 from .packages.scenario_files import load as load_scenario
 from .packages.scenario_files import scenario_names
 from .packages.store import forget_scopes
@@ -138,15 +140,12 @@ def _refused_package(package: PackageFiles, name: str, exc: DeployError) -> Scen
 
 
 def _process_id(session: Session, package: PackageFiles) -> str:
-    from .packages import latest_package
-
     return latest_package(session, package.code).descriptor.process
 
 
 def _flows(session: Session, code: str) -> dict[tuple[str, str], str]:
     """(source id, target id) → sequence flow id, over the package's diagrams."""
     from .db import ProcessDefinition
-    from .packages import latest_package
 
     package = latest_package(session, code)
     found: dict[tuple[str, str], str] = {}
@@ -231,6 +230,9 @@ class _Run:
                                  f"Role '{actor['role']}' may not start this service (allowed: {allowed})")
         username = actor.get("username") or (_slug(actor["role"]) if actor.get("role") else "pemohon")
         data, uploads = _split_files(start["data"])
+        self.check_start_form(descriptor_start.get("form"), data, uploads)
+        # Fields the start page keeps out of the process (a phone number goes to the reporter only).
+        data = {k: v for k, v in data.items() if k not in set(descriptor_start.get("keep_out", []))}
         # The start variables service.json sets without the app (a fixed value, the starting person).
         for name, spec in descriptor_start.get("variables", {}).items():
             if name in data:
@@ -254,6 +256,17 @@ class _Run:
             raise StepFailed(None, f"Kasus tidak dapat dimulai: {exc}", f"The case could not start: {exc}") from exc
         self.step(None, self.current, f"Kasus dimulai, status {self.case.status}",
                   f"Case started, status {self.case.status}")
+
+    def check_start_form(self, form: str | None, data: dict[str, Any], uploads: list[tuple[str, str]]) -> None:
+        """The start form's schema, as the start page applies it (a file field holds its document's id)."""
+        if not form:
+            return
+        package = latest_package(self.session, self.package.code)
+        _, errors = forms.validate(form_of(package, form), data | {kind: 1 for kind, _ in uploads})
+        if errors:
+            fields = "; ".join(f"{name}: {message}" for name, message in errors.items())
+            raise StepFailed(None, f"Formulir awal '{form}' ditolak: {fields}",
+                             f"Start form '{form}' refused: {fields}")
 
     def do(self, index: int, step: dict[str, Any]) -> None:
         if "complete" in step:
@@ -285,11 +298,16 @@ class _Run:
         self.current = row.title
         actor = step.get("as", {})
         role = actor.get("role") or row.role
-        who = make_principal(
-            self.session, actor.get("username") or row.assignee or _slug(role), {role},
-            region_code=actor["region"] if "region" in actor else row.region_code,
-            bidang=actor["bidang"] if "bidang" in actor else row.bidang,
-        )
+        citizen = {r.name for r in _descriptor(self.session, self.package.code).roles.values() if r.is_citizen}
+        if role in citizen:
+            # The applicant acts through their single-use link, as on the public correction page.
+            who = applicant_links.applicant_principal(self.session, self.session.get(Case, self.case.id))
+        else:
+            who = make_principal(
+                self.session, actor.get("username") or row.assignee or _slug(role), {role},
+                region_code=actor["region"] if "region" in actor else row.region_code,
+                bidang=actor["bidang"] if "bidang" in actor else row.bidang,
+            )
         answers, uploads = _split_files(step.get("answers", {}))
         try:
             for kind, file_kind in uploads:
@@ -477,7 +495,5 @@ def _split_files(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str
     return data, files
 
 
-def _descriptor(session: Session, code: str):  # noqa: ANN202 (Descriptor; imported lazily)
-    from .packages import latest_package
-
+def _descriptor(session: Session, code: str) -> Descriptor:
     return latest_package(session, code).descriptor

@@ -115,6 +115,7 @@ def run_scenarios(package: PackageFiles) -> list[ScenarioResult]:
     if not names:
         return []
     with _file_storage() as keys, _throwaway_database() as engine, Session(engine) as session:
+        session.info[issued_letters.PLAIN_SIGNER] = True
         try:
             deploy_package(session, package, "skenario")
         except DeployError as exc:

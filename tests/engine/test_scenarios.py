@@ -111,3 +111,32 @@ def test_no_scenarios_no_results():
     package = bundled("pengaduan")
     files = {p: d for p, d in package.files.items() if "/tests/" not in p}
     assert run_scenarios(PackageFiles("pengaduan", files)) == []
+
+
+def test_messages_and_a_timer_on_an_event_based_gateway():
+    from tests.packages import descriptor
+    from tests.packages import package as make_package
+
+    code = "uji_gerbang_skenario"
+    bpmn = (ROOT / "tests" / "data" / "asing" / "gerbang_timer.bpmn").read_bytes()
+    package = make_package(code, {"gerbang_timer.bpmn": bpmn},
+                           descriptor(code, "gerbang_timer", {"Operator Dinsos": "office"}))
+    base = {"name": {"id": "Gerbang", "en": "Gateway"}, "start": {"data": {}, "region": "91.71.01.1001"}}
+    message = base | {"steps": [
+        {"expect": {"messages": ["jawaban_warga"], "timers": ["Dua detik"], "waiting": []}},
+        {"message": "jawaban_warga", "payload": {"isi_pesan": "Anak sudah pulang"}},
+    ], "path": {"in_order": ["gw", "tunggu_pesan", "selesai"], "excludes": ["tindak"]},
+        "end": {"completed": True, "variables": {"isi_pesan": "Anak sudah pulang"}}}
+    timer = base | {"steps": [{"fire_timer": "Dua detik"}, {"expect": {"waiting": ["Tindak lanjut"], "messages": []}},
+                              {"complete": "tindak"}],
+                    "path": {"in_order": ["gw", "tunggu_timer", "tindak", "selesai"]}, "end": {"completed": True}}
+    wrong = base | {"steps": [{"message": "salah"}]}
+    package.files["bpmn/uji_gerbang_skenario/tests/pesan.json"] = json.dumps(message).encode()
+    package.files["bpmn/uji_gerbang_skenario/tests/timer.json"] = json.dumps(timer).encode()
+    package.files["bpmn/uji_gerbang_skenario/tests/salah.json"] = json.dumps(wrong).encode()
+    by_file = {r.file.rsplit("/", 1)[1]: r for r in run_scenarios(package)}
+    assert by_file["pesan.json"].passed, by_file["pesan.json"].message_en
+    assert by_file["timer.json"].passed, by_file["timer.json"].message_en
+    failed = by_file["salah.json"]
+    assert not failed.passed and failed.message_en.startswith("Message 'salah' could not be delivered")
+    assert "yang ditunggu: jawaban_warga" in failed.message_id

@@ -16,7 +16,6 @@ message names what was refused. Compiled code is cached per source text.
 from __future__ import annotations
 
 import builtins
-import copy
 import functools
 import operator
 import re
@@ -200,11 +199,11 @@ class SandboxEnvironment(TaskDataEnvironment):
         super().__init__({**SANDBOX_GLOBALS, **(environment_globals or {})})
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
-        my_globals = copy.copy(self.globals)
-        my_globals.update(external_context or {})
+        my_globals = dict(external_context or {})
         my_globals.update(context)
+        # The guards last: no process variable may stand in for one.
+        my_globals.update(self.globals)
         my_globals[VARIABLE_FUNCTION] = _variable(my_globals)
-        my_globals["__builtins__"] = self.globals["__builtins__"]
         # eval() drops leading spaces and tabs of a string; compile() does not.
         return eval(_compiled(expression.lstrip(" \t"), "eval"), my_globals)  # noqa: S307 (restricted code)
 

@@ -102,3 +102,10 @@ def test_one_list_of_builtins_for_check_and_run():
             SandboxEnvironment().evaluate(expression, {})
     with pytest.raises(ScriptRefused):
         env_run("import os", {})
+
+
+def test_a_process_variable_cannot_replace_a_guard():
+    with pytest.raises(ScriptRefused):
+        SandboxEnvironment().evaluate("'{0.__class__}'.format(1)", {"_getattr_": getattr})
+    with pytest.raises(ScriptRefused):
+        env_run("x = '{0.__class__}'.format(1)", {"_getattr_": getattr})

@@ -11,6 +11,7 @@ Bahasa Indonesia and English.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ from .packages.store import forget_scopes
 from .parsing import NS
 from .serialization import definition_spec, dump_workflow, load_workflow
 from .visibility import principal as make_principal
+
+log = logging.getLogger(__name__)
 
 # Small files of each kind a file field may take (checked by content like any upload).
 SAMPLE_FILES = {
@@ -122,9 +125,11 @@ def run_scenarios(package: PackageFiles) -> list[ScenarioResult]:
             return [_refused_package(package, name, exc) for name in names]
         descriptor_process = _process_id(session, package)
         flows = _flows(session, package.code)
-        results = [_Run(session, package, name, descriptor_process, flows).run() for name in names]
-        keys += _stored_keys(session)
-        return results
+        try:
+            return [_Run(session, package, name, descriptor_process, flows).run() for name in names]
+        finally:
+            session.rollback()
+            keys += _stored_keys(session)
 
 
 def _refused_package(package: PackageFiles, name: str, exc: DeployError) -> ScenarioResult:
@@ -194,8 +199,9 @@ class _Run:
                 self.do(index, step)
             self.check_path(scenario.get("path"))
             self.check_end(scenario.get("end"))
-        except StepFailed as failed:
+        except Exception as error:  # a StepFailed, or anything else reported the same way
             self.session.rollback()
+            failed = error if isinstance(error, StepFailed) else _unexpected(error)
             self.result.failed_element_id = failed.element_id
             self.result.message_id, self.result.message_en = failed.message_id, failed.message_en
             self.result.steps.append({"element_id": failed.element_id, "name": self.current, "ok": False,
@@ -478,6 +484,13 @@ class _Run:
 
 
 _MISSING = object()
+
+
+def _unexpected(error: Exception) -> StepFailed:
+    """An error no step expects (a broken scenario value, an engine error): reported, not raised."""
+    log.warning("skenario berhenti karena kesalahan tak terduga: %s", type(error).__name__)
+    detail = f"{type(error).__name__}: {error}"
+    return StepFailed(None, f"Kesalahan tak terduga: {detail}", f"Unexpected error: {detail}")
 
 
 def _mismatch(element: str | None, label_id: str, label_en: str, wanted: Any, have: Any) -> None:

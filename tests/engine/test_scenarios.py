@@ -140,3 +140,16 @@ def test_messages_and_a_timer_on_an_event_based_gateway():
     failed = by_file["salah.json"]
     assert not failed.passed and failed.message_en.startswith("Message 'salah' could not be delivered")
     assert "yang ditunggu: jawaban_warga" in failed.message_id
+
+
+def test_an_answer_of_the_wrong_type_is_a_form_refusal_and_an_unexpected_error_is_reported_not_raised():
+    scenario = {"name": {"id": "Aneh", "en": "Odd"}, "start": START,
+                "steps": [{"complete": "verifikasi", "answers": {"keputusan": ["valid"]}}]}
+    [result] = run_scenarios(with_scenario("aneh.json", scenario))
+    assert not result.passed and result.steps[-1]["ok"] is False
+    assert result.failed_element_id == "verifikasi" and "keputusan" in result.message_en
+    # A priority no database column holds: the error surfaces as the scenario's failure, with its kind.
+    huge = {"name": {"id": "Besar", "en": "Huge"}, "start": START | {"priority": 10**30}, "steps": []}
+    [result] = run_scenarios(with_scenario("besar.json", huge))
+    assert not result.passed and result.message_en.startswith("Unexpected error: OverflowError")
+    assert result.message_id.startswith("Kesalahan tak terduga: OverflowError")

@@ -51,7 +51,7 @@ def test_cli_fails_on_a_failing_scenario_and_names_the_step(app, tmp_path, monke
     assert "GAGAL bpmn/pengaduan/tests/salah.json · Salah jawab · status akhir: Ditolak" in result.output
     assert "Tidak sesuai harapan (status): diharapkan 'Selesai', nyatanya 'Ditolak'" in result.output
     assert "Not as expected (status): expected 'Selesai', got 'Ditolak'" in result.output
-    assert "2 skenario, 1 gagal." in result.output
+    assert "3 skenario, 1 gagal." in result.output
 
 
 def test_cli_needs_a_code_or_all(app):

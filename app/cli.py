@@ -65,6 +65,45 @@ def deploy_command(code: str | None, archive: Path | None) -> None:
         click.echo(f"PERINGATAN: {warning}")
 
 
+@group.command("scenarios")
+@click.argument("code", required=False)
+@click.option("--all", "run_all", is_flag=True, help="Every package of the checkout (bpmn/*/service.json).")
+def scenarios_command(code: str | None, run_all: bool) -> None:
+    """Run a package's scenario tests (bpmn/CODE/tests/*.json) in a throw-away database; exit 1 on a failure."""
+    from workflows.scenarios import run_scenarios
+
+    root = Path(current_app.config["LIGAT_PACKAGES_DIR"])
+    if run_all:
+        codes = packages.bundled_codes(root)
+    elif code:
+        codes = [code]
+    else:
+        raise click.UsageError("Sebutkan kode paket atau --all. (Give a package code or --all.)")
+    failed = total = 0
+    for each in codes:
+        try:
+            results = run_scenarios(packages.from_directories(root, each))
+        except DeployError as exc:
+            click.echo(f"DITOLAK: {exc}", err=True)
+            sys.exit(1)
+        if not results:
+            click.echo(f"{each}: tidak ada skenario (no scenarios) di bpmn/{each}/tests/")
+        for result in results:
+            total += 1
+            failed += not result.passed
+            mark = "LULUS" if result.passed else "GAGAL"
+            click.echo(f"{mark} {result.file} · {result.name} · status akhir: {result.end_status or '-'}")
+            if not result.passed:
+                where = f" di {result.failed_element_id}" if result.failed_element_id else ""
+                click.echo(f"    langkah gagal{where}: {result.message_id}")
+                click.echo(f"    (failed step{where.replace(' di ', ' at ')}: {result.message_en})")
+            if result.path:
+                click.echo(f"    jalur / path: {' → '.join(result.path)}")
+    click.echo(f"{total} skenario, {failed} gagal. ({total} scenario(s), {failed} failed.)")
+    if failed or not total:
+        sys.exit(1)
+
+
 @group.command("wake-timers")
 def wake_timers_command() -> None:
     """Fire due timers once (the scheduler does this every few seconds)."""

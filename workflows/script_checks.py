@@ -9,9 +9,12 @@ problems at once, in Bahasa Indonesia and English:
 - a call `foo(...)` to a plain name that is neither a LIGAT script function (passed in
   as `functions`), an allowed builtin (`ALLOWED_BUILTINS`) nor a name the piece itself
   defines or assigns;
-- `import` / `from ... import`, and access to dunder names (`x.__class__`,
-  `__builtins__`): allowed by SpiffWorkflow's plain `exec` today, refused once
-  scripts run sandboxed.
+- what the sandbox (workflows.sandbox, RestrictedPython) refuses at run time: `import` /
+  `from ... import`, names and attributes starting with `_` (`x.__class__`, `__builtins__`,
+  `obj._private`), builtins that reach code, files or the namespace (`open`, `eval`, `getattr`,
+  `globals`, ...: see `FORBIDDEN_BUILTINS`) and every other construct RestrictedPython's own
+  compiler refuses (frame attributes such as `gi_frame`, `a[i] += 1`, ...), from the same
+  compile the run uses, so check and run follow one rule.
 
 BPMN pieces checked: script task bodies, Spiff `preScript` / `postScript`, sequence-flow
 conditions, timer expressions (`timeDuration`, `timeDate`, `timeCycle`, reported on the
@@ -43,21 +46,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .parsing import BPMN_NS, NS
+from .sandbox import ALLOWED_BUILTINS, FORBIDDEN_BUILTINS, restricted_errors
 
-# Python builtins a designer may call. SpiffWorkflow 3.2's default environment has no
-# globals of its own (no datetime, timedelta); its eval/exec hand out every builtin,
-# including open, eval and __import__, so the allowed set is spelled out here.
-ALLOWED_BUILTINS: frozenset[str] = frozenset(
-    {
-        "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
-        "format", "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "ord",
-        "pow", "range", "repr", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip",
-        "Exception", "KeyError", "TypeError", "ValueError",
-        # `globals().get("name")` is how the shipped processes read a variable that may be absent.
-        "globals",
-    }
-)  # fmt: skip
-
+__all__ = ["ALLOWED_BUILTINS", "Problem", "check_bpmn", "check_dmn"]
 
 @dataclass(frozen=True)
 class Problem:
@@ -140,6 +131,29 @@ _DMN_INPUT_NAME = "dmninputexpr"
 _OPERATOR_START = re.compile(r"\s*(<|>|=|!|in\b|not\b|is\b)")
 
 
+_UNDERSCORE_ERROR = re.compile(r'^"[^"]*" is an invalid (variable|attribute) name because it starts with "_"')
+_UNDERSCORE_REASON = (" (nama yang diawali _ tertutup bagi skrip)", " (names starting with _ are closed to scripts)")
+_RESTRICTED_ID = (
+    (re.compile(r'^"([^"]+)" is a restricted name, that is forbidden to access in RestrictedPython\.?$'),
+     "nama '{0}' terlarang (bagian dalam Python)"),
+    (re.compile(r"^Augmented assignment of object items and slices is not allowed\.?$"),
+     "penugasan gabungan (+= dan sejenisnya) pada item atau irisan tidak diizinkan; tulis x[k] = x[k] + 1"),
+    (re.compile(r"^Augmented assignment of attributes is not allowed\.?$"),
+     "penugasan gabungan (+= dan sejenisnya) pada atribut tidak diizinkan"),
+    (re.compile(r'^"([^"]+)" is a reserved name\.?$'), "nama '{0}' dicadangkan sandbox"),
+    (re.compile(r"^(\w+) statements are not allowed\.?$"), "pernyataan {0} tidak diizinkan"),
+)
+
+
+def _restricted_id(message: str) -> str:
+    """RestrictedPython's English message in Bahasa Indonesia (unknown ones quoted as they are)."""
+    for pattern, text in _RESTRICTED_ID:
+        match = pattern.match(message)
+        if match:
+            return text.format(*match.groups())
+    return f"konstruksi tidak diizinkan ({message})"
+
+
 def _is_dunder(name: str) -> bool:
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
@@ -210,10 +224,24 @@ class _Checker:
                 # Warnings such as "invalid escape sequence" are not deploy problems; keep them off the log.
                 warnings.simplefilter("ignore")
                 compile(source, f"<{element[0]}>", kind.mode)
-                return ast.parse(source, mode=kind.mode)
+                tree = ast.parse(source, mode=kind.mode)
         except (SyntaxError, ValueError) as err:
             self.syntax_error(element, kind, err, _multiline(source), extra)
             return None
+        self.restricted(element, kind, source, _multiline(source), extra)
+        return tree
+
+    def restricted(
+        self, element: tuple[str, str | None], kind: _Kind, source: str, multiline: bool, extra: tuple[str, str]
+    ) -> None:
+        """What RestrictedPython's compiler refuses, except what `walk` reports in its own words."""
+        for line, message in restricted_errors(source, kind.mode):
+            if _UNDERSCORE_ERROR.match(message) or message.startswith(("Eval calls", "Exec calls")):
+                continue  # reported by walk (underscore names, forbidden builtins)
+            line = line if kind.has_lines else None
+            pid, pen = self.prefixes(kind, line if multiline else None, extra)
+            self.add(element, line, f"{pid}: ditolak sandbox: {_restricted_id(message)}",
+                     f"{pen}: refused by the sandbox: {message}")
 
     def walk(
         self,
@@ -224,7 +252,8 @@ class _Checker:
         extra: tuple[str, str] = ("", ""),
     ) -> None:
         """Report unknown calls, imports and dunder access in a compiled piece."""
-        allowed = self.functions | ALLOWED_BUILTINS | _defined_names(tree)
+        defined = _defined_names(tree)
+        allowed = self.functions | ALLOWED_BUILTINS | defined
         reported_calls: set[str] = set()
         nodes = sorted(
             (n for n in ast.walk(tree) if hasattr(n, "lineno")), key=lambda n: (n.lineno, n.col_offset)
@@ -243,26 +272,38 @@ class _Checker:
                     f"{pid}: tidak boleh mengimpor modul ({modules})",
                     f"{pen}: imports are not allowed ({modules})",
                 )
-            elif isinstance(node, ast.Attribute) and _is_dunder(node.attr):
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+                why_id, why_en = ("", "") if _is_dunder(node.attr) else _UNDERSCORE_REASON
                 self.add(
                     element,
                     line,
-                    f"{pid}: akses atribut {node.attr} tidak diizinkan",
-                    f"{pen}: access to attribute {node.attr} is not allowed",
+                    f"{pid}: akses atribut {node.attr} tidak diizinkan{why_id}",
+                    f"{pen}: access to attribute {node.attr} is not allowed{why_en}",
                 )
-            elif isinstance(node, ast.Name) and _is_dunder(node.id):
+            elif isinstance(node, ast.Name) and node.id.startswith("_"):
+                why_id, why_en = ("", "") if _is_dunder(node.id) else _UNDERSCORE_REASON
                 self.add(
                     element,
                     line,
-                    f"{pid}: akses nama {node.id} tidak diizinkan",
-                    f"{pen}: access to name {node.id} is not allowed",
+                    f"{pid}: akses nama {node.id} tidak diizinkan{why_id}",
+                    f"{pen}: access to name {node.id} is not allowed{why_en}",
                 )
+            elif (
+                isinstance(node, ast.Name)
+                and node.id in FORBIDDEN_BUILTINS
+                and node.id not in defined
+                and node.id not in reported_calls
+            ):
+                reported_calls.add(node.id)
+                message_id, message_en = FORBIDDEN_BUILTINS[node.id]
+                self.add(element, line, f"{pid}: {message_id}", f"{pen}: {message_en}")
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name)
                 and node.func.id not in allowed
                 and node.func.id not in reported_calls
-                and not _is_dunder(node.func.id)  # already reported as dunder access
+                and not node.func.id.startswith("_")  # already reported as underscore access
+                and node.func.id not in FORBIDDEN_BUILTINS  # reported with its reason
             ):
                 name = node.func.id
                 reported_calls.add(name)

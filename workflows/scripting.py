@@ -1,7 +1,7 @@
 """The functions a process designer may call from script tasks.
 
-Scripts are trusted designer code (SpiffWorkflow's engine is plain exec, not a
-sandbox). They get a small, documented set of functions bound to the case being
+Scripts and expressions run restricted (workflows.sandbox: RestrictedPython, safe builtins
+only). They get a small, documented set of functions bound to the case being
 run; what they do is recorded as effects and applied by the engine step in the
 same transaction as the new workflow state.
 
@@ -11,6 +11,8 @@ Built in:
     notify(recipient, message)      message to a phone number
     mark_escalated(reason)          flag the case as escalated
     next_number(name)               next value of a gap-free yearly counter
+    variable(name, default=None)    a process variable, or default when the case lacks it
+                                    (given by the sandbox; replaces `globals().get(name)`)
 
 Other packages add functions with `register_script_function`.
 """
@@ -21,7 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from .sandbox import VARIABLE_FUNCTION, SandboxEnvironment, refusal_in
 
 ScriptFunction = Callable[..., Any]
 _REGISTRY: dict[str, Callable[[ScriptContext], ScriptFunction]] = {}
@@ -97,23 +102,42 @@ def _next_number(ctx: ScriptContext) -> ScriptFunction:
 
 def script_function_names() -> frozenset[str]:
     """Names a designer may call from scripts and expressions (checked at deploy)."""
-    return frozenset(_REGISTRY)
+    return frozenset(_REGISTRY) | {VARIABLE_FUNCTION}
 
 
 class CaseScriptEngine(PythonScriptEngine):
     """A script engine bound to one case for one engine step."""
 
     def __init__(self, ctx: ScriptContext):
-        super().__init__(environment=TaskDataEnvironment({}))
+        super().__init__(environment=SandboxEnvironment())
         self.ctx = ctx
         self._functions = {name: factory(ctx) for name, factory in _REGISTRY.items()}
 
     def execute(self, task, script, external_context=None):  # noqa: ANN001 (Spiff's signature)
         context = dict(self._functions)
         context.update(external_context or {})
-        return super().execute(task, script, context)
+        try:
+            return super().execute(task, script, context)
+        except SpiffWorkflowException as exc:
+            _raise_located(exc, task)
+            raise
 
     def evaluate(self, task, expression, external_context=None):  # noqa: ANN001
         context = dict(self._functions)
         context.update(external_context or {})
-        return super().evaluate(task, expression, context)
+        try:
+            return super().evaluate(task, expression, context)
+        except SpiffWorkflowException as exc:
+            _raise_located(exc, task)
+            raise
+
+
+def _raise_located(exc: SpiffWorkflowException, task: Any) -> None:
+    """A sandbox refusal surfaces as itself, naming the element and line, not as a generic step failure."""
+    refused = refusal_in(exc)
+    if refused is None or refused.where[0]:
+        return
+    spec = getattr(task, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?"
+    line = getattr(exc, "line_number", None) or None
+    raise refused.located(element, getattr(spec, "bpmn_name", None), line) from exc

@@ -211,10 +211,7 @@ class DesignerApi(BaseApi):
         if isinstance(draft, Response):
             return draft
         tried = try_files(draft.files())
-        if not tried.available:
-            return _error(self, 501, "Uji skenario belum tersedia di server ini.",
-                          "Scenario tests are not available on this server.", available=False)
-        return self.response(200, available=True, result=[scenario_json(r) for r in tried.results])
+        return self.response(200, result=[scenario_json(r) for r in tried.results])
 
     @expose("/packages/<code>/draft/diff", methods=["GET"])
     @protect(allow_browser_login=True)

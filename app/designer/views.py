@@ -389,7 +389,7 @@ class DesignerView(BaseView):
         files = draft.files()
         scenarios = files.names("bpmn", ".json", sub="tests/")
         tried = try_files(files) if request.method == "POST" else None
-        results = [scenario_json(r) for r in tried.results] if tried and tried.available else []
+        results = [scenario_json(r) for r in tried.results] if tried else []
         return self._page("try.html", code=code, draft=draft, scenarios=scenarios, tried=tried, results=results)
 
     @expose("/<code>/draf/terbitkan")

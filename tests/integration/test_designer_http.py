@@ -4,7 +4,6 @@ theirs), roll back, and the package history those leave."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import zipfile
 
@@ -324,18 +323,12 @@ def test_pages_edit_a_draft_without_javascript(login_as, db_session):
         assert saved["catalogue"]["requirements"] == [{"id": "KTP", "en": "ID card"}]
         assert saved["code"] == code and saved["process"]  # keys the form does not show are kept
         assert client.get(f"/perancang/{code}/draf/coba").status_code == 200
-        if importlib.util.find_spec("workflows.scenarios") is None:  # until the runner is merged: said, not faked
-            tried = client.post(f"/perancang/{code}/draf/coba", data={"csrf_token": token}).get_data(as_text=True)
-            assert 'id="scenarios-unavailable"' in tried and 'id="scenario-results"' not in tried
-            answer = client.post(f"{API}/packages/{code}/draft/try")
-            assert answer.status_code == 501 and answer.get_json()["available"] is False
     finally:
         client.post(f"/perancang/{code}/draf/buang", data={"csrf_token": token})
     assert client.get(f"/perancang/{code}/draf/").status_code == 404
 
 
 def test_try_runs_the_scenario_runner(login_as):
-    pytest.importorskip("workflows.scenarios")
     client, _token = designer(login_as)
     code = "pengaduan"
     assert client.post(f"{API}/packages/{code}/draft").status_code == 201

@@ -92,13 +92,13 @@ def test_known_functions_builtins_and_own_definitions_pass():
         "    return teks[:10]\n"
         "potong = lambda s: s.strip()\n"
         "jumlah = len([x for x in range(3)]) + max(1, 2)\n"
-        'nama = globals().get("nama") or ringkas(potong(str(jumlah)))\n'
+        'nama = variable("nama") or ringkas(potong(str(jumlah)))\n'
         'notify("0812", nama)\n'
         'set_status("Selesai", sorted(dict(a=1))[0])'
     )
-    assert _bpmn(_script(script)) == []
-    assert {"len", "str", "dict", "sorted", "globals"} <= ALLOWED_BUILTINS
-    assert not {"open", "eval", "exec", "getattr", "__import__", "compile"} & ALLOWED_BUILTINS
+    assert _bpmn(_script(script), functions=FUNCTIONS | {"variable"}) == []
+    assert {"len", "str", "dict", "sorted"} <= ALLOWED_BUILTINS
+    assert not {"open", "eval", "exec", "getattr", "__import__", "compile", "globals"} & ALLOWED_BUILTINS
 
 
 def test_imports_and_dunder_access():
@@ -271,11 +271,11 @@ def test_dmn_broken_input_expression_is_reported_once():
 
 def test_shipped_processes_have_no_problems():
     import workflows  # noqa: F401  (registers every script function)
-    from workflows.scripting import _REGISTRY
+    from workflows.scripting import script_function_names
 
     files = sorted((ROOT / "bpmn").glob("*/*.bpmn")) + sorted((ROOT / "bpmn").glob("*/*.dmn"))
     assert any(f.suffix == ".dmn" for f in files)
     for path in files:
         root = etree.parse(str(path)).getroot()
         check = check_dmn if path.suffix == ".dmn" else check_bpmn
-        assert check(root, path.name, set(_REGISTRY)) == [], path.name
+        assert check(root, path.name, script_function_names()) == [], path.name

@@ -24,6 +24,8 @@ from ..script_checks import Problem
 from ..scripting import script_function_names
 from .descriptor import Descriptor, parse
 from .files import PackageFiles
+from .scenario_files import load as load_scenario
+from .scenario_files import referenced_elements, scenario_names
 
 
 @dataclass
@@ -137,6 +139,7 @@ def check_package(package: PackageFiles) -> Checked:
         checked.problems += script_checks.check_dmn(root, name, functions)
 
     schemas = _check_forms(checked)
+    _check_scenarios(checked, parsed.bpmn_roots)
     if descriptor is None:
         return checked
 
@@ -237,6 +240,28 @@ def check_package(package: PackageFiles) -> Checked:
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",
                         f"role '{role}' is not declared in roles")
     return checked
+
+
+def _check_scenarios(checked: Checked, bpmn_roots: dict) -> None:
+    """Scenario files: their schema, and that every element they name is in the package's diagrams."""
+    known: set[str] = set()
+    for root in bpmn_roots.values():
+        for node in root.iter():
+            if isinstance(node.tag, str):
+                known.update(v for v in (node.get("id"), node.get("name")) if v)
+    for process in checked.processes:
+        known.update(info["title"] for info in process.task_meta.values() if info.get("title"))
+    for name in scenario_names(checked.package):
+        path = f"bpmn/{checked.package.code}/{name}"
+        scenario, problems = load_scenario(checked.package, name)
+        for where, message_id, message_en in problems:
+            checked.add(path, where, None, message_id, message_en)
+        if scenario is None or not bpmn_roots:
+            continue
+        for where, element in referenced_elements(scenario):
+            if element not in known:
+                checked.add(path, where, element, f"elemen '{element}' tidak ada di diagram paket ini",
+                            f"element '{element}' is not in this package's diagrams")
 
 
 def _is_docx(data: bytes) -> bool:

@@ -302,17 +302,14 @@ def check_files(files: PackageFiles) -> list[Finding]:
 
 @dataclass
 class TryResult:
-    available: bool
     results: list[Any] = field(default_factory=list)
 
 
 def try_files(files: PackageFiles) -> TryResult:
-    """Run the package's scenario tests (bpmn/<code>/tests/*.json) with the scenario runner, when present."""
-    try:
-        from ..scenarios import run_scenarios  # type: ignore[import-not-found]
-    except ImportError:
-        return TryResult(False)
-    return TryResult(True, list(run_scenarios(PackageFiles(files.code, dict(files.files)))))
+    """Run the package's scenario tests (bpmn/<code>/tests/*.json) in a throw-away database."""
+    from ..scenarios import run_scenarios
+
+    return TryResult(list(run_scenarios(PackageFiles(files.code, dict(files.files)))))
 
 
 def publish_draft(session: Session, draft: PackageDraft, actor: str) -> DeployResult:

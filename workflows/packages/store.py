@@ -180,6 +180,13 @@ def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[s
     return out
 
 
+def forget_scopes(bind: object) -> None:
+    """Drop the kept declarations of a database that goes away (a throw-away one): a later engine
+    may get the same id."""
+    for key in [k for k in _SCOPES if k[0] == id(bind)]:
+        _SCOPES.pop(key, None)
+
+
 def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem",
                    republish: bool = False) -> DeployResult:
     """Check and store one package version (commits). Raises DeployError listing every problem.

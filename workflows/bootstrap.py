@@ -33,7 +33,7 @@ class EngineConfig:
     office_holidays: str | Iterable[str | date] | None = None  # the office's own days off (ISO dates)
     signer_lookup: Callable | None = None  # (session, username) → issued_letters.Signer
     extra_storage: dict[str, Path] = field(default_factory=dict)  # more storage areas (e.g. report media)
-    letterhead_address: str = ""  # the letterhead's address line ({{kop_alamat}} in templates)
+    letterhead_address: str = "Kota Jayapura, Papua"  # the letterhead's address line ({{kop_alamat}})
 
 
 def load_modules() -> None:

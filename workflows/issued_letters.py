@@ -62,7 +62,8 @@ class LetterSettings:
     public_url: str = "http://127.0.0.1:5000"
     verify_path: str = "/verifikasi/"
     signer_lookup: Callable[[Session, str], Signer] = _default_signer
-    letterhead_address: str = ""  # {{kop_alamat}}: the office's address, telephone and e-mail
+    # {{kop_alamat}}: the office's address, telephone and e-mail (the app sets it; config.py's default here)
+    letterhead_address: str = "Kota Jayapura, Papua"
 
     @property
     def office_tz(self) -> tzinfo:

@@ -43,12 +43,25 @@ from .visibility import principal as make_principal
 
 log = logging.getLogger(__name__)
 
-# Small files of each kind a file field may take (checked by content like any upload).
-SAMPLE_FILES = {
-    "pdf": b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
-    "png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
-    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\0" * 64,
-}
+def _sample(kind: str) -> bytes:
+    """A small real file of each kind a file field may take: uploads are opened and re-encoded."""
+    import io
+
+    if kind == "pdf":
+        from pypdf import PdfWriter
+
+        writer, out = PdfWriter(), io.BytesIO()
+        writer.add_blank_page(width=595, height=842)
+        writer.write(out)
+        return out.getvalue()
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(out, "PNG" if kind == "png" else "JPEG")
+    return out.getvalue()
+
+
+SAMPLE_FILES = {kind: _sample(kind) for kind in ("pdf", "png", "jpeg")}
 _EXTENSION = {"pdf": "pdf", "png": "png", "jpeg": "jpg"}
 
 

@@ -36,6 +36,7 @@ FIELDS = {
     "kelurahan": "Entrop",
     "alasan": "keluarga tidak mampu yang terdaftar dalam DTKS",
     "tanggal": letters.format_tanggal(ISSUED),
+    "kop_alamat": "Kota Jayapura, Papua",
     "jabatan_penandatangan": "Kepala Dinas Sosial Kota Jayapura",
     "nama_penandatangan": "Yohanes Wanimbo",
     "nip_penandatangan": "197001012000031001",
@@ -102,19 +103,21 @@ FIELDS = {
     "besaran_santunan": "Rp15.000.000",
 }
 
-SIGNING = ("tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi")
+# Filled by the engine for every letter: the date, the signer, the QR code and the letterhead's address line.
+SIGNING = ("tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+           "kop_alamat")
 EXPECTED_FIELDS = {
     "pbi_jkn": {
         "nomor", "nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "alamat", "kelurahan", "alasan", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "izin_lks": {
         "nomor", "jenis_izin", "nama_lks", "alamat_lks", "ketua_lks", "berlaku_sampai", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "rekomendasi_cota": {
         "nomor", "nama_calon_ayah", "nama_calon_ibu", "alamat", "nama_anak", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "keterangan_pkh": {
         "nomor", "jenis_keterangan", "nama", "nik", "no_kk", "alamat", "kelurahan", "keterangan",
@@ -138,39 +141,39 @@ EXPECTED_FIELDS = {
     },
     "alat_bantu_disabilitas": {
         "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "alat_bantu", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "rujukan_rehabilitasi_disabilitas": {
         "nomor", "nama", "nik", "alamat", "jenis_disabilitas", "lembaga_rujukan", "hasil_asesmen", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "rujukan_atensi": {
         "nomor", "nama", "nik", "sasaran", "lembaga_tujuan", "rencana_intervensi", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "pengantar_rujukan_pasien": {
         "nomor", "nama_pasien", "nik", "alamat", "rs_asal", "rs_tujuan", "kota_tujuan", "jaminan", "status_dtks",
         "pendamping", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
-        "url_verifikasi",
+        "url_verifikasi", "kop_alamat",
     },
     "rujukan_gepeng_odha": {
         "nomor", "nama", "nik", "tindak_lanjut", "tujuan", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
     "pbi_apbd": {
         "nomor", "nama", "nik", "no_kk", "tempat_lahir", "tanggal_lahir", "alamat", "kelurahan", "faskes",
         "tahun_anggaran", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr",
-        "url_verifikasi",
+        "url_verifikasi", "kop_alamat",
     },
     "bantuan_bencana": {
         "nomor", "nama", "nik", "no_kk", "alamat", "kelurahan", "kejadian", "jenis_bencana", "tanggal_kejadian",
         "jumlah_jiwa", "bantuan", "tanggal", "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan",
-        "qr", "url_verifikasi",
+        "qr", "url_verifikasi", "kop_alamat",
     },
     "santunan_ahli_waris": {
         "nomor", "nama_almarhum", "nik_almarhum", "tanggal_meninggal", "nama_ahli_waris", "nik_ahli_waris",
         "hubungan", "alamat", "besaran_santunan", "kejadian", "jenis_bencana", "tanggal_kejadian", "tanggal",
-        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi",
+        "jabatan_penandatangan", "nama_penandatangan", "nip_penandatangan", "qr", "url_verifikasi", "kop_alamat",
     },
 }  # fmt: skip
 

@@ -1,0 +1,162 @@
+// window.LigatDesigner: the process designer's editors (BPMN with the LIGAT properties panel and
+// bpmnlint, DMN, a read-only viewer) behind one small API the workbench pages call.
+
+import BpmnModeler from 'bpmn-js/lib/Modeler';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import DmnModeler from 'dmn-js/lib/Modeler';
+import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
+
+import spiffworkflow from './spiffworkflow.json';
+import LigatPropertiesProvider from './ligat-properties';
+import { translateModule } from './i18n';
+import { lintDefinitions } from './lint';
+import { MarkerLayer, PathLayer, colourElement } from './markers';
+import { toExpression, toPlain } from './expressions';
+
+const moddleExtensions = { spiffworkflow };
+
+function language(options) {
+  return options && options.lang === 'en' ? 'en' : 'id';
+}
+
+function importError(error, what) {
+  const reason = (error && error.message) || String(error);
+  const wrapped = new Error(`${what[0]} tidak dapat dibuka: ${reason} (${what[1]} cannot be opened: ${reason})`);
+  wrapped.cause = error;
+  return wrapped;
+}
+
+function fit(canvas) {
+  try { canvas.zoom('fit-viewport', 'auto'); } catch (_) { /* an empty diagram has nothing to fit */ }
+}
+
+function bpmnApi(diagram, lang) {
+  const markers = new MarkerLayer(diagram.get('injector'), 'ligat-markers', lang);
+  const path = new PathLayer(diagram.get('injector'));
+  return {
+    diagram,
+    async importXML(xml) {
+      let result;
+      try {
+        result = await diagram.importXML(xml);
+      } catch (error) {
+        throw importError(error, ['Diagram BPMN', 'The BPMN diagram']);
+      }
+      fit(diagram.get('canvas'));
+      return { warnings: (result.warnings || []).map((w) => w.message) };
+    },
+    async saveXML() {
+      const { xml } = await diagram.saveXML({ format: true });
+      return xml;
+    },
+    setMarkers(list) {
+      return markers.set(list);
+    },
+    showPath(elementIds, failedElementId = null) {
+      path.show(elementIds, failedElementId);
+    },
+    destroy() {
+      diagram.destroy();
+    },
+  };
+}
+
+/** The BPMN editor with the LIGAT properties panel in `options.propertiesParent`. */
+async function createBpmnEditor(canvasEl, options = {}) {
+  const lang = language(options);
+  const ligat = { roles: options.roles || [], forms: options.forms || [], lang };
+  const modeler = new BpmnModeler({
+    container: canvasEl,
+    propertiesPanel: options.propertiesParent ? { parent: options.propertiesParent } : undefined,
+    additionalModules: [
+      BpmnPropertiesPanelModule, BpmnPropertiesProviderModule,
+      { __init__: ['ligatPropertiesProvider'], ligatPropertiesProvider: ['type', LigatPropertiesProvider] },
+      translateModule(lang),
+    ],
+    moddleExtensions,
+    ligat,
+    keyboard: { bindTo: options.keyboardTarget || undefined },
+  });
+  const api = bpmnApi(modeler, lang);
+  const lintLayer = new MarkerLayer(modeler.get('injector'), 'ligat-lint', lang);
+  const importXML = api.importXML;
+  return Object.assign(api, {
+    modeler,
+    async importXML(xml) {
+      lintLayer.clear();
+      return importXML(xml);
+    },
+    onChange(callback) {
+      const listener = () => callback();
+      modeler.on('commandStack.changed', listener);
+      return () => modeler.off('commandStack.changed', listener);
+    },
+    /** bpmnlint findings, also drawn as markers (a layer of their own, apart from setMarkers). */
+    async lint() {
+      const findings = await lintDefinitions(modeler.getDefinitions());
+      lintLayer.set(findings);
+      return findings;
+    },
+    clearLint() {
+      lintLayer.clear();
+    },
+  });
+}
+
+/** A read-only, navigable viewer (heatmap, diff): importXML, showPath, colour, setMarkers. */
+async function createViewer(containerEl, options = {}) {
+  const viewer = new NavigatedViewer({ container: containerEl, moddleExtensions });
+  const api = bpmnApi(viewer, language(options));
+  return Object.assign(api, {
+    viewer,
+    colour(elementId, colours) {
+      return colourElement(viewer.get('injector'), elementId, colours);
+    },
+  });
+}
+
+/** The DMN editor (decision tables, DRD, literal expressions). */
+async function createDmnEditor(containerEl, options = {}) {
+  const modeler = new DmnModeler({ container: containerEl, common: { keyboard: { bindTo: undefined } } });
+  const callbacks = new Set();
+  const watched = new WeakSet();
+  const watchActive = () => {
+    const viewer = modeler.getActiveViewer();
+    if (!viewer || watched.has(viewer)) return;
+    watched.add(viewer);
+    viewer.get('eventBus').on('elements.changed', () => callbacks.forEach((cb) => cb()));
+  };
+  modeler.on('views.changed', watchActive);
+  return {
+    modeler,
+    lang: language(options),
+    async importXML(xml) {
+      let result;
+      try {
+        result = await modeler.importXML(xml);
+      } catch (error) {
+        throw importError(error, ['Tabel keputusan DMN', 'The DMN decision table']);
+      }
+      watchActive();
+      return { warnings: (result.warnings || []).map((w) => w.message) };
+    },
+    async saveXML() {
+      const { xml } = await modeler.saveXML({ format: true });
+      return xml;
+    },
+    onChange(callback) {
+      callbacks.add(callback);
+      return () => callbacks.delete(callback);
+    },
+    destroy() {
+      modeler.destroy();
+    },
+  };
+}
+
+window.LigatDesigner = {
+  createBpmnEditor,
+  createDmnEditor,
+  createViewer,
+  expressions: { toPlain, toExpression },
+};

@@ -1,0 +1,338 @@
+// The LIGAT part of the properties panel: everything LIGAT reads from a diagram
+// (workflows/parsing.py, workflows/cases.py, workflows/script_checks.py), edited as fields and
+// written in the exact XML form LIGAT's parser reads, so nobody types XML.
+
+import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
+import { useService } from 'bpmn-js-properties-panel';
+import {
+  Group, SelectEntry, TextAreaEntry, TextFieldEntry,
+  isSelectEntryEdited, isTextAreaEntryEdited, isTextFieldEntryEdited,
+} from '@bpmn-io/properties-panel';
+
+import { toExpression, toPlain } from './expressions';
+import { t } from './i18n';
+
+const HUMAN_TASKS = ['bpmn:UserTask', 'bpmn:ManualTask'];
+const TIMER_KINDS = ['timeDuration', 'timeDate', 'timeCycle'];
+
+function isHumanTask(element) {
+  // SpiffWorkflow runs a plain bpmn:task as a manual task: LIGAT gives it a form and a role too.
+  return element.type === 'bpmn:Task' || HUMAN_TASKS.some((type) => is(element, type));
+}
+
+function timerDefinition(element) {
+  const bo = getBusinessObject(element);
+  if (!is(bo, 'bpmn:Event')) return null;
+  return (bo.get('eventDefinitions') || []).find((def) => is(def, 'bpmn:TimerEventDefinition')) || null;
+}
+
+function processOf(element) {
+  const bo = getBusinessObject(element);
+  if (is(bo, 'bpmn:Process')) return bo;
+  if (is(bo, 'bpmn:Participant')) return bo.get('processRef') || null;
+  return null;
+}
+
+function hasConditionChoice(element) {
+  if (!is(element, 'bpmn:SequenceFlow')) return false;
+  const bo = getBusinessObject(element);
+  const source = bo.get('sourceRef');
+  return Boolean(bo.get('conditionExpression'))
+    || is(source, 'bpmn:ExclusiveGateway') || is(source, 'bpmn:InclusiveGateway');
+}
+
+// --- spiffworkflow:properties / spiffworkflow:property -------------------------------------
+
+function spiffProperties(bo) {
+  const ext = bo.get('extensionElements');
+  if (!ext) return null;
+  return (ext.get('values') || []).find((value) => is(value, 'spiffworkflow:Properties')) || null;
+}
+
+export function getSpiffProperty(bo, name) {
+  const props = spiffProperties(bo);
+  const prop = props && props.get('properties').find((p) => p.name === name);
+  return prop ? prop.value : undefined;
+}
+
+/** Set (or remove, with an empty value) one spiffworkflow:property, as one undoable command. */
+export function setSpiffProperty(element, bo, name, value, bpmnFactory, commandStack) {
+  const commands = [];
+  const update = (moddleElement, properties) => commands.push({
+    cmd: 'element.updateModdleProperties', context: { element, moddleElement, properties },
+  });
+  const empty = value === undefined || value === null || value === '';
+  let ext = bo.get('extensionElements');
+  let props = spiffProperties(bo);
+  if (!props && empty) return;
+  if (!ext) {
+    ext = bpmnFactory.create('bpmn:ExtensionElements', { values: [] });
+    ext.$parent = bo;
+    update(bo, { extensionElements: ext });
+  }
+  if (!props) {
+    props = bpmnFactory.create('spiffworkflow:Properties', { properties: [] });
+    props.$parent = ext;
+    update(ext, { values: [...ext.get('values'), props] });
+  }
+  const list = props.get('properties');
+  const prop = list.find((p) => p.name === name);
+  if (empty) {
+    update(props, { properties: list.filter((p) => p !== prop) });
+  } else if (prop) {
+    update(prop, { value });
+  } else {
+    const created = bpmnFactory.create('spiffworkflow:Property', { name, value });
+    created.$parent = props;
+    update(props, { properties: [...list, created] });
+  }
+  commandStack.execute('properties-panel.multi-command-executor', commands);
+}
+
+// --- entries --------------------------------------------------------------------------------
+
+function useLigat() {
+  const config = useService('config.ligat', false) || {};
+  return { roles: config.roles || [], forms: config.forms || [], lang: config.lang === 'en' ? 'en' : 'id' };
+}
+
+function PropertyField(props) {
+  const { element, id, name, labelKey, hintKey, target } = props;
+  const { lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  const bo = target || getBusinessObject(element);
+  return TextFieldEntry({
+    element, id, debounce,
+    label: t(labelKey, lang),
+    description: hintKey ? t(hintKey, lang) : undefined,
+    getValue: () => getSpiffProperty(bo, name) || '',
+    setValue: (value) => setSpiffProperty(element, bo, name, (value || '').trim() || undefined, bpmnFactory, commandStack),
+  });
+}
+
+function DueIn(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  const stored = getSpiffProperty(bo, 'dueIn');
+  return TextFieldEntry({
+    element, id, debounce,
+    label: t('dueIn', lang),
+    description: t('dueInHint', lang) + (stored ? ` ${t('writtenAs', lang)} ${stored}` : ''),
+    getValue: () => toPlain(getSpiffProperty(bo, 'dueIn')),
+    setValue: (value) => setSpiffProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), bpmnFactory, commandStack),
+  });
+}
+
+function FormSelect(props) {
+  const { element, id, name, labelKey, uiSchema } = props;
+  const { forms, lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const bo = getBusinessObject(element);
+  const getOptions = () => {
+    const current = getSpiffProperty(bo, name);
+    const wanted = forms.filter((file) => file.endsWith('.uischema.json') === uiSchema);
+    const names = wanted.length ? wanted : forms;
+    const options = [{ value: '', label: t('formNone', lang) }, ...names.map((file) => ({ value: file, label: file }))];
+    if (current && !names.includes(current)) {
+      options.push({ value: current, label: `${current} (${t('formMissing', lang)})` });
+    }
+    return options;
+  };
+  return SelectEntry({
+    element, id, getOptions,
+    label: t(labelKey, lang),
+    getValue: () => getSpiffProperty(bo, name) || '',
+    setValue: (value) => setSpiffProperty(element, bo, name, value || undefined, bpmnFactory, commandStack),
+  });
+}
+
+function TaskLane(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  const lanes = bo.get('lanes') || [];
+  return TextFieldEntry({
+    element, id, debounce, disabled: true,
+    label: t('laneRole', lang),
+    description: t('roleHint', lang),
+    getValue: () => (lanes[0] ? lanes[0].name || lanes[0].id : t('laneRoleNone', lang)),
+    setValue: () => {},
+  });
+}
+
+function LaneRole(props) {
+  const { element, id } = props;
+  const { roles, lang } = useLigat();
+  const modeling = useService('modeling');
+  const bo = getBusinessObject(element);
+  const getOptions = () => {
+    const options = [{ value: '', label: t('roleNone', lang) }, ...roles.map((role) => ({ value: role, label: role }))];
+    if (bo.name && !roles.includes(bo.name)) {
+      options.push({ value: bo.name, label: `${bo.name} (${t('roleUnknown', lang)})` });
+    }
+    return options;
+  };
+  return SelectEntry({
+    element, id, getOptions,
+    label: t('role', lang),
+    description: t('roleHint', lang),
+    getValue: () => bo.name || '',
+    setValue: (value) => { if (value) modeling.updateProperties(element, { name: value }); },
+  });
+}
+
+function timerKind(definition) {
+  return TIMER_KINDS.find((kind) => definition.get(kind)) || '';
+}
+
+function TimerType(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const modeling = useService('modeling');
+  const definition = timerDefinition(element);
+  return SelectEntry({
+    element, id,
+    label: t('timerType', lang),
+    getOptions: () => [{ value: '', label: t('timerNone', lang) },
+      ...TIMER_KINDS.map((kind) => ({ value: kind, label: t(kind, lang) }))],
+    getValue: () => timerKind(definition),
+    setValue: (kind) => {
+      const old = timerKind(definition);
+      const properties = { timeDuration: undefined, timeDate: undefined, timeCycle: undefined };
+      if (kind) {
+        // The expression moves to the new kind: switching the type keeps what was typed.
+        const body = old ? definition.get(old).body : '';
+        properties[kind] = bpmnFactory.create('bpmn:FormalExpression', { body });
+      }
+      modeling.updateModdleProperties(element, definition, properties);
+    },
+  });
+}
+
+function TimerValue(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const definition = timerDefinition(element);
+  const kind = timerKind(definition) || 'timeDuration';
+  const stored = definition.get(kind) ? definition.get(kind).body : '';
+  return TextFieldEntry({
+    element, id, debounce,
+    label: t('timerValue', lang),
+    description: t('timerHint', lang) + (stored ? ` ${t('writtenAs', lang)} ${stored}` : ''),
+    getValue: () => toPlain(definition.get(kind) ? definition.get(kind).body : ''),
+    setValue: (value) => {
+      const body = toExpression(value, kind);
+      const properties = { [kind]: body === undefined ? undefined : bpmnFactory.create('bpmn:FormalExpression', { body }) };
+      modeling.updateModdleProperties(element, definition, properties);
+    },
+  });
+}
+
+function ScriptText(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  return TextAreaEntry({
+    element, id, debounce, rows: 8, monospace: true,
+    label: t('script', lang),
+    description: t('scriptHint', lang),
+    getValue: () => bo.get('script') || '',
+    setValue: (value) => modeling.updateProperties(element, { script: value || undefined }),
+  });
+}
+
+function Condition(props) {
+  const { element, id } = props;
+  const { lang } = useLigat();
+  const modeling = useService('modeling');
+  const bpmnFactory = useService('bpmnFactory');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  return TextAreaEntry({
+    element, id, debounce, rows: 2, monospace: true,
+    label: t('condition', lang),
+    description: t('conditionHint', lang),
+    getValue: () => (bo.get('conditionExpression') ? bo.get('conditionExpression').body || '' : ''),
+    setValue: (value) => {
+      const body = (value || '').trim();
+      modeling.updateProperties(element, {
+        conditionExpression: body ? bpmnFactory.create('bpmn:FormalExpression', { body }) : undefined,
+      });
+    },
+  });
+}
+
+// --- groups ---------------------------------------------------------------------------------
+
+function entry(id, component, isEdited, extra = {}) {
+  return { id, component, isEdited, ...extra };
+}
+
+function ligatEntries(element) {
+  const entries = [];
+  if (is(element, 'bpmn:Lane')) {
+    entries.push(entry('ligat-lane-role', LaneRole, isSelectEntryEdited));
+  }
+  if (isHumanTask(element)) {
+    entries.push(
+      entry('ligat-task-lane', TaskLane, () => false),
+      entry('ligat-form', FormSelect, isSelectEntryEdited, { name: 'formJsonSchemaFilename', labelKey: 'form', uiSchema: false }),
+      entry('ligat-ui-form', FormSelect, isSelectEntryEdited, { name: 'formUiSchemaFilename', labelKey: 'uiForm', uiSchema: true }),
+      entry('ligat-case-status', PropertyField, isTextFieldEntryEdited, { name: 'caseStatus', labelKey: 'caseStatus', hintKey: 'caseStatusHint' }),
+      entry('ligat-due-in', DueIn, isTextFieldEntryEdited),
+      entry('ligat-assignee', PropertyField, isTextFieldEntryEdited, { name: 'assigneeVariable', labelKey: 'assignee', hintKey: 'assigneeHint' }),
+      entry('ligat-bidang', PropertyField, isTextFieldEntryEdited, { name: 'bidangVariable', labelKey: 'bidang', hintKey: 'bidangHint' }),
+    );
+  }
+  const process = processOf(element);
+  if (process) {
+    entries.push(entry('ligat-reference-prefix', PropertyField, isTextFieldEntryEdited,
+      { name: 'referencePrefix', labelKey: 'referencePrefix', target: process }));
+  }
+  return entries;
+}
+
+export default function LigatPropertiesProvider(propertiesPanel, config) {
+  const lang = config && config.lang === 'en' ? 'en' : 'id';
+  this.getGroups = (element) => (groups) => {
+    const added = [];
+    const entries = ligatEntries(element);
+    if (entries.length) added.push({ id: 'ligat', label: t('ligatGroup', lang), component: Group, entries });
+    if (timerDefinition(element)) {
+      // Replaces bpmn-js's own timer group, which writes the value without LIGAT's quoting rule.
+      const index = groups.findIndex((group) => group.id === 'timer');
+      if (index >= 0) groups.splice(index, 1);
+      const timerEntries = [entry('ligat-timer-type', TimerType, isSelectEntryEdited)];
+      if (timerKind(timerDefinition(element))) timerEntries.push(entry('ligat-timer-value', TimerValue, isTextFieldEntryEdited));
+      added.push({ id: 'ligat-timer', label: t('timerGroup', lang), component: Group, entries: timerEntries });
+    }
+    if (is(element, 'bpmn:ScriptTask')) {
+      added.push({ id: 'ligat-script', label: t('scriptGroup', lang), component: Group,
+        entries: [entry('ligat-script-text', ScriptText, isTextAreaEntryEdited)] });
+    }
+    if (hasConditionChoice(element)) {
+      added.push({ id: 'ligat-condition', label: t('conditionGroup', lang), component: Group,
+        entries: [entry('ligat-condition-expression', Condition, isTextAreaEntryEdited)] });
+    }
+    const general = groups.findIndex((group) => group.id === 'general');
+    groups.splice(general + 1, 0, ...added);
+    return groups;
+  };
+  propertiesPanel.registerProvider(400, this);
+}
+
+LigatPropertiesProvider.$inject = ['propertiesPanel', 'config.ligat'];

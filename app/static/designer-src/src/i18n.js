@@ -124,6 +124,13 @@ export const BPMN_JS_ID = {
   'Divide into two lanes': 'Bagi menjadi dua lane', 'Divide into three lanes': 'Bagi menjadi tiga lane',
   'Search in diagram': 'Cari di diagram', 'Append element': 'Tambah elemen', 'Create element': 'Buat elemen',
   'Timer': 'Timer', 'Type': 'Jenis', 'Value': 'Nilai', '<none>': '<tidak ada>',
+  // dmn-js
+  'View DRD': 'Lihat DRD', 'Hit policy:': 'Kebijakan hit:', 'When': 'Jika', 'Then': 'Maka', 'And': 'Dan',
+  'Annotations': 'Catatan', 'Add input': 'Tambah input', 'Add output': 'Tambah output', 'Input': 'Input',
+  'Output': 'Output', 'Add rule': 'Tambah aturan', 'Input label: ': 'Label input: ',
+  'Input expression: ': 'Ekspresi input: ', 'Output name': 'Nama output', 'Output label': 'Label output',
+  'Strings must be in double quotes': 'Teks harus diapit tanda kutip ganda', 'Equals': 'Sama dengan',
+  'Less': 'Kurang dari', 'Greater': 'Lebih dari', 'Between': 'Di antara', 'Exactly': 'Tepat',
 };
 
 export function translateModule(lang) {

@@ -26,8 +26,16 @@ function importError(error, what) {
   return wrapped;
 }
 
-function fit(canvas) {
-  try { canvas.zoom('fit-viewport', 'auto'); } catch (_) { /* an empty diagram has nothing to fit */ }
+/** Zoom to the whole diagram, beside the palette (which would otherwise hide the pool's left edge). */
+function fit(canvas, container) {
+  const { inner, outer } = canvas.viewbox();
+  if (!inner.width || !inner.height || !outer.width || !outer.height) return;
+  const palette = container.querySelector('.djs-palette');
+  const left = (palette ? palette.getBoundingClientRect().right - container.getBoundingClientRect().left : 0) + 12;
+  const scale = Math.min((outer.width - left - 12) / inner.width, (outer.height - 24) / inner.height, 1);
+  canvas.viewbox({
+    x: inner.x - left / scale, y: inner.y - 12 / scale, width: outer.width / scale, height: outer.height / scale,
+  });
 }
 
 function bpmnApi(diagram, lang) {
@@ -42,7 +50,7 @@ function bpmnApi(diagram, lang) {
       } catch (error) {
         throw importError(error, ['Diagram BPMN', 'The BPMN diagram']);
       }
-      fit(diagram.get('canvas'));
+      fit(diagram.get('canvas'), diagram.get('canvas').getContainer());
       return { warnings: (result.warnings || []).map((w) => w.message) };
     },
     async saveXML() {
@@ -117,7 +125,10 @@ async function createViewer(containerEl, options = {}) {
 
 /** The DMN editor (decision tables, DRD, literal expressions). */
 async function createDmnEditor(containerEl, options = {}) {
-  const modeler = new DmnModeler({ container: containerEl, common: { keyboard: { bindTo: undefined } } });
+  const modeler = new DmnModeler({
+    container: containerEl,
+    common: { additionalModules: [translateModule(language(options))] },
+  });
   const callbacks = new Set();
   const watched = new WeakSet();
   const watchActive = () => {

@@ -123,7 +123,7 @@ function DueIn(props) {
   return TextFieldEntry({
     element, id, debounce,
     label: t('dueIn', lang),
-    description: t('dueInHint', lang) + (stored ? ` ${t('writtenAs', lang)} ${stored}` : ''),
+    description: t('dueInHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(getSpiffProperty(bo, 'dueIn')),
     setValue: (value) => setSpiffProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), bpmnFactory, commandStack),
   });
@@ -230,7 +230,7 @@ function TimerValue(props) {
   return TextFieldEntry({
     element, id, debounce,
     label: t('timerValue', lang),
-    description: t('timerHint', lang) + (stored ? ` ${t('writtenAs', lang)} ${stored}` : ''),
+    description: t('timerHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(definition.get(kind) ? definition.get(kind).body : ''),
     setValue: (value) => {
       const body = toExpression(value, kind);

@@ -1,0 +1,409 @@
+"""The process designer's editor bundle (app/static/vendor/ligat-designer/) in a real Chromium:
+a blank page under a Content-Security-Policy without 'unsafe-eval' (as the app's pages have)
+loads the vendored files; the BPMN it writes is read back by LIGAT's own parser
+(workflows/parsing.py) and script checks. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from workflows.durations import parse_duration
+from workflows.parsing import NS, parse_files
+from workflows.script_checks import _BPMN_XPATH, _owner, check_bpmn
+
+from .conftest import PHONE
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "app/static/vendor/ligat-designer"
+PENGADUAN = ROOT / "bpmn/pengaduan"
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "id-ID"}
+CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+PAGE = f"""<!doctype html><html lang="id"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body {{ margin: 0; font-family: sans-serif; }}
+  #editor {{ display: flex; height: 100vh; }}
+  #canvas {{ flex: 1; min-width: 0; }}
+  #panel {{ width: 340px; overflow: auto; border-left: 1px solid #ccc; }}
+  @media (max-width: 700px) {{
+    #editor {{ flex-direction: column; height: auto; }}
+    #canvas {{ height: 60vh; flex: none; }}
+    #panel {{ width: auto; border-left: 0; border-top: 1px solid #ccc; }}
+  }}
+</style></head>
+<body><div id="editor"><div id="canvas"></div><div id="panel"></div></div></body></html>"""
+ROLES = [role["name"] for role in json.loads((PENGADUAN / "service.json").read_text())["roles"]]
+FORMS = sorted(path.name for path in (ROOT / "forms/pengaduan").glob("*.json"))
+CREATE = """async ([xml, roles, forms, lang]) => {
+  window.changes = 0;
+  window.ed = await LigatDesigner.createBpmnEditor(document.getElementById('canvas'),
+    {propertiesParent: document.getElementById('panel'), roles, forms, lang});
+  ed.onChange(() => { window.changes += 1; });
+  return ed.importXML(xml);
+}"""
+
+
+def open_designer(browser, xml: str, *, lang: str = "id", context_args: dict | None = None):  # noqa: ANN201
+    context = browser.new_context(**(context_args or DESKTOP))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.set_content(PAGE)
+    page.add_style_tag(path=str(VENDOR / "ligat-designer.css"))
+    page.add_script_tag(path=str(VENDOR / "ligat-designer.js"))
+    result = page.evaluate(CREATE, [xml, ROLES, FORMS, lang])
+    assert result == {"warnings": []}
+    return context, page, errors
+
+
+def save(page) -> str:  # noqa: ANN001
+    return page.evaluate("() => ed.saveXML()")
+
+
+def select(page, element_id: str) -> None:  # noqa: ANN001
+    """Select a task or event with a click on the canvas; lanes and flows (thin hit areas) through
+    bpmn-js's selection, as a click on their border would."""
+    shape = page.locator(f'.djs-element.djs-shape[data-element-id="{element_id}"]')
+    if shape.count() and not element_id.startswith("Lane_"):
+        shape.click(position={"x": 12, "y": 12})
+    else:
+        page.evaluate("(id) => ed.modeler.get('selection').select(ed.modeler.get('elementRegistry').get(id))",
+                      element_id)
+    page.wait_for_function("(id) => (ed.modeler.get('selection').get()[0] || {}).id === id", arg=element_id)
+
+
+def open_group(page, title: str) -> None:  # noqa: ANN001
+    header = page.locator(".bio-properties-panel-group-header", has_text=title).first
+    if "open" not in (header.get_attribute("class") or ""):
+        header.click()
+
+
+def ligat_reading(xml: str, dmn: bytes | None = None) -> dict:
+    """Everything LIGAT reads from a diagram: per process its task meta (role, form, status, due
+    time, assignee...), process meta and task specs, and every piece of designer Python."""
+    dmn_files = {"dispatch_bidang.dmn": dmn or (PENGADUAN / "dispatch_bidang.dmn").read_bytes()}
+    parsed = parse_files({"pengaduan.bpmn": xml.encode()}, dmn_files)
+    assert parsed.problems == []
+    root = parsed.bpmn_roots["pengaduan.bpmn"]
+    python = {}
+    for node in root.xpath(_BPMN_XPATH, namespaces=NS):
+        kind = etree.QName(node).localname
+        python[(_owner(node)[0], kind)] = node.get("value") if kind == "property" else node.text
+    return {
+        "processes": {p.process_id: {"name": p.name, "tasks": p.task_meta, "meta": p.process_meta,
+                                     "specs": sorted(p.spec.task_specs)} for p in parsed.processes},
+        "python": python,
+        "problems": check_bpmn(root, "pengaduan.bpmn", {"notify_reporter", "set_status", "mark_escalated"}),
+    }
+
+
+def test_round_trip_without_changes_keeps_what_ligat_reads(browser):
+    source = (PENGADUAN / "pengaduan.bpmn").read_text()
+    context, page, errors = open_designer(browser, source)
+    exported = save(page)
+    assert ligat_reading(exported) == ligat_reading(source)
+    assert ligat_reading(exported)["problems"] == []
+    assert errors == []
+    context.close()
+
+
+def test_field_follow_up_due_time_typed_in_the_panel(browser, artifacts):
+    source = (PENGADUAN / "pengaduan.bpmn").read_text()
+    context, page, errors = open_designer(browser, source)
+    select(page, "tindak_lanjut_lapangan")
+    open_group(page, "LIGAT")
+    field = page.locator("#bio-properties-panel-ligat-due-in")
+    assert field.input_value() == "sla_lapangan"  # a process variable: shown and kept as is
+    field.fill("P5D")
+    field.press("Tab")
+    page.wait_for_function("() => window.changes > 0")
+    entry = page.locator('[data-entry-id="ligat-due-in"]')
+    entry.locator(".bio-properties-panel-description").filter(has_text='"P5D"').wait_for()
+    page.screenshot(path=str(artifacts / "designer-due-time-desktop.png"))
+    after, before = ligat_reading(save(page)), ligat_reading(source)
+    task = after["processes"]["pengaduan"]["tasks"]["tindak_lanjut_lapangan"]
+    # LIGAT evaluates dueIn as Python: the literal comes back quoted, and parses as a duration.
+    assert task["due_in"] == '"P5D"'
+    assert parse_duration(ast.literal_eval(task["due_in"])).iso == (("days", 5.0),)
+    task["due_in"] = "sla_lapangan"
+    del after["python"][("tindak_lanjut_lapangan", "property")]
+    del before["python"][("tindak_lanjut_lapangan", "property")]
+    assert after == before  # nothing else LIGAT reads changed
+    # Typed again with its quotes, or as working days: the same one quoted literal.
+    field.fill('"2 hari kerja"')
+    field.press("Tab")
+    page.wait_for_function("() => window.changes > 1")
+    assert ligat_reading(save(page))["processes"]["pengaduan"]["tasks"]["tindak_lanjut_lapangan"]["due_in"] == \
+        '"2 hari kerja"'
+    assert errors == []
+    context.close()
+
+
+def test_every_ligat_field_writes_what_the_parser_reads(browser):
+    source = (PENGADUAN / "pengaduan.bpmn").read_text()
+    context, page, errors = open_designer(browser, source)
+    select(page, "tinjau_eskalasi")
+    open_group(page, "LIGAT")
+    assert page.locator("#bio-properties-panel-ligat-task-lane").input_value() == "Kepala Bidang"
+    page.select_option("#bio-properties-panel-ligat-form", "pengaduan_lengkapi.schema.json")
+    page.select_option("#bio-properties-panel-ligat-ui-form", "pengaduan_verifikasi.uischema.json")
+    for field, value in (("case-status", "Eskalasi"), ("due-in", "3 hari kerja"), ("assignee", "kabid_pemeriksa")):
+        page.fill(f"#bio-properties-panel-ligat-{field}", value)
+        page.press(f"#bio-properties-panel-ligat-{field}", "Tab")
+    page.fill("#bio-properties-panel-ligat-bidang", "")  # emptied: the property goes away
+    page.press("#bio-properties-panel-ligat-bidang", "Tab")
+
+    select(page, "Lane_lapangan")
+    open_group(page, "LIGAT")
+    options = page.locator("#bio-properties-panel-ligat-lane-role option").all_inner_texts()
+    assert [o for o in options if o in ROLES] == ROLES
+    page.select_option("#bio-properties-panel-ligat-lane-role", "Operator Dinsos")
+
+    select(page, "timer_sla_lapangan")
+    open_group(page, "Timer")
+    assert page.locator("#bio-properties-panel-ligat-timer-type").input_value() == "timeDuration"
+    page.fill("#bio-properties-panel-ligat-timer-value", "PT48H")
+    page.press("#bio-properties-panel-ligat-timer-value", "Tab")
+
+    select(page, "catat_eskalasi")
+    open_group(page, "Skrip")
+    page.fill("#bio-properties-panel-ligat-script-text", 'mark_escalated("Lewat SLA lapangan")')
+    page.press("#bio-properties-panel-ligat-script-text", "Tab")
+
+    select(page, "f_valid")
+    open_group(page, "Kondisi")
+    assert page.locator("#bio-properties-panel-ligat-condition-expression").input_value() == 'keputusan == "valid"'
+    page.fill("#bio-properties-panel-ligat-condition-expression", 'keputusan == "sah"')
+    page.press("#bio-properties-panel-ligat-condition-expression", "Tab")
+
+    select(page, "Participant_dinsos")
+    open_group(page, "LIGAT")
+    assert page.locator("#bio-properties-panel-ligat-reference-prefix").input_value() == "ADU"
+    page.fill("#bio-properties-panel-ligat-reference-prefix", "LPR")
+    page.press("#bio-properties-panel-ligat-reference-prefix", "Tab")
+    page.wait_for_timeout(400)  # the panel's input debounce
+
+    reading = ligat_reading(save(page))
+    process = reading["processes"]["pengaduan"]
+    assert process["tasks"]["tinjau_eskalasi"] == {
+        "title": "Tinjau Eskalasi", "role": "Kepala Bidang", "form": "pengaduan_lengkapi.schema.json",
+        "generated_form": None, "ui_form": "pengaduan_verifikasi.uischema.json", "case_status": "Eskalasi",
+        "due_in": '"3 hari kerja"', "bidang_variable": None, "assignee_variable": "kabid_pemeriksa"}
+    assert process["tasks"]["tindak_lanjut_lapangan"]["role"] == "Operator Dinsos"  # the lane renamed
+    assert process["meta"] == {"referencePrefix": "LPR"}
+    assert reading["python"][("timer_sla_lapangan", "timeDuration")] == '"PT48H"'
+    assert reading["python"][("catat_eskalasi", "script")] == 'mark_escalated("Lewat SLA lapangan")'
+    assert reading["python"][("f_valid", "conditionExpression")] == 'keputusan == "sah"'
+    assert reading["problems"] == []
+    assert errors == []
+    context.close()
+
+
+def test_markers_drawn_on_their_elements_and_cleared(browser, artifacts):
+    context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text())
+    unplaced = page.evaluate("""() => ed.setMarkers([
+      {element_id: 'verifikasi', level: 'error',
+       message: 'Formulir tidak ada di draf. (The form is not in the draft.)'},
+      {element_id: 'verifikasi', level: 'warning', message: 'Tanpa batas waktu. (No due time.)'},
+      {element_id: 'f_valid', level: 'warning', message: 'Kondisi selalu benar. (Always true.)'},
+      {element_id: 'pengaduan', level: 'warning', message: 'Proses tanpa awalan. (No prefix.)'},
+      {element_id: 'tidak_ada', level: 'error', message: 'Elemen hilang. (Missing element.)'}])""")
+    assert [m["element_id"] for m in unplaced] == ["tidak_ada"]  # for the list, not the diagram
+    task = page.locator('.djs-element[data-element-id="verifikasi"]')
+    assert "ligat-marker-error" in task.get_attribute("class")
+    assert "ligat-marker-warning" in page.locator('.djs-element[data-element-id="f_valid"]').get_attribute("class")
+    assert "ligat-marker-warning" in page.locator('[data-element-id="Participant_dinsos"]').first.get_attribute("class")
+    badge = page.locator('.djs-overlays[data-container-id="verifikasi"] .ligat-marker-badge')
+    popup = badge.locator(".ligat-marker-popup")
+    assert not popup.is_visible()
+    badge.hover()
+    assert popup.is_visible() and "Formulir tidak ada di draf" in popup.inner_text()
+    assert "Tanpa batas waktu" in popup.inner_text()
+    # The badge's box sits on the task's box: the marker is on the right element.
+    task_box, badge_box = task.bounding_box(), badge.bounding_box()
+    assert task_box["x"] <= badge_box["x"] + badge_box["width"] / 2 <= task_box["x"] + task_box["width"] + 12
+    page.screenshot(path=str(artifacts / "designer-markers-desktop.png"))
+    assert page.evaluate("() => ed.setMarkers([{element_id: 'atur_sla', level: 'error', message: 'x'}])") == []
+    assert "ligat-marker-error" not in task.get_attribute("class")
+    assert page.locator(".ligat-marker-badge").count() == 1
+    assert errors == []
+    context.close()
+
+
+def test_show_path_highlights_the_steps_and_the_failing_one(browser, artifacts):
+    context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text())
+    page.evaluate("() => ed.showPath(['start_pengaduan', 'atur_sla', 'verifikasi', 'gw_hasil_verifikasi'], "
+                  "'gw_hasil_verifikasi')")
+    for element_id in ("start_pengaduan", "atur_sla", "verifikasi", "f_start", "f_sla", "f_verif"):
+        assert "ligat-path" in page.locator(f'.djs-element[data-element-id="{element_id}"]').get_attribute("class")
+    assert "ligat-path" not in page.locator('.djs-element[data-element-id="f_valid"]').get_attribute("class")
+    failed = page.locator('.djs-element[data-element-id="gw_hasil_verifikasi"] .djs-visual > :first-child')
+    assert failed.evaluate("el => getComputedStyle(el).stroke") == "rgb(198, 40, 40)"
+    passed = page.locator('.djs-element[data-element-id="atur_sla"] .djs-visual > :first-child')
+    assert passed.evaluate("el => getComputedStyle(el).stroke") == "rgb(27, 127, 58)"
+    page.screenshot(path=str(artifacts / "designer-path-desktop.png"))
+    page.evaluate("() => ed.showPath(['catat_selesai'], null)")
+    assert "ligat-path" not in page.locator('.djs-element[data-element-id="atur_sla"]').get_attribute("class")
+    assert errors == []
+    context.close()
+
+
+LONELY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="Defs_lonely" targetNamespace="http://ligat.id/bpmn">
+  <bpmn:process id="lonely_process" name="Uji" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_1"><bpmn:lane id="Lane_op" name="Operator Dinsos">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>periksa</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start" name="Mulai"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="periksa" name="Periksa"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end" name="Selesai"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:userTask id="terlupa" name="Tugas terlupa" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="periksa" />
+    <bpmn:sequenceFlow id="f2" sourceRef="periksa" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="D1"><bpmndi:BPMNPlane id="P1" bpmnElement="lonely_process">
+    <bpmndi:BPMNShape id="Lane_op_di" bpmnElement="Lane_op" isHorizontal="true">
+      <dc:Bounds x="100" y="50" width="600" height="150" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="150" y="100" width="36" height="36" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="periksa_di" bpmnElement="periksa"><dc:Bounds x="240" y="78" width="100" height="80" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="400" y="100" width="36" height="36" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="terlupa_di" bpmnElement="terlupa"><dc:Bounds x="300" y="260" width="100" height="80" />
+    </bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="186" y="118" /><di:waypoint x="240" y="118" />
+    </bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="340" y="118" /><di:waypoint x="400" y="118" />
+    </bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>"""
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_lint_reports_a_disconnected_task_on_that_element(browser, artifacts, lang):
+    context, page, errors = open_designer(browser, LONELY, lang=lang)
+    findings = page.evaluate("() => ed.lint()")
+    on_task = {f["rule"]: f for f in findings if f["element_id"] == "terlupa"}
+    assert on_task["no-disconnected"] == {
+        "element_id": "terlupa", "rule": "no-disconnected", "level": "error",
+        "message_id": "Elemen tidak terhubung dengan alur mana pun.",
+        "message_en": "The element is not connected to any flow."}
+    assert on_task["ligat/human-task-in-lane"]["level"] == "warning"  # LIGAT's own rule: the lane is the role
+    assert not [f for f in findings if f["element_id"] == "periksa"]
+    task = page.locator('.djs-element[data-element-id="terlupa"]')
+    assert "ligat-marker-error" in task.get_attribute("class")
+    badge = page.locator('.djs-overlays[data-container-id="terlupa"] .ligat-marker-badge')
+    badge.click()  # a tap keeps the messages open (phones have no hover)
+    expected = "not connected to any flow" if lang == "en" else "tidak terhubung dengan alur"
+    assert expected in badge.locator(".ligat-marker-popup").inner_text()
+    page.screenshot(path=str(artifacts / f"designer-lint-{lang}-desktop.png"))
+    # Markers of the check (setMarkers) and of lint are separate layers: one does not wipe the other.
+    page.evaluate("() => ed.setMarkers([{element_id: 'periksa', level: 'warning', message: 'x'}])")
+    assert "ligat-marker-error" in task.get_attribute("class")
+    assert errors == []
+    context.close()
+
+
+def test_panel_speaks_english_when_asked(browser):
+    context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text(), lang="en")
+    select(page, "verifikasi")
+    open_group(page, "LIGAT")
+    labels = page.locator('[data-group-id="group-ligat"] label').all_inner_texts()
+    assert "Due time" in labels and "Public status (tracking text)" in labels
+    assert page.locator("#bio-properties-panel-ligat-due-in").input_value() == "sla_verifikasi"
+    assert errors == []
+    context.close()
+
+
+def test_dmn_editor_imports_and_exports_the_dispatch_table(browser, artifacts):
+    source = (PENGADUAN / "dispatch_bidang.dmn").read_bytes()
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_content(PAGE)
+    page.add_style_tag(path=str(VENDOR / "ligat-designer.css"))
+    page.add_script_tag(path=str(VENDOR / "ligat-designer.js"))
+    result = page.evaluate("""async (xml) => {
+      window.changes = 0;
+      window.dmn = await LigatDesigner.createDmnEditor(document.getElementById('canvas'), {lang: 'id'});
+      dmn.onChange(() => { window.changes += 1; });
+      return dmn.importXML(xml);
+    }""", source.decode())
+    assert result == {"warnings": []}
+    page.wait_for_selector(".tjs-table")
+    assert "anak_jalanan" in page.inner_text(".tjs-table")
+    page.screenshot(path=str(artifacts / "designer-dmn-desktop.png"))
+    exported = page.evaluate("() => dmn.saveXML()").encode()
+
+    def rules(data: bytes) -> list:
+        root = etree.fromstring(data)
+        ns = {"dmn": etree.QName(root).namespace}
+        return [[(text.text or "").strip() for text in rule.xpath(".//dmn:text", namespaces=ns)]
+                for rule in root.xpath("//dmn:rule", namespaces=ns)]
+
+    assert rules(exported) == rules(source) and len(rules(source)) > 10
+    # The exported table still runs in LIGAT: the pengaduan package parses with it, no problem.
+    assert ligat_reading((PENGADUAN / "pengaduan.bpmn").read_text(), dmn=exported)["problems"] == []
+    # An edit in a cell is an edit of the table.
+    cell = page.locator(".tjs-table tbody tr").first.locator("td.output-cell").first
+    cell.click()
+    page.keyboard.press("End")
+    page.keyboard.type("x")
+    page.wait_for_function("() => window.changes > 0")
+    assert '"rehsos"x' in page.evaluate("() => dmn.saveXML()")
+    assert errors == []
+    context.close()
+
+
+def test_viewer_is_read_only_and_colours_elements(browser):
+    context = browser.new_context(**DESKTOP)
+    page = context.new_page()
+    page.set_content(PAGE)
+    page.add_style_tag(path=str(VENDOR / "ligat-designer.css"))
+    page.add_script_tag(path=str(VENDOR / "ligat-designer.js"))
+    page.evaluate("""async (xml) => {
+      window.viewer = await LigatDesigner.createViewer(document.getElementById('canvas'));
+      await viewer.importXML(xml);
+      viewer.colour('verifikasi', {fill: '#ffcc00', stroke: '#884400', label: '#112233'});
+      viewer.showPath(['start_pengaduan', 'atur_sla'], null);
+    }""", (PENGADUAN / "pengaduan.bpmn").read_text())
+    assert page.locator(".djs-palette").count() == 0  # nothing to edit with
+    shape = page.locator('.djs-element[data-element-id="verifikasi"] .djs-visual > :first-child')
+    assert shape.evaluate("el => getComputedStyle(el).fill") == "rgb(255, 204, 0)"
+    label = page.locator('.djs-element[data-element-id="verifikasi"] .djs-visual text').first
+    assert label.evaluate("el => getComputedStyle(el).fill") == "rgb(17, 34, 51)"
+    assert "ligat-path" in page.locator('.djs-element[data-element-id="f_start"]').get_attribute("class")
+    assert page.locator(".bjs-powered-by").is_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_editor_at_desktop_and_phone_size_with_the_watermark(browser, artifacts, size):
+    context_args = PHONE if size == "phone" else DESKTOP
+    context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text(),
+                                          context_args=context_args)
+    watermark = page.locator(".bjs-powered-by")
+    assert watermark.is_visible()
+    box, viewport = watermark.bounding_box(), page.viewport_size
+    assert box["width"] > 10 and 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+    assert watermark.evaluate("el => el.closest('a') ? el.closest('a').href : el.href").rstrip("/").endswith("bpmn.io")
+    select(page, "tindak_lanjut_lapangan")
+    open_group(page, "LIGAT")
+    page.locator("#bio-properties-panel-ligat-due-in").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / f"designer-panel-{size}.png"), full_page=True)
+    assert errors == []
+    context.close()

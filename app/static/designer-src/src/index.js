@@ -6,6 +6,8 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import DmnModeler from 'dmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 
+import camunda from 'camunda-bpmn-moddle/resources/camunda.json';
+
 import spiffworkflow from './spiffworkflow.json';
 import LigatPropertiesProvider from './ligat-properties';
 import { translateModule } from './i18n';
@@ -13,7 +15,9 @@ import { lintDefinitions } from './lint';
 import { MarkerLayer, PathLayer, colourElement } from './markers';
 import { toExpression, toPlain } from './expressions';
 
-const moddleExtensions = { spiffworkflow };
+const moddleExtensions = { spiffworkflow, camunda };
+// As parsing.detect_dialect: a diagram using any camunda attribute or element is Camunda's.
+const CAMUNDA_USE = /\scamunda:[\w-]+\s*=|<camunda:/;
 
 function language(options) {
   return options && options.lang === 'en' ? 'en' : 'id';
@@ -92,7 +96,12 @@ async function createBpmnEditor(canvasEl, options = {}) {
     modeler,
     async importXML(xml) {
       lintLayer.clear();
+      ligat.dialect = CAMUNDA_USE.test(xml) ? 'camunda' : 'spiff';
       return importXML(xml);
+    },
+    /** 'spiff' or 'camunda': where the panel writes LIGAT's properties. */
+    dialect() {
+      return ligat.dialect;
     },
     onChange(callback) {
       const listener = () => callback();

@@ -41,64 +41,80 @@ function hasConditionChoice(element) {
     || is(source, 'bpmn:ExclusiveGateway') || is(source, 'bpmn:InclusiveGateway');
 }
 
-// --- spiffworkflow:properties / spiffworkflow:property -------------------------------------
+// --- extension properties ------------------------------------------------------------------
+// Spiff dialect: spiffworkflow:properties/spiffworkflow:property; Camunda dialect (a diagram from
+// Camunda Modeler): camunda:properties/camunda:property. LIGAT reads both (parsing.py `_properties`).
 
-function spiffProperties(bo) {
+const CONTAINERS = {
+  spiff: { type: 'spiffworkflow:Properties', list: 'properties', item: 'spiffworkflow:Property' },
+  camunda: { type: 'camunda:Properties', list: 'values', item: 'camunda:Property' },
+};
+
+function containerOf(bo, dialect) {
   const ext = bo.get('extensionElements');
   if (!ext) return null;
-  return (ext.get('values') || []).find((value) => is(value, 'spiffworkflow:Properties')) || null;
+  return (ext.get('values') || []).find((value) => is(value, CONTAINERS[dialect].type)) || null;
 }
 
-export function getSpiffProperty(bo, name) {
-  const props = spiffProperties(bo);
-  const prop = props && props.get('properties').find((p) => p.name === name);
-  return prop ? prop.value : undefined;
+function findProperty(bo, name) {
+  for (const dialect of Object.keys(CONTAINERS)) {
+    const container = containerOf(bo, dialect);
+    const prop = container && container.get(CONTAINERS[dialect].list).find((p) => p.name === name);
+    if (prop) return { dialect, container, prop };
+  }
+  return null;
 }
 
-/** Set (or remove, with an empty value) one spiffworkflow:property, as one undoable command. */
-export function setSpiffProperty(element, bo, name, value, bpmnFactory, commandStack) {
+export function getProperty(bo, name) {
+  const found = findProperty(bo, name);
+  return found ? found.prop.value : undefined;
+}
+
+/** Set (or remove, with an empty value) one LIGAT property, as one undoable command. It stays
+ * where it is; a new one goes into the diagram's dialect. */
+export function setProperty(element, bo, name, value, dialect, bpmnFactory, commandStack) {
   const commands = [];
   const update = (moddleElement, properties) => commands.push({
     cmd: 'element.updateModdleProperties', context: { element, moddleElement, properties },
   });
   const empty = value === undefined || value === null || value === '';
-  let ext = bo.get('extensionElements');
-  let props = spiffProperties(bo);
-  if (!props && empty) return;
-  if (!ext) {
-    ext = bpmnFactory.create('bpmn:ExtensionElements', { values: [] });
-    ext.$parent = bo;
-    update(bo, { extensionElements: ext });
+  const found = findProperty(bo, name);
+  if (found) {
+    const list = found.container.get(CONTAINERS[found.dialect].list);
+    if (empty) update(found.container, { [CONTAINERS[found.dialect].list]: list.filter((p) => p !== found.prop) });
+    else update(found.prop, { value });
+  } else if (!empty) {
+    const kind = CONTAINERS[dialect];
+    let ext = bo.get('extensionElements');
+    let container = containerOf(bo, dialect);
+    if (!ext) {
+      ext = bpmnFactory.create('bpmn:ExtensionElements', { values: [] });
+      ext.$parent = bo;
+      update(bo, { extensionElements: ext });
+    }
+    if (!container) {
+      container = bpmnFactory.create(kind.type, { [kind.list]: [] });
+      container.$parent = ext;
+      update(ext, { values: [...ext.get('values'), container] });
+    }
+    const created = bpmnFactory.create(kind.item, { name, value });
+    created.$parent = container;
+    update(container, { [kind.list]: [...container.get(kind.list), created] });
   }
-  if (!props) {
-    props = bpmnFactory.create('spiffworkflow:Properties', { properties: [] });
-    props.$parent = ext;
-    update(ext, { values: [...ext.get('values'), props] });
-  }
-  const list = props.get('properties');
-  const prop = list.find((p) => p.name === name);
-  if (empty) {
-    update(props, { properties: list.filter((p) => p !== prop) });
-  } else if (prop) {
-    update(prop, { value });
-  } else {
-    const created = bpmnFactory.create('spiffworkflow:Property', { name, value });
-    created.$parent = props;
-    update(props, { properties: [...list, created] });
-  }
-  commandStack.execute('properties-panel.multi-command-executor', commands);
+  if (commands.length) commandStack.execute('properties-panel.multi-command-executor', commands);
 }
 
 // --- entries --------------------------------------------------------------------------------
 
 function useLigat() {
   const config = useService('config.ligat', false) || {};
-  return { roles: config.roles || [], forms: config.forms || [], lang: config.lang === 'en' ? 'en' : 'id' };
+  return { roles: config.roles || [], forms: config.forms || [], lang: config.lang === 'en' ? 'en' : 'id',
+    dialect: config.dialect === 'camunda' ? 'camunda' : 'spiff' };
 }
 
 function PropertyField(props) {
   const { element, id, name, labelKey, hintKey, target } = props;
-  const { lang } = useLigat();
+  const { lang, dialect } = useLigat();
   const bpmnFactory = useService('bpmnFactory');
   const commandStack = useService('commandStack');
   const debounce = useService('debounceInput');
@@ -107,36 +123,39 @@ function PropertyField(props) {
     element, id, debounce,
     label: t(labelKey, lang),
     description: hintKey ? t(hintKey, lang) : undefined,
-    getValue: () => getSpiffProperty(bo, name) || '',
-    setValue: (value) => setSpiffProperty(element, bo, name, (value || '').trim() || undefined, bpmnFactory, commandStack),
+    getValue: () => getProperty(bo, name) || '',
+    setValue: (value) => setProperty(element, bo, name, (value || '').trim() || undefined, dialect, bpmnFactory, commandStack),
   });
 }
 
 function DueIn(props) {
   const { element, id } = props;
-  const { lang } = useLigat();
+  const { lang, dialect } = useLigat();
   const bpmnFactory = useService('bpmnFactory');
   const commandStack = useService('commandStack');
   const debounce = useService('debounceInput');
   const bo = getBusinessObject(element);
-  const stored = getSpiffProperty(bo, 'dueIn');
+  const stored = getProperty(bo, 'dueIn');
   return TextFieldEntry({
     element, id, debounce,
     label: t('dueIn', lang),
     description: t('dueInHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
-    getValue: () => toPlain(getSpiffProperty(bo, 'dueIn')),
-    setValue: (value) => setSpiffProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), bpmnFactory, commandStack),
+    getValue: () => toPlain(getProperty(bo, 'dueIn')),
+    setValue: (value) => setProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), dialect, bpmnFactory, commandStack),
   });
 }
 
 function FormSelect(props) {
   const { element, id, name, labelKey, uiSchema } = props;
-  const { forms, lang } = useLigat();
+  const { forms, lang, dialect } = useLigat();
   const bpmnFactory = useService('bpmnFactory');
   const commandStack = useService('commandStack');
+  const modeling = useService('modeling');
   const bo = getBusinessObject(element);
+  const formKey = !uiSchema && dialect === 'camunda' && getProperty(bo, name) === undefined;
+  const read = () => (formKey ? bo.get('camunda:formKey') : getProperty(bo, name));
   const getOptions = () => {
-    const current = getSpiffProperty(bo, name);
+    const current = read();
     const wanted = forms.filter((file) => file.endsWith('.uischema.json') === uiSchema);
     const names = wanted.length ? wanted : forms;
     const options = [{ value: '', label: t('formNone', lang) }, ...names.map((file) => ({ value: file, label: file }))];
@@ -148,9 +167,16 @@ function FormSelect(props) {
   return SelectEntry({
     element, id, getOptions,
     label: t(labelKey, lang),
-    getValue: () => getSpiffProperty(bo, name) || '',
-    setValue: (value) => setSpiffProperty(element, bo, name, value || undefined, bpmnFactory, commandStack),
+    getValue: () => read() || '',
+    setValue: (value) => (formKey
+      ? modeling.updateProperties(element, { 'camunda:formKey': value || undefined })
+      : setProperty(element, bo, name, value || undefined, dialect, bpmnFactory, commandStack)),
   });
+}
+
+function laneName(bo, lang) {
+  const lanes = bo.get('lanes') || [];
+  return lanes[0] ? lanes[0].name || lanes[0].id : t('laneRoleNone', lang);
 }
 
 function TaskLane(props) {
@@ -158,13 +184,35 @@ function TaskLane(props) {
   const { lang } = useLigat();
   const debounce = useService('debounceInput');
   const bo = getBusinessObject(element);
-  const lanes = bo.get('lanes') || [];
   return TextFieldEntry({
     element, id, debounce, disabled: true,
     label: t('laneRole', lang),
     description: t('roleHint', lang),
-    getValue: () => (lanes[0] ? lanes[0].name || lanes[0].id : t('laneRoleNone', lang)),
+    getValue: () => laneName(bo, lang),
     setValue: () => {},
+  });
+}
+
+function CandidateGroup(props) {
+  const { element, id } = props;
+  const { roles, lang } = useLigat();
+  const modeling = useService('modeling');
+  const bo = getBusinessObject(element);
+  const current = () => ((bo.get('camunda:candidateGroups') || '').split(',')[0] || '').trim();
+  return SelectEntry({
+    element, id,
+    label: t('candidateGroup', lang),
+    description: t('candidateGroupHint', lang),
+    getOptions: () => {
+      const options = [{ value: '', label: `(${t('laneRole', lang)}: ${laneName(bo, lang)})` },
+        ...roles.map((role) => ({ value: role, label: role }))];
+      if (current() && !roles.includes(current())) {
+        options.push({ value: current(), label: `${current()} (${t('roleUnknown', lang)})` });
+      }
+      return options;
+    },
+    getValue: current,
+    setValue: (value) => modeling.updateProperties(element, { 'camunda:candidateGroups': value || undefined }),
   });
 }
 
@@ -282,14 +330,16 @@ function entry(id, component, isEdited, extra = {}) {
   return { id, component, isEdited, ...extra };
 }
 
-function ligatEntries(element) {
+function ligatEntries(element, dialect) {
   const entries = [];
   if (is(element, 'bpmn:Lane')) {
     entries.push(entry('ligat-lane-role', LaneRole, isSelectEntryEdited));
   }
   if (isHumanTask(element)) {
     entries.push(
-      entry('ligat-task-lane', TaskLane, () => false),
+      dialect === 'camunda'
+        ? entry('ligat-candidate-group', CandidateGroup, isSelectEntryEdited)
+        : entry('ligat-task-lane', TaskLane, () => false),
       entry('ligat-form', FormSelect, isSelectEntryEdited, { name: 'formJsonSchemaFilename', labelKey: 'form', uiSchema: false }),
       entry('ligat-ui-form', FormSelect, isSelectEntryEdited, { name: 'formUiSchemaFilename', labelKey: 'uiForm', uiSchema: true }),
       entry('ligat-case-status', PropertyField, isTextFieldEntryEdited, { name: 'caseStatus', labelKey: 'caseStatus', hintKey: 'caseStatusHint' }),
@@ -310,7 +360,7 @@ export default function LigatPropertiesProvider(propertiesPanel, config) {
   const lang = config && config.lang === 'en' ? 'en' : 'id';
   this.getGroups = (element) => (groups) => {
     const added = [];
-    const entries = ligatEntries(element);
+    const entries = ligatEntries(element, config && config.dialect === 'camunda' ? 'camunda' : 'spiff');
     if (entries.length) added.push({ id: 'ligat', label: t('ligatGroup', lang), component: Group, entries });
     if (timerDefinition(element)) {
       // Replaces bpmn-js's own timer group, which writes the value without LIGAT's quoting rule.

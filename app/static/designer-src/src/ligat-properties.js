@@ -104,6 +104,37 @@ export function setProperty(element, bo, name, value, dialect, bpmnFactory, comm
   if (commands.length) commandStack.execute('properties-panel.multi-command-executor', commands);
 }
 
+/** One Spiff element with a text body in extensionElements (preScript, postScript, calledDecisionId). */
+function getExtensionBody(bo, type) {
+  const ext = bo.get('extensionElements');
+  const found = ext && (ext.get('values') || []).find((value) => is(value, type));
+  return found ? found.value : undefined;
+}
+
+function setExtensionBody(element, bo, type, value, bpmnFactory, commandStack) {
+  const commands = [];
+  const update = (moddleElement, properties) => commands.push({
+    cmd: 'element.updateModdleProperties', context: { element, moddleElement, properties },
+  });
+  let ext = bo.get('extensionElements');
+  const found = ext && (ext.get('values') || []).find((v) => is(v, type));
+  if (!value) {
+    if (found) update(ext, { values: ext.get('values').filter((v) => v !== found) });
+  } else if (found) {
+    update(found, { value });
+  } else {
+    if (!ext) {
+      ext = bpmnFactory.create('bpmn:ExtensionElements', { values: [] });
+      ext.$parent = bo;
+      update(bo, { extensionElements: ext });
+    }
+    const created = bpmnFactory.create(type, { value });
+    created.$parent = ext;
+    update(ext, { values: [...ext.get('values'), created] });
+  }
+  if (commands.length) commandStack.execute('properties-panel.multi-command-executor', commands);
+}
+
 // --- entries --------------------------------------------------------------------------------
 
 function useLigat() {
@@ -303,6 +334,44 @@ function ScriptText(props) {
   });
 }
 
+function TaskScript(props) {
+  const { element, id, type, labelKey } = props;
+  const { lang } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  return TextAreaEntry({
+    element, id, debounce, rows: 4, monospace: true,
+    label: t(labelKey, lang),
+    getValue: () => getExtensionBody(bo, type) || '',
+    setValue: (value) => setExtensionBody(element, bo, type, value || undefined, bpmnFactory, commandStack),
+  });
+}
+
+function CalledDecision(props) {
+  const { element, id } = props;
+  const { lang, dialect } = useLigat();
+  const bpmnFactory = useService('bpmnFactory');
+  const commandStack = useService('commandStack');
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const bo = getBusinessObject(element);
+  const type = 'spiffworkflow:CalledDecisionId';
+  const camunda = dialect === 'camunda';
+  return TextFieldEntry({
+    element, id, debounce,
+    label: t(camunda ? 'decisionRef' : 'calledDecision', lang),
+    description: t('calledDecisionHint', lang),
+    getValue: () => (camunda ? bo.get('camunda:decisionRef') : getExtensionBody(bo, type)) || '',
+    setValue: (value) => {
+      const text = (value || '').trim() || undefined;
+      if (camunda) modeling.updateProperties(element, { 'camunda:decisionRef': text });
+      else setExtensionBody(element, bo, type, text, bpmnFactory, commandStack);
+    },
+  });
+}
+
 function Condition(props) {
   const { element, id } = props;
   const { lang } = useLigat();
@@ -348,6 +417,9 @@ function ligatEntries(element, dialect) {
       entry('ligat-bidang', PropertyField, isTextFieldEntryEdited, { name: 'bidangVariable', labelKey: 'bidang', hintKey: 'bidangHint' }),
     );
   }
+  if (is(element, 'bpmn:BusinessRuleTask')) {
+    entries.push(entry('ligat-called-decision', CalledDecision, isTextFieldEntryEdited));
+  }
   const process = processOf(element);
   if (process) {
     entries.push(entry('ligat-reference-prefix', PropertyField, isTextFieldEntryEdited,
@@ -356,11 +428,15 @@ function ligatEntries(element, dialect) {
   return entries;
 }
 
+function dialectOf(config) {
+  return config && config.dialect === 'camunda' ? 'camunda' : 'spiff';
+}
+
 export default function LigatPropertiesProvider(propertiesPanel, config) {
   const lang = config && config.lang === 'en' ? 'en' : 'id';
   this.getGroups = (element) => (groups) => {
     const added = [];
-    const entries = ligatEntries(element, config && config.dialect === 'camunda' ? 'camunda' : 'spiff');
+    const entries = ligatEntries(element, dialectOf(config));
     if (entries.length) added.push({ id: 'ligat', label: t('ligatGroup', lang), component: Group, entries });
     if (timerDefinition(element)) {
       // Replaces bpmn-js's own timer group, which writes the value without LIGAT's quoting rule.
@@ -370,10 +446,16 @@ export default function LigatPropertiesProvider(propertiesPanel, config) {
       if (timerKind(timerDefinition(element))) timerEntries.push(entry('ligat-timer-value', TimerValue, isTextFieldEntryEdited));
       added.push({ id: 'ligat-timer', label: t('timerGroup', lang), component: Group, entries: timerEntries });
     }
-    if (is(element, 'bpmn:ScriptTask')) {
-      added.push({ id: 'ligat-script', label: t('scriptGroup', lang), component: Group,
-        entries: [entry('ligat-script-text', ScriptText, isTextAreaEntryEdited)] });
+    const scripts = [];
+    if (is(element, 'bpmn:ScriptTask')) scripts.push(entry('ligat-script-text', ScriptText, isTextAreaEntryEdited));
+    if (is(element, 'bpmn:Activity') && dialectOf(config) === 'spiff') {
+      // SpiffWorkflow runs these around any task; LIGAT checks them like script task bodies.
+      scripts.push(
+        entry('ligat-pre-script', TaskScript, isTextAreaEntryEdited, { type: 'spiffworkflow:PreScript', labelKey: 'preScript' }),
+        entry('ligat-post-script', TaskScript, isTextAreaEntryEdited, { type: 'spiffworkflow:PostScript', labelKey: 'postScript' }),
+      );
     }
+    if (scripts.length) added.push({ id: 'ligat-script', label: t('scriptGroup', lang), component: Group, entries: scripts });
     if (hasConditionChoice(element)) {
       added.push({ id: 'ligat-condition', label: t('conditionGroup', lang), component: Group,
         entries: [entry('ligat-condition-expression', Condition, isTextAreaEntryEdited)] });

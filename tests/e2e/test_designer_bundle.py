@@ -554,3 +554,44 @@ def test_bundle_works_under_the_apps_content_security_policy(browser, live_serve
     page.wait_for_function("() => window.violations.length > 0")
     assert page.evaluate("() => window.ran") is None
     context.close()
+
+
+def test_due_time_and_timer_text_is_checked_before_it_is_written(browser):
+    """The quoting rule and what the panel refuses (with the reason), as the designer meets them."""
+    context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text())
+    cases = page.evaluate("""() => {
+      const x = LigatDesigner.expressions;
+      return {
+        plain: ['"PT72H"', "'P3D'", 'sla_lapangan', '"3 hari kerja"', 'time_after(sla)'].map(x.toPlain),
+        written: [['PT72H', 'dueIn'], ['3 hari kerja', 'dueIn'], ['5 working days', 'dueIn'],
+                  ['sla_lapangan', 'dueIn'], ['"P1D"', 'dueIn'], ['2026-12-31T09:00:00', 'timeDate'],
+                  ['R6/P30D', 'timeCycle'], ['time_after("3 hari kerja")', 'timeDate'], ['', 'dueIn']]
+          .map(([text, kind]) => x.toExpression(text, kind)),
+        refused: [['72 jam', 'dueIn'], ['"72 jam"', 'dueIn'], ['3 hari kerja', 'timeDuration'],
+                  ['besok pagi', 'timeDate']].map(([text, kind]) => x.validateExpression(text, kind, 'en')),
+        accepted: [['PT72H', 'timeDuration'], ['sla_lapangan', 'timeDuration'], ['P3D', 'dueIn']]
+          .map(([text, kind]) => x.validateExpression(text, kind, 'id')),
+      };
+    }""")
+    assert cases["plain"] == ["PT72H", "P3D", "sla_lapangan", "3 hari kerja", "time_after(sla)"]
+    assert cases["written"] == ['"PT72H"', '"3 hari kerja"', '"5 working days"', "sla_lapangan", '"P1D"',
+                                '"2026-12-31T09:00:00"', '"R6/P30D"', 'time_after("3 hari kerja")', None]
+    assert all(cases["refused"]) and "time_after" in cases["refused"][2]
+    assert cases["accepted"] == [None, None, None]
+
+    select(page, "tindak_lanjut_lapangan")
+    open_group(page, "LIGAT")
+    page.fill("#bio-properties-panel-ligat-due-in", "72 jam")
+    page.press("#bio-properties-panel-ligat-due-in", "Tab")
+    error = page.locator('[data-entry-id="ligat-due-in"] .bio-properties-panel-error')
+    assert "Tidak dikenali" in error.inner_text()
+    select(page, "timer_sla_lapangan")
+    open_group(page, "Timer")
+    page.fill("#bio-properties-panel-ligat-timer-value", "3 hari kerja")
+    page.press("#bio-properties-panel-ligat-timer-value", "Tab")
+    assert "time_after" in page.locator('[data-entry-id="ligat-timer-value"] .bio-properties-panel-error').inner_text()
+    page.wait_for_timeout(400)  # the panel's input debounce: nothing may be written even after it
+    assert page.evaluate("() => window.changes") == 0
+    assert ligat_reading(save(page)) == ligat_reading((PENGADUAN / "pengaduan.bpmn").read_text())
+    assert errors == []
+    context.close()

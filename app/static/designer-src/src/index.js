@@ -13,7 +13,7 @@ import LigatPropertiesProvider from './ligat-properties';
 import { translateModule } from './i18n';
 import { lintDefinitions } from './lint';
 import { MarkerLayer, PathLayer, colourElement } from './markers';
-import { toExpression, toPlain } from './expressions';
+import { toExpression, toPlain, validateExpression } from './expressions';
 
 const moddleExtensions = { spiffworkflow, camunda };
 // As parsing.detect_dialect: a diagram using any camunda attribute or element is Camunda's.
@@ -178,5 +178,5 @@ window.LigatDesigner = {
   createBpmnEditor,
   createDmnEditor,
   createViewer,
-  expressions: { toPlain, toExpression },
+  expressions: { toPlain, toExpression, validateExpression },
 };

@@ -9,7 +9,7 @@ import {
   isSelectEntryEdited, isTextAreaEntryEdited, isTextFieldEntryEdited,
 } from '@bpmn-io/properties-panel';
 
-import { toExpression, toPlain } from './expressions';
+import { toExpression, toPlain, validateExpression } from './expressions';
 import { t } from './i18n';
 
 const HUMAN_TASKS = ['bpmn:UserTask', 'bpmn:ManualTask'];
@@ -172,7 +172,10 @@ function DueIn(props) {
     label: t('dueIn', lang),
     description: t('dueInHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(getProperty(bo, 'dueIn')),
-    setValue: (value) => setProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), dialect, bpmnFactory, commandStack),
+    validate: (value) => validateExpression(value, 'dueIn', lang),
+    setValue: (value, error) => {
+      if (!error) setProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), dialect, bpmnFactory, commandStack);
+    },
   });
 }
 
@@ -311,7 +314,9 @@ function TimerValue(props) {
     label: t('timerValue', lang),
     description: t('timerHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(definition.get(kind) ? definition.get(kind).body : ''),
-    setValue: (value) => {
+    validate: (value) => validateExpression(value, kind, lang),
+    setValue: (value, error) => {
+      if (error) return;
       const body = toExpression(value, kind);
       const properties = { [kind]: body === undefined ? undefined : bpmnFactory.create('bpmn:FormalExpression', { body }) };
       modeling.updateModdleProperties(element, definition, properties);

@@ -87,7 +87,6 @@ async function createBpmnEditor(canvasEl, options = {}) {
     ],
     moddleExtensions,
     ligat,
-    keyboard: { bindTo: options.keyboardTarget || undefined },
   });
   const api = bpmnApi(modeler, lang);
   const lintLayer = new MarkerLayer(modeler.get('injector'), 'ligat-lint', lang);
@@ -134,9 +133,14 @@ async function createViewer(containerEl, options = {}) {
 
 /** The DMN editor (decision tables, DRD, literal expressions). */
 async function createDmnEditor(containerEl, options = {}) {
+  // dmn-js gives each view only its own additionalModules (not `common`'s): translation per view.
+  const translation = { additionalModules: [translateModule(language(options))] };
   const modeler = new DmnModeler({
     container: containerEl,
-    common: { additionalModules: [translateModule(language(options))] },
+    drd: translation,
+    decisionTable: translation,
+    literalExpression: translation,
+    boxedExpression: translation,
   });
   const callbacks = new Set();
   const watched = new WeakSet();

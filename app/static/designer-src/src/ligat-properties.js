@@ -135,6 +135,16 @@ function setExtensionBody(element, bo, type, value, bpmnFactory, commandStack) {
   if (commands.length) commandStack.execute('properties-panel.multi-command-executor', commands);
 }
 
+// The panel re-validates the stored value whenever `validate` is a new function, which would wipe
+// the message about what was just typed (and not written): one function per kind and language.
+const VALIDATORS = new Map();
+
+function validator(kind, lang) {
+  const key = `${kind}/${lang}`;
+  if (!VALIDATORS.has(key)) VALIDATORS.set(key, (value) => validateExpression(value, kind, lang));
+  return VALIDATORS.get(key);
+}
+
 // --- entries --------------------------------------------------------------------------------
 
 function useLigat() {
@@ -172,7 +182,7 @@ function DueIn(props) {
     label: t('dueIn', lang),
     description: t('dueInHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(getProperty(bo, 'dueIn')),
-    validate: (value) => validateExpression(value, 'dueIn', lang),
+    validate: validator('dueIn', lang),
     setValue: (value, error) => {
       if (!error) setProperty(element, bo, 'dueIn', toExpression(value, 'dueIn'), dialect, bpmnFactory, commandStack);
     },
@@ -314,7 +324,7 @@ function TimerValue(props) {
     label: t('timerValue', lang),
     description: t('timerHint', lang) + (stored && stored !== toPlain(stored) ? ` ${t('writtenAs', lang)} ${stored}` : ''),
     getValue: () => toPlain(definition.get(kind) ? definition.get(kind).body : ''),
-    validate: (value) => validateExpression(value, kind, lang),
+    validate: validator(kind, lang),
     setValue: (value, error) => {
       if (error) return;
       const body = toExpression(value, kind);

@@ -135,6 +135,7 @@ def test_field_follow_up_due_time_typed_in_the_panel(browser, artifacts):
     source = (PENGADUAN / "pengaduan.bpmn").read_text()
     context, page, errors = open_designer(browser, source)
     select(page, "tindak_lanjut_lapangan")
+    assert page.locator(".bio-properties-panel-header-type").text_content() == "Tugas Pengguna"
     open_group(page, "LIGAT")
     field = page.locator("#bio-properties-panel-ligat-due-in")
     assert field.input_value() == "sla_lapangan"  # a process variable: shown and kept as is
@@ -347,6 +348,7 @@ def test_panel_speaks_english_when_asked(browser):
     context, page, errors = open_designer(browser, (PENGADUAN / "pengaduan.bpmn").read_text(), lang="en")
     select(page, "verifikasi")
     open_group(page, "LIGAT")
+    assert page.locator(".bio-properties-panel-header-type").text_content() == "User Task"
     labels = page.locator('[data-group-id="group-ligat"] label').all_inner_texts()
     assert "Due time" in labels and "Public status (tracking text)" in labels
     assert page.locator("#bio-properties-panel-ligat-due-in").input_value() == "sla_verifikasi"

@@ -329,6 +329,7 @@ def test_lint_reports_a_disconnected_task_on_that_element(browser, artifacts, la
         "message_id": "Elemen tidak terhubung dengan alur mana pun.",
         "message_en": "The element is not connected to any flow."}
     assert on_task["ligat/human-task-in-lane"]["level"] == "warning"  # LIGAT's own rule: the lane is the role
+    assert not [f for f in findings if f["rule"] == "ligat/timer-duration-iso"]
     assert not [f for f in findings if f["element_id"] == "periksa"]
     task = page.locator('.djs-element[data-element-id="terlupa"]')
     assert "ligat-marker-error" in task.get_attribute("class")
@@ -340,6 +341,23 @@ def test_lint_reports_a_disconnected_task_on_that_element(browser, artifacts, la
     # Markers of the check (setMarkers) and of lint are separate layers: one does not wipe the other.
     page.evaluate("() => ed.setMarkers([{element_id: 'periksa', level: 'warning', message: 'x'}])")
     assert "ligat-marker-error" in task.get_attribute("class")
+    assert errors == []
+    context.close()
+
+
+def test_lint_refuses_working_days_in_a_duration_timer(browser):
+    """The engine reads a timeDuration itself, ISO only: a diagram written elsewhere with
+    "3 hari kerja" there gets an error marker on the timer event."""
+    source = (PENGADUAN / "pengaduan.bpmn").read_text()
+    assert "<bpmn:timeDuration>sla_lapangan</bpmn:timeDuration>" in source
+    xml = source.replace("<bpmn:timeDuration>sla_lapangan</bpmn:timeDuration>",
+                         '<bpmn:timeDuration>"3 hari kerja"</bpmn:timeDuration>')
+    context, page, errors = open_designer(browser, xml)
+    findings = [f for f in page.evaluate("() => ed.lint()") if f["rule"] == "ligat/timer-duration-iso"]
+    assert [(f["element_id"], f["level"]) for f in findings] == [("timer_sla_lapangan", "error")]
+    assert "time_after" in findings[0]["message_id"] and "ISO-8601 only" in findings[0]["message_en"]
+    timer = page.locator('.djs-element[data-element-id="timer_sla_lapangan"]')
+    assert "ligat-marker-error" in timer.get_attribute("class")
     assert errors == []
     context.close()
 

@@ -107,6 +107,8 @@ export const LINT_MESSAGES = {
     'The terminate event is superfluous: a plain end event is enough.'],
   'ligat/human-task-in-lane': ['Tugas manusia tidak berada di lane mana pun: lane menentukan peran yang mengerjakannya.',
     'The human task is in no lane: the lane names the role that works on it.'],
+  'ligat/timer-duration-iso': ['Timer durasi hanya menerima ISO-8601 (PT72H). Untuk hari kerja pakai jenis Tanggal/waktu: time_after("3 hari kerja").',
+    'A duration timer takes ISO-8601 only (PT72H). For working days use the Date/time type: time_after("3 hari kerja").'],
 };
 
 export function lintMessage(rule, fallback) {

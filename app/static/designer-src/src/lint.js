@@ -37,7 +37,21 @@ function humanTaskInLane() {
   return { check };
 }
 
-const LIGAT_RULES = { 'human-task-in-lane': humanTaskInLane };
+/** LIGAT: the engine reads a timeDuration itself, ISO only (README, Durations); working days need a
+ * timeDate of time_after("N hari kerja"). */
+function timerDurationIso() {
+  const workingDays = /^\s*(["'])\s*\d+\s*(hari\s+kerja|working\s+days?)\s*\1\s*$/i;
+  function check(node, reporter) {
+    if (!is(node, 'bpmn:Event')) return;
+    (node.get('eventDefinitions') || []).forEach((definition) => {
+      const duration = is(definition, 'bpmn:TimerEventDefinition') && definition.get('timeDuration');
+      if (duration && workingDays.test(duration.body || '')) reporter.report(node.id, 'Working days in a timeDuration');
+    });
+  }
+  return { check };
+}
+
+const LIGAT_RULES = { 'human-task-in-lane': humanTaskInLane, 'timer-duration-iso': timerDurationIso };
 
 const resolver = {
   resolveRule(pkg, ruleName) {
@@ -49,7 +63,9 @@ const resolver = {
   },
 };
 
-const config = { rules: { ...packed.config.rules, 'ligat/human-task-in-lane': 'warn' } };
+const config = {
+  rules: { ...packed.config.rules, 'ligat/human-task-in-lane': 'warn', 'ligat/timer-duration-iso': 'error' },
+};
 
 /** Lint a diagram's definitions → [{element_id, rule, level, message_id, message_en}]. */
 export async function lintDefinitions(definitions) {

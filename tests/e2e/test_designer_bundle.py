@@ -262,6 +262,14 @@ def test_markers_drawn_on_their_elements_and_cleared(browser, artifacts):
     assert page.evaluate("() => ed.setMarkers([{element_id: 'atur_sla', level: 'error', message: 'x'}])") == []
     assert "ligat-marker-error" not in task.get_attribute("class")
     assert page.locator(".ligat-marker-badge").count() == 1
+    # The draft reloaded: markers and path of the old diagram go with it, new ones draw as before.
+    page.evaluate("() => ed.showPath(['atur_sla'], 'atur_sla')")
+    page.evaluate("(xml) => ed.importXML(xml)", (PENGADUAN / "pengaduan.bpmn").read_text())
+    assert page.locator(".ligat-marker-badge").count() == 0
+    assert page.locator(".ligat-path, .ligat-marker-error").count() == 0
+    assert page.evaluate("() => ed.setMarkers([{element_id: 'verifikasi', level: 'error', message: 'x'}])") == []
+    page.evaluate("() => ed.showPath(['verifikasi'], null)")
+    assert "ligat-marker-error" in task.get_attribute("class") and "ligat-path" in task.get_attribute("class")
     assert errors == []
     context.close()
 

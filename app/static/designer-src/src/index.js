@@ -48,6 +48,8 @@ function bpmnApi(diagram, lang) {
   return {
     diagram,
     async importXML(xml) {
+      markers.reset();
+      path.reset();
       let result;
       try {
         result = await diagram.importXML(xml);
@@ -94,7 +96,7 @@ async function createBpmnEditor(canvasEl, options = {}) {
   return Object.assign(api, {
     modeler,
     async importXML(xml) {
-      lintLayer.clear();
+      lintLayer.reset();
       ligat.dialect = CAMUNDA_USE.test(xml) ? 'camunda' : 'spiff';
       return importXML(xml);
     },

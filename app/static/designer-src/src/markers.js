@@ -47,6 +47,11 @@ export class MarkerLayer {
     this.marked = [];
   }
 
+  /** A new diagram replaces the old one: forget what was marked on it. */
+  reset() {
+    this.marked = [];
+  }
+
   clear() {
     this.overlays.remove({ type: this.type });
     this.marked.forEach(([element, cls]) => this.canvas.removeMarker(element, cls));
@@ -83,6 +88,10 @@ export class PathLayer {
   constructor(injector) {
     this.canvas = injector.get('canvas');
     this.registry = injector.get('elementRegistry');
+    this.marked = [];
+  }
+
+  reset() {
     this.marked = [];
   }
 

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 MO := app/translations/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test lint bench clean translations
+.PHONY: run test lint bench clean translations designer-assets
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP) $(MO)
 # Figures go to bench/RESULTS.md. A tiny run of each is part of `make test`.
 bench: $(STAMP) $(MO)
 	$(PY) -m bench $(or $(SIZE),small)
+
+# For maintainers (needs Node and npm): rebuild the vendored process-designer bundle
+# app/static/vendor/ligat-designer/ from app/static/designer-src/. `run` and `test` never need Node.
+designer-assets:
+	cd app/static/designer-src && npm ci --no-audit --no-fund && npm run build
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

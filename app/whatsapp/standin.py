@@ -115,8 +115,10 @@ def _check(body: dict[str, Any]) -> str | None:
     return None
 
 
-@standin.post("/<version>/<phone_id>/messages")
-def messages(version: str, phone_id: str):  # noqa: ANN201
+# Route values are not named *_id: the app bounds those as database ids (app/hardening.py), and
+# WhatsApp's phone-number and media ids are 15-digit numbers.
+@standin.post("/<version>/<phone>/messages")
+def messages(version: str, phone: str):  # noqa: ANN201
     body = request.get_json(silent=True) or {}
     problem = _check(body)
     if problem:
@@ -137,16 +139,17 @@ def store_media(data: bytes, mime_type: str, filename: str) -> str:
     return media_id
 
 
-@standin.post("/<version>/<phone_id>/media")
-def upload(version: str, phone_id: str):  # noqa: ANN201
+@standin.post("/<version>/<phone>/media")
+def upload(version: str, phone: str):  # noqa: ANN201
     file = request.files.get("file")
     if file is None:
         return _error("file is required")
     return jsonify({"id": store_media(file.read(), file.mimetype or "application/octet-stream", file.filename or "")})
 
 
-@standin.get("/<version>/<media_id>")
-def media_url(version: str, media_id: str):  # noqa: ANN201
+@standin.get("/<version>/<media>")
+def media_url(version: str, media: str):  # noqa: ANN201
+    media_id = media
     found = STATE.media.get(media_id)
     if found is None:
         return _error("Unsupported get request. Object does not exist.", 100, 404)
@@ -155,9 +158,9 @@ def media_url(version: str, media_id: str):  # noqa: ANN201
                     "sha256": hashlib.sha256(data).hexdigest(), "id": media_id, "messaging_product": "whatsapp"})
 
 
-@standin.get("/media/<media_id>")
-def media_file(media_id: str):  # noqa: ANN201
-    found = STATE.media.get(media_id)
+@standin.get("/media/<media>")
+def media_file(media: str):  # noqa: ANN201
+    found = STATE.media.get(media)
     if found is None:
         abort(404)
     return current_app.response_class(found[2], mimetype=found[0])

@@ -33,7 +33,9 @@ def configure(app: Flask) -> None:
     settings.media_max_bytes = config["LIGAT_VIDEO_MAX_BYTES"]
     settings.verify_token = config["LIGAT_WHATSAPP_VERIFY_TOKEN"]
     settings.app_secret = config["LIGAT_WHATSAPP_APP_SECRET"]
-    from .standin import BASE_URL, ThreadedWSGITransport
+    from .standin import APPROVED_TEMPLATES, BASE_URL, ThreadedWSGITransport
+
+    APPROVED_TEMPLATES.update({settings.template_status, settings.template_message, settings.template_letter})
 
     if settings.standin:
         settings.api_url, settings.transport = BASE_URL, ThreadedWSGITransport(app=app)

@@ -1,0 +1,86 @@
+"""Two-way conversation on a case: the officer writes from the case page, the citizen answers
+on WhatsApp, the answer lands on the case. An anonymous reporter's number is never shown; who
+may see and write is the case page's own rule."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from workflows.db import AuditEvent, Case, OutboxMessage
+from workflows.whatsapp.models import WaThreadMessage
+
+from .test_whatsapp_conversation import report_by_whatsapp
+from .whatsapp_helpers import Phone
+
+
+def _case(db_session, ticket: str) -> Case:
+    db_session.expire_all()
+    return db_session.scalar(select(Case).where(Case.reference == ticket))
+
+
+def _write(officer, case: Case, text: str):
+    token = csrf_token(officer, f"/kasus/{case.id}")
+    return officer.post(f"/whatsapp/kasus/{case.id}/tulis", data={"csrf_token": token, "isi": text})
+
+
+def test_two_way_exchange_on_an_anonymous_report(app, db_session, login_as):
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone, anonymous=True)
+    case = _case(db_session, ticket)
+    phone.new()
+    operator = login_as("operator")
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'id="whatsapp"' in page and "nomornya tidak ditampilkan" in page
+    response = _write(operator, case, "Di RT berapa tepatnya nenek itu berada?")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/kasus/{case.id}#whatsapp")
+    phone.settle()
+    [question] = phone.new()
+    assert "Di RT berapa" in question["text"]["body"] and ticket in question["text"]["body"]
+    phone.text("RT 03 RW 02, di depan toko Sinar.")
+    assert "diteruskan ke petugas" in phone.last_text()
+    db_session.expire_all()
+    thread = db_session.scalars(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id)
+                                .order_by(WaThreadMessage.id)).all()
+    assert [(m.direction, m.author) for m in thread] == [("out", "operator"), ("in", "warga")]
+    assert thread[1].body == "RT 03 RW 02, di depan toko Sinar."
+    actions = set(db_session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)))
+    assert {"whatsapp_sent", "whatsapp_received"} <= actions
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert "RT 03 RW 02" in page and "Di RT berapa" in page
+    assert phone.number not in page and phone.number[2:] not in page  # the number is never shown
+
+
+def test_only_those_who_see_the_case_may_write(app, db_session, login_as):
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone)
+    case = _case(db_session, ticket)
+    outsider = login_as("kelurahan.gurabesi")  # no lane in complaints: cannot see the case
+    token = csrf_token(outsider, "/lapor")
+    response = outsider.post(f"/whatsapp/kasus/{case.id}/tulis", data={"csrf_token": token, "isi": "Halo"})
+    assert response.status_code == 404
+    auditor = login_as("auditor")  # reads everything, works on nothing
+    assert 'id="whatsapp"' in auditor.get(f"/kasus/{case.id}").get_data(as_text=True)
+    _write(auditor, case, "Halo dari auditor")
+    db_session.expire_all()
+    assert db_session.scalar(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id)) is None
+    # Without the CSRF token nothing is sent.
+    operator = login_as("operator")
+    assert operator.post(f"/whatsapp/kasus/{case.id}/tulis", data={"isi": "Halo"}).status_code == 400
+
+
+def test_an_opted_out_citizen_gets_no_officer_message(app, db_session, login_as):
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone)
+    case = _case(db_session, ticket)
+    phone.text("STOP")
+    phone.new()
+    operator = login_as("operator")
+    _write(operator, case, "Apakah masih perlu bantuan?")
+    phone.settle()
+    assert phone.new() == []
+    db_session.expire_all()
+    msg = db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
+                             .order_by(OutboxMessage.id.desc())).first()
+    assert msg.status == "skipped"
+    assert "tidak dikirim" in operator.get(f"/kasus/{case.id}").get_data(as_text=True)

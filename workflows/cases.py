@@ -177,9 +177,11 @@ class _Step:
 
     def notify_reporter(self, message: str, kind: str = "text", payload: dict[str, Any] | None = None) -> None:
         case = self.case
-        if case.anonymous or not case.reporter_phone:
+        recipient = None if case.anonymous else case.reporter_phone
+        recipient = recipient or (notifications.relay_of(self.session, case.id) if not self.new_case else None)
+        if not recipient:
             return
-        notifications.queue(self.session, case.id, case.reporter_phone, message, SETTINGS.notify_channel,
+        notifications.queue(self.session, case.id, recipient, message, SETTINGS.notify_channel,
                             kind=kind, payload=payload)
 
     def apply_effects(self) -> None:

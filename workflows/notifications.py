@@ -47,6 +47,18 @@ CHANNELS: dict[str, Callable[[], Channel]] = {"log": LogChannel}
 # nothing for one that opted out); a route returns the channel, or None to record without sending.
 Route = Callable[[Session, str, str], str | None]
 ROUTES: list[Route] = []
+# Relays give the number of a case's reporter when the case keeps none (an anonymous reporter on a
+# channel that relays, such as WhatsApp): the message reaches them, officers never see the number.
+Relay = Callable[[Session, int], str | None]
+RELAYS: list[Relay] = []
+
+
+def relay_of(session: Session, case_id: int) -> str | None:
+    for relay in RELAYS:
+        found = relay(session, case_id)
+        if found:
+            return found
+    return None
 
 
 def queue(

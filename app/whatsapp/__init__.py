@@ -53,6 +53,8 @@ def configure(app: Flask) -> None:
     notifications.CHANNELS["sms"] = SmsChannel
     if inbound.consent_route not in notifications.ROUTES:
         notifications.ROUTES.append(inbound.consent_route)
+    if inbound.relay not in notifications.RELAYS:
+        notifications.RELAYS.append(inbound.relay)
 
 
 def register(app: Flask, appbuilder: Any) -> None:

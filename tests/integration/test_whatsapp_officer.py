@@ -84,3 +84,29 @@ def test_an_opted_out_citizen_gets_no_officer_message(app, db_session, login_as)
                              .order_by(OutboxMessage.id.desc())).first()
     assert msg.status == "skipped"
     assert "tidak dikirim" in operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+
+
+def test_needs_more_information_is_asked_and_answered_on_whatsapp(app, db_session, login_as):
+    """The operator's "needs more information" reaches an anonymous reporter through LIGAT's relay;
+    the answer lands on the case for the operator's next task."""
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone, anonymous=True)
+    case = _case(db_session, ticket)
+    phone.new()
+    operator = login_as("operator")
+    from workflows.db import InboxTask
+
+    task = db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open"))
+    token = csrf_token(operator, "/lapor")
+    operator.post(f"/inbox/{task.id}", data={"csrf_token": token, "keputusan": "perlu_informasi",
+                                               "pertanyaan": "Apakah nenek itu masih di sana malam ini?"})
+    phone.settle()
+    [question] = phone.new()
+    assert "masih di sana malam ini" in question["text"]["body"]
+    phone.text("Masih, tidur di depan toko roti.")
+    db_session.expire_all()
+    thread = db_session.scalars(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id)
+                                .order_by(WaThreadMessage.id)).all()
+    assert [(m.direction, m.author) for m in thread] == [("out", "proses"), ("in", "warga")]
+    page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert "tidur di depan toko roti" in page and phone.number not in page

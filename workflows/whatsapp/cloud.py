@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from pywa.api import GraphAPI
 from pywa.errors import WhatsAppError
 from sqlalchemy.orm import Session
@@ -155,4 +156,20 @@ class WhatsAppChannel:
         body = body_for(session, msg)
         if body["type"] == "template":
             msg.kind = "template" if msg.kind != "document" else msg.kind
-        return send(wire.wa_id_of(msg.recipient), body)
+        provider_id = send(wire.wa_id_of(msg.recipient), body)
+        if msg.case_id is not None and msg.kind == "text":
+            expect_answer(session, msg)
+        return provider_id
+
+
+def expect_answer(session: Session, msg: OutboxMessage) -> None:
+    """A process's own message to the reporter (a question, "needs more information"): it joins the
+    case's thread, and the citizen's next words land on the case, as after an officer's message."""
+    from .models import WaThreadMessage
+
+    if session.scalar(select(WaThreadMessage.id).where(WaThreadMessage.outbox_id == msg.id)) is None:
+        session.add(WaThreadMessage(case_id=msg.case_id, direction="out", author="proses", body=msg.message,
+                                    outbox_id=msg.id))
+    conversation = session.get(WaConversation, wire.wa_id_of(msg.recipient))
+    if conversation is not None and conversation.state in ("menu", "percakapan"):
+        conversation.state, conversation.case_id, conversation.data = "percakapan", msg.case_id, "{}"

@@ -343,7 +343,7 @@ def _confirm(ctx: Context, data: dict[str, Any]) -> None:
         "Pelapor: anonim" if data.get("anonim") else f"Pelapor: {data.get('nama')}",
         "",
         "Dengan mengirim, Anda setuju menerima kabar perkembangan lewat WhatsApp ini (ketik BERHENTI untuk "
-        "berhenti)." if not data.get("anonim") else "Laporan anonim: cek status dengan tiket dan kode lacak.",
+        "berhenti)." + (" Laporan anonim: petugas tidak melihat nama dan nomor Anda." if data.get("anonim") else ""),
     ]
     ctx.turn.replies.append(wire.buttons_body("\n".join(lines), [("konfirmasi:kirim", "Kirim"),
                                                                   ("konfirmasi:batal", "Batal")]))
@@ -377,9 +377,8 @@ def _confirmation(ctx: Context) -> None:
     if session.get(WaCaseLink, case.id) is None:
         session.add(WaCaseLink(case_id=case.id, wa_id=ctx.conversation.wa_id, anonymous=anonymous))
     now = utcnow()
-    if not anonymous:
-        ctx.conversation.consent, ctx.conversation.consent_at, ctx.conversation.opted_out_at = True, now, None
-        audit.append(session, case.id, "whatsapp", "whatsapp_consent", {"pilihan": "lapor"})
+    ctx.conversation.consent, ctx.conversation.consent_at, ctx.conversation.opted_out_at = True, now, None
+    audit.append(session, case.id, "whatsapp", "whatsapp_consent", {"pilihan": "lapor"})
     ctx.go("menu")
     ctx.say(f"Laporan Anda diterima. Nomor tiket: {case.reference}. Kode lacak: {case.tracking_code}. "
             "Simpan keduanya untuk cek status (menu 2). (Report received: keep your ticket and tracking code.)")

@@ -20,7 +20,7 @@ from .. import notifications
 from ..db import utcnow
 from . import conversation, wire
 from .cloud import SETTINGS
-from .models import WaConversation, WaInbound
+from .models import WaCaseLink, WaConversation, WaInbound
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -133,6 +133,12 @@ def expire_quiet(session: Session, limit: int = 100) -> int:
             "Kirim pesan apa saja untuk mulai lagi. (Conversation closed after no reply; write again any time.)")])
     session.commit()
     return len(rows)
+
+
+def relay(session: Session, case_id: int) -> str | None:
+    """Outbox relay: the WhatsApp number of an anonymous reporter's case (never shown to officers)."""
+    link = session.get(WaCaseLink, case_id)
+    return link.wa_id if link is not None and link.anonymous else None
 
 
 def consent_route(session: Session, recipient: str, channel: str) -> str | None:

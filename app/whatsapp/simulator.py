@@ -68,7 +68,7 @@ def send():  # noqa: ANN201
             return jsonify({"error": _("Koordinat tidak sah.")}), 400
         message = {"type": "location", "location": {"latitude": lat, "longitude": lon,
                                                     "address": str(body.get("alamat") or "")[:200]}}
-    elif kind in ("foto", "video"):
+    elif kind in ("foto", "video"):  # the phone uploads to the stand-in, the message carries the media id
         try:
             data = base64.b64decode(str(body.get("data") or ""), validate=True)
         except (binascii.Error, ValueError):
@@ -105,7 +105,7 @@ def _thread(number: str) -> list[dict]:
         if body.get("type") == "interactive" and item["direction"] == "out":
             inner = body["interactive"]
             if inner.get("type") == "list":
-                entry["daftar"] = [{"id": r["id"], "judul": r["title"]}
+                entry["daftar"] = [{"id": r["id"], "judul": r["title"], "keterangan": r.get("description", "")}
                                    for s in inner["action"]["sections"] for r in s["rows"]]
             else:
                 entry["tombol"] = [{"id": b["reply"]["id"], "judul": b["reply"]["title"]}

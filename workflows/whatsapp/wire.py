@@ -146,6 +146,9 @@ def preview(message: dict[str, Any]) -> str:
         return (message.get("text") or {}).get("body", "")
     if kind == "interactive":
         inner = message.get("interactive") or {}
+        chosen = inner.get("list_reply") or inner.get("button_reply")
+        if chosen:  # what the citizen picked
+            return str(chosen.get("title") or "")
         return (inner.get("body") or {}).get("text", "")
     if kind == "template":
         params = [p.get("text", "") for c in (message.get("template") or {}).get("components") or []

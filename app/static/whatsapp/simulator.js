@@ -34,6 +34,11 @@
           const b = document.createElement("button");
           b.type = "button";
           b.textContent = c.judul;
+          if (c.keterangan) {
+            const more = document.createElement("small");
+            more.textContent = c.keterangan;
+            b.appendChild(more);
+          }
           b.addEventListener("click", function () {
             send({jenis: "pilihan", id: c.id, judul: c.judul, daftar: !!m.daftar});
           });

@@ -10,6 +10,7 @@ from typing import Any
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workflows import audit, notifications
@@ -26,8 +27,8 @@ from ..extensions import db
 from ..security import CASE, current_principal
 
 MAX_LENGTH = 1000
-DELIVERY = {"pending": "menunggu", "sent": "terkirim", "delivered": "diterima", "read": "dibaca",
-            "failed": "gagal", "skipped": "tidak dikirim"}
+DELIVERY = {"pending": _l("menunggu dikirim"), "sent": _l("terkirim"), "delivered": _l("sampai di HP"),
+            "read": _l("dibaca"), "failed": _l("gagal"), "skipped": _l("tidak dikirim")}
 
 
 def case_whatsapp(case: Case) -> dict[str, Any] | None:

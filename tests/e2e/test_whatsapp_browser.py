@@ -80,3 +80,35 @@ def test_the_simulator_refuses_a_post_without_its_csrf_token(live_server):
     response = httpx.post(f"{live_server}/whatsapp/simulator/kirim?nomor=6281200000009",
                           json={"jenis": "teks", "teks": "halo"})
     assert response.status_code == 400
+
+
+def test_an_officer_writes_to_an_anonymous_reporter_from_the_case_page(app, browser, live_server, artifacts,
+                                                                       db_session):
+    from tests.integration.test_whatsapp_conversation import report_by_whatsapp
+    from tests.integration.whatsapp_helpers import Phone
+
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone, anonymous=True)
+    db_session.expire_all()
+    case = db_session.scalar(select(Case).where(Case.reference == ticket))
+    for size, viewport in (("phone", PHONE), ("desktop", {"viewport": {"width": 1280, "height": 900}})):
+        context = browser.new_context(**viewport)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.goto(f"{live_server}/login/")
+        page.fill("#username", "operator")
+        page.fill("#password", "Ligat-Demo-2026!")
+        page.click("[type=submit]")
+        page.goto(f"{live_server}/kasus/{case.id}")
+        panel = page.locator("#whatsapp")
+        assert "nomornya tidak ditampilkan" in panel.inner_text()
+        page.fill("#whatsapp-isi", f"Terima kasih. Petugas menuju lokasi ({size}).")
+        page.click("#whatsapp-form button[type=submit]")
+        page.wait_for_selector(f"#whatsapp-thread li:has-text('({size})')")
+        phone.settle()
+        page.reload()
+        assert phone.number not in page.content()
+        page.locator("#whatsapp").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"whatsapp-case-panel-{size}.png"), full_page=size == "desktop")
+        context.close()
+    assert "Petugas menuju lokasi (desktop)" in phone.last_text()

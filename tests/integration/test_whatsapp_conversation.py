@@ -163,4 +163,5 @@ def test_opt_out_and_back_in(app, db_session):
     db_session.expire_all()
     conversation = db_session.get(WaConversation, phone.number)
     assert conversation.consent and conversation.opted_out_at is None
-    assert db_session.scalar(select(WaInbound).where(WaInbound.wa_id == phone.number, WaInbound.status != "done")) is None
+    undone = select(WaInbound).where(WaInbound.wa_id == phone.number, WaInbound.status != "done")
+    assert db_session.scalar(undone) is None

@@ -17,14 +17,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 from pywa.api import GraphAPI
 from pywa.errors import WhatsAppError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import storage
-from ..notifications import Refused
 from ..db import OutboxMessage, utcnow
+from ..notifications import Refused
 from . import wire
 from .models import WaConversation
 
@@ -62,8 +62,13 @@ class WhatsAppSettings:
 SETTINGS = WhatsAppSettings()
 
 
+def http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
+    """A client to a gateway: over the network, or onto the in-process stand-in."""
+    return httpx.Client(timeout=15, transport=transport) if transport else httpx.Client(timeout=15)
+
+
 def api() -> GraphAPI:
-    session = httpx.Client(timeout=15, transport=SETTINGS.transport) if SETTINGS.transport else httpx.Client(timeout=15)
+    session = http_client(SETTINGS.transport)
     graph = GraphAPI(token=SETTINGS.token or "standin-token", session=session, api_version=float(SETTINGS.api_version))
     # pywa fixes Meta's host; LIGAT_WHATSAPP_API_URL points it elsewhere (the stand-in, a proxy).
     session.base_url = f"{SETTINGS.api_url.rstrip('/')}/v{SETTINGS.api_version}"
@@ -143,7 +148,8 @@ def body_for(session: Session, msg: OutboxMessage) -> dict[str, Any]:
                     "params": [status["reference"], status["status"], status.get("note") or "-"]}
     if not template:
         raise Refused("Di luar jendela 24 jam dan tanpa template. (Outside the 24-hour window, no template.)")
-    return wire.template_body(template["name"], SETTINGS.template_language, [str(p) for p in template.get("params", [])])
+    params = [str(p) for p in template.get("params", [])]
+    return wire.template_body(template["name"], SETTINGS.template_language, params)
 
 
 class WhatsAppChannel:

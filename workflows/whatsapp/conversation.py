@@ -122,12 +122,15 @@ def menu(office: Office) -> dict[str, Any]:
 MENU_CHOICES = [("lapor", "lapor"), ("cek", "cek"), ("layanan", "layanan"), ("petugas", "petugas")]
 
 
-def handle(session: Session, office: Office, wa_id: str, message: dict[str, Any], profile_name: str | None = None) -> Turn:
+def handle(
+    session: Session, office: Office, wa_id: str, message: dict[str, Any], profile_name: str | None = None,
+) -> Turn:
     """Take one inbound message (the Cloud API message object) and move the conversation on."""
     turn = Turn()
     conversation = conversation_of(session, wa_id)
     now = utcnow()
-    quiet = conversation.last_inbound_at and now - conversation.last_inbound_at > timedelta(minutes=SETTINGS.expiry_minutes)
+    expiry = timedelta(minutes=SETTINGS.expiry_minutes)
+    quiet = conversation.last_inbound_at is not None and now - conversation.last_inbound_at > expiry
     conversation.last_inbound_at = now
     conversation.updated_at = now
     reply_id, text = wire.reply_of(message)
@@ -147,8 +150,9 @@ def handle(session: Session, office: Office, wa_id: str, message: dict[str, Any]
         return turn
     if quiet and conversation.state != "menu":
         _go(conversation, "menu")
-        turn.say(f"Maaf, percakapan sebelumnya kami tutup karena tidak ada balasan selama {SETTINGS.expiry_minutes} menit. "
-                 "Silakan mulai lagi dari menu. (Your earlier conversation expired; please start again.)")
+        turn.say(f"Maaf, percakapan sebelumnya kami tutup karena tidak ada balasan selama "
+                 f"{SETTINGS.expiry_minutes} menit. Silakan mulai lagi dari menu. "
+                 "(Your earlier conversation expired; please start again.)")
         turn.replies.append(menu(office))
         return turn
     if word in MENU_WORDS or conversation.state not in STATES:

@@ -16,7 +16,8 @@ class WaInbound(Base):
     makes WhatsApp's retries of the same message harmless."""
 
     __tablename__ = "wa_inbound"
-    __table_args__ = (Index("ix_wa_inbound_pending", "status", "id"), Index("ix_wa_inbound_sender", "wa_id", "received_at"))
+    __table_args__ = (Index("ix_wa_inbound_pending", "status", "id"),
+                      Index("ix_wa_inbound_sender", "wa_id", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(200), unique=True)

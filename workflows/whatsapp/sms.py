@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..db import OutboxMessage
 from ..notifications import Refused
+from .cloud import http_client
 
 SMS_LIMIT = 459  # three concatenated SMS
 
@@ -55,8 +56,7 @@ class SmsChannel:
         return self._post(msg.recipient, msg.message, f"ligat-{msg.id}")
 
     def _post(self, recipient: str, message: str, reference: str) -> str:
-        client = httpx.Client(timeout=15, transport=SETTINGS.transport) if SETTINGS.transport else httpx.Client(timeout=15)
-        with client:
+        with http_client(SETTINGS.transport) as client:
             response = client.post(SETTINGS.api_url.rstrip("/") + "/messages",
                                    headers={"Authorization": f"Bearer {SETTINGS.token or 'standin-token'}"},
                                    json={"to": e164(recipient), "text": message[:SMS_LIMIT], "reference": reference})

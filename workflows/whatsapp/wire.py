@@ -116,10 +116,11 @@ def list_body(body: str, button: str, rows: list[tuple[str, str, str]], section_
         chunk = rows[start: start + LIST_ROWS_PER_SECTION]
         title = section_title if len(rows) <= LIST_ROWS_PER_SECTION else f"{section_title} {start // 10 + 1}"
         sections.append({"title": _cut(title, ROW_TITLE), "rows": [
-            {"id": row_id, "title": _cut(title_, ROW_TITLE)} | ({"description": _cut(desc, ROW_DESCRIPTION)} if desc else {})
-            for row_id, title_, desc in chunk]})
-    return {"type": "interactive", "interactive": {
-        "type": "list", "body": {"text": body[:1024]}, "action": {"button": _cut(button, BUTTON_TITLE), "sections": sections}}}
+            {"id": row_id, "title": _cut(row_title, ROW_TITLE)}
+            | ({"description": _cut(desc, ROW_DESCRIPTION)} if desc else {})
+            for row_id, row_title, desc in chunk]})
+    action = {"button": _cut(button, BUTTON_TITLE), "sections": sections}
+    return {"type": "interactive", "interactive": {"type": "list", "body": {"text": body[:1024]}, "action": action}}
 
 
 def buttons_body(body: str, buttons: list[tuple[str, str]]) -> dict[str, Any]:

@@ -110,3 +110,28 @@ def test_needs_more_information_is_asked_and_answered_on_whatsapp(app, db_sessio
     assert [(m.direction, m.author) for m in thread] == [("out", "proses"), ("in", "warga")]
     page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
     assert "tidur di depan toko roti" in page and phone.number not in page
+
+
+def test_talk_to_an_officer_from_the_menu_with_ticket_and_code(app, db_session, login_as):
+    from workflows.whatsapp.models import WaConversation
+
+    reporter = Phone(app)
+    ticket, code = report_by_whatsapp(reporter)
+    # Another phone (the reporter's relative) knows the ticket and its tracking code.
+    relative = Phone(app)
+    relative.text("Halo")
+    relative.pick("menu:petugas", "4. Bicara dgn petugas")
+    assert "nomor tiket dan kode lacak" in relative.last_text()
+    relative.text(f"{ticket} AAAAAAAA")
+    assert "tidak cocok" in relative.last_text()
+    relative.text(f"tiket saya {ticket.lower()} kode {code.lower()}")
+    assert f"tentang {ticket}" in relative.last_text()
+    relative.text("Saya anaknya, kapan petugas datang?")
+    db_session.expire_all()
+    assert db_session.get(WaConversation, relative.number).state == "percakapan"
+    case = _case(db_session, ticket)
+    [question] = db_session.scalars(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id)).all()
+    assert question.direction == "in" and "kapan petugas datang" in question.body
+    relative.text("MENU")
+    db_session.expire_all()
+    assert db_session.get(WaConversation, relative.number).state == "menu"

@@ -135,3 +135,23 @@ def test_sms_fallback_speaks_its_documented_wire_format(app, db_session):
     assert sent.status == "sent" and sent.provider_id.startswith("sms-")
     got = standin.STATE.sms[before:]
     assert {"to": "+6281234567890", "text": "LIGAT: status laporan Anda berubah."}.items() <= got[-1].items()
+
+
+def test_with_a_real_token_the_stand_in_and_the_simulator_are_gone(client, monkeypatch):
+    assert client.get("/whatsapp/simulator/").status_code == 200
+    monkeypatch.setattr(cloud.SETTINGS, "token", "EAAG-echte-token")
+    assert client.get("/whatsapp/simulator/").status_code == 404
+    assert client.get("/whatsapp/standin/v21.0/123", headers={"Authorization": "Bearer standin-token"}).status_code == 404
+
+
+def test_the_scheduler_job_works_the_queue(app, db_session):
+    from app.scheduler import run_whatsapp_job
+
+    phone = Phone(app)
+    phone.text("Halo", settle=False)
+    assert run_whatsapp_job(app) >= 1
+    with app.app_context():
+        from app.extensions import db
+
+        notifications.dispatch_pending(db.session, recipient=phone.number)
+    assert phone.received()[0]["interactive"]["type"] == "list"

@@ -43,7 +43,8 @@ STOP_WORDS = {"BERHENTI", "STOP", "UNSUBSCRIBE"}
 START_WORDS = {"MULAI", "START"}
 MENU_WORDS = {"MENU", "0", "BATAL", "KEMBALI"}
 SKIP_WORDS = {"LEWATI", "SELESAI", "TIDAK ADA", "SKIP"}
-TICKET = re.compile(r"\b([A-Z]{2,6}-\d{4}-\d{4,8})\b\W*([A-HJ-NP-Z2-9]{8})?\b")
+TICKET = re.compile(r"\b[A-Z]{2,6}-\d{4}-\d{4,8}\b")
+TRACKING_CODE = re.compile(r"\b[A-HJ-NP-Z2-9]{8}\b")  # workflows.cases.TRACKING_ALPHABET, eight long
 
 
 class ReportRefused(ValueError):
@@ -390,9 +391,25 @@ def _confirmation(ctx: Context) -> None:
 
 # -- status, services, officer -----------------------------------------------------------------------
 
+def ticket_and_code(text: str) -> tuple[str, str] | None:
+    """The ticket and the tracking code anywhere in what was typed ("tiket ADU-2026-000123 kode …")."""
+    text = text.upper()
+    ticket = TICKET.search(text)
+    if ticket is None:
+        return None
+    words = TRACKING_CODE.findall(text[:ticket.start()] + " " + text[ticket.end():])
+    # An eight-letter word ("TERSEBUT") fits the alphabet too: a code with a digit first, else the last.
+    codes = [w for w in words if any(ch.isdigit() for ch in w)] or words
+    return ticket.group(0), codes[-1] if codes else ""
+
+
+def _case_typed(ctx: Context) -> Case | None:
+    found = ticket_and_code(ctx.text)
+    return ctx.office.find_case(*found) if found else None
+
+
 def _check(ctx: Context) -> None:
-    found = TICKET.search(ctx.text.upper())
-    case = ctx.office.find_case(found.group(1), found.group(2) or "") if found else None
+    case = _case_typed(ctx)
     if case is None:
         ctx.say("Tiket atau kode lacak tidak cocok. Ketik keduanya, contoh: ADU-2026-000123 ABCD2345, "
                 "atau MENU. (Ticket or tracking code not found.)")
@@ -444,8 +461,7 @@ def _start_talk(ctx: Context) -> None:
 
 
 def _talk_ticket(ctx: Context) -> None:
-    found = TICKET.search(ctx.text.upper())
-    case = ctx.office.find_case(found.group(1), found.group(2) or "") if found else None
+    case = _case_typed(ctx)
     if case is None:
         ctx.say("Tiket atau kode lacak tidak cocok, atau ketik MENU. (Ticket or tracking code not found.)")
         return

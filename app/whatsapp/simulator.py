@@ -1,15 +1,19 @@
 """The chat page for demos and officers' training, /whatsapp/simulator/: one chats as a citizen.
 What one types goes to the stand-in, which posts the signed webhook to /whatsapp/webhook: the
-same code path as a real phone. Only while no real token is configured (the stand-in's mode)."""
+same code path as a real phone. Only while no real token is configured (the stand-in's mode), and
+only for a signed-in user: whoever writes here can speak for any number (opt it out, for one),
+which must not be open to anyone where SMS is real."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import re
+from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from workflows.notifications import dispatch_pending
 from workflows.whatsapp import cloud, wire
@@ -27,6 +31,11 @@ MAX_UPLOAD = 12 * 1024 * 1024
 def only_standin():  # noqa: ANN201
     if not cloud.SETTINGS.standin:
         abort(404)
+    if not current_user.is_authenticated:
+        if request.method == "GET" and request.path.endswith("/simulator/"):
+            return redirect("/login/?next=" + quote(request.path))
+        return jsonify({"error": _("Masuk terlebih dahulu.")}), 401
+    return None
 
 
 @simulator.get("/")

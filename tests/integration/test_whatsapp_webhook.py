@@ -137,10 +137,13 @@ def test_sms_fallback_speaks_its_documented_wire_format(app, db_session):
     assert {"to": "+6281234567890", "text": "LIGAT: status laporan Anda berubah."}.items() <= got[-1].items()
 
 
-def test_with_a_real_token_the_stand_in_and_the_simulator_are_gone(client, monkeypatch):
-    assert client.get("/whatsapp/simulator/").status_code == 200
+def test_the_simulator_is_for_signed_in_users_and_gone_with_a_real_token(client, login_as, monkeypatch):
+    # Whoever writes there speaks for any number (could opt it out): not for anyone.
+    assert client.get("/whatsapp/simulator/").status_code == 302
+    operator = login_as("operator")
+    assert operator.get("/whatsapp/simulator/").status_code == 200
     monkeypatch.setattr(cloud.SETTINGS, "token", "EAAG-echte-token")
-    assert client.get("/whatsapp/simulator/").status_code == 404
+    assert operator.get("/whatsapp/simulator/").status_code == 404
     assert client.get("/whatsapp/standin/v21.0/123", headers={"Authorization": "Bearer standin-token"}).status_code == 404
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from workflows.whatsapp import cloud, inbound, wire
 
@@ -45,6 +45,3 @@ def run_worker(wa_id: str | None = None, limit: int = 50) -> int:
     """Process queued inbound messages (needs an app context); the simulator and tests call it too."""
     return inbound.process_pending(db.session, lambda: PortalOffice(db.session), limit=limit, wa_id=wa_id)
 
-
-def webhook_url() -> str:
-    return current_app.config["LIGAT_PUBLIC_URL"].rstrip("/") + "/whatsapp/webhook"

@@ -144,7 +144,8 @@ def test_the_simulator_is_for_signed_in_users_and_gone_with_a_real_token(client,
     assert operator.get("/whatsapp/simulator/").status_code == 200
     monkeypatch.setattr(cloud.SETTINGS, "token", "EAAG-echte-token")
     assert operator.get("/whatsapp/simulator/").status_code == 404
-    assert client.get("/whatsapp/standin/v21.0/123", headers={"Authorization": "Bearer standin-token"}).status_code == 404
+    standin_auth = {"Authorization": "Bearer standin-token"}
+    assert client.get("/whatsapp/standin/v21.0/123", headers=standin_auth).status_code == 404
 
 
 def test_the_scheduler_job_works_the_queue(app, db_session):

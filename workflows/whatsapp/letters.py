@@ -13,6 +13,7 @@ from .. import audit, notifications
 from ..db import Case, OutboxMessage, utcnow
 from ..issued_letters import Letter
 from . import wire
+from .cloud import SETTINGS
 from .inbound import CHANNEL
 from .models import WaConversation
 
@@ -45,15 +46,10 @@ def queue_issued_letters(session: Session, limit: int = 50) -> int:
         msg = notifications.queue(
             session, case.id, conversation.wa_id, caption, CHANNEL, kind="document", dedupe_key=dedupe_key(letter),
             payload={"document": {"storage_key": letter.pdf_key, "filename": filename, "mime_type": "application/pdf"},
-                     "template": {"name": _template(), "params": [case.reference, letter.number]}})
+                     "template": {"name": SETTINGS.template_letter, "params": [case.reference, letter.number]}})
         session.flush()
         audit.append(session, case.id, "whatsapp", "letter_sent_whatsapp", {"surat": letter.number, "pesan": msg.id})
         queued += 1
     session.commit()
     return queued
 
-
-def _template() -> str:
-    from .cloud import SETTINGS
-
-    return SETTINGS.template_letter

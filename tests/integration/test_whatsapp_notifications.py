@@ -72,7 +72,7 @@ def test_status_changes_inside_and_outside_the_24_hour_window(app, db_session):
     assert last.kind == "template" and last.status == "sent" and last.delivery_status == "sent"
 
 
-def test_a_rejected_template_is_recorded_not_retried(app, db_session, monkeypatch):
+def test_a_rejected_template_is_recorded_not_retried(app, db_session, monkeypatch, login_as):
     phone = Phone(app)
     ticket, _code = report_by_whatsapp(phone)
     case = _case(db_session, ticket)
@@ -83,6 +83,9 @@ def test_a_rejected_template_is_recorded_not_retried(app, db_session, monkeypatc
     phone.settle()
     [msg] = _status_messages(db_session, case)
     assert msg.status == "failed" and msg.attempts == 1 and "132001" in msg.last_error
+    # Shown where officers look: the case page's WhatsApp panel.
+    page = login_as("operator").get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'data-status="failed"' in page and "132001" in page
 
 
 def test_one_status_change_makes_one_message(app, db_session):

@@ -135,3 +135,24 @@ def test_talk_to_an_officer_from_the_menu_with_ticket_and_code(app, db_session, 
     relative.text("MENU")
     db_session.expire_all()
     assert db_session.get(WaConversation, relative.number).state == "menu"
+
+
+def test_an_answer_hours_after_the_officer_wrote_still_lands_on_the_case(app, db_session, login_as):
+    from datetime import timedelta
+
+    from workflows.db import utcnow
+    from workflows.whatsapp.inbound import expire_quiet
+    from workflows.whatsapp.models import WaConversation
+
+    phone = Phone(app)
+    ticket, _code = report_by_whatsapp(phone)
+    case = _case(db_session, ticket)
+    db_session.get(WaConversation, phone.number).last_inbound_at = utcnow() - timedelta(hours=3)
+    db_session.commit()
+    _write(login_as("operator"), case, "Bisa kirim foto tambahan besok?")
+    expire_quiet(db_session)  # a talk on a case is not a flow left half-way
+    phone.settle()
+    phone.text("Bisa, besok pagi.")
+    db_session.expire_all()
+    bodies = [m.body for m in db_session.scalars(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id))]
+    assert bodies == ["Bisa kirim foto tambahan besok?", "Bisa, besok pagi."]

@@ -16,9 +16,10 @@ whose state is a database row (WaConversation), so any process may take the next
     percakapan        every message lands on the case (officer panel), until MENU
 
 Anywhere: MENU / 0 / BATAL back to the menu; BERHENTI / STOP ends notifications, MULAI / START
-gives consent again. A conversation quiet for longer than the expiry setting starts over with
-a polite note. What the office knows (catalogue, villages, starting a report, a case's status) is
-given by the caller (`Office`), so this module stays free of the web app.
+gives consent again. A flow left half-way for longer than the expiry setting starts over with
+a polite note; a talk on a case (`percakapan`) does not expire: an officer may answer hours
+later. What the office knows (catalogue, villages, starting a report, a case's status) is given
+by the caller (`Office`), so this module stays free of the web app.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from . import wire
 from .cloud import SETTINGS
 from .models import WaCaseLink, WaConversation, WaThreadMessage
 
+# Flows that hold half-given answers; the menu and a talk on a case do not expire.
+EXPIRING = ("lapor_kategori", "lapor_uraian", "lapor_lokasi", "lapor_kelurahan", "lapor_media", "lapor_anonim",
+            "lapor_nama", "lapor_konfirmasi", "cek", "layanan", "petugas_tiket")
 STOP_WORDS = {"BERHENTI", "STOP", "UNSUBSCRIBE"}
 START_WORDS = {"MULAI", "START"}
 MENU_WORDS = {"MENU", "0", "BATAL", "KEMBALI"}
@@ -149,7 +153,7 @@ def handle(
                  "(You will receive updates on WhatsApp.)")
         turn.replies.append(menu(office))
         return turn
-    if quiet and conversation.state != "menu":
+    if quiet and conversation.state in EXPIRING:
         _go(conversation, "menu")
         turn.say(f"Maaf, percakapan sebelumnya kami tutup karena tidak ada balasan selama "
                  f"{SETTINGS.expiry_minutes} menit. Silakan mulai lagi dari menu. "

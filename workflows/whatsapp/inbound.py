@@ -125,7 +125,7 @@ def expire_quiet(session: Session, limit: int = 100) -> int:
     (the citizen wrote recently enough for WhatsApp's window to be open). Commits."""
     cutoff = utcnow() - timedelta(minutes=SETTINGS.expiry_minutes)
     rows = session.scalars(select(WaConversation).where(
-        WaConversation.state != "menu", WaConversation.last_inbound_at < cutoff).limit(limit)).all()
+        WaConversation.state.in_(conversation.EXPIRING), WaConversation.last_inbound_at < cutoff).limit(limit)).all()
     for conv in rows:
         conv.state, conv.data, conv.case_id = "menu", "{}", None
         queue_replies(session, conv.wa_id, [wire.text_body(

@@ -73,13 +73,31 @@ def store_update(session: Session, update: dict[str, Any]) -> Stored:
     return result
 
 
-def _claim(session: Session, wa_id: str | None) -> WaInbound | None:
+def _claim(session: Session, wa_id: str | None, busy: set[str]) -> WaInbound | None:
     query = select(WaInbound).where(WaInbound.status == "pending").order_by(WaInbound.id).limit(1)
     if wa_id is not None:
         query = query.where(WaInbound.wa_id == wa_id)
+    if busy:
+        query = query.where(WaInbound.wa_id.not_in(busy))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return session.scalar(query)
+
+
+def _in_turn(session: Session, row: WaInbound) -> bool:
+    """One sender's messages are answered in the order they came, by one process at a time: this row
+    must be the sender's oldest waiting one, and no other process may hold the sender's conversation
+    (PostgreSQL: its row locked, skipped if taken; SQLite has one writer anyway)."""
+    oldest = session.scalar(select(func.min(WaInbound.id)).where(WaInbound.wa_id == row.wa_id,
+                                                                 WaInbound.status == "pending"))
+    if oldest != row.id:
+        return False
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    held = session.scalar(select(WaConversation.wa_id).where(WaConversation.wa_id == row.wa_id)
+                          .with_for_update(skip_locked=True))
+    # Not held by us: free only when there is no conversation yet (a first message).
+    return held is not None or session.get(WaConversation, row.wa_id) is None
 
 
 def queue_replies(session: Session, wa_id: str, replies: list[dict[str, Any]], case_id: int | None = None) -> None:
@@ -93,11 +111,16 @@ def process_pending(session: Session, office: Callable[[], conversation.Office],
                     wa_id: str | None = None) -> int:
     """Handle up to `limit` queued messages, each in its own transaction; returns how many."""
     done = 0
+    busy: set[str] = set()
     for _ in range(limit):
-        row = _claim(session, wa_id)
+        row = _claim(session, wa_id, busy)
         if row is None:
             break
         row_id, sender = row.id, row.wa_id
+        if not _in_turn(session, row):
+            busy.add(sender)  # another process is answering this sender: leave them to it
+            session.rollback()
+            continue
         try:
             message = json.loads(row.payload)
             name = message.pop("_nama", None)

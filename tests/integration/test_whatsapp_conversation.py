@@ -165,3 +165,31 @@ def test_opt_out_and_back_in(app, db_session):
     assert conversation.consent and conversation.opted_out_at is None
     undone = select(WaInbound).where(WaInbound.wa_id == phone.number, WaInbound.status != "done")
     assert db_session.scalar(undone) is None
+
+
+def test_a_short_video_is_fetched_and_its_location_boxes_blanked(app, db_session):
+    from app.whatsapp import standin
+
+    from .portal_helpers import mp4_with_location
+
+    phone = Phone(app)
+    phone.text("Halo")
+    phone.text("1")
+    phone.text("4")
+    phone.text("Anak-anak mengamen di perempatan sampai larut malam.")
+    phone.text("Perempatan Dok Dua")
+    phone.text("1")
+    media_id = standin.store_media(mp4_with_location(), "video/mp4", "")
+    phone.send({"type": "video", "video": {"id": media_id, "mime_type": "video/mp4"}})
+    assert "Diterima (1)" in phone.last_text()
+    phone.image(jpeg_with_gps())  # a photo besides a video is refused, as on the portal
+    assert "tidak keduanya" in phone.last_text()
+    phone.text("SELESAI")
+    phone.button("anon:ya")
+    phone.button("konfirmasi:kirim")
+    ticket = TICKET.search(phone.last_text()).group(1)
+    db_session.expire_all()
+    case = db_session.scalar(select(Case).where(Case.reference == ticket))
+    [video] = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()
+    data = storage.read(video.storage_key)
+    assert video.kind == "video" and b"udta" not in data and b"+140.7181" not in data

@@ -133,6 +133,26 @@ class Config:
     LIGAT_PUBLIC_COORD_DECIMALS = int(os.environ.get("LIGAT_PUBLIC_COORD_DECIMALS", 3))
     LIGAT_OPEN311_JURISDICTION = os.environ.get("LIGAT_OPEN311_JURISDICTION", "")  # default: LIGAT_OFFICE_REGION
 
+    # WhatsApp Business Cloud API (app/whatsapp/, workflows/whatsapp/). Without a token the local
+    # stand-in answers in-process (same wire format) and the chat simulator is at /whatsapp/simulator/.
+    LIGAT_WHATSAPP_TOKEN = os.environ.get("LIGAT_WHATSAPP_TOKEN", "")
+    LIGAT_WHATSAPP_PHONE_NUMBER_ID = os.environ.get("LIGAT_WHATSAPP_PHONE_NUMBER_ID", "100000000000001")
+    LIGAT_WHATSAPP_API_URL = os.environ.get("LIGAT_WHATSAPP_API_URL", "https://graph.facebook.com")
+    LIGAT_WHATSAPP_API_VERSION = os.environ.get("LIGAT_WHATSAPP_API_VERSION", "21.0")
+    LIGAT_WHATSAPP_VERIFY_TOKEN = os.environ.get("LIGAT_WHATSAPP_VERIFY_TOKEN", "")
+    LIGAT_WHATSAPP_APP_SECRET = os.environ.get("LIGAT_WHATSAPP_APP_SECRET", "")  # empty + no token: derived
+    # Approved message templates, for messages outside WhatsApp's 24-hour window.
+    LIGAT_WHATSAPP_TEMPLATE_STATUS = os.environ.get("LIGAT_WHATSAPP_TEMPLATE_STATUS", "ligat_status")
+    LIGAT_WHATSAPP_TEMPLATE_MESSAGE = os.environ.get("LIGAT_WHATSAPP_TEMPLATE_MESSAGE", "ligat_pesan_petugas")
+    LIGAT_WHATSAPP_TEMPLATE_LETTER = os.environ.get("LIGAT_WHATSAPP_TEMPLATE_LETTER", "ligat_surat_terbit")
+    LIGAT_WHATSAPP_TEMPLATE_LANGUAGE = os.environ.get("LIGAT_WHATSAPP_TEMPLATE_LANGUAGE", "id")
+    LIGAT_WHATSAPP_WINDOW_HOURS = int(os.environ.get("LIGAT_WHATSAPP_WINDOW_HOURS", 24))
+    LIGAT_WHATSAPP_EXPIRY_MINUTES = int(os.environ.get("LIGAT_WHATSAPP_EXPIRY_MINUTES", 30))  # quiet conversation
+    LIGAT_WHATSAPP_RATE_PER_MINUTE = int(os.environ.get("LIGAT_WHATSAPP_RATE_PER_MINUTE", 20))  # per sender
+    # SMS fallback (workflows/whatsapp/sms.py documents the wire format); no token: the local stand-in.
+    LIGAT_SMS_API_URL = os.environ.get("LIGAT_SMS_API_URL", "")
+    LIGAT_SMS_TOKEN = os.environ.get("LIGAT_SMS_TOKEN", "")
+
     # Rate limits (Flask-Limiter syntax, per client address unless noted). FAB's login limiter stays off.
     RATELIMIT_ENABLED = _bool("LIGAT_RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("LIGAT_RATELIMIT_STORAGE_URI", "memory://")

@@ -63,11 +63,26 @@ def run_survey_invitation_job(app: Flask) -> int:
                                                             config["LIGAT_NOTIFY_CHANNEL"]))
 
 
+def run_whatsapp_job(app: Flask) -> int:
+    """Queued WhatsApp messages, quiet conversations, issued letters to send as documents."""
+    from workflows.whatsapp.inbound import expire_quiet
+    from workflows.whatsapp.letters import queue_issued_letters
+
+    from .whatsapp.webhook import run_worker
+
+    with app.app_context():
+        try:
+            return run_worker() + expire_quiet(db.session) + queue_issued_letters(db.session)
+        finally:
+            db.session.remove()
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
     scheduler.add_job(run_timer_job, "interval", seconds=seconds, args=[app], id="timers")
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
+    scheduler.add_job(run_whatsapp_job, "interval", seconds=max(2, seconds // 5), args=[app], id="whatsapp")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
     scheduler.add_job(run_survey_invitation_job, "interval", minutes=5, args=[app], id="survey_invitations")

@@ -9,6 +9,7 @@ Path of a case through the files of this package:
     audit.py                     hash-chained audit events
     timers.py                    due timers, woken once across processes
     notifications.py             outbox and channel adapters
+    whatsapp/                    WhatsApp (and SMS) channel: conversation, adapter, inbound queue
 """
 
 # Every module with tables or script functions is loaded with the package, so the metadata and the

@@ -152,24 +152,39 @@ class _Step:
         self.new_case = workflow is not None
         self.workflow = workflow or load_workflow(case.serialized, self.spec_json)
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
+        # One step, one status message: the reporter hears of where the step ended, not of every stop.
+        self.status_before = (case.status, case.status_note or None)
 
     # -- effects of scripts and task properties -------------------------------
-    def change_status(self, status: str, note: str | None = None) -> None:
+    def change_status(self, status: str, note: str | None = None, keep_note: bool = False) -> None:
+        """keep_note: a task's `caseStatus` naming the status a script just set keeps the script's note
+        (it is the same change, not a second one)."""
         case = self.case
-        if status == case.status and (note or None) == (case.status_note or None):
+        if status == case.status and (keep_note or (note or None) == (case.status_note or None)):
             return
         case.status, case.status_note = status, note
         audit.append(self.session, case.id, self.actor, "status_changed", {"status": status, "catatan": note})
-        message = f"LIGAT: {case.reference} kini berstatus {status}."
-        if note:
-            message += f" {note}"
-        self.notify_reporter(message)
 
-    def notify_reporter(self, message: str) -> None:
+    def notify_status(self) -> None:
+        """The one message of this step's status change (none when the step ended where it began)."""
         case = self.case
-        if case.anonymous or not case.reporter_phone:
+        if self.new_case or (case.status, case.status_note or None) == self.status_before:
             return
-        notifications.queue(self.session, case.id, case.reporter_phone, message, SETTINGS.notify_channel)
+        message = f"LIGAT: {case.reference} kini berstatus {case.status}."
+        if case.status_note:
+            message += f" {case.status_note}"
+        self.notify_reporter(message, kind="status", payload={"status": {
+            "reference": case.reference, "status": case.status, "note": case.status_note or ""}})
+        self.status_before = (case.status, case.status_note or None)
+
+    def notify_reporter(self, message: str, kind: str = "text", payload: dict[str, Any] | None = None) -> None:
+        case = self.case
+        recipient = None if case.anonymous else case.reporter_phone
+        recipient = recipient or (notifications.relay_of(self.session, case.id) if not self.new_case else None)
+        if not recipient:
+            return
+        notifications.queue(self.session, case.id, recipient, message, SETTINGS.notify_channel,
+                            kind=kind, payload=payload)
 
     def apply_effects(self) -> None:
         for effect in self.ctx.effects:
@@ -243,7 +258,7 @@ class _Step:
                 row.task_name, row.title,
             )
             if info.get("case_status"):
-                self.change_status(info["case_status"])
+                self.change_status(info["case_status"], keep_note=True)
 
     def sla_clock(self) -> None:
         """Stop the case's SLA clock while it waits on the citizen (an open task in a lane whose role
@@ -274,6 +289,7 @@ class _Step:
         self.apply_effects()
         self.sync_inbox()
         self.sla_clock()
+        self.notify_status()
         case = self.case
         due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None

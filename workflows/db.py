@@ -183,12 +183,21 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(20))
     message: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, failed, skipped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What kind of message (text, template, document, list) and the channel's extra parts (JSON).
+    kind: Mapped[str] = mapped_column(String(20), default="text")
+    payload: Mapped[str | None] = mapped_column(Text)
+    # The gateway's id of the sent message, and what the gateway later reported of it
+    # (sent, delivered, read, failed): WhatsApp's `statuses`.
+    provider_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    delivery_status: Mapped[str | None] = mapped_column(String(12))
+    # One message per event (a status change, an issued letter): the same key twice is refused.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
 
 
 class Counter(Base):

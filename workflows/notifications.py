@@ -3,10 +3,11 @@ later by channel adapters, so a slow or failing gateway never blocks a step."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,10 @@ class Channel(Protocol):
         """Deliver or raise."""
 
 
+class Refused(Exception):
+    """The gateway refused a message for good (a rejected template, a bad number): recorded, not retried."""
+
+
 def mask_recipient(recipient: str) -> str:
     return recipient[:4] + "****" + recipient[-3:] if len(recipient) > 7 else "****"
 
@@ -38,16 +43,49 @@ class LogChannel:
 
 
 CHANNELS: dict[str, Callable[[], Channel]] = {"log": LogChannel}
+# Routes choose the channel a message to a number goes by (WhatsApp for a number that opted in,
+# nothing for one that opted out); a route returns the channel, or None to record without sending.
+Route = Callable[[Session, str, str], str | None]
+ROUTES: list[Route] = []
+# Relays give the number of a case's reporter when the case keeps none (an anonymous reporter on a
+# channel that relays, such as WhatsApp): the message reaches them, officers never see the number.
+Relay = Callable[[Session, int], str | None]
+RELAYS: list[Relay] = []
 
 
-def queue(session: Session, case_id: int | None, recipient: str, message: str, channel: str) -> OutboxMessage:
-    msg = OutboxMessage(case_id=case_id, recipient=recipient, message=message, channel=channel)
+def relay_of(session: Session, case_id: int) -> str | None:
+    for relay in RELAYS:
+        found = relay(session, case_id)
+        if found:
+            return found
+    return None
+
+
+def queue(
+    session: Session, case_id: int | None, recipient: str, message: str, channel: str, *,
+    kind: str = "text", payload: dict[str, Any] | None = None, dedupe_key: str | None = None,
+    routed: bool = True,
+) -> OutboxMessage:
+    """One message in the caller's transaction. `payload` carries what a rich channel needs
+    (a template and its parameters for outside WhatsApp's window, a document). `routed=False`:
+    a direct answer to what the person just wrote, on the channel they wrote from."""
+    chosen: str | None = channel
+    for route in ROUTES if routed else ():
+        chosen = route(session, recipient, channel)
+        if chosen != channel:
+            break
+    msg = OutboxMessage(case_id=case_id, recipient=recipient, message=message, channel=chosen or channel,
+                        kind=kind, payload=json.dumps(payload, ensure_ascii=False) if payload else None,
+                        dedupe_key=dedupe_key)
+    if chosen is None:
+        msg.status, msg.last_error = "skipped", "Penerima berhenti berlangganan. (Recipient opted out.)"
     session.add(msg)
     return msg
 
 
-def dispatch_pending(session: Session, limit: int = 100) -> int:
-    """Send due messages; failures are retried with backoff, then marked failed."""
+def dispatch_pending(session: Session, limit: int = 100, recipient: str | None = None) -> int:
+    """Send due messages; failures are retried with backoff, then marked failed. A refusal for good
+    (Refused) is recorded at once. `recipient` limits the run to one number (the simulator)."""
     now = utcnow()
     query = (
         select(OutboxMessage)
@@ -55,13 +93,25 @@ def dispatch_pending(session: Session, limit: int = 100) -> int:
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if recipient is not None:
+        query = query.where(OutboxMessage.recipient == recipient)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     sent = 0
     for msg in session.execute(query).scalars():
         msg.attempts += 1
         try:
-            CHANNELS[msg.channel]().send(msg.recipient, msg.message)
+            channel = CHANNELS[msg.channel]()
+            deliver = getattr(channel, "deliver", None)
+            if deliver is not None:  # rich channels: the whole row, the gateway's message id back
+                msg.provider_id = deliver(session, msg) or None
+            else:
+                channel.send(msg.recipient, msg.message)
+        except Refused as exc:
+            msg.status, msg.delivery_status = "failed", "failed"
+            msg.last_error = str(exc)[:500]
+            log.warning("pesan #%s ditolak gateway %s", msg.id, msg.channel)
+            continue
         except Exception as exc:  # any gateway failure is retried, never raised to the caller
             msg.last_error = type(exc).__name__ + ": " + str(exc)[:500]
             if msg.attempts >= MAX_ATTEMPTS:
@@ -70,7 +120,25 @@ def dispatch_pending(session: Session, limit: int = 100) -> int:
                 msg.next_attempt_at = now + timedelta(seconds=30 * 2**msg.attempts)
             continue
         msg.status = "sent"
+        msg.delivery_status = msg.delivery_status or "sent"
         msg.sent_at = now
         sent += 1
     session.commit()
     return sent
+
+
+DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def record_delivery(session: Session, provider_id: str, status: str, error: str | None = None) -> bool:
+    """A gateway's later report on a sent message (WhatsApp `statuses`): sent, delivered, read or failed.
+    Reports may arrive out of order; a status never goes back (read stays read)."""
+    msg = session.scalar(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
+    if msg is None or status not in DELIVERY_ORDER:
+        return False
+    if DELIVERY_ORDER[status] >= DELIVERY_ORDER.get(msg.delivery_status or "", 0):
+        msg.delivery_status = status
+    if status == "failed":
+        msg.status = "failed"
+        msg.last_error = (error or "gagal terkirim (delivery failed)")[:500]
+    return True

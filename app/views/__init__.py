@@ -48,6 +48,9 @@ def _register_portal(app: Flask, appbuilder: Any) -> None:
     init_ratelimit(app)
     portal.register(app, appbuilder)
     open311.register(app, appbuilder)
+    from .. import whatsapp
+
+    whatsapp.register(app, appbuilder)
 
 
 def _register_case_files(app: Flask, appbuilder: Any) -> None:

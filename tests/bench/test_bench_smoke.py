@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission")
+BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "whatsapp")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-8000:]
-    assert "5 of 5 benchmarks done" in proc.stdout
+    assert f"{len(BENCHMARKS)} of {len(BENCHMARKS)} benchmarks done" in proc.stdout
     return {p.stem: json.loads(p.read_text()) for p in (out / "json").glob("*.json")}
 
 
@@ -93,6 +93,15 @@ def test_submissions_all_created_once(runs):
     assert figures["statuses"] == {"201": figures["requests"]}
     assert figures["cases_in_db"] == figures["created"] == figures["requests"]
     assert _positive(figures["created_per_s"])
+
+
+def test_whatsapp_webhook_queues_every_signed_post_once_and_the_worker_answers(runs):
+    figures = runs["whatsapp"]["figures"]
+    webhook, worker = figures["webhook"], figures["worker"]
+    assert webhook["requests"] > 0 and webhook["statuses"] == {"200": webhook["requests"]}
+    assert webhook["queued"] == webhook["requests"]
+    assert _positive(webhook["latency"]["p95_ms"])
+    assert worker["handled"] > 0 and worker["replies_sent"] >= worker["handled"]
 
 
 def test_results_record_keeps_one_run_per_key_and_the_analysis(tmp_path: Path):

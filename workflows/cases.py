@@ -283,13 +283,15 @@ class _Step:
             case.sla_paused_at = None
             audit.append(self.session, case.id, self.actor, "sla_resumed", {"tenggat": _iso(case.sla_due_at)})
 
-    def advance(self) -> None:
-        """Run engine steps to the next wait state and write everything down."""
+    def advance(self, notify: bool = True) -> None:
+        """Run engine steps to the next wait state and write everything down. `notify=False`: the
+        caller changes the status after and sends the step's one message itself (notify_status)."""
         self.workflow.do_engine_steps()
         self.apply_effects()
         self.sync_inbox()
         self.sla_clock()
-        self.notify_status()
+        if notify:
+            self.notify_status()
         case = self.case
         due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None
@@ -644,9 +646,10 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
     sla = package_of_case(session, case).descriptor.catalogue.get("sla")
     case.sla_due_at = add_duration(utcnow(), sla) if sla else None
     audit.append(session, case.id, actor, "case_reopened", {"alasan": reason, "tugas": reopen["task"]})
-    step.advance()
+    step.advance(notify=False)
     # After the task's own status (Verifikasi): the citizen and the operator see why it came back.
     step.change_status(reopen.get("status", REOPENED_STATUS), reason)
+    step.notify_status()
     return case
 
 

@@ -114,11 +114,16 @@ def test_a_closed_complaint_is_reopened_with_a_reason_and_returns_to_the_operato
     assert short.status_code == 422 and "minimal 10 karakter" in short.get_data(as_text=True)
     assert client.post("/lacak/buka-kembali", data={"csrf_token": token, "tiket": ticket, "kode": "SALAH123",
                                                     "alasan": "Nenek masih sendirian."}).status_code == 404
+    sent_before = {m.id for m in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))}
     response = client.post("/lacak/buka-kembali", data={"csrf_token": token, "tiket": ticket, "kode": code,
                                                         "alasan": "Nenek itu masih tinggal sendiri tanpa makanan."})
     assert response.status_code == 302
     assert public_status(client, ticket, code) == "Dibuka kembali"
     case = case_by_ticket(db_session, ticket)
+    # One message for the step: the case is reopened, with the reason.
+    told = [m.message for m in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))
+            if m.id not in sent_before]
+    assert told == [f"LIGAT: {ticket} kini berstatus Dibuka kembali. Nenek itu masih tinggal sendiri tanpa makanan."]
     assert not case.completed and case.closed_at is None
     task = open_task(db_session, case, "verifikasi")
     assert task is not None and task.role == "Operator Dinsos"

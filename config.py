@@ -92,6 +92,8 @@ class Config:
     LIGAT_DEMO_USERS = _bool("LIGAT_DEMO_USERS", True)
     LIGAT_SCHEDULER = _bool("LIGAT_SCHEDULER", True)
     LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
+    # How often the scheduler verifies every audit chain (result and time on /audit/).
+    LIGAT_AUDIT_CHECK_MINUTES = int(os.environ.get("LIGAT_AUDIT_CHECK_MINUTES", 60))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     # The office's own days off, beyond national holidays and cuti bersama, for SLAs in working days:
     # comma-separated ISO dates, e.g. "2026-10-12,2026-12-31" (workflows/durations.py).

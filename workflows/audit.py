@@ -134,7 +134,7 @@ HEAD_CHANGED = "ujung rantai tidak cocok dengan catatan rantai"
 NO_RECORD = "rantai tanpa catatan panjang dan ujung"
 
 
-def _against_record(case_id: int, events: list[AuditEvent], record: tuple[int, str] | None) -> BrokenLink | None:
+def against_record(case_id: int, events: list[AuditEvent], record: tuple[int, str] | None) -> BrokenLink | None:
     """A chain intact in itself is still broken when it is shorter than its record says (events cut off
     at the end or removed wholesale) or ends on another hash."""
     if record is None:
@@ -162,7 +162,7 @@ def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLin
     def close(events: list[AuditEvent]) -> None:
         case_id = events[0].case_id
         seen.add(case_id)
-        link = verify_case(events) or _against_record(case_id, events, records.get(case_id))
+        link = verify_case(events) or against_record(case_id, events, records.get(case_id))
         if link:
             broken.append(link)
 
@@ -181,7 +181,7 @@ def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLin
     if current:
         close(current)
     for case_id in sorted(records.keys() - seen):
-        link = _against_record(case_id, [], records[case_id])
+        link = against_record(case_id, [], records[case_id])
         if link:
             broken.append(link)
     broken.sort(key=lambda link: link.case_id)

@@ -8,8 +8,8 @@ from flask import Flask
 
 
 def register_all(app: Flask, appbuilder: Any) -> None:
+    from ..audit.views import AuditView
     from ..security import MENU_AUDIT, MENU_CASES, MENU_INBOX
-    from .audit import AuditView
     from .cases import CaseView
     from .inbox import InboxView
 

@@ -57,10 +57,11 @@ class CaseView(BaseView):
         hidden = hidden_fields(case, current_principal())
         history = [(e, without(json.loads(e.data_json), hidden)) for e in events]
         principal = current_principal()
-        log_case_view(case, principal, "kasus")
+        data = cases.case_data(case)
+        log_case_view(case, principal, "kasus", data)
         messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []
         return self.render_template(
-            "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,
+            "ligat/case.html", case=case, data=data, history=history, tasks=tasks,
             outlook=outlook(db.session, case), messages=messages, principal=principal,
         )
 

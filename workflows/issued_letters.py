@@ -10,7 +10,8 @@ records a `letter` row and a `letter_issued` audit event. If the step fails,
 all of it (number included) is rolled back and the file removed.
 
 The PDF is made with LibreOffice later (`ensure_pdf`, on first download or by the
-scheduler), so a conversion of several seconds never holds the number lock.
+scheduler), so a conversion of several seconds never holds the number lock; it is signed
+(PAdES) with the office's certificate (workflows/signing.py).
 
 The verification page shows only what the row holds: number, date, type, status
 (valid / revoked / expired), the holder's masked name and NIK, and the SHA-256
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import letters
 
-from . import audit, durations, storage
+from . import audit, durations, signing, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
 from .packages import files_of, package_of_definition
@@ -257,12 +258,16 @@ def by_token(session: Session, token: str) -> Letter | None:
 
 
 def ensure_pdf(session: Session, letter: Letter) -> bool:
-    """Make the PDF once (LibreOffice); False where LibreOffice is not installed. Commits."""
+    """Make the PDF once (LibreOffice), signed with the office's certificate where one is set;
+    False where LibreOffice is not installed. Commits."""
     if letter.pdf_key:
         return True
     pdf = letters.to_pdf(storage.read(letter.docx_key))
     if pdf is None:
         return False
+    if signing.SETTINGS.enabled:
+        # Signed before it is stored: the PDF of record is the signed one, its hash the signed file's.
+        pdf = signing.sign_pdf(pdf, f"Surat {letter.number} diterbitkan oleh {letter.issued_by}")
     key = storage.store(session, AREA, pdf, "pdf")
     result = session.execute(
         update(Letter)

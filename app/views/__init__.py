@@ -26,6 +26,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_api(CaseApi)
     appbuilder.add_api(PackageApi)
     _register_filters(app)
+    from .errors import register_error_pages
+
+    register_error_pages(app)
 
 
 def _register_portal(app: Flask, appbuilder: Any) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from letters import mask_nik
 from workflows.db import AuditEvent, Case
@@ -60,12 +61,15 @@ def _plain(value: Any, mask: bool) -> str:
     return text
 
 
-def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask: bool = False) -> list[Item]:
+def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask: bool = False,
+               complete: bool = True) -> list[Item]:
     """Rows of an event's data; a start's or a message's nested `data` is read as the form's fields.
-    `mask`: 16-digit numbers (NIK, KK) shown masked, for pages that do not log a view of the person."""
+    `mask`: 16-digit numbers (NIK, KK) shown masked, for pages that do not log a view of the person.
+    `complete`: also the process's own variables among a start's data (for auditors); officers see
+    the fields the forms define."""
     flat = {k: v for k, v in data.items() if not (k == "data" and isinstance(v, dict))}
     if isinstance(data.get("data"), dict):
-        flat.update(data["data"])
+        flat.update({k: v for k, v in data["data"].items() if complete or k in fields})
     items = []
     for key, value in flat.items():
         if value in (None, "", []):
@@ -74,13 +78,13 @@ def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask:
             prop, schema = fields[key]
             label = prop.get("title", key)
             if prop.get("x-berkas") and isinstance(value, int):
-                items.append(Item(label, f"#{value}", url_for("BerkasView.document", document_id=value)))
+                items.append(Item(label, f"{_('Unduh')} #{value}", url_for("BerkasView.document", document_id=value)))
                 continue
             text = _plain(value, mask) if isinstance(value, dict) else field_text(schema, key, value)
             items.append(Item(label, _plain(text, mask)))
         elif key == "surat_id" and isinstance(value, int):
-            items.append(Item(str(ENGINE_KEYS[key]), "PDF", url_for("BerkasView.letter", letter_id=value,
-                                                                    variant="pdf")))
+            items.append(Item(str(ENGINE_KEYS[key]), f"{_('Unduh')} PDF",
+                              url_for("BerkasView.letter", letter_id=value, variant="pdf")))
         else:
             label = ENGINE_KEYS.get(key)
             items.append(Item(str(label) if label is not None else key.replace("_", " "), _plain(value, mask)))
@@ -88,11 +92,12 @@ def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask:
 
 
 def readable(event: AuditEvent, case: Case | None, hidden: set[str] | frozenset = frozenset(),
-             mask: bool = False, fields: dict[str, tuple[dict, dict]] | None = None) -> ReadableEvent:
+             mask: bool = False, fields: dict[str, tuple[dict, dict]] | None = None,
+             complete: bool = True) -> ReadableEvent:
     data = {k: v for k, v in json.loads(event.data_json or "{}").items() if k not in hidden}
     if isinstance(data.get("data"), dict):
         data["data"] = {k: v for k, v in data["data"].items() if k not in hidden}
     if fields is None:
         fields = form_fields(case) if case is not None else {}
-    return ReadableEvent(event, action_label(event.action), data_items(fields, data, mask),
+    return ReadableEvent(event, action_label(event.action), data_items(fields, data, mask, complete),
                          event.action in STATUS_ACTIONS)

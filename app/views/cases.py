@@ -56,7 +56,7 @@ class CaseView(BaseView):
         principal = current_principal()
         hidden = hidden_fields(case, principal)
         fields = form_fields(case)
-        history = [readable(e, case, hidden, fields=fields) for e in events]
+        history = [readable(e, case, hidden, fields=fields, complete=False) for e in events]
         data = cases.case_data(case)
         log_case_view(case, principal, "kasus", data)
         messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []

@@ -25,6 +25,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_api(InboxApi)
     appbuilder.add_api(CaseApi)
     appbuilder.add_api(PackageApi)
+    from ..audit.api import AuditApi
+
+    appbuilder.add_api(AuditApi)
     _register_filters(app)
     from .errors import register_error_pages
 

@@ -258,3 +258,14 @@ def test_chain_record_refuses_to_shrink_or_go(db_session, known):
     with pytest.raises(Exception, match="grow-only"):
         db_session.execute(text("DELETE FROM audit_chain WHERE case_id = :c"), {"c": case.id})
     db_session.rollback()
+
+
+def test_audit_api_same_filters_masked(login_as, known):
+    auditor = login_as("auditor")
+    first = known["first"]
+    body = auditor.get(f"/api/v1/audit/?tiket={first.reference}&aksi=task_completed").get_json()
+    assert body["total"] == 1 and body["result"][0]["case"] == first.reference
+    assert body["result"][0]["label"] == "Tugas diselesaikan" and body["result"][0]["at"].endswith("Z")
+    assert auditor.get("/api/v1/audit/?dari=kemarin").status_code == 400
+    assert "tidak dapat dibaca" in auditor.get("/api/v1/audit/?dari=kemarin").get_json()["message"]
+    assert login_as("operator").get("/api/v1/audit/").status_code in (401, 403)

@@ -25,6 +25,8 @@ from .history_pdf import history_pdf
 from .labels import ACTIONS, FILE_KINDS
 from .readable import readable
 
+FILTER_ARGS = ("jenis", "tiket", "pengguna", "aksi", "dari", "sampai", "layanan")  # kept from page to page
+
 
 class QueryRefused(ValueError):
     """A filter the auditor typed that cannot be read; the message says which, in both languages."""
@@ -94,7 +96,7 @@ class AuditView(BaseView):
         last = audit_checks.last_check(db.session) or audit_checks.run_check(
             db.session, "manual", current_principal().username)
         lines = sorted((p.code, p.descriptor.name["id"]) for p in latest_packages(db.session))
-        page_args = {k: v for k, v in request.args.items() if k != "hal"}
+        page_args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         return self.render_template(
             "ligat/audit.html", query=query, result=result, rows=rows, lines=lines, actions=ACTIONS,
             file_kinds=FILE_KINDS, kinds=(EVENTS, PERSON_VIEWS, FILE_ACCESS), page_args=page_args,

@@ -269,3 +269,11 @@ def test_audit_api_same_filters_masked(login_as, known):
     assert auditor.get("/api/v1/audit/?dari=kemarin").status_code == 400
     assert "tidak dapat dibaca" in auditor.get("/api/v1/audit/?dari=kemarin").get_json()["message"]
     assert login_as("operator").get("/api/v1/audit/").status_code in (401, 403)
+
+
+def test_paging_links_keep_the_filters_only(login_as, known):
+    auditor = login_as("auditor")
+    response = auditor.get(f"/audit/?pengguna={known['citizen']}&endpoint=x&_external=1")
+    assert response.status_code == 200
+    # An unknown argument named like url_for's own (`endpoint`, `_external`) is not passed on to links.
+    assert 'href="http' not in response.get_data(as_text=True).split('id="audit-results"')[1]

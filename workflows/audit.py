@@ -1,7 +1,10 @@
 """Append-only audit events chained per case by SHA-256.
 
 Each event's hash covers its own fields and the previous event's hash, so an
-edited, removed or reordered row breaks the chain from that point on.
+edited, removed or reordered row breaks the chain from that point on. Events cut
+off at the end or removed wholesale leave an intact-looking (or empty) chain: each
+case's length and head hash are therefore also kept in `audit_chain`, written in
+the same transaction as every event, and verification compares the two.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A case's full history as a PDF an inspector can file: every event with its time in office time,
 who did it, its data with the forms' labels (NIK and KK masked), and each event's hash and the hash
 before it, with the chain's verification result. Written with python-docx and turned into PDF by
-LibreOffice, the way letters are (letters/pdf.py)."""
+LibreOffice, the way letters are (letters/pdf.py), and signed with the office's certificate."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from letters.pdf import to_pdf
+from workflows import signing
 from workflows.audit import against_record, verify_case
 from workflows.db import AuditChain, AuditEvent, Case
 
@@ -58,7 +59,11 @@ def history_docx(case: Case, events: list[AuditEvent], state: str, office: str, 
 
 
 def history_pdf(session, case: Case, office: str, made_by: str, made_at: str) -> bytes | None:  # noqa: ANN001
-    """The PDF, or None where LibreOffice is not installed."""
+    """The PDF, signed with the office's certificate like letters (so a reader shows it unchanged),
+    or None where LibreOffice is not installed."""
     events = list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)))
     state = chain_state(session, case, events)
-    return to_pdf(history_docx(case, events, state, office, made_by, made_at))
+    pdf = to_pdf(history_docx(case, events, state, office, made_by, made_at))
+    if pdf is not None and signing.SETTINGS.enabled:
+        pdf = signing.sign_pdf(pdf, f"Riwayat kasus {case.reference}, dicetak oleh {made_by}")
+    return pdf

@@ -17,6 +17,7 @@ from tests.conftest import csrf_token
 from tests.integration.portal_helpers import jpeg_with_gps
 from tests.integration.test_pbi_jkn_http import approve, new_nik, open_task, submit, verify_ok
 from tests.integration.test_portal_http import case_of, post_report, ticket_of
+from workflows import signing
 from workflows.db import AuditEvent, Case
 from workflows.documents import CaseDocument, FileAccess
 from workflows.persons import PersonView
@@ -137,5 +138,6 @@ def test_case_history_pdf_for_the_inspector(login_as, db_session, pbi_case):
         assert event.hash in compact and event.prev_hash in compact
     assert "WIT" in flat and nik not in compact and mask_nik(nik) in compact
     assert _downloads(db_session, "history", case.id, "auditor") == 1
+    assert signing.signature_state(response.data).state == signing.VALID
     assert login_as("operator").get(f"/audit/kasus/{case.id}/riwayat.pdf").status_code in (302, 403)
     assert auditor.get("/audit/kasus/999999999/riwayat.pdf").status_code == 404

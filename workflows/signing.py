@@ -9,16 +9,21 @@ signed and whether the file changed after signing. No Flask here.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+T = TypeVar("T")
 FIELD_NAME = "TandaTanganDinas"
 VALID, BROKEN, UNSIGNED, UNTRUSTED = "valid", "broken", "unsigned", "untrusted"
 
@@ -71,6 +76,17 @@ def ensure_demo_certificate(directory: Path, office_name: str) -> tuple[Path, Pa
     return cert_path, key_path
 
 
+def _outside_event_loop(function: Callable[..., T], *args: object) -> T:
+    """pyHanko's blocking calls start their own asyncio loop, which fails inside a running one (an
+    async server, a test driving a browser): run them on a thread of their own there."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args).result()
+
+
 def _signer():  # noqa: ANN202
     from pyhanko.sign import signers
 
@@ -80,6 +96,10 @@ def _signer():  # noqa: ANN202
 
 def sign_pdf(pdf: bytes, reason: str) -> bytes:
     """The PDF with a PAdES signature of the office's certificate over the whole file."""
+    return _outside_event_loop(_sign, pdf, reason)
+
+
+def _sign(pdf: bytes, reason: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -107,6 +127,10 @@ def _trusted() -> list:
 
 def signature_state(pdf: bytes) -> SignatureState:
     """Whether the PDF carries the office's signature over an unchanged file."""
+    return _outside_event_loop(_state, pdf)
+
+
+def _state(pdf: bytes) -> SignatureState:
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

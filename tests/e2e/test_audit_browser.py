@@ -68,3 +68,31 @@ def test_audit_page_and_case_timeline(browser, live_server, artifacts, issued_ca
     page.screenshot(path=str(artifacts / f"kasus-{size}.png"), full_page=True)
     assert problems == []
     context.close()
+
+
+def test_error_page_and_signed_letter_verification_on_a_phone(browser, live_server, artifacts, issued_case,
+                                                              login_as, db_session):
+    from workflows.issued_letters import Letter
+
+    letter = db_session.query(Letter).filter(Letter.case_id == issued_case.id).one()
+    assert login_as("operator").get(f"/berkas/surat/{letter.id}/pdf").status_code == 200  # makes the signed PDF
+    context = browser.new_context(**PHONE)
+    problems = watch(context)
+    page = context.new_page()
+    page.goto(f"{live_server}/verifikasi/{letter.token}")
+    assert page.get_attribute("#verifikasi-tanda-tangan", "data-signature") == "valid"
+    assert "SAH" in page.inner_text("#verifikasi-tanda-tangan")
+    page.screenshot(path=str(artifacts / "verifikasi-tanda-tangan-phone.png"), full_page=True)
+
+    page = _login(context, live_server, "operator")
+    page.goto(f"{live_server}/kasus/")
+    page.evaluate("() => { window.location.href = '/kasus/999999999'; }")  # a navigation with a referrer
+    page.wait_for_selector("#error-page")
+    assert page.get_attribute("#error-page", "data-code") == "404"
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    page.click("#error-back")
+    page.wait_for_url(f"{live_server}/kasus/")
+    page.goto(f"{live_server}/kasus/999999999")
+    page.screenshot(path=str(artifacts / "galat-404-phone.png"), full_page=True)
+    assert problems == []
+    context.close()

@@ -82,6 +82,7 @@ def test_error_page_and_signed_letter_verification_on_a_phone(browser, live_serv
     page.goto(f"{live_server}/verifikasi/{letter.token}")
     assert page.get_attribute("#verifikasi-tanda-tangan", "data-signature") == "valid"
     assert "SAH" in page.inner_text("#verifikasi-tanda-tangan")
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), "the verification page scrolls sideways on a phone"
     page.screenshot(path=str(artifacts / "verifikasi-tanda-tangan-phone.png"), full_page=True)
 
     page = _login(context, live_server, "operator")

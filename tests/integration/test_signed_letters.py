@@ -5,6 +5,7 @@ broken, and the public verification page shows the signature's state beside the 
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docx
@@ -44,7 +45,10 @@ def test_signed_pdf_validates_with_pyhanko_and_a_changed_one_is_broken(app):
     reader = PdfFileReader(io.BytesIO(signed))
     [embedded] = reader.embedded_signatures
     trusted = load_cert_from_pemder(str(signing.SETTINGS.cert_path))
-    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[trusted], allow_fetching=False))
+    context = ValidationContext(trust_roots=[trusted], allow_fetching=False)
+    # On a thread of its own: pyHanko starts an asyncio loop, and a browser test may have left one running here.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        status = pool.submit(validate_pdf_signature, embedded, context).result()
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     assert status.signing_cert.sha256 == trusted.sha256

@@ -184,6 +184,11 @@ class AuditChain(Base):
     head_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    # The length is also the row's version: two steps appending to one case from the same length,
+    # the second finds the row moved on (StaleDataError, a conflict the caller reports) instead of
+    # writing a shorter length, which the database's grow-only trigger would refuse as tampering.
+    __mapper_args__ = {"version_id_col": length, "version_id_generator": False}
+
 
 class OutboxMessage(Base):
     """A notification waiting to be sent (or sent) through a channel adapter."""

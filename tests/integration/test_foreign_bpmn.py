@@ -143,11 +143,12 @@ def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_sessi
     from tests.integration.test_work_api import token_for
 
     deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})
+    # Signed in first: the case's timer runs two seconds from its start.
+    operator, auditor_browser = login_as("operator"), login_as("auditor")
     first = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
-    operator = login_as("operator")
     page = operator.get(f"/kasus/{first.id}").get_data(as_text=True)
     assert 'id="case-messages"' in page and '<option value="jawaban_warga">' in page
-    assert 'id="case-messages"' not in login_as("auditor").get(f"/kasus/{first.id}").get_data(as_text=True)
+    assert 'id="case-messages"' not in auditor_browser.get(f"/kasus/{first.id}").get_data(as_text=True)
     response = operator.post(f"/kasus/{first.id}/pesan", data={
         "csrf_token": csrf_token(operator, f"/kasus/{first.id}"), "pesan": "jawaban_warga",
         "isi": "Dijawab lewat telepon"})

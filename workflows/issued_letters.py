@@ -21,6 +21,7 @@ is written into the case's audit chain.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .scripting import Effect, ScriptContext, register_script_function
 from .sequences import next_value
 from .visibility import can_view_case
 
+log = logging.getLogger(__name__)
 AREA = "letters"
 REVOKER_ROLES = frozenset({HEAD_OF_OFFICE, ADMIN})
 
@@ -287,8 +289,16 @@ def render_pending_pdfs(session: Session, limit: int = 20) -> int:
     if letters.soffice_path() is None:
         return 0
     made = 0
-    for letter in session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)):
-        made += ensure_pdf(session, letter)
+    pending = list(session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)))
+    for letter in pending:
+        letter_id = letter.id
+        try:
+            made += ensure_pdf(session, letter)
+        except (OSError, letters.PdfConversionError):
+            # One letter that cannot be made (its .docx gone, LibreOffice failing on it) must not stop
+            # the others; it is tried again on the next run. The id only: no personal data in logs.
+            session.rollback()
+            log.exception("PDF surat id=%s tidak dapat dibuat", letter_id)
     return made
 
 

@@ -91,3 +91,31 @@ def test_issued_letter_pdf_is_signed_and_the_verification_page_says_so(app, clie
         assert 'data-signature="broken"' in page and "RUSAK" in page
     finally:
         path.write_bytes(original)
+
+
+def test_one_letter_that_cannot_be_made_does_not_stop_the_others(app, db_session):
+    """A letter whose .docx is gone is logged and skipped; the letters after it still get their
+    signed PDF from the scheduler's job."""
+    from sqlalchemy import select
+
+    from tests.integration.test_letters_engine import KADIS, case_at_approval, open_row
+    from workflows import cases, issued_letters
+
+    made = []
+    for _ in range(2):
+        case = case_at_approval(db_session)
+        cases.complete_task(db_session, open_row(db_session, case.id, "persetujuan").id, KADIS,
+                            {"keputusan_persetujuan": "setuju"})
+        made.append(db_session.scalar(select(Letter).where(Letter.case_id == case.id)))
+    broken, fine = made
+    path = storage.path_of(broken.docx_key)
+    kept = path.read_bytes()
+    path.unlink()
+    try:
+        issued_letters.render_pending_pdfs(db_session, limit=10_000)
+        db_session.expire_all()
+        assert db_session.get(Letter, broken.id).pdf_key is None
+        fine = db_session.get(Letter, fine.id)
+        assert fine.pdf_key and signing.signature_state(storage.read(fine.pdf_key)).state == signing.VALID
+    finally:
+        path.write_bytes(kept)

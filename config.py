@@ -96,6 +96,14 @@ class Config:
     LIGAT_DEMO_USERS = _bool("LIGAT_DEMO_USERS", True)
     LIGAT_SCHEDULER = _bool("LIGAT_SCHEDULER", True)
     LIGAT_TIMER_POLL_SECONDS = int(os.environ.get("LIGAT_TIMER_POLL_SECONDS", 15))
+    # The office's certificate and key (PEM) that sign issued PDF letters (PAdES). Unset: a demo
+    # certificate for LIGAT_OFFICE_NAME is generated once under LIGAT_SIGNING_DEMO_DIR.
+    LIGAT_SIGNING_CERT = os.environ.get("LIGAT_SIGNING_CERT")
+    LIGAT_SIGNING_KEY = os.environ.get("LIGAT_SIGNING_KEY")
+    LIGAT_SIGNING_KEY_PASSWORD = os.environ.get("LIGAT_SIGNING_KEY_PASSWORD")
+    LIGAT_SIGNING_DEMO_DIR = os.environ.get("LIGAT_SIGNING_DEMO_DIR", str(VAR_DIR / "tanda-tangan"))
+    # How often the scheduler verifies every audit chain (result and time on /audit/).
+    LIGAT_AUDIT_CHECK_MINUTES = int(os.environ.get("LIGAT_AUDIT_CHECK_MINUTES", 60))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     # The office's own days off, beyond national holidays and cuti bersama, for SLAs in working days:
     # comma-separated ISO dates, e.g. "2026-10-12,2026-12-31" (workflows/durations.py).

@@ -43,6 +43,16 @@ def _fields(case: Case) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     return out
 
 
+def form_fields(case: Case) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """field name → (property, schema) of every field the case's forms define."""
+    return {field: (prop, schema) for field, prop, schema in _fields(case)}
+
+
+def field_text(schema: dict[str, Any], field: str, value: Any) -> str:
+    """A value as its form shows it (option labels, ya/tidak)."""
+    return _text(schema, field, value)
+
+
 def _text(schema: dict[str, Any], field: str, value: Any) -> str:
     if isinstance(value, bool):
         return "ya" if value else "tidak"
@@ -77,8 +87,17 @@ def without(data: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
     return out
 
 
-def log_case_view(case: Case, principal: Principal, where: str) -> None:
-    """A page or API answer that shows the case's fields shows its subject's identity: logged (PDP)."""
-    if case.subject_nik:
-        persons.log_view(db.session, principal, case.subject_nik, f"{where}:{case.reference}")
+def log_case_view(case: Case, principal: Principal, where: str, data: dict[str, Any] | None = None) -> None:
+    """A page or API answer that shows the case's fields shows its subject's identity: logged (PDP).
+    Besides the case's subject, every other NIK among the fields shown (a family member, a reporter's
+    own NIK on a case without a subject) is logged as viewed too."""
+    niks = [case.subject_nik] if case.subject_nik else []
+    for field, prop, _schema in _fields(case) if data else ():
+        value = data.get(field)
+        if (isinstance(value, str) and len(value) == 16 and value.isdigit() and value not in niks
+                and not prop.get("x-berkas") and persons.check_nik(value).valid):
+            niks.append(value)
+    for nik in niks:
+        persons.log_view(db.session, principal, nik, f"{where}:{case.reference}", case.id)
+    if niks:
         db.session.commit()

@@ -1,7 +1,8 @@
 """Hand the engine layer what it needs from the application's configuration:
 where files live (one store, workflows/storage.py, an area per kind: case
 documents, issued letters, report media), upload limits, the public address
-letters point to, who signs (name, NIP and position from the officer's profile)
+letters point to, who signs (name, NIP and position from the officer's profile; the office's
+certificate that signs the PDF)
 and the office's own days off (working-day SLAs)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workflows import bootstrap, issued_letters
+from workflows import bootstrap, issued_letters, signing
 
 from .models import OfficerProfile
 from .portal import media
@@ -58,3 +59,17 @@ def configure_engine(app: Flask) -> None:
         extra_storage={media.AREA: upload_dir},  # citizens' report photos and videos (app/portal/)
         letterhead_address=letterhead_address(config),
     ))
+    configure_signing(app)
+
+
+def configure_signing(app: Flask) -> None:
+    """The certificate that signs issued PDF letters: the configured one, or a demo one made once."""
+    config = app.config
+    if config.get("LIGAT_SIGNING_CERT") and config.get("LIGAT_SIGNING_KEY"):
+        cert, key = Path(config["LIGAT_SIGNING_CERT"]), Path(config["LIGAT_SIGNING_KEY"])
+    else:
+        cert, key = signing.ensure_demo_certificate(Path(config["LIGAT_SIGNING_DEMO_DIR"]),
+                                                    config["LIGAT_OFFICE_NAME"])
+    password = config.get("LIGAT_SIGNING_KEY_PASSWORD")
+    signing.SETTINGS.cert_path, signing.SETTINGS.key_path = cert, key
+    signing.SETTINGS.key_password = password.encode() if password else None

@@ -1,4 +1,4 @@
-"""Background jobs: wake due timers and send queued notifications.
+"""Background jobs: wake due timers, send queued notifications, verify the audit chains.
 
 Safe in every web process at once: timers are claimed with row locks (see
 workflows/timers.py) and outbox rows with SKIP LOCKED on PostgreSQL.
@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from workflows.audit_checks import run_check
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
@@ -77,6 +78,19 @@ def run_whatsapp_job(app: Flask) -> int:
             db.session.remove()
 
 
+def run_audit_check_job(app: Flask) -> int:
+    """Verify every audit chain against itself and its chain record; the result shows on /audit/."""
+    def job(session: Session) -> int:
+        check = run_check(session, "jadwal", "sistem")
+        if not check.intact:
+            # Case ids only: the log carries no personal data.
+            log.error("rantai audit rusak: %s kasus (kasus %s)", check.broken_count,
+                      ", ".join(str(case_id) for case_id, _seq, _reason in check.broken[:20]))
+        return check.broken_count
+
+    return _in_app(app, job)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -87,6 +101,10 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
     scheduler.add_job(run_survey_invitation_job, "interval", minutes=5, args=[app], id="survey_invitations")
     scheduler.add_job(run_orphan_cleanup_job, "interval", minutes=60, args=[app], id="orphan_files")
+
+
+    scheduler.add_job(run_audit_check_job, "interval", minutes=app.config.get("LIGAT_AUDIT_CHECK_MINUTES", 60),
+                      args=[app], id="audit_check")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

@@ -1,16 +1,16 @@
 """Public letter verification: the address in a letter's QR code.
 
 Shows only what lets anyone check a paper letter: number, date, type, status
-(valid / revoked / expired), the holder's masked name and NIK and the SHA-256 of
-the issued file. The token in the address is random (not the number), so
-letters cannot be enumerated.
+(valid / revoked / expired), the holder's masked name and NIK, the SHA-256 of
+the issued file and the state of the PDF's signature (workflows/signing.py). The
+token in the address is random (not the number), so letters cannot be enumerated.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from workflows import issued_letters
+from workflows import issued_letters, signing, storage
 
 from .extensions import db
 
@@ -29,5 +29,8 @@ def verify(token: str):  # noqa: ANN201
     if letter is None:
         return render_template("portal/verifikasi.html", letter=None), 404
     status = letter.public_status()
-    response = render_template("portal/verifikasi.html", letter=letter, status=status, status_text=STATUS_TEXT[status])
+    # The stored PDF's signature checked on every view: a file changed on the server shows as broken.
+    signature = signing.signature_state(storage.read(letter.pdf_key)) if letter.pdf_key else None
+    response = render_template("portal/verifikasi.html", letter=letter, status=status, status_text=STATUS_TEXT[status],
+                               signature=signature)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}

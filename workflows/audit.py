@@ -1,7 +1,10 @@
 """Append-only audit events chained per case by SHA-256.
 
 Each event's hash covers its own fields and the previous event's hash, so an
-edited, removed or reordered row breaks the chain from that point on.
+edited, removed or reordered row breaks the chain from that point on. Events cut
+off at the end or removed wholesale leave an intact-looking (or empty) chain: each
+case's length and head hash are therefore also kept in `audit_chain`, written in
+the same transaction as every event, and verification compares the two.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .db import AuditEvent, utcnow
+from .db import AuditChain, AuditEvent, utcnow
 
 GENESIS = "0" * 64
+CHAINS = "ligat_audit_chains"  # session.info key: case id → its AuditChain record
 
 
 def _digest(event: AuditEvent) -> str:
@@ -38,6 +42,31 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def _chain(session: Session, case_id: int) -> AuditChain:
+    """The case's chain record. Kept in the session's info: a record added in this transaction is
+    pending, and pending objects are not in the identity map that session.get reads."""
+    chains: dict[int, AuditChain] = session.info.setdefault(CHAINS, {})
+    chain = chains.get(case_id)
+    if chain is not None and chain in session:  # a rollback expunges pending records: look again then
+        return chain
+    # No autoflush: this session's own new events of the case are already counted in the record.
+    with session.no_autoflush:
+        chain = session.get(AuditChain, case_id)
+        if chain is None:
+            # A chain begun before the record existed (the migration fills these in; this is a fallback).
+            last = session.execute(
+                select(AuditEvent.seq, AuditEvent.hash)
+                .where(AuditEvent.case_id == case_id)
+                .order_by(AuditEvent.seq.desc())
+                .limit(1)
+            ).first()
+            chain = AuditChain(case_id=case_id, length=last.seq if last else 0,
+                               head_hash=last.hash if last else GENESIS)
+            session.add(chain)
+    chains[case_id] = chain
+    return chain
+
+
 def append(
     session: Session,
     case_id: int,
@@ -47,44 +76,36 @@ def append(
     task_name: str | None = None,
     task_title: str | None = None,
 ) -> AuditEvent:
-    """Add one event to the case's chain inside the caller's transaction."""
-    heads: dict[int, tuple[int, str]] = session.info.setdefault("audit_heads", {})
-    if case_id not in heads:
-        # No autoflush: this session's own new events of the case are already in `heads`.
-        with session.no_autoflush:
-            last = session.execute(
-                select(AuditEvent.seq, AuditEvent.hash)
-                .where(AuditEvent.case_id == case_id)
-                .order_by(AuditEvent.seq.desc())
-                .limit(1)
-            ).first()
-        heads[case_id] = (last.seq, last.hash) if last else (0, GENESIS)
-    seq, prev = heads[case_id]
+    """Add one event to the case's chain inside the caller's transaction; the chain record
+    (length and head) moves with it in the same transaction."""
+    chain = _chain(session, case_id)
     event = AuditEvent(
         case_id=case_id,
-        seq=seq + 1,
+        seq=chain.length + 1,
         occurred_at=utcnow(),
         actor=actor,
         action=action,
         task_name=task_name,
         task_title=task_title,
         data_json=json.dumps(data or {}, sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=prev,
+        prev_hash=chain.head_hash,
     )
     event.hash = _digest(event)
-    heads[case_id] = (event.seq, event.hash)
+    chain.length, chain.head_hash, chain.updated_at = event.seq, event.hash, event.occurred_at
     session.add(event)
     return event
 
 
 def start_chain(session: Session, case_id: int) -> None:
-    """A case created in this transaction has no events yet: spare the head lookup."""
-    session.info.setdefault("audit_heads", {})[case_id] = (0, GENESIS)
+    """A case created in this transaction has no events yet: its chain record starts empty."""
+    chain = AuditChain(case_id=case_id, length=0, head_hash=GENESIS)
+    session.add(chain)
+    session.info.setdefault(CHAINS, {})[case_id] = chain
 
 
 def forget_heads(session: Session) -> None:
-    """Drop cached chain heads (after a rollback they may be wrong)."""
-    session.info.pop("audit_heads", None)
+    """Drop cached chain records (after a rollback; a persistent record would reload anyway)."""
+    session.info.pop(CHAINS, None)
 
 
 @dataclass
@@ -110,10 +131,44 @@ def verify_case(events: list[AuditEvent]) -> BrokenLink | None:
     return None
 
 
+MISSING_ALL = "semua peristiwa hilang (tercatat {expected}, tersisa 0)"
+MISSING_TAIL = "peristiwa terakhir hilang (tercatat {expected}, tersisa {found})"
+HEAD_CHANGED = "ujung rantai tidak cocok dengan catatan rantai"
+NO_RECORD = "rantai tanpa catatan panjang dan ujung"
+
+
+def against_record(case_id: int, events: list[AuditEvent], record: tuple[int, str] | None) -> BrokenLink | None:
+    """A chain intact in itself is still broken when it is shorter than its record says (events cut off
+    at the end or removed wholesale) or ends on another hash."""
+    if record is None:
+        return BrokenLink(case_id, events[-1].seq if events else 0, NO_RECORD)
+    length, head = record
+    if not events:
+        return BrokenLink(case_id, 1, MISSING_ALL.format(expected=length)) if length else None
+    if len(events) < length:
+        return BrokenLink(case_id, len(events) + 1, MISSING_TAIL.format(expected=length, found=len(events)))
+    if events[-1].hash != head or len(events) != length:
+        return BrokenLink(case_id, events[-1].seq, HEAD_CHANGED)
+    return None
+
+
 def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLink]]:
-    """Check every chain; return (events checked, first broken link of each broken case)."""
+    """Check every chain against itself and against its chain record; return (events checked,
+    first broken link of each broken case). A table emptied by TRUNCATE shows as every recorded
+    chain missing all its events."""
+    records = {row.case_id: (row.length, row.head_hash) for row in session.execute(
+        select(AuditChain.case_id, AuditChain.length, AuditChain.head_hash))}
     broken: list[BrokenLink] = []
+    seen: set[int] = set()
     checked = 0
+
+    def close(events: list[AuditEvent]) -> None:
+        case_id = events[0].case_id
+        seen.add(case_id)
+        link = verify_case(events) or against_record(case_id, events, records.get(case_id))
+        if link:
+            broken.append(link)
+
     current: list[AuditEvent] = []
     stream = session.execute(
         select(AuditEvent)
@@ -123,15 +178,16 @@ def verify_all(session: Session, batch: int = 5000) -> tuple[int, list[BrokenLin
     for event in stream:
         checked += 1
         if current and current[0].case_id != event.case_id:
-            link = verify_case(current)
-            if link:
-                broken.append(link)
+            close(current)
             current = []
         current.append(event)
     if current:
-        link = verify_case(current)
+        close(current)
+    for case_id in sorted(records.keys() - seen):
+        link = against_record(case_id, [], records[case_id])
         if link:
             broken.append(link)
+    broken.sort(key=lambda link: link.case_id)
     return checked, broken
 
 

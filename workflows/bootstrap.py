@@ -15,8 +15,8 @@ from datetime import date
 from pathlib import Path
 
 # Modules that add tables and script functions (issue_letter, register_entry, time_after, …).
-ENGINE_MODULES = ("applicant_links", "counting", "documents", "dtks", "issued_letters", "migration", "persons",
-                  "registers", "satisfaction", "timeplan", "whatsapp.models")
+ENGINE_MODULES = ("applicant_links", "audit_checks", "counting", "documents", "dtks", "issued_letters", "migration",
+                  "persons", "registers", "satisfaction", "timeplan", "whatsapp.models")
 
 # Storage areas of the engine's own files: uploads, issued letters (report media come from the app).
 UPLOADS = "documents"

@@ -157,7 +157,8 @@ class AuditEvent(Base):
     """Append-only; each row carries the hash of the previous row of its case."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),)
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),
+                      Index("ix_audit_event_occurred_at", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
@@ -170,6 +171,24 @@ class AuditEvent(Base):
     data_json: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """Each case's chain length and head hash, kept apart from the events and written in the same
+    transaction as every append: events removed wholesale (DELETE, TRUNCATE) leave this record
+    behind, and verification compares the two."""
+
+    __tablename__ = "audit_chain"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True, autoincrement=False)
+    length: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    # The length is also the row's version: two steps appending to one case from the same length,
+    # the second finds the row moved on (StaleDataError, a conflict the caller reports) instead of
+    # writing a shorter length, which the database's grow-only trigger would refuse as tampering.
+    __mapper_args__ = {"version_id_col": length, "version_id_generator": False}
 
 
 class OutboxMessage(Base):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import filetype
-from sqlalchemy import DateTime, ForeignKey, Integer, String, event, select
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import images, storage
@@ -65,10 +65,11 @@ class FileAccess(Base):
     """One download of a case's file (an uploaded document or an issued letter)."""
 
     __tablename__ = "file_access"
+    __table_args__ = (Index("ix_file_access_accessed_at", "accessed_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
-    object_type: Mapped[str] = mapped_column(String(20))  # document, letter
+    object_type: Mapped[str] = mapped_column(String(20))  # document, letter, media (a report's photo/video), history
     object_id: Mapped[int] = mapped_column(Integer)
     variant: Mapped[str | None] = mapped_column(String(10))  # docx / pdf for letters
     username: Mapped[str] = mapped_column(String(100))

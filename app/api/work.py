@@ -126,7 +126,7 @@ class CaseApi(_ErrorsMixin, BaseApi):
         ).all()
         tasks = db.session.scalars(select(InboxTask).where(InboxTask.case_id == case.id)).all()
         hidden = hidden_fields(case, current_principal())
-        log_case_view(case, current_principal(), "api_kasus")
+        log_case_view(case, current_principal(), "api_kasus", cases.case_data(case))
         return self.response(
             200,
             result={

@@ -1,5 +1,5 @@
 """Officers' side of portal reports: the photos/video and map position of a case,
-served only to those allowed to see the case (same rule as the case page)."""
+served only to those allowed to see the case (same rule as the case page); each download logged."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask import abort, current_app, flash, redirect, request, send_file, url_f
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
+from workflows import documents, storage
 from workflows import principal as roles
-from workflows import storage
 from workflows.db import Case
 from workflows.errors import LigatError
 from workflows.visibility import can_view_case
@@ -39,6 +39,9 @@ class PortalMediaView(BaseView):
         path = storage.path_of(item.storage_key)
         if not path.is_file():
             abort(404)
+        # A report's photo may show a person: every download is logged like a document's.
+        documents.log_access(db.session, case.id, "media", item.id, current_principal().username)
+        db.session.commit()
         response = send_file(path, mimetype=item.media_type, conditional=True, max_age=0,
                              download_name=f"{case.reference}-{item.id}.{path.suffix.lstrip('.')}")
         response.headers["Cache-Control"] = "private, no-store"

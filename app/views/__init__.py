@@ -8,8 +8,8 @@ from flask import Flask
 
 
 def register_all(app: Flask, appbuilder: Any) -> None:
+    from ..audit.views import AuditView
     from ..security import MENU_AUDIT, MENU_CASES, MENU_INBOX
-    from .audit import AuditView
     from .cases import CaseView
     from .inbox import InboxView
 
@@ -32,9 +32,14 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     appbuilder.add_api(CaseApi)
     appbuilder.add_api(PackageApi)
     from ..api.account import AccountApi
+    from ..audit.api import AuditApi
 
     appbuilder.add_api(AccountApi)
+    appbuilder.add_api(AuditApi)
     _register_filters(app)
+    from .errors import register_error_pages
+
+    register_error_pages(app)
     from .. import designer_migration
 
     designer_migration.register(app, appbuilder)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
@@ -14,9 +12,10 @@ from workflows.errors import LigatError
 from workflows.outlook import outlook
 from workflows.visibility import can_view_case, case_list_query
 
-from ..casedata import hidden_fields, log_case_view, without
+from ..audit.readable import readable
+from ..casedata import form_fields, hidden_fields, log_case_view
 from ..extensions import db
-from ..security import CASE, current_principal
+from ..security import AUDIT, CASE, current_principal
 from .errors import flash_error
 
 PAGE_SIZE = 50
@@ -54,14 +53,17 @@ class CaseView(BaseView):
         tasks = db.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id).order_by(InboxTask.id)
         ).all()
-        hidden = hidden_fields(case, current_principal())
-        history = [(e, without(json.loads(e.data_json), hidden)) for e in events]
         principal = current_principal()
-        log_case_view(case, principal, "kasus")
+        hidden = hidden_fields(case, principal)
+        fields = form_fields(case)
+        history = [readable(e, case, hidden, fields=fields, complete=False) for e in events]
+        data = cases.case_data(case)
+        log_case_view(case, principal, "kasus", data)
         messages = sorted(cases.waiting_messages_of(case)) if principal.can_work and not case.completed else []
         return self.render_template(
-            "ligat/case.html", case=case, data=cases.case_data(case), history=history, tasks=tasks,
+            "ligat/case.html", case=case, data=data, history=history, tasks=tasks,
             outlook=outlook(db.session, case), messages=messages, principal=principal,
+            can_audit=self.appbuilder.sm.has_access("can_read", AUDIT),
         )
 
     @expose("/<int:case_id>/pesan", methods=["POST"])

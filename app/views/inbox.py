@@ -68,8 +68,8 @@ class InboxView(BaseView):
 
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
         # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
-        log_case_view(row.case, current_principal(), f"tugas:{row.task_name}")
         data = cases.case_data(row.case)
+        log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
                                  principal=current_principal()),

@@ -143,12 +143,12 @@ def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_sessi
     from tests.integration.test_work_api import token_for
 
     deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})
+    # Signed in first: the case's timer runs two seconds from its start.
+    operator, auditor_browser = login_as("operator"), login_as("auditor")
     first = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
-    second = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
-    operator = login_as("operator")
     page = operator.get(f"/kasus/{first.id}").get_data(as_text=True)
     assert 'id="case-messages"' in page and '<option value="jawaban_warga">' in page
-    assert 'id="case-messages"' not in login_as("auditor").get(f"/kasus/{first.id}").get_data(as_text=True)
+    assert 'id="case-messages"' not in auditor_browser.get(f"/kasus/{first.id}").get_data(as_text=True)
     response = operator.post(f"/kasus/{first.id}/pesan", data={
         "csrf_token": csrf_token(operator, f"/kasus/{first.id}"), "pesan": "jawaban_warga",
         "isi": "Dijawab lewat telepon"})
@@ -158,10 +158,12 @@ def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_sessi
     assert cases.case_data(db_session.get(Case, first.id))["pengirim"] == "operator"
 
     headers = token_for(client, "operator")
+    auditor = token_for(client, "auditor")
+    # Started only now: its two-second timer must not run out while the pages above are rendered.
+    second = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
     bad = client.post(f"/api/v1/cases/{second.id}/messages", headers=headers, json={"name": "lain"})
     assert bad.status_code == 409 and "yang ditunggu: jawaban_warga" in bad.get_json()["message"]
     assert client.post(f"/api/v1/cases/{second.id}/messages", headers=headers, json=["x"]).status_code == 400
-    auditor = token_for(client, "auditor")
     assert client.post(f"/api/v1/cases/{second.id}/messages", headers=auditor,
                        json={"name": "jawaban_warga"}).status_code == 403
     ok = client.post(f"/api/v1/cases/{second.id}/messages", headers=headers,

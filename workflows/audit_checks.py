@@ -1,0 +1,56 @@
+"""Runs of the audit chain verification (scheduled, from the auditor's page, or the CLI) and
+their results, so the auditor's page shows when the chains were last checked and what was found."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .audit import verify_all
+from .db import Base, utcnow
+
+TRIGGERS = ("jadwal", "manual", "cli")  # scheduler, "check now" on the page, `flask ligat verify-audit`
+
+
+class AuditCheck(Base):
+    __tablename__ = "audit_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    trigger: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(100))
+    events_checked: Mapped[int] = mapped_column(Integer)
+    broken_count: Mapped[int] = mapped_column(Integer)
+    # [[case id, seq, reason], …] of the first 200 broken chains
+    broken_json: Mapped[str] = mapped_column(Text, default="[]")
+
+    @property
+    def broken(self) -> list[tuple[int, int, str]]:
+        return [tuple(item) for item in json.loads(self.broken_json)]
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_count == 0
+
+
+def run_check(session: Session, trigger: str, actor: str) -> AuditCheck:
+    """Verify every chain, record the result and commit."""
+    started = utcnow()
+    checked, broken = verify_all(session)
+    check = AuditCheck(
+        started_at=started, finished_at=utcnow(), trigger=trigger, actor=actor[:100], events_checked=checked,
+        broken_count=len(broken),
+        broken_json=json.dumps([[b.case_id, b.seq, b.reason] for b in broken[:200]], ensure_ascii=False),
+    )
+    session.add(check)
+    session.commit()
+    return check
+
+
+def last_check(session: Session) -> AuditCheck | None:
+    return session.scalars(select(AuditCheck).order_by(AuditCheck.finished_at.desc(), AuditCheck.id.desc())
+                           .limit(1)).first()

@@ -37,6 +37,9 @@ NOT_PERSONAL = {
     "verification.verify": "verifikasi publik: nama dan NIK disamarkan",
     "permohonan.resubmit_form": "pemohon sendiri melalui tautan rahasia; tanpa NIK/KK lengkap",
     "permohonan.resubmit": "POST: pemohon mengirim perbaikan",
+    "PublicSummaryView.save": "POST: menyimpan ringkasan publik (tercatat di rantai audit kasus)",
+    "portal.survey": "survei kepuasan lewat token acak: nomor tiket saja, tanpa data pribadi",
+    "WhatsAppCaseView.write": "POST: menulis pesan ke warga (tercatat di rantai audit kasus)",
 }
 
 # Route arguments that name a case, a person or a file.

@@ -7,6 +7,7 @@ committed together, or (on any error) not at all.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -45,7 +46,7 @@ from .errors import (
 from .packages import form_of, package_of_case
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
-from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow
+from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case
 
 log = logging.getLogger(__name__)
@@ -578,7 +579,7 @@ def waiting_messages(workflow: BpmnWorkflow) -> dict[str, type]:
 
 def waiting_messages_of(case: Case) -> set[str]:
     """The messages a stored case waits for (for the case page)."""
-    return set(waiting_messages(load_workflow(case.serialized, definition_spec(case.definition))))
+    return set(waiting_messages(read_workflow(case)))
 
 
 @unit_of_work
@@ -662,10 +663,10 @@ def get_case(session: Session, case_id: int) -> Case:
 
 def case_data(case: Case) -> dict[str, Any]:
     """The case's current process variables (for the case page)."""
-    workflow = load_workflow(case.serialized, definition_spec(case.definition))
+    workflow = read_workflow(case)
     data: dict[str, Any] = {}
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         data.update(task.data)
     if workflow.last_task is not None:
         data.update(workflow.last_task.data)
-    return data
+    return copy.deepcopy(data)  # the workflow is shared by the page's readers: callers get their own values

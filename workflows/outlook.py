@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from .cases import pending_timers
 from .db import Case, InboxTask, utcnow
 from .durations import naive_utc
-from .serialization import load_workflow
+from .serialization import read_workflow
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def _naive(value: str) -> datetime | None:
 def waiting_timers(case: Case) -> list[WaitingTimer]:
     if case.completed:
         return []
-    workflow = load_workflow(case.serialized, case.definition.spec_json)
+    workflow = read_workflow(case)
     timers = [WaitingTimer(t.name, t.due_at, t.kind.startswith("Cycle"))
               for t in pending_timers(workflow) if t.due_at is not None]
     return sorted(timers, key=lambda t: t.due_at)

@@ -7,6 +7,7 @@ Each BPMN dialect needs its own serializer (their task classes share names).
 from __future__ import annotations
 
 import json
+import weakref
 from functools import lru_cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -88,3 +89,19 @@ def load_workflow(serialized: str, spec_json: str) -> BpmnWorkflow:
     # cached spec objects can stand in for their serialized form.
     dct["spec"], dct["subprocess_specs"] = spec, subs
     return serializer.from_dict(dct)
+
+
+# Workflows deserialized for reading only (case page, task page, panels), kept with the loaded case row:
+# one page asks for the case's data, its waiting messages and its timers, and each used to deserialize.
+_READ: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def read_workflow(case: object) -> BpmnWorkflow:
+    """The case's workflow for reading, deserialized once per loaded row and state. Never run or
+    save it: a step loads its own copy (workflows/cases.py)."""
+    key = (getattr(case, "lock_version", None), hash(case.serialized))
+    found = _READ.get(case)
+    if found is None or found[0] != key:
+        found = (key, load_workflow(case.serialized, definition_spec(case.definition)))
+        _READ[case] = found
+    return found[1]

@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import forms
 
 from . import audit, documents, notifications
-from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .db import Case, InboxCandidate, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
@@ -43,10 +43,11 @@ from .errors import (
     TaskUnavailable,
 )
 from .packages import form_of, package_of_case
+from .parsing import assignment_expression
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow
-from .visibility import can_view_case
+from .visibility import can_view_case, can_work_task
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -190,6 +191,19 @@ class _Step:
         self.ctx.effects.clear()
 
     # -- projection ----------------------------------------------------------
+    def people(self, task: Any, written: str) -> list[str]:
+        """The usernames a diagram names: as written, or `${…}` evaluated on the task's data (a variable
+        such as `${initiator}`, or a Python expression) giving a name or a list of names."""
+        expression = assignment_expression(written)
+        if expression is None:
+            return [written.strip()] if written.strip() else []
+        value = self.workflow.script_engine.evaluate(task, expression)
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, (list, tuple, set)):
+            return []
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+
     def sync_inbox(self) -> None:
         case = self.case
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
@@ -216,6 +230,18 @@ class _Step:
             if info.get("assignee_variable"):
                 # One named person (who must still hold the lane's role), e.g. the officer who submitted.
                 assignee = task.data.get(info["assignee_variable"]) or None
+            users = [name for written in info.get("candidate_users") or [] for name in self.people(task, written)]
+            named = self.people(task, info["assignee"]) if info.get("assignee") else []
+            if named:
+                assignee = named[0]
+                users.append(assignee)  # the diagram's assignee needs no role, like a candidate user
+            role = info.get("role") or task.task_spec.lane or ""
+            if not role and not users:
+                where = task.task_spec.bpmn_id + (f" ({task.task_spec.bpmn_name})" if task.task_spec.bpmn_name else "")
+                raise ProcessError(
+                    f"Tugas {where} tidak punya siapa pun yang dapat mengerjakannya: penerima tugas dan "
+                    f"calon pengguna kosong. Tidak ada yang disimpan; hubungi perancang proses. "
+                    f"(Task {where} has nobody to work on it: its assignee and candidate users are empty.)")
             due_at = None
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
@@ -225,7 +251,7 @@ class _Step:
                 task_uuid=uuid,
                 task_name=task.task_spec.bpmn_id,
                 title=info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                role=info.get("role") or task.task_spec.lane or "",
+                role=role,
                 form=info.get("form"),
                 ui_form=info.get("ui_form"),
                 region_code=case.region_code,
@@ -236,10 +262,15 @@ class _Step:
                 due_at=due_at,
             )
             self.session.add(row)
+            roles = [r for r in info.get("candidate_roles") or [] if r != role]
+            users = list(dict.fromkeys(users))
+            row.candidates = ([InboxCandidate(case_id=case.id, role=r) for r in roles]
+                              + [InboxCandidate(case_id=case.id, username=u) for u in users])
             audit.append(
                 self.session, case.id, self.actor, "task_created",
                 {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
-                | ({"untuk": assignee} if assignee else {}),
+                | ({"untuk": assignee} if assignee else {})
+                | ({"peran_lain": roles} if roles else {}) | ({"calon": users} if users else {}),
                 row.task_name, row.title,
             )
             if info.get("case_status"):
@@ -372,6 +403,8 @@ def begin_case(
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
     prefix = meta.get("process", {}).get("referencePrefix") or process_id[:3].upper()
+    if meta.get("process", {}).get("initiatorVariable"):
+        data = {**data, meta["process"]["initiatorVariable"]: actor}
     year = utcnow().year
     reporter = reporter or Reporter(anonymous=True)
     case = Case(
@@ -429,10 +462,10 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
 
 
 def check_can_work(principal: Principal, row: InboxTask) -> None:
-    if not principal.covers(row.role, row.region_code, row.bidang, row.case_id):
-        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda. (This task is not for your role or region.)")
     if row.assignee and row.assignee != principal.username:
         raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}. (This task is assigned to someone else.)")
+    if not can_work_task(principal, row):
+        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda. (This task is not for your role or region.)")
 
 
 @unit_of_work

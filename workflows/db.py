@@ -142,7 +142,8 @@ class InboxTask(Base):
     state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Set by the task property `assigneeVariable`: only this user (who must also have the role) sees the task.
+    # Set by the task property `assigneeVariable` (this user must also hold the role) or by an assignee the
+    # diagram names (camunda:assignee, humanPerformer: also a candidate user): only this user sees the task.
     assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -150,6 +151,27 @@ class InboxTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship()
+    candidates: Mapped[list[InboxCandidate]] = relationship(back_populates="task")
+
+
+class InboxCandidate(Base):
+    """Who else may work on an inbox task besides its `role`: another candidate role (within that role's
+    scope), or a named user (candidateUsers, a Camunda assignee), who needs no role and, while the task is
+    open, may see its case. Kept as rows so the inbox stays one indexed query."""
+
+    __tablename__ = "inbox_candidate"
+    __table_args__ = (
+        Index("ix_inbox_candidate_role", "role", "inbox_task_id"),
+        Index("ix_inbox_candidate_user", "username", "inbox_task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_task_id: Mapped[int] = mapped_column(ForeignKey("inbox_task.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(100))
+    username: Mapped[str | None] = mapped_column(String(100))
+
+    task: Mapped[InboxTask] = relationship(back_populates="candidates")
 
 
 class AuditEvent(Base):

@@ -4,9 +4,13 @@ inbox needs (role, form, public status, due time) read straight from the XML.
 Spiff dialect: the lane names the role; `spiffworkflow:property` elements carry
 `formJsonSchemaFilename`, `formUiSchemaFilename`, `caseStatus`, `dueIn`,
 `bidangVariable` and `assigneeVariable` (process variable holding the username
-the task is assigned to). Camunda dialect: `camunda:candidateGroups` (first group) names
-the role when present and `camunda:formKey` the form; the same extra keys may be
-given as `camunda:property` elements.
+the task is assigned to). Camunda dialect: `camunda:candidateGroups` names the roles (the
+first is the task's role, every one of them finds the task in its inbox) and `camunda:formKey`
+the form; the same extra keys may be given as `camunda:property` elements.
+
+Named people, in either dialect (see `read_assignment`): `camunda:candidateUsers`,
+`camunda:assignee`, and the standard `bpmn:potentialOwner` / `bpmn:humanPerformer` with a
+`formalExpression` (`user(a), group(B)` as Activiti writes it).
 """
 
 from __future__ import annotations
@@ -141,6 +145,45 @@ def camunda_form(node: etree._Element) -> dict | None:
             "type": "object", "required": required, "properties": properties}
 
 
+_EXPRESSION = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.S)
+_OWNER = re.compile(r"^(user|group)\((.*)\)$")
+
+
+def assignment_expression(text: str) -> str | None:
+    """The Python inside `${…}` / `#{…}` (evaluated on the task's data when the task is created), or None
+    for a plain username or list of names."""
+    match = _EXPRESSION.match(text or "")
+    return match.group(1).strip() if match else None
+
+
+def _split(text: str | None) -> list[str]:
+    """Comma-separated names; an expression stays whole (it may hold commas)."""
+    if not text or not text.strip():
+        return []
+    if assignment_expression(text) is not None:
+        return [text.strip()]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def read_assignment(node: etree._Element) -> tuple[list[str], list[str], str | None]:
+    """(candidate roles, candidate users, assignee) of one human task, each name or expression as
+    written: Camunda's attributes, and the standard resource roles (a `potentialOwner` entry is a
+    role unless written `user(name)`; a `humanPerformer` is the assignee)."""
+    groups = _split(node.get(f"{{{CAMUNDA_NS}}}candidateGroups"))
+    users = _split(node.get(f"{{{CAMUNDA_NS}}}candidateUsers"))
+    assignee = (node.get(f"{{{CAMUNDA_NS}}}assignee") or "").strip() or None
+    for owner in node.xpath("./bpmn:potentialOwner/bpmn:resourceAssignmentExpression/bpmn:formalExpression/text()",
+                            namespaces=NS):
+        for entry in _split(owner):
+            match = _OWNER.match(entry)
+            kind, name = (match.group(1), match.group(2).strip()) if match else ("group", entry)
+            (users if kind == "user" else groups).append(name)
+    for performer in node.xpath(
+            "./bpmn:humanPerformer/bpmn:resourceAssignmentExpression/bpmn:formalExpression/text()", namespaces=NS):
+        assignee = assignee or performer.strip() or None
+    return list(dict.fromkeys(groups)), list(dict.fromkeys(users)), assignee
+
+
 def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     """Role, form and inbox settings of each human task of one process (and its subprocesses)."""
     process = root.xpath("//bpmn:process[@id=$pid]", pid=process_id, namespaces=NS)[0]
@@ -150,8 +193,11 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
         for node in process.xpath(f".//bpmn:{tag}", namespaces=NS):
             task_id = node.get("id")
             props = _properties(node)
-            groups = node.get(f"{{{CAMUNDA_NS}}}candidateGroups")
-            role = (groups.split(",")[0].strip() if groups else None) or lanes.get(task_id)
+            groups, users, assignee = read_assignment(node)
+            if lanes.get(task_id):
+                # The lane drawn around the task names its role; the other groups find it too.
+                groups = list(dict.fromkeys([lanes[task_id], *groups]))
+            role = groups[0] if groups else None
             form = props.get("formJsonSchemaFilename") or node.get(f"{{{CAMUNDA_NS}}}formKey")
             generated = None if form else camunda_form(node)
             meta[task_id] = {
@@ -164,6 +210,10 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
                 "due_in": props.get("dueIn"),
                 "bidang_variable": props.get("bidangVariable"),
                 "assignee_variable": props.get("assigneeVariable"),
+                # Every role that finds the task in its inbox (the first is `role`), and the named people.
+                "candidate_roles": groups,
+                "candidate_users": users,
+                "assignee": assignee,
             }
     return meta
 
@@ -257,7 +307,7 @@ def parse_files(
                 continue
             meta = read_task_meta(root, pid)
             for task_id, info in meta.items():
-                if info["role"]:
+                if info["role"] or info["candidate_users"] or info["assignee"]:
                     continue
                 label = info["title"] if info["title"] != task_id else None
                 if default_role:
@@ -271,8 +321,12 @@ def parse_files(
                                      "(atau nyatakan default_role di service.json)",
                                      "the task is in no lane: the lane names the role that works on it "
                                      "(or declare default_role in service.json)"))
+            process_meta = _properties(process)
+            # Camunda's `camunda:initiator` on the start event: the variable that holds who started the case.
+            for initiator in process.xpath("./bpmn:startEvent/@camunda:initiator", namespaces=NS)[:1]:
+                process_meta.setdefault("initiatorVariable", initiator)
             parsed.append(ParsedProcess(
-                pid, process.get("name") or pid, spec, subprocess_specs, meta, _properties(process), dialect,
+                pid, process.get("name") or pid, spec, subprocess_specs, meta, process_meta, dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
             ))
     return ParsedFiles(parsed, problems, warnings, roots, dmn_roots)

@@ -124,8 +124,8 @@ def test_a_timer_on_an_event_based_gateway_is_woken_by_the_scheduler(db_session)
 def test_a_message_delivered_to_a_waiting_case_moves_it_on(db_session):
     from workflows.errors import Forbidden, TaskUnavailable
 
-    deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})  # same content, same version
-    case = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    deploy_file(db_session, "asing_pesan", "gerbang_pesan.bpmn", {OPERATOR: "office"})  # the timer waits an hour
+    case = cases.start_case(db_session, "gerbang_pesan", {}, "uji", region_code=VILLAGE)
     with pytest.raises(TaskUnavailable, match="tidak sedang menunggu pesan 'salah'; yang ditunggu: jawaban_warga"):
         cases.deliver_message(db_session, case.id, "salah", {}, PEOPLE[OPERATOR])
     stranger = Principal("tamu", frozenset({"Auditor"}))
@@ -142,9 +142,9 @@ def test_messages_from_the_case_page_and_the_api(app, client, login_as, db_sessi
     from tests.conftest import csrf_token
     from tests.integration.test_work_api import token_for
 
-    deploy_file(db_session, "asing_gerbang", "gerbang_timer.bpmn", {OPERATOR: "office"})
-    first = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
-    second = cases.start_case(db_session, "gerbang_timer", {}, "uji", region_code=VILLAGE)
+    deploy_file(db_session, "asing_pesan", "gerbang_pesan.bpmn", {OPERATOR: "office"})
+    first = cases.start_case(db_session, "gerbang_pesan", {}, "uji", region_code=VILLAGE)
+    second = cases.start_case(db_session, "gerbang_pesan", {}, "uji", region_code=VILLAGE)
     operator = login_as("operator")
     page = operator.get(f"/kasus/{first.id}").get_data(as_text=True)
     assert 'id="case-messages"' in page and '<option value="jawaban_warga">' in page
@@ -192,3 +192,125 @@ def test_a_camunda_generated_form_becomes_a_checked_form(db_session, login_as):
     finished = db_session.get(Case, case.id)
     data = cases.case_data(finished)
     assert finished.completed and data["jumlah_jiwa"] == 4 and data["rumah_layak"] is True and data["atap"] == "rumbia"
+
+
+def _open_row(session, case_id: int) -> InboxTask | None:
+    session.expire_all()
+    return session.scalar(select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.state == "open"))
+
+
+def _inbox_ids(session, person: Principal) -> set[int]:
+    from workflows.inbox import inbox
+
+    return {row.id for row in inbox(session, person)}
+
+
+def _sees(session, person: Principal, case_id: int) -> bool:
+    from workflows.visibility import can_view_case, case_list_query
+
+    case = session.get(Case, case_id)
+    listed = case_id in set(session.scalars(case_list_query(session, person).with_only_columns(Case.id)))
+    assert listed == can_view_case(person, case), "the case list and the case page disagree"
+    return listed
+
+
+def test_camunda_candidate_groups_users_and_assignees_reach_each_named_inbox(db_session):
+    from workflows.errors import Forbidden, TaskUnavailable
+    from workflows.principal import HEAD_OF_BIDANG
+
+    deploy_file(db_session, "asing_penugasan", "camunda_penugasan.bpmn",
+                {OPERATOR: "office", HEAD_OF_BIDANG: "bidang", HEAD_OF_OFFICE: "office"})
+    operator = PEOPLE[OPERATOR]
+    kabid = Principal("kabid.uji", frozenset({HEAD_OF_BIDANG}), bidang="rehsos", scopes=((HEAD_OF_BIDANG, "bidang"),))
+    other_kabid = Principal("kabid.lain", frozenset({HEAD_OF_BIDANG}), bidang="linjamsos",
+                            scopes=((HEAD_OF_BIDANG, "bidang"),))
+    pendamping = Principal("pendamping.uji", frozenset({"Pendamping PKH"}))  # no role of this package
+    relawan = Principal("relawan.uji", frozenset())
+    starter = Principal("petugas.kel", frozenset())
+    kadis = PEOPLE[HEAD_OF_OFFICE]
+    named_kadis = Principal("kadis.uji", frozenset({HEAD_OF_OFFICE}), scopes=((HEAD_OF_OFFICE, "office"),))
+    case = cases.start_case(db_session, "camunda_penugasan", {"bidang": "rehsos", "pendamping": "relawan.uji"},
+                            "petugas.kel", region_code=VILLAGE)
+    done = []
+
+    # candidateGroups: every group finds it (each within its own scope); whoever claims it takes it.
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    assert row.task_name == "Task_verifikasi" and row.role == OPERATOR
+    assert row.id in _inbox_ids(db_session, operator) and row.id in _inbox_ids(db_session, kabid)
+    assert row.id not in _inbox_ids(db_session, other_kabid) and row.id not in _inbox_ids(db_session, pendamping)
+    cases.claim_task(db_session, row.id, kabid)
+    with pytest.raises(TaskUnavailable, match="sedang dikerjakan oleh kabid.uji"):
+        cases.complete_task(db_session, row.id, operator, {})
+    with pytest.raises(Forbidden):
+        cases.complete_task(db_session, row.id, other_kabid, {})
+    cases.complete_task(db_session, row.id, kabid, {})
+
+    # candidateUsers, written and from a variable: they see the task and the case without a role of the package.
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    assert row.task_name == "Task_kunjungan" and row.role == "" and row.assignee is None
+    assert sorted(c.username for c in row.candidates) == ["pendamping.uji", "relawan.uji"]
+    assert row.id in _inbox_ids(db_session, pendamping) and row.id in _inbox_ids(db_session, relawan)
+    assert row.id not in _inbox_ids(db_session, operator)
+    assert _sees(db_session, pendamping, case.id) and not _sees(db_session, starter, case.id)
+    with pytest.raises(Forbidden):
+        cases.complete_task(db_session, row.id, operator, {})
+    cases.complete_task(db_session, row.id, relawan, {})
+    assert not _sees(db_session, pendamping, case.id), "a named user sees the case only while the task is open"
+
+    # camunda:assignee="${pengaju}" with camunda:initiator="pengaju": the officer who started the case.
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    assert row.task_name == "Task_lengkapi" and row.assignee == "petugas.kel"
+    assert _inbox_ids(db_session, starter) == {row.id} and _sees(db_session, starter, case.id)
+    cases.complete_task(db_session, row.id, starter, {})
+
+    # A fixed assignee: only that person, even among the holders of the task's role.
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    assert row.task_name == "Task_setujui" and row.assignee == "kadis.uji" and row.role == HEAD_OF_OFFICE
+    assert row.id not in _inbox_ids(db_session, kadis) and row.id in _inbox_ids(db_session, named_kadis)
+    with pytest.raises(Forbidden, match=r"ditujukan kepada kadis.uji. \(This task is assigned to someone else.\)"):
+        cases.complete_task(db_session, row.id, kadis, {})
+    cases.complete_task(db_session, row.id, named_kadis, {})
+
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    assert done == alone("camunda_penugasan.bpmn", "camunda_penugasan", camunda=True)
+
+
+def test_standard_potential_owner_and_human_performer_in_the_spiff_dialect(db_session):
+    from workflows.principal import HEAD_OF_BIDANG
+
+    deploy_file(db_session, "asing_spenugasan", "spiff_penugasan.bpmn",
+                {OPERATOR: "office", HEAD_OF_BIDANG: "bidang"})
+    kabid = Principal("kabid.uji", frozenset({HEAD_OF_BIDANG}), bidang="rehsos", scopes=((HEAD_OF_BIDANG, "bidang"),))
+    pendamping = Principal("pendamping.uji", frozenset())
+    case = cases.start_case(db_session, "spiff_penugasan", {"wilayah": "Gurabesi"}, "uji", region_code=VILLAGE)
+    done = []
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    # The lane names the role; potentialOwner adds a role (group) and a person (user).
+    assert row.role == OPERATOR and [c.role for c in row.candidates if c.role] == [HEAD_OF_BIDANG]
+    assert row.id in _inbox_ids(db_session, PEOPLE[OPERATOR]) and row.id in _inbox_ids(db_session, pendamping)
+    assert row.id not in _inbox_ids(db_session, kabid)  # the case has no bidang: a bidang-scoped role sees nothing
+    cases.complete_task(db_session, row.id, pendamping, {})
+    row = _open_row(db_session, case.id)
+    done.append(row.task_name)
+    # humanPerformer: a Python expression on the task's data.
+    assert row.task_name == "tindak" and row.assignee == "petugas.gurabesi" and row.role == ""
+    cases.complete_task(db_session, row.id, Principal("petugas.gurabesi", frozenset()), {})
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    assert done == alone("spiff_penugasan.bpmn", "spiff_penugasan")
+
+
+def test_a_candidate_group_that_the_package_does_not_declare_is_refused(db_session):
+    with pytest.raises(DeployError) as caught:
+        deploy_file(db_session, "asing_penugasan_salah", "camunda_penugasan.bpmn", {OPERATOR: "office"})
+    db_session.rollback()
+    messages = [str(p) for p in caught.value.problems]
+    assert ("camunda_penugasan.bpmn · Task_verifikasi (Verifikasi berkas): lane/peran 'Kepala Bidang' tidak "
+            "dinyatakan di service.json (roles) (lane/role 'Kepala Bidang' is not declared in service.json (roles))"
+            ) in messages

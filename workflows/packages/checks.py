@@ -157,8 +157,9 @@ def check_package(package: PackageFiles) -> Checked:
                             f"lane/role '{role}' is not declared in service.json (roles)")
         for task_id, info in process.task_meta.items():
             name = info["title"] if info["title"] != task_id else None
-            role = info.get("role")
-            if role and role not in used:
+            for role in dict.fromkeys([info.get("role"), *info.get("candidate_roles", [])]):
+                if not role or role in used:
+                    continue
                 used.add(role)
                 if role not in declared:
                     checked.add(process.source_name, task_id, name,

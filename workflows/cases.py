@@ -335,14 +335,26 @@ def _process_error(exc: SpiffWorkflowException) -> LigatError:
             return inner
         inner = inner.__cause__ or inner.__context__
     log.error("langkah proses gagal: %s", exc)  # message only: task data may hold personal data
-    spec = getattr(exc, "task_spec", None)
-    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?"
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "(elemen tidak diketahui/unknown)"
     name = getattr(spec, "bpmn_name", None)
     where = f"{element_id} ({name})" if name else element_id  # the id always: a designer finds it in the diagram
+    missing = _missing_variable(exc)
+    unset = (f" Variabel '{missing}' belum diisi.", f" Variable '{missing}' is not set.") if missing else ("", "")
     return ProcessError(
-        f"Langkah proses gagal di {where}: {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
-        f"(A process step failed at {where}; nothing was saved.)"
+        f"Langkah proses gagal di {where}: {exc}.{unset[0]} Tidak ada yang disimpan; hubungi perancang proses. "
+        f"(A process step failed at {where}.{unset[1]} Nothing was saved.)"
     )
+
+
+def _missing_variable(exc: BaseException) -> str | None:
+    """The variable a condition or script read before anything set it (a NameError inside the engine's error)."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        if isinstance(inner, NameError) and getattr(inner, "name", None):
+            return inner.name
+        inner = inner.__cause__ or inner.__context__
+    return None
 
 
 def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:

@@ -314,3 +314,83 @@ def test_a_candidate_group_that_the_package_does_not_declare_is_refused(db_sessi
     assert ("camunda_penugasan.bpmn · Task_verifikasi (Verifikasi berkas): lane/peran 'Kepala Bidang' tidak "
             "dinyatakan di service.json (roles) (lane/role 'Kepala Bidang' is not declared in service.json (roles))"
             ) in messages
+
+
+def alone_with(name: str, process: str, start: dict, answers: dict[str, dict], camunda: bool = False) -> list[str]:
+    """SpiffWorkflow by itself with start data and each task's answers (what a person types in its form)."""
+    parser = CamundaParser() if camunda else SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.parse(str(DATA / name)).getroot(), filename=name)
+    workflow = BpmnWorkflow(parser.get_spec(process), parser.get_subprocess_specs(process))
+    workflow.data.update(start)
+    workflow.task_tree.data.update(start)
+    done = []
+    workflow.do_engine_steps()
+    while not workflow.completed:
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        assert ready, "SpiffWorkflow alone is stuck"
+        task = ready[0]
+        done.append(task.task_spec.bpmn_id)
+        task.data.update(answers.get(task.task_spec.bpmn_id, {}))
+        task.run()
+        workflow.do_engine_steps()
+    return done
+
+
+UNSET = ("membaca variabel '{0}' yang tidak diisi formulir, data awal, skrip, tabel DMN, pesan atau objek data mana "
+         "pun; kasus akan gagal di sini bila variabel itu tidak ada (reads variable '{0}' that no form, start data, "
+         "script, DMN table, message or data object sets; a case fails here when it is missing)")
+
+
+def test_a_variable_nothing_sets_is_a_warning_at_deploy_spiff_dialect(db_session):
+    from workflows.errors import ProcessError
+
+    result = deploy_file(db_session, "asing_variabel", "spiff_variabel.bpmn", {OPERATOR: "office"})
+    unset = sorted(w for w in result.warnings if "membaca variabel" in w)
+    # `skor` and `x` are set by the script itself; the condition is reported on its gateway (no name: its id).
+    assert unset == [
+        "spiff_variabel.bpmn · Gateway_1: syarat alur layak_ya " + UNSET.format("layak").replace(
+            "(reads", "(the condition of flow layak_ya reads"),
+        "spiff_variabel.bpmn · hitung (Hitung skor): " + UNSET.format("keterangan"),
+    ]
+    # Deployed all the same; a case without `layak` stops at the gateway, named by its id, nothing saved.
+    case = cases.start_case(db_session, "spiff_variabel", {"keterangan": " poin"}, "uji", region_code=VILLAGE)
+    row = _open_row(db_session, case.id)
+    with pytest.raises(ProcessError) as caught:
+        cases.complete_task(db_session, row.id, PEOPLE[OPERATOR], {})
+    message = str(caught.value)
+    assert message.startswith("Langkah proses gagal di Gateway_1: ") and "'?'" not in message
+    assert message.endswith("Variabel 'layak' belum diisi. Tidak ada yang disimpan; hubungi perancang proses. "
+                            "(A process step failed at Gateway_1. Variable 'layak' is not set. Nothing was saved.)")
+    assert _open_row(db_session, case.id).id == row.id
+    with pytest.raises(Exception, match="layak"):
+        alone_with("spiff_variabel.bpmn", "spiff_variabel", {"keterangan": " poin"}, {})
+    # With `layak` given, LIGAT and SpiffWorkflow alone take the same path to the end.
+    start = {"keterangan": " poin", "layak": True}
+    case = cases.start_case(db_session, "spiff_variabel", start, "uji", region_code=VILLAGE)
+    row = _open_row(db_session, case.id)
+    cases.complete_task(db_session, row.id, PEOPLE[OPERATOR], {})
+    db_session.expire_all()
+    finished = db_session.get(Case, case.id)
+    assert finished.completed and cases.case_data(finished)["catatan"] == "3 poin"
+    assert alone_with("spiff_variabel.bpmn", "spiff_variabel", start, {}) == ["periksa"]
+
+
+def test_a_variable_nothing_sets_is_a_warning_at_deploy_camunda_dialect(db_session):
+    result = deploy_file(db_session, "asing_cvariabel", "camunda_variabel.bpmn", {OPERATOR: "office"})
+    unset = sorted(w for w in result.warnings if "membaca variabel" in w)
+    # `layak` comes from the generated form; `status_bantuan` from nowhere the package shows (both conditions).
+    assert unset == [
+        f"camunda_variabel.bpmn · Gateway_0k1 (Layak?): syarat alur {flow} "
+        + UNSET.format("status_bantuan").replace("(reads", f"(the condition of flow {flow} reads")
+        for flow in ("tidak", "ya")
+    ]
+    start = {"status_bantuan": "baru"}
+    case = cases.start_case(db_session, "camunda_variabel", start, "uji", region_code=VILLAGE)
+    done = []
+    while (row := _open_row(db_session, case.id)) is not None:
+        done.append(row.task_name)
+        cases.complete_task(db_session, row.id, PEOPLE[OPERATOR], {"layak": "true"} if row.form else {})
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    assert done == alone_with("camunda_variabel.bpmn", "camunda_variabel", start, {"Task_nilai": {"layak": True}},
+                              camunda=True) == ["Task_nilai", "Task_salurkan"]

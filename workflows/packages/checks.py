@@ -23,6 +23,7 @@ from ..script_checks import Problem
 from ..scripting import script_function_names
 from .descriptor import Descriptor, parse
 from .files import PackageFiles
+from .variables import descriptor_variables, unset_variables
 
 
 @dataclass
@@ -138,6 +139,9 @@ def check_package(package: PackageFiles) -> Checked:
     schemas = _check_forms(checked)
     if descriptor is None:
         return checked
+    for finding in unset_variables(parsed.bpmn_roots, parsed.dmn_roots, schemas,
+                                   descriptor_variables(descriptor.raw), functions):
+        checked.warn(*finding)
 
     if processes and descriptor.process not in {p.process_id for p in processes}:
         checked.add(descriptor_path, "process", None,

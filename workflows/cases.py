@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import forms
 
 from . import audit, documents, notifications
-from .db import Case, InboxCandidate, InboxTask, ProcessDefinition, utcnow
+from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
@@ -153,6 +153,7 @@ class _Step:
         self.new_case = workflow is not None
         self.workflow = workflow or load_workflow(case.serialized, self.spec_json)
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
+        self.waited = not self.new_case and bool(waiting_messages(self.workflow))
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None) -> None:
@@ -299,11 +300,26 @@ class _Step:
             case.sla_paused_at = None
             audit.append(self.session, case.id, self.actor, "sla_resumed", {"tenggat": _iso(case.sla_due_at)})
 
+    def sync_message_waits(self) -> None:
+        """Project the messages the case waits for, with their correlation values (only when it waited for
+        one before or does now: most steps touch nothing here)."""
+        waits = [] if self.workflow.completed else [
+            (name, prop, value)
+            for name, waiting in waiting_messages(self.workflow).items()
+            for prop, value in (correlation_values(self.workflow, waiting) or {None: None}).items()]
+        if not waits and not self.waited:
+            return
+        if not self.new_case:
+            self.session.execute(delete(MessageWait).where(MessageWait.case_id == self.case.id))
+        self.session.add_all(MessageWait(case_id=self.case.id, message=name, prop=prop, value=value)
+                             for name, prop, value in waits)
+
     def advance(self) -> None:
         """Run engine steps to the next wait state and write everything down."""
         self.workflow.do_engine_steps()
         self.apply_effects()
         self.sync_inbox()
+        self.sync_message_waits()
         self.sla_clock()
         case = self.case
         due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
@@ -591,16 +607,42 @@ def wake_case(session: Session, case: Case) -> list[str]:
     return fired
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> dict[str, type]:
-    """Names of the messages the workflow waits for (catch events, boundary events, event-based
-    gateways), each with the dialect's own message class (Spiff matches events by class and name)."""
-    found: dict[str, type] = {}
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A message a workflow waits for: the waiting task and its event definition (Spiff matches events by
+    the definition's class and name, and by correlation values once the case has some)."""
+
+    task: Any
+    definition: MessageEventDefinition
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> dict[str, WaitingMessage]:
+    """The messages the workflow waits for by name (start, catch and boundary events, event-based gateways)."""
+    found: dict[str, WaitingMessage] = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
             if isinstance(item, MessageEventDefinition) and item.name:
-                found[item.name] = type(item)
+                found.setdefault(item.name, WaitingMessage(task, item))
     return found
+
+
+def correlation_values(workflow: BpmnWorkflow, waiting: WaitingMessage) -> dict[str, str]:
+    """property id → the value this case expects for a waiting message: the one an earlier message set
+    (SpiffWorkflow's own correlations), else the property's retrieval expression on the case's data."""
+    values: dict[str, str] = {}
+    known = {prop: value for props in workflow.correlations.values() for prop, value in props.items()}
+    for prop in waiting.definition.correlation_properties:
+        value = known.get(prop.name)
+        if value is None:
+            try:
+                value = workflow.script_engine.environment.evaluate(prop.retrieval_expression,
+                                                                    dict(waiting.task.data))
+            except Exception:  # noqa: BLE001 (not set yet: nothing to correlate on)
+                value = None
+        if value is not None:
+            values[prop.name] = str(value)[:200]
+    return values
 
 
 def waiting_messages_of(case: Case) -> set[str]:
@@ -608,29 +650,55 @@ def waiting_messages_of(case: Case) -> set[str]:
     return set(waiting_messages(load_workflow(case.serialized, definition_spec(case.definition))))
 
 
-@unit_of_work
-def deliver_message(session: Session, case_id: int, name: str, payload: dict[str, Any], principal: Principal) -> Case:
-    """Deliver a named message to a case that waits for it (a citizen's answer, a partner's reply):
-    its values become process variables and the case moves on, in one step."""
-    case = get_case(session, case_id)
+def check_may_message(principal: Principal, case: Case) -> None:
     if not principal.can_work or not can_view_case(principal, case):
         raise Forbidden("Anda tidak dapat mengirim pesan ke kasus ini. (You may not send a message to this case.)")
-    step = _Step(session, case, principal.username)
+
+
+def deliver(session: Session, case: Case, name: str, payload: dict[str, Any], actor: str) -> Case:
+    """Deliver a named message to a case inside the caller's transaction (who may, is the caller's check):
+    its values become process variables and the case moves on."""
+    step = _Step(session, case, actor)
     kinds = waiting_messages(step.workflow)
     if name not in kinds:
         waiting = ", ".join(sorted(kinds)) or "tidak ada / none"
         raise TaskUnavailable(f"Kasus ini tidak sedang menunggu pesan '{name}'; yang ditunggu: {waiting}. "
                               f"(This case is not waiting for message '{name}'.)")
-    step.workflow.send_event(BpmnEvent(kinds[name](name), dict(payload)))
+    waiting = kinds[name]
+    try:
+        correlations = waiting.definition.get_correlations(waiting.task, dict(payload))
+    except Exception:  # noqa: BLE001 (a payload without the correlation value: matched by the case itself)
+        correlations = {}
+    sent = dict(payload)
+    if hasattr(waiting.definition, "result_var"):
+        # The Camunda dialect's message events read {"payload", "result_var"} (the values land in
+        # `<task>_Response`); the values stay at the top too, where correlation expressions read them.
+        sent = {**payload, "payload": dict(payload), "result_var": waiting.definition.result_var}
+    step.workflow.send_event(BpmnEvent(waiting.definition, sent, correlations))
+    if not step.workflow.correlations and correlations:
+        step.workflow.correlations.update(correlations)
+    caught = False
     for task in step.workflow.get_tasks():
-        # A Spiff message event without a messageVariable (or an event-based gateway) keeps the payload
-        # aside: give it to the process.
+        # A message event without a messageVariable (or an event-based gateway) keeps the payload aside: its
+        # values become process variables.
         seen = [getattr(e, "payload", None) for e in task.internal_data.get("seen_events", [])]
-        if task.internal_data.get(name) == payload or payload in seen:
+        if task.internal_data.get(name) == sent or sent in seen:
             task.data.update(payload)
-    audit.append(session, case.id, principal.username, "message_delivered", {"pesan": name, "data": payload})
+            caught = True
+    if not caught and name in waiting_messages(step.workflow):
+        raise TaskUnavailable(f"Pesan '{name}' tidak cocok dengan nilai korelasi kasus ini. "
+                              f"(Message '{name}' does not match this case's correlation values.)")
+    audit.append(session, case.id, actor, "message_delivered", {"pesan": name, "data": payload})
     step.advance()
     return case
+
+
+@unit_of_work
+def deliver_message(session: Session, case_id: int, name: str, payload: dict[str, Any], principal: Principal) -> Case:
+    """Deliver a named message to a case that waits for it (a citizen's answer, a partner's reply)."""
+    case = get_case(session, case_id)
+    check_may_message(principal, case)
+    return deliver(session, case, name, payload, principal.username)
 
 
 def get_case(session: Session, case_id: int) -> Case:

@@ -174,6 +174,21 @@ class InboxCandidate(Base):
     task: Mapped[InboxTask] = relationship(back_populates="candidates")
 
 
+class MessageWait(Base):
+    """A message an open case waits for, with each correlation value it expects (projection, like the inbox):
+    a message sent with a correlation value finds its case in one indexed query."""
+
+    __tablename__ = "message_wait"
+    __table_args__ = (Index("ix_message_wait_lookup", "message", "prop", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    message: Mapped[str] = mapped_column(String(200))
+    # A correlation property (its id) and the value this case expects; None for a message without one.
+    prop: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(String(200))
+
+
 class AuditEvent(Base):
     """Append-only; each row carries the hash of the previous row of its case."""
 

@@ -218,6 +218,16 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
     return meta
 
 
+def message_starts(root: etree._Element, process: etree._Element) -> list[str]:
+    """Names of the messages that start a case of this process (its top-level message start events), as
+    SpiffWorkflow names them: the message's name, else its id."""
+    names = []
+    for ref in process.xpath("./bpmn:startEvent/bpmn:messageEventDefinition/@messageRef", namespaces=NS):
+        message = root.xpath("//bpmn:message[@id=$ref]", ref=ref, namespaces=NS)
+        names.append((message[0].get("name") if message else None) or ref)
+    return names
+
+
 Finding = tuple[str, str, str | None, str, str]  # file, element id, element name, message id, message en
 
 
@@ -325,6 +335,9 @@ def parse_files(
             # Camunda's `camunda:initiator` on the start event: the variable that holds who started the case.
             for initiator in process.xpath("./bpmn:startEvent/@camunda:initiator", namespaces=NS)[:1]:
                 process_meta.setdefault("initiatorVariable", initiator)
+            starts = message_starts(root, process)
+            if starts:
+                process_meta["messageStarts"] = starts  # found without loading the spec (messages.py)
             parsed.append(ParsedProcess(
                 pid, process.get("name") or pid, spec, subprocess_specs, meta, process_meta, dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,

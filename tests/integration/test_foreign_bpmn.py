@@ -394,3 +394,139 @@ def test_a_variable_nothing_sets_is_a_warning_at_deploy_camunda_dialect(db_sessi
     assert db_session.get(Case, case.id).completed
     assert done == alone_with("camunda_variabel.bpmn", "camunda_variabel", start, {"Task_nilai": {"layak": True}},
                               camunda=True) == ["Task_nilai", "Task_salurkan"]
+
+
+def alone_script(name: str, process: str, steps: list, camunda: bool = False) -> tuple[list[str], bool]:
+    """SpiffWorkflow by itself driven by a script: ("pesan", name, payload) sends a message as LIGAT does
+    (with the correlation values the waiting event computes from the payload); "tugas" runs the first ready
+    human task. Returns the human tasks run, in order, and whether the workflow completed."""
+    from SpiffWorkflow.bpmn.util.event import BpmnEvent
+
+    parser = CamundaParser() if camunda else SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.parse(str(DATA / name)).getroot(), filename=name)
+    workflow = BpmnWorkflow(parser.get_spec(process), parser.get_subprocess_specs(process))
+    workflow.do_engine_steps()
+    done = []
+    for step in steps:
+        if step == "tugas":
+            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+            done.append(task.task_spec.bpmn_id)
+            task.run()
+        else:
+            _, message, payload = step
+            waiting = next(t for t in workflow.get_tasks(state=TaskState.WAITING)
+                           if getattr(t.task_spec.event_definition, "name", None) == message)
+            definition = waiting.task_spec.event_definition
+            sent = {**payload, "payload": payload, "result_var": None} if camunda else payload  # Camunda's shape
+            workflow.send_event(BpmnEvent(definition, sent, definition.get_correlations(waiting, payload)))
+        workflow.do_engine_steps()
+    return done, workflow.completed
+
+
+def _correlate(session, name, data, person, **kwargs):
+    from workflows.messages import correlate_message
+
+    return correlate_message(session, name, data, person, **kwargs)
+
+
+def _run_open_tasks(session, case_id: int, person: Principal) -> list[str]:
+    done = []
+    while (row := _open_row(session, case_id)) is not None:
+        done.append(row.task_name)
+        cases.complete_task(session, row.id, person, {})
+    return done
+
+
+def test_messages_start_cases_and_find_them_by_correlation_spiff_dialect(db_session):
+    from workflows.db import MessageWait
+    from workflows.errors import Forbidden, NotFound
+
+    deploy_file(db_session, "asing_pesan_spiff", "spiff_pesan.bpmn", {OPERATOR: "office"},
+                message_start_roles=[OPERATOR])
+    operator = PEOPLE[OPERATOR]
+    nik, other = "9171014101900001", "9171014101900002"
+    with pytest.raises(Forbidden) as refused:
+        _correlate(db_session, "laporan_mitra", {}, PEOPLE[HEAD_OF_OFFICE], correlation={"nik": nik})
+    assert str(refused.value) == ("Anda tidak dapat memulai kasus dengan pesan 'laporan_mitra'. "
+                                  "(You may not start a case with message 'laporan_mitra'.)")
+    # A message start event: no case waits for `laporan_mitra`, so it starts one with the payload.
+    first = _correlate(db_session, "laporan_mitra", {"isi": "Lansia terlantar"}, operator, correlation={"nik": nik},
+                       region_code=VILLAGE)
+    second = _correlate(db_session, "laporan_mitra", {"isi": "Anak jalanan"}, operator, correlation={"nik": other},
+                        region_code=VILLAGE)
+    assert first.started and second.started and first.case.id != second.case.id
+    assert cases.case_data(db_session.get(Case, first.case.id))["isi"] == "Lansia terlantar"
+    # Intermediate catch event, found by its correlation value only (the NIK is never in a URL).
+    assert _run_open_tasks(db_session, first.case.id, operator) == ["verifikasi"]
+    waits = db_session.scalars(select(MessageWait).where(MessageWait.case_id == first.case.id)).all()
+    assert [(w.message, w.prop, w.value) for w in waits] == [("hasil_mitra", "nik", nik)]
+    with pytest.raises(NotFound) as missing:
+        _correlate(db_session, "hasil_mitra", {}, operator, correlation={"nik": "9171014101900009"})
+    assert str(missing.value) == ("Tidak ada kasus yang menunggu pesan 'hasil_mitra' dan tidak ada proses yang "
+                                  "dimulai olehnya. (No case waits for message 'hasil_mitra' and no process starts "
+                                  "on it.)")
+    delivered = _correlate(db_session, "hasil_mitra", {"hasil": "diterima"}, operator, correlation={"nik": nik})
+    db_session.expire_all()
+    finished = db_session.get(Case, first.case.id)
+    assert not delivered.started and finished.completed and cases.case_data(finished)["hasil"] == "diterima"
+    assert db_session.scalars(select(MessageWait).where(MessageWait.case_id == first.case.id)).all() == []
+    assert alone_script("spiff_pesan.bpmn", "spiff_pesan", [("pesan", "laporan_mitra", {"nik": nik}), "tugas",
+                                                           ("pesan", "hasil_mitra", {"nik": nik})]) == (
+        ["verifikasi"], True)
+    # A boundary message event, by case reference: the open task is cancelled and the case ends there.
+    reference = db_session.get(Case, second.case.id).reference
+    _correlate(db_session, "batal_mitra", {"alasan": "ditarik mitra"}, operator, reference=reference)
+    db_session.expire_all()
+    rows = db_session.scalars(select(InboxTask).where(InboxTask.case_id == second.case.id)).all()
+    assert db_session.get(Case, second.case.id).completed and [r.state for r in rows] == ["cancelled"]
+    assert alone_script("spiff_pesan.bpmn", "spiff_pesan", [("pesan", "laporan_mitra", {"nik": other}),
+                                                           ("pesan", "batal_mitra", {})]) == ([], True)
+
+
+def test_messages_start_cases_and_find_them_by_correlation_camunda_dialect(db_session):
+    deploy_file(db_session, "asing_pesan_camunda", "camunda_pesan.bpmn", {OPERATOR: "office"},
+                message_start_roles=[OPERATOR])
+    operator = PEOPLE[OPERATOR]
+    kk = "9171010101000001"
+    started = _correlate(db_session, "permohonan_mitra", {}, operator, correlation={"no_kk": kk}, region_code=VILLAGE)
+    case_id = started.case.id
+    # A non-interrupting boundary message: a second task beside the first.
+    _correlate(db_session, "pengingat_mitra", {}, operator, reference=started.case.reference)
+    db_session.expire_all()
+    assert sorted(r.task_name for r in db_session.scalars(
+        select(InboxTask).where(InboxTask.case_id == case_id, InboxTask.state == "open"))) == [
+        "Activity_periksa", "Activity_tanggapi"]
+    done = _run_open_tasks(db_session, case_id, operator)
+    _correlate(db_session, "balasan_dukcapil", {"status_kk": "aktif"}, operator, correlation={"no_kk": kk})
+    db_session.expire_all()
+    assert db_session.get(Case, case_id).completed
+    assert cases.case_data(db_session.get(Case, case_id))["status_kk"] == "aktif"
+    alone_done, completed = alone_script(
+        "camunda_pesan.bpmn", "camunda_pesan",
+        [("pesan", "permohonan_mitra", {"no_kk": kk}), ("pesan", "pengingat_mitra", {}), "tugas", "tugas",
+         ("pesan", "balasan_dukcapil", {"no_kk": kk})], camunda=True)
+    assert completed and sorted(done) == sorted(alone_done) == ["Activity_periksa", "Activity_tanggapi"]
+
+
+def test_messages_api_starts_and_correlates(app, client, db_session):
+    from tests.integration.test_work_api import token_for
+
+    deploy_file(db_session, "asing_pesan_camunda", "camunda_pesan.bpmn", {OPERATOR: "office"},
+                message_start_roles=[OPERATOR])
+    headers = token_for(client, "operator")
+    kk = "9171010101000077"
+    assert client.post("/api/v1/cases/messages/permohonan_mitra", headers=headers,
+                       json={"correlation": ["x"]}).status_code == 400
+    started = client.post("/api/v1/cases/messages/permohonan_mitra", headers=headers,
+                          json={"correlation": {"no_kk": kk}, "region_code": VILLAGE})
+    assert started.status_code == 201 and started.get_json()["result"]["started"] is True
+    case_id = started.get_json()["result"]["case_id"]
+    _run_open_tasks(db_session, case_id, PEOPLE[OPERATOR])
+    auditor = token_for(client, "auditor")
+    assert client.post("/api/v1/cases/messages/balasan_dukcapil", headers=auditor,
+                       json={"correlation": {"no_kk": kk}}).status_code == 403
+    done = client.post("/api/v1/cases/messages/balasan_dukcapil", headers=headers,
+                       json={"correlation": {"no_kk": kk}, "data": {"status_kk": "aktif"}})
+    assert done.status_code == 200 and done.get_json()["result"] == {
+        "case_id": case_id, "reference": done.get_json()["result"]["reference"], "started": False,
+        "status": "Diterima", "completed": True}

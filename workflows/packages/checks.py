@@ -223,6 +223,10 @@ def check_package(package: PackageFiles) -> Checked:
         checked.add(descriptor_path, "default_role", default_role,
                     f"peran bawaan '{default_role}' tidak dinyatakan di roles",
                     f"default role '{default_role}' is not declared in roles")
+    for role in descriptor.raw.get("message_start_roles", []):
+        if role not in declared:
+            checked.add(descriptor_path, "message_start_roles", role, f"peran '{role}' tidak dinyatakan di roles",
+                        f"role '{role}' is not declared in roles")
     for role in descriptor.officer_start_roles:
         if role not in declared and role not in ("Admin",):
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",

@@ -1,4 +1,4 @@
-"""inbox candidates: every candidate role of a task and the users it names (candidateUsers, assignee)
+"""inbox candidates (every candidate role of a task, the users it names) and the messages cases wait for
 
 Revision ID: 0019
 Revises: 0018
@@ -31,7 +31,20 @@ def upgrade():
     op.create_index('ix_inbox_candidate_user', 'inbox_candidate', ['username', 'inbox_task_id'])
     op.create_index(op.f('ix_inbox_candidate_inbox_task_id'), 'inbox_candidate', ['inbox_task_id'])
     op.create_index(op.f('ix_inbox_candidate_case_id'), 'inbox_candidate', ['case_id'])
+    op.create_table(
+        'message_wait',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('message', sa.String(length=200), nullable=False),
+        sa.Column('prop', sa.String(length=100), nullable=True),
+        sa.Column('value', sa.String(length=200), nullable=True),
+        sa.ForeignKeyConstraint(['case_id'], ['case.id'], name=op.f('fk_message_wait_case_id_case')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_message_wait')),
+    )
+    op.create_index('ix_message_wait_lookup', 'message_wait', ['message', 'prop', 'value'])
+    op.create_index(op.f('ix_message_wait_case_id'), 'message_wait', ['case_id'])
 
 
 def downgrade():
+    op.drop_table('message_wait')
     op.drop_table('inbox_candidate')

@@ -342,4 +342,33 @@ def parse_files(
                 pid, process.get("name") or pid, spec, subprocess_specs, meta, process_meta, dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
             ))
+    for name, root in roots.items():
+        parsed += _collaborations(parser, name, root, parsed, problems, dialect)
     return ParsedFiles(parsed, problems, warnings, roots, dmn_roots)
+
+
+def _collaborations(parser: object, name: str, root: etree._Element, parsed: list[ParsedProcess],
+                    problems: list[Finding], dialect: str) -> list[ParsedProcess]:
+    """A collaboration whose pools exchange messages runs as one case (SpiffWorkflow runs each pool as a
+    participant of one workflow), deployed under the collaboration's id beside its processes."""
+    found = []
+    by_id = {p.process_id: p for p in parsed}
+    for collaboration in root.xpath("//bpmn:collaboration[bpmn:messageFlow]", namespaces=NS):
+        pools = [by_id[ref] for ref in collaboration.xpath("./bpmn:participant/@processRef", namespaces=NS)
+                 if ref in by_id]
+        if len(pools) < 2:
+            continue
+        cid = collaboration.get("id")
+        try:
+            spec, subprocess_specs = parser.get_collaboration(cid)  # type: ignore[attr-defined]
+        except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
+            problems.append((name, cid, collaboration.get("name"), f"kolaborasi tidak dapat dibaca: {exc}",
+                             f"collaboration cannot be read: {exc}"))
+            continue
+        meta = {task_id: info for pool in pools for task_id, info in pool.task_meta.items()}
+        process_meta = {key: value for pool in reversed(pools) for key, value in pool.process_meta.items()}
+        found.append(ParsedProcess(
+            cid, collaboration.get("name") or cid, spec, subprocess_specs, meta, process_meta, dialect,
+            source_name=name, bpmn_xml=pools[0].bpmn_xml, root=root,
+        ))
+    return found

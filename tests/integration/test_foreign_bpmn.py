@@ -530,3 +530,34 @@ def test_messages_api_starts_and_correlates(app, client, db_session):
     assert done.status_code == 200 and done.get_json()["result"] == {
         "case_id": case_id, "reference": done.get_json()["result"]["reference"], "started": False,
         "status": "Diterima", "completed": True}
+
+
+def test_a_collaboration_whose_pools_exchange_messages_runs_as_one_case(db_session):
+    from workflows.principal import KELURAHAN_OFFICER
+
+    deploy_package(db_session, package("asing_kolaborasi", {"kolaborasi.bpmn": (DATA / "kolaborasi.bpmn").read_bytes()},
+                                       descriptor("asing_kolaborasi", "kolaborasi",
+                                                  {OPERATOR: "office", KELURAHAN_OFFICER: "region"})))
+    kelurahan = Principal("kel.uji", frozenset({KELURAHAN_OFFICER}), region_code=VILLAGE,
+                          scopes=((KELURAHAN_OFFICER, "region"),))
+    people = {OPERATOR: PEOPLE[OPERATOR], KELURAHAN_OFFICER: kelurahan}
+    case = cases.start_case(db_session, "kolaborasi", {}, "uji", region_code=VILLAGE)
+    done = []
+    while (row := _open_row(db_session, case.id)) is not None:
+        done.append((row.task_name, row.role))
+        cases.complete_task(db_session, row.id, people[row.role], {})
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    # The Kelurahan's pool starts on the Dinas's message and answers it: one case, two pools, each lane's role.
+    assert done == [("siapkan", OPERATOR), ("isi_data", KELURAHAN_OFFICER), ("putuskan", OPERATOR)]
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(etree.parse(str(DATA / "kolaborasi.bpmn")).getroot(), filename="kolaborasi.bpmn")
+    workflow = BpmnWorkflow(*parser.get_collaboration("kolaborasi"))
+    workflow.do_engine_steps()
+    alone_done = []
+    while not workflow.completed:
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        alone_done.append(task.task_spec.bpmn_id)
+        task.run()
+        workflow.do_engine_steps()
+    assert alone_done == [name for name, _ in done]

@@ -192,6 +192,18 @@ class _Step:
         self.ctx.effects.clear()
 
     # -- projection ----------------------------------------------------------
+    def task_info(self, task: Any) -> dict[str, Any]:
+        """A task's metadata. A task of another package's called process is keyed `process:task` (ids repeat
+        across packages): looked up through the (sub)workflows it runs in, innermost first."""
+        tasks = self.meta.get("tasks", {})
+        workflow = task.workflow
+        while workflow is not None and workflow is not self.workflow:
+            found = tasks.get(f"{workflow.spec.name}:{task.task_spec.bpmn_id}")
+            if found is not None:
+                return found
+            workflow = getattr(workflow, "parent_workflow", None)
+        return tasks.get(task.task_spec.bpmn_id, {})
+
     def people(self, task: Any, written: str) -> list[str]:
         """The usernames a diagram names: as written, or `${…}` evaluated on the task's data (a variable
         such as `${initiator}`, or a Python expression) giving a name or a list of names."""
@@ -218,11 +230,10 @@ class _Step:
             else:
                 row.state = "cancelled"
                 audit.append(self.session, case.id, self.actor, "task_cancelled", {}, row.task_name, row.title)
-        tasks_meta = self.meta.get("tasks", {})
         for uuid, task in ready.items():
             if uuid in known:
                 continue
-            info = tasks_meta.get(task.task_spec.bpmn_id, {})
+            info = self.task_info(task)
             bidang = case.bidang
             if info.get("bidang_variable"):
                 bidang = task.data.get(info["bidang_variable"]) or bidang
@@ -284,7 +295,7 @@ class _Step:
         package = package_of_case(self.session, case)
         citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
         ready_roles = {
-            (self.meta.get("tasks", {}).get(t.task_spec.bpmn_id, {}).get("role") or t.task_spec.lane)
+            (self.task_info(t).get("role") or t.task_spec.lane)
             for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
         }
         waiting = bool(citizen & ready_roles) and not self.workflow.completed
@@ -468,7 +479,9 @@ def begin_case(
     audit.append(
         session, case.id, actor, "case_started",
         {"proses": definition.process_id, "versi": definition.version, "data": data,
-         "kontak_pelapor": "tidak ada" if reporter.anonymous or not reporter.phone else "disimpan"},
+         "kontak_pelapor": "tidak ada" if reporter.anonymous or not reporter.phone else "disimpan"}
+        # The versions of other packages' processes it calls, as deployed with this version.
+        | ({"memanggil": meta["process"]["calls"]} if meta.get("process", {}).get("calls") else {}),
     )
     step.notify_reporter(
         f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."

@@ -16,6 +16,7 @@ Named people, in either dialect (see `read_assignment`): `camunda:candidateUsers
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -232,6 +233,70 @@ Finding = tuple[str, str, str | None, str, str]  # file, element id, element nam
 
 
 @dataclass
+class CalledProcess:
+    """A process of another deployed package that a call activity calls, as that package deployed it:
+    the caller's version carries its spec, its tasks (keys `process:task`, forms renamed
+    `<code>--<form>`) and those forms, so a running case keeps what it started with."""
+
+    process_id: str
+    spec: object
+    subprocess_specs: dict
+    dialect: str
+    tasks: dict[str, dict]
+    forms: dict[str, bytes]
+    record: dict  # {"package", "package_version", "version", "calls"}: recorded with each case
+
+
+# (process id, pinned definition version or None for the latest) → the deployed process, or None.
+Resolver = Callable[[str, int | None], CalledProcess | None]
+
+
+def _pinned_version(roots: dict[str, etree._Element], called: str) -> tuple[etree._Element | None, str, int | None]:
+    """The call activity calling `called` (its file) and the version it pins: Camunda's
+    `camunda:calledElementVersion` or the property `calledElementVersion` (either dialect)."""
+    for name, root in roots.items():
+        for node in root.xpath("//bpmn:callActivity[@calledElement=$c]", c=called, namespaces=NS):
+            text = node.get(f"{{{CAMUNDA_NS}}}calledElementVersion") or _properties(node).get("calledElementVersion")
+            return node, name, int(text) if text and text.strip().isdigit() else None
+    return None, "-", None
+
+
+def _call_other_packages(
+    pid: str, subprocess_specs: dict, roots: dict[str, etree._Element], dialect: str, resolve: Resolver | None,
+    meta: dict[str, dict], process_meta: dict, problems: list[Finding], called_forms: dict[str, bytes],
+) -> None:
+    """Fill in the called processes this package does not hold from the deployed packages (several levels
+    deep: each comes with its own callees), or report each one that cannot be found."""
+    local = {p.get("id") for root in roots.values() for p in root.xpath("//bpmn:process", namespaces=NS)}
+    for called in [key for key, spec in subprocess_specs.items() if spec is None]:
+        del subprocess_specs[called]
+        node, file, version = _pinned_version(roots, called)
+        element_id = node.get("id") if node is not None else pid
+        element_name = node.get("name") if node is not None else None
+        found = resolve(called, version) if resolve else None
+        pinned = (f" versi {version}", f" version {version}") if version else ("", "")
+        if found is None:
+            others = ", ".join(sorted(local - {pid})) or "-"
+            problems.append((file, element_id, element_name,
+                             f"memanggil proses '{called}'{pinned[0]} yang tidak ada di paket ini maupun di paket lain "
+                             f"yang sudah di-deploy (proses lain di paket ini: {others})",
+                             f"calls process '{called}'{pinned[1]}, which is neither in this package nor in another "
+                             f"deployed package (other processes in this package: {others})"))
+            continue
+        if found.dialect != dialect:
+            problems.append((file, element_id, element_name,
+                             f"memanggil proses '{called}' berdialek {found.dialect}, sedangkan paket ini {dialect}",
+                             f"calls process '{called}' in the {found.dialect} dialect; this package is {dialect}"))
+            continue
+        subprocess_specs[called] = found.spec
+        for key, spec in found.subprocess_specs.items():
+            subprocess_specs.setdefault(key, spec)
+        meta.update(found.tasks)
+        called_forms.update(found.forms)
+        process_meta.setdefault("calls", {})[called] = found.record
+
+
+@dataclass
 class ParsedFiles:
     """A package's BPMN and DMN files as parsed once: its processes, the parsed XML of every file
     (for the checks that read it again), and what was found wrong or worth a warning."""
@@ -241,10 +306,13 @@ class ParsedFiles:
     warnings: list[Finding]
     bpmn_roots: dict[str, etree._Element]
     dmn_roots: dict[str, etree._Element]
+    # Forms of other packages' called processes, by the names their tasks use here.
+    called_forms: dict[str, bytes] = field(default_factory=dict)
 
 
 def parse_files(
-    bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes], default_role: str | None = None
+    bpmn_files: dict[str, bytes], dmn_files: dict[str, bytes], default_role: str | None = None,
+    resolve: Resolver | None = None,
 ) -> ParsedFiles:
     """Parse every BPMN file of a package in one parser (so a call activity finds a process of
     another file) with all its DMN files.
@@ -252,10 +320,13 @@ def parse_files(
     Problems and warnings are (file, element id, element name, message id, message en); parsing goes on past a problem
     where it can, so the designer sees them all. A package none of whose processes is marked
     `isExecutable` (modelers often leave it off) runs them all, with a warning; a human task with
-    no lane and no assignment goes to `default_role` (the descriptor's), with a warning.
+    no lane and no assignment goes to `default_role` (the descriptor's), with a warning. A call
+    activity to a process no file of the package holds is looked up with `resolve` (another
+    deployed package's process).
     """
     problems: list[Finding] = []
     warnings: list[Finding] = []
+    called_forms: dict[str, bytes] = {}
     roots: dict[str, etree._Element] = {}
     for name, data in bpmn_files.items():
         try:
@@ -310,7 +381,7 @@ def parse_files(
             pid = process.get("id")
             try:
                 spec = parser.get_spec(pid)
-                subprocess_specs = parser.get_subprocess_specs(pid)
+                subprocess_specs = parser.get_subprocess_specs(pid, require_call_activity_specs=False)
             except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as exc:
                 problems.append((name, getattr(exc, "id", None) or pid, getattr(exc, "name", None),
                                  f"proses tidak dapat dibaca: {exc}", f"process cannot be read: {exc}"))
@@ -332,6 +403,8 @@ def parse_files(
                                      "the task is in no lane: the lane names the role that works on it "
                                      "(or declare default_role in service.json)"))
             process_meta = _properties(process)
+            _call_other_packages(pid, subprocess_specs, roots, dialect, resolve, meta, process_meta, problems,
+                                 called_forms)
             # Camunda's `camunda:initiator` on the start event: the variable that holds who started the case.
             for initiator in process.xpath("./bpmn:startEvent/@camunda:initiator", namespaces=NS)[:1]:
                 process_meta.setdefault("initiatorVariable", initiator)
@@ -344,7 +417,7 @@ def parse_files(
             ))
     for name, root in roots.items():
         parsed += _collaborations(parser, name, root, parsed, problems, dialect)
-    return ParsedFiles(parsed, problems, warnings, roots, dmn_roots)
+    return ParsedFiles(parsed, problems, warnings, roots, dmn_roots, called_forms)
 
 
 def _collaborations(parser: object, name: str, root: etree._Element, parsed: list[ParsedProcess],

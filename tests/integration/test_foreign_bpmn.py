@@ -561,3 +561,102 @@ def test_a_collaboration_whose_pools_exchange_messages_runs_as_one_case(db_sessi
         task.run()
         workflow.do_engine_steps()
     assert alone_done == [name for name, _ in done]
+
+
+PERIKSA_FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "required": ["terdaftar"],
+                "properties": {"terdaftar": {"type": "boolean", "title": "Terdaftar di DTKS"}}}
+
+
+def _deploy_data(session, code: str, name: str, roles: dict[str, str], data: bytes | None = None, **kwargs):
+    return deploy_package(session, package(code, {name: data or (DATA / name).read_bytes()},
+                                           descriptor(code, name.removesuffix(".bpmn"), roles), **kwargs))
+
+
+def _alone_files(names: list[str], process: str, camunda: bool = False) -> list[str]:
+    parser = CamundaParser() if camunda else SpiffBpmnParser()
+    for name in names:
+        parser.add_bpmn_xml(etree.parse(str(DATA / name)).getroot(), filename=name)
+    workflow = BpmnWorkflow(parser.get_spec(process), parser.get_subprocess_specs(process))
+    workflow.do_engine_steps()
+    done = []
+    while not workflow.completed:
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        done.append(task.task_spec.bpmn_id)
+        task.run()
+        workflow.do_engine_steps()
+    return done
+
+
+def test_call_activities_reach_other_packages_several_levels_deep(db_session):
+    import json
+
+    from workflows.db import AuditEvent
+    from workflows.errors import FormInvalid
+
+    both = {OPERATOR: "office", HEAD_OF_OFFICE: "office"}
+    first = _deploy_data(db_session, "asing_dasar", "panggil_dasar.bpmn", {HEAD_OF_OFFICE: "office"},
+                         forms={"periksa.schema.json": PERIKSA_FORM})
+    middle = _deploy_data(db_session, "asing_tengah", "panggil_tengah.bpmn", both)
+    # A newer version of the bottom package afterwards: the middle one keeps the version it was deployed with.
+    newer = (DATA / "panggil_dasar.bpmn").read_bytes().replace(b'name="Periksa DTKS"', b'name="Periksa DTKS baru"')
+    _deploy_data(db_session, "asing_dasar", "panggil_dasar.bpmn", {HEAD_OF_OFFICE: "office"}, newer,
+                 forms={"periksa.schema.json": PERIKSA_FORM})
+    top = _deploy_data(db_session, "asing_atas", "panggil_atas.bpmn", both)
+    calls = json.loads(top.definitions[0].meta_json)["process"]["calls"]
+    assert calls == {"panggil_tengah": {
+        "package": "asing_tengah", "package_version": middle.package.version, "version": middle.definitions[0].version,
+        "calls": {"panggil_dasar": {"package": "asing_dasar", "package_version": first.package.version,
+                                    "version": first.definitions[0].version, "calls": {}}}}}
+
+    case = cases.start_case(db_session, "panggil_atas", {}, "uji", region_code=VILLAGE)
+    started = db_session.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                                         AuditEvent.action == "case_started"))
+    assert json.loads(started.data_json)["memanggil"] == calls  # recorded with the case
+    done = []
+    while (row := _open_row(db_session, case.id)) is not None:
+        done.append((row.task_name, row.role, row.title, row.form))
+        person = PEOPLE[row.role]
+        if row.form:
+            with pytest.raises(FormInvalid):
+                cases.complete_task(db_session, row.id, person, {})
+            cases.complete_task(db_session, row.id, person, {"terdaftar": "true"})
+        else:
+            cases.complete_task(db_session, row.id, person, {})
+    # Two tasks named `periksa` in two packages: each keeps its own role, title and (renamed) form.
+    assert done == [("periksa", OPERATOR, "Periksa berkas", None),
+                    ("periksa", HEAD_OF_OFFICE, "Periksa DTKS", "asing_tengah--asing_dasar--periksa.schema.json"),
+                    ("rangkum", OPERATOR, "Rangkum", None)]
+    db_session.expire_all()
+    finished = db_session.get(Case, case.id)
+    assert finished.completed and cases.case_data(finished)["terdaftar"] is True
+    assert _alone_files(["panggil_atas.bpmn", "panggil_tengah.bpmn", "panggil_dasar.bpmn"], "panggil_atas") == [
+        name for name, *_ in done]
+
+
+def test_a_call_activity_pins_a_version_of_another_package_camunda_dialect(db_session):
+    roles = {OPERATOR: "office", HEAD_OF_OFFICE: "office"}
+    first = _deploy_data(db_session, "asing_cdasar", "camunda_panggil_dasar.bpmn", {HEAD_OF_OFFICE: "office"})
+    assert first.definitions[0].version == 1
+    newer = (DATA / "camunda_panggil_dasar.bpmn").read_bytes().replace(b"Activity_v1", b"Activity_v2")
+    assert _deploy_data(db_session, "asing_cdasar", "camunda_panggil_dasar.bpmn", {HEAD_OF_OFFICE: "office"},
+                        newer).definitions[0].version == 2
+    pinned_missing = (DATA / "camunda_panggil_atas.bpmn").read_bytes().replace(
+        b'camunda:calledElementVersion="1"', b'camunda:calledElementVersion="99"')
+    with pytest.raises(DeployError) as caught:
+        _deploy_data(db_session, "asing_catas", "camunda_panggil_atas.bpmn", roles, pinned_missing)
+    db_session.rollback()
+    assert ("camunda_panggil_atas.bpmn · Activity_call (Survei): memanggil proses 'camunda_panggil_dasar' versi 99 "
+            "yang tidak ada di paket ini maupun di paket lain yang sudah di-deploy (proses lain di paket ini: -) "
+            "(calls process 'camunda_panggil_dasar' version 99, which is neither in this package nor in another "
+            "deployed package (other processes in this package: -))") in [str(p) for p in caught.value.problems]
+
+    _deploy_data(db_session, "asing_catas", "camunda_panggil_atas.bpmn", roles)
+    case = cases.start_case(db_session, "camunda_panggil_atas", {}, "uji", region_code=VILLAGE)
+    done = []
+    while (row := _open_row(db_session, case.id)) is not None:
+        done.append(row.task_name)
+        cases.complete_task(db_session, row.id, PEOPLE[row.role], {})
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    assert done == _alone_files(["camunda_panggil_atas.bpmn", "camunda_panggil_dasar.bpmn"], "camunda_panggil_atas",
+                                camunda=True) == ["Activity_v1", "Activity_tutup"]

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .. import script_checks, validators
-from ..parsing import NS, ParsedProcess, parse_files
+from ..parsing import NS, ParsedProcess, Resolver, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
 from .descriptor import Descriptor, parse
@@ -96,8 +96,9 @@ def _letter_calls(process: ParsedProcess) -> list[tuple[str, str, str | None]]:
     return found
 
 
-def check_package(package: PackageFiles) -> Checked:
-    """Check one package's files; nothing here touches the database."""
+def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Checked:
+    """Check one package's files; nothing here touches the database (`resolve` finds a process of another
+    deployed package that a call activity calls; without it such a call is reported)."""
     checked = Checked(package)
     code = package.code
     descriptor_path = f"bpmn/{code}/service.json"
@@ -115,20 +116,23 @@ def check_package(package: PackageFiles) -> Checked:
     if not bpmn:
         checked.add(f"bpmn/{code}/", "-", None, "paket tidak memuat berkas .bpmn", "the package has no .bpmn file")
     default_role = descriptor.raw.get("default_role") if descriptor is not None else None
-    parsed = parse_files(bpmn, dmn, default_role)
+    parsed = parse_files(bpmn, dmn, default_role, resolve)
     for file, element_id, name, msg_id, msg_en in parsed.problems:
         checked.add(file, element_id, name, msg_id, msg_en)
     for file, element_id, name, msg_id, msg_en in parsed.warnings:
         checked.warn(file, element_id, name, msg_id, msg_en)
     processes = checked.processes = parsed.processes
 
-    # A Camunda generated form becomes a form file of the package (stored with the version).
+    # A Camunda generated form becomes a form file of the package (stored with the version); so do the forms
+    # of another package's called process.
     for process in processes:
         for info in process.task_meta.values():
             generated = info.pop("generated_form", None)
             if generated is not None:
                 path = package.path("forms", info["form"])
                 package.files.setdefault(path, json.dumps(generated, ensure_ascii=False, indent=2).encode())
+    for name, data in parsed.called_forms.items():
+        package.files.setdefault(package.path("forms", name), data)
 
     functions = script_function_names()
     for name, root in parsed.bpmn_roots.items():  # files that did not parse are reported already

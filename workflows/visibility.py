@@ -5,8 +5,8 @@ A person sees a case when one of their roles has a lane in that case's package v
 that role's scope covers the case's region and bidang, or when they hold a read-all role
 (Auditor, Kepala Dinas, Admin), or when the diagram names them on an open task of that case
 (candidateUsers, an assignee): they see it while that task is open. A scoped role whose user has
-no region or bidang set sees nothing. Every route that shows a case or a part of it asks `can_view_case`; lists use
-`case_list_query` and the inbox `task_scope`, which say the same in SQL.
+no region or bidang set sees nothing. Every route that shows a case or a part of it asks
+`can_view_case`; lists use `case_list_query` and the inbox `task_scope`, which say the same in SQL.
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def named_cases(username: str) -> Select:
 
 
 def _named_on_open_task(session: Session, principal: Principal, case: Case) -> bool:
-    if principal.case_id is not None or not principal.username:
-        return False  # an applicant's link reaches its own case through its role, nothing more
+    if not principal.may_be_named:
+        return False
     return session.scalar(named_cases(principal.username).where(InboxCandidate.case_id == case.id).limit(1)) \
         is not None
 
@@ -120,7 +120,7 @@ def case_list_query(session: Session, principal: Principal) -> Select:
         definitions = select(ProcessDefinition.id).where(ProcessDefinition.package_id.in_(sorted(package_ids)))
         conditions.append(and_(Case.process_definition_id.in_(definitions),
                                _scope_sql(principal, scope, Case.region_code, Case.bidang)))
-    if principal.case_id is None and principal.username:
+    if principal.may_be_named:
         conditions.append(Case.id.in_(named_cases(principal.username)))
     query = query.where(or_(*conditions)) if conditions else query.where(false())
     return query.order_by(Case.priority.desc(), Case.id.desc())
@@ -136,7 +136,7 @@ def task_scope(principal: Principal) -> ColumnElement:
         for role, scope in principal.scopes
         if role in principal.roles and scope != CITIZEN_SCOPE
     ]
-    if principal.case_id is None and principal.username:
+    if principal.may_be_named:
         conditions.append(InboxTask.id.in_(
             select(InboxCandidate.inbox_task_id).where(InboxCandidate.username == principal.username)))
     return or_(*conditions) if conditions else false()
@@ -146,7 +146,7 @@ def can_work_task(principal: Principal, row: InboxTask) -> bool:
     """The same rule as `task_scope`, for one row: a named user, or a role of the row within its scope."""
     if row.assignee and row.assignee != principal.username:
         return False
-    if principal.case_id is None and any(c.username == principal.username for c in row.candidates):
+    if principal.may_be_named and any(c.username == principal.username for c in row.candidates):
         return True
     roles = [row.role, *(c.role for c in row.candidates if c.role)]
     return any(principal.covers(role, row.region_code, row.bidang, row.case_id) for role in roles)

@@ -225,8 +225,8 @@ def test_camunda_candidate_groups_users_and_assignees_reach_each_named_inbox(db_
     other_kabid = Principal("kabid.lain", frozenset({HEAD_OF_BIDANG}), bidang="linjamsos",
                             scopes=((HEAD_OF_BIDANG, "bidang"),))
     pendamping = Principal("pendamping.uji", frozenset({"Pendamping PKH"}))  # no role of this package
-    relawan = Principal("relawan.uji", frozenset())
-    starter = Principal("petugas.kel", frozenset())
+    relawan = Principal("relawan.uji", frozenset({"Relawan"}))
+    starter = Principal("petugas.kel", frozenset({"Petugas Kelurahan"}))
     kadis = PEOPLE[HEAD_OF_OFFICE]
     named_kadis = Principal("kadis.uji", frozenset({HEAD_OF_OFFICE}), scopes=((HEAD_OF_OFFICE, "office"),))
     case = cases.start_case(db_session, "camunda_penugasan", {"bidang": "rehsos", "pendamping": "relawan.uji"},
@@ -281,12 +281,13 @@ def test_camunda_candidate_groups_users_and_assignees_reach_each_named_inbox(db_
 
 
 def test_standard_potential_owner_and_human_performer_in_the_spiff_dialect(db_session):
+    from workflows.errors import Forbidden
     from workflows.principal import HEAD_OF_BIDANG
 
     deploy_file(db_session, "asing_spenugasan", "spiff_penugasan.bpmn",
                 {OPERATOR: "office", HEAD_OF_BIDANG: "bidang"})
     kabid = Principal("kabid.uji", frozenset({HEAD_OF_BIDANG}), bidang="rehsos", scopes=((HEAD_OF_BIDANG, "bidang"),))
-    pendamping = Principal("pendamping.uji", frozenset())
+    pendamping = Principal("pendamping.uji", frozenset({"Pendamping PKH"}))
     case = cases.start_case(db_session, "spiff_penugasan", {"wilayah": "Gurabesi"}, "uji", region_code=VILLAGE)
     done = []
     row = _open_row(db_session, case.id)
@@ -300,7 +301,9 @@ def test_standard_potential_owner_and_human_performer_in_the_spiff_dialect(db_se
     done.append(row.task_name)
     # humanPerformer: a Python expression on the task's data.
     assert row.task_name == "tindak" and row.assignee == "petugas.gurabesi" and row.role == ""
-    cases.complete_task(db_session, row.id, Principal("petugas.gurabesi", frozenset()), {})
+    with pytest.raises(Forbidden):  # an account without any role is never reached by a name (fail closed)
+        cases.complete_task(db_session, row.id, Principal("petugas.gurabesi", frozenset()), {})
+    cases.complete_task(db_session, row.id, Principal("petugas.gurabesi", frozenset({"Petugas Kelurahan"})), {})
     db_session.expire_all()
     assert db_session.get(Case, case.id).completed
     assert done == alone("spiff_penugasan.bpmn", "spiff_penugasan")

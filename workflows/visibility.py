@@ -126,12 +126,21 @@ def case_list_query(session: Session, principal: Principal) -> Select:
     return query.order_by(Case.priority.desc(), Case.id.desc())
 
 
-def task_scope(principal: Principal) -> ColumnElement:
-    """Inbox rows this person reaches: a row whose role, or one of whose candidate roles, is one of theirs,
-    within that role's scope; and a row that names them."""
+def role_task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows whose own role is one of this person's, within that role's scope (the inbox's index)."""
     conditions = [
-        and_(or_(InboxTask.role == role,
-                 InboxTask.id.in_(select(InboxCandidate.inbox_task_id).where(InboxCandidate.role == role))),
+        and_(InboxTask.role == role, _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
+        for role, scope in principal.scopes
+        if role in principal.roles and scope != CITIZEN_SCOPE
+    ]
+    return or_(*conditions) if conditions else false()
+
+
+def candidate_task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows that reach this person through `inbox_candidate`: another candidate role of theirs (within
+    its scope), or their name."""
+    conditions = [
+        and_(InboxTask.id.in_(select(InboxCandidate.inbox_task_id).where(InboxCandidate.role == role)),
              _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
         for role, scope in principal.scopes
         if role in principal.roles and scope != CITIZEN_SCOPE
@@ -140,6 +149,12 @@ def task_scope(principal: Principal) -> ColumnElement:
         conditions.append(InboxTask.id.in_(
             select(InboxCandidate.inbox_task_id).where(InboxCandidate.username == principal.username)))
     return or_(*conditions) if conditions else false()
+
+
+def task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows this person reaches: a row whose role, or one of whose candidate roles, is one of theirs,
+    within that role's scope; and a row that names them."""
+    return or_(role_task_scope(principal), candidate_task_scope(principal))
 
 
 def can_work_task(principal: Principal, row: InboxTask) -> bool:

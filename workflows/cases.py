@@ -678,16 +678,28 @@ def deliver(session: Session, case: Case, name: str, payload: dict[str, Any], ac
         raise TaskUnavailable(f"Kasus ini tidak sedang menunggu pesan '{name}'; yang ditunggu: {waiting}. "
                               f"(This case is not waiting for message '{name}'.)")
     waiting = kinds[name]
+    # Sent to this very case (by reference): a value the payload leaves out is the case's own, as SpiffWorkflow
+    # reads the correlation values from the payload.
+    known = {prop: value for props in step.workflow.correlations.values() for prop, value in props.items()}
+    for prop in waiting.definition.correlation_properties:
+        expression = (prop.retrieval_expression or "").strip()
+        if expression.isidentifier() and expression not in payload and prop.name in known:
+            payload = {**payload, expression: known[prop.name]}
     try:
         correlations = waiting.definition.get_correlations(waiting.task, dict(payload))
-    except Exception:  # noqa: BLE001 (a payload without the correlation value: matched by the case itself)
+    except Exception:  # noqa: BLE001 (no value to correlate on: SpiffWorkflow matches the first message anyway)
         correlations = {}
     sent = dict(payload)
     if hasattr(waiting.definition, "result_var"):
         # The Camunda dialect's message events read {"payload", "result_var"} (the values land in
         # `<task>_Response`); the values stay at the top too, where correlation expressions read them.
         sent = {**payload, "payload": dict(payload), "result_var": waiting.definition.result_var}
-    step.workflow.send_event(BpmnEvent(waiting.definition, sent, correlations))
+    mismatch = TaskUnavailable(f"Pesan '{name}' tidak cocok dengan nilai korelasi kasus ini. "
+                               f"(Message '{name}' does not match this case's correlation values.)")
+    try:
+        step.workflow.send_event(BpmnEvent(waiting.definition, sent, correlations))
+    except SpiffWorkflowException as exc:  # nothing caught it: its correlation values are another case's
+        raise mismatch from exc
     if not step.workflow.correlations and correlations:
         step.workflow.correlations.update(correlations)
     caught = False
@@ -699,8 +711,7 @@ def deliver(session: Session, case: Case, name: str, payload: dict[str, Any], ac
             task.data.update(payload)
             caught = True
     if not caught and name in waiting_messages(step.workflow):
-        raise TaskUnavailable(f"Pesan '{name}' tidak cocok dengan nilai korelasi kasus ini. "
-                              f"(Message '{name}' does not match this case's correlation values.)")
+        raise mismatch
     audit.append(session, case.id, actor, "message_delivered", {"pesan": name, "data": payload})
     step.advance()
     return case

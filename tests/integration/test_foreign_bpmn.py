@@ -663,3 +663,32 @@ def test_a_call_activity_pins_a_version_of_another_package_camunda_dialect(db_se
     assert db_session.get(Case, case.id).completed
     assert done == _alone_files(["camunda_panggil_atas.bpmn", "camunda_panggil_dasar.bpmn"], "camunda_panggil_atas",
                                 camunda=True) == ["Activity_v1", "Activity_tutup"]
+
+
+def test_a_message_that_fits_several_cases_or_none_is_refused_with_what_to_send(db_session):
+    from workflows.errors import NotFound, TaskUnavailable
+
+    deploy_file(db_session, "asing_pesan_spiff", "spiff_pesan.bpmn", {OPERATOR: "office"},
+                message_start_roles=[OPERATOR])
+    operator = PEOPLE[OPERATOR]
+    nik = "9171015202850003"
+    twins = [_correlate(db_session, "laporan_mitra", {}, operator, correlation={"nik": nik}, region_code=VILLAGE)
+             for _ in range(2)]
+    for started in twins:
+        _run_open_tasks(db_session, started.case.id, operator)
+    with pytest.raises(TaskUnavailable) as ambiguous:
+        _correlate(db_session, "hasil_mitra", {}, operator, correlation={"nik": nik})
+    assert str(ambiguous.value) == (
+        "Lebih dari satu kasus menunggu pesan 'hasil_mitra' dengan nilai korelasi itu; kirim nomor kasusnya. "
+        "(More than one case waits for message 'hasil_mitra' with those correlation values; send its reference.)")
+    first = db_session.get(Case, twins[0].case.id)
+    # By reference, a payload carrying another NIK does not fit the case's correlation value.
+    with pytest.raises(TaskUnavailable) as mismatch:
+        _correlate(db_session, "hasil_mitra", {"nik": "9171015202850004"}, operator, reference=first.reference)
+    assert str(mismatch.value) == ("Pesan 'hasil_mitra' tidak cocok dengan nilai korelasi kasus ini. "
+                                   "(Message 'hasil_mitra' does not match this case's correlation values.)")
+    with pytest.raises(NotFound, match=r"^Kasus tidak ditemukan. \(Case not found.\)$"):
+        _correlate(db_session, "hasil_mitra", {}, operator, reference="TIDAK-ADA-1")
+    _correlate(db_session, "hasil_mitra", {}, operator, reference=first.reference)
+    db_session.expire_all()
+    assert db_session.get(Case, first.id).completed and not db_session.get(Case, twins[1].case.id).completed

@@ -692,3 +692,24 @@ def test_a_message_that_fits_several_cases_or_none_is_refused_with_what_to_send(
     _correlate(db_session, "hasil_mitra", {}, operator, reference=first.reference)
     db_session.expire_all()
     assert db_session.get(Case, first.id).completed and not db_session.get(Case, twins[1].case.id).completed
+
+
+def test_an_assignee_expression_that_names_nobody_stops_the_step_with_a_message(db_session):
+    from sqlalchemy import func
+
+    from workflows.errors import ProcessError
+
+    deploy_file(db_session, "asing_tanpa_penerima", "camunda_tanpa_penerima.bpmn", {OPERATOR: "office"})
+    count = select(func.count()).select_from(Case).where(Case.process_id == "camunda_tanpa_penerima")
+    before = db_session.scalar(count)
+    with pytest.raises(ProcessError) as empty:
+        cases.start_case(db_session, "camunda_tanpa_penerima", {"petugas": ""}, "uji", region_code=VILLAGE)
+    assert str(empty.value) == (
+        "Tugas Activity_0ab tidak punya siapa pun yang dapat mengerjakannya: penerima tugas dan calon pengguna "
+        "kosong. Tidak ada yang disimpan; hubungi perancang proses. (Task Activity_0ab has nobody to work on it: "
+        "its assignee and candidate users are empty.)")
+    with pytest.raises(ProcessError, match=r"Variabel 'petugas' belum diisi\. .*Variable 'petugas' is not set\."):
+        cases.start_case(db_session, "camunda_tanpa_penerima", {}, "uji", region_code=VILLAGE)
+    assert db_session.scalar(count) == before  # nothing saved
+    case = cases.start_case(db_session, "camunda_tanpa_penerima", {"petugas": "operator"}, "uji", region_code=VILLAGE)
+    assert _open_row(db_session, case.id).assignee == "operator"

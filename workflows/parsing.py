@@ -415,6 +415,14 @@ def parse_files(
                 pid, process.get("name") or pid, spec, subprocess_specs, meta, process_meta, dialect,
                 source_name=name, bpmn_xml=etree.tostring(root, encoding="unicode"), root=root,
             ))
+    # A call activity to a process of another file of this package: that process's task settings (role,
+    # form...) come along, keyed `process:task` like another package's.
+    own = {p.process_id: p for p in parsed}
+    for process in parsed:
+        for called in process.subprocess_specs:
+            if called in own and called != process.process_id:
+                for task_id, info in own[called].task_meta.items():
+                    process.task_meta.setdefault(task_id if ":" in task_id else f"{called}:{task_id}", info)
     for name, root in roots.items():
         parsed += _collaborations(parser, name, root, parsed, problems, dialect)
     return ParsedFiles(parsed, problems, warnings, roots, dmn_roots, called_forms)

@@ -713,3 +713,21 @@ def test_an_assignee_expression_that_names_nobody_stops_the_step_with_a_message(
     assert db_session.scalar(count) == before  # nothing saved
     case = cases.start_case(db_session, "camunda_tanpa_penerima", {"petugas": "operator"}, "uji", region_code=VILLAGE)
     assert _open_row(db_session, case.id).assignee == "operator"
+
+
+def test_a_call_activity_to_another_file_of_the_package_keeps_that_tasks_role_and_form(db_session):
+    files = {name: (DATA / name).read_bytes() for name in ("berkas_induk.bpmn", "berkas_anak.bpmn")}
+    deploy_package(db_session, package("asing_berkas", files, descriptor(
+        "asing_berkas", "berkas_induk", {OPERATOR: "office", HEAD_OF_OFFICE: "office"}),
+        forms={"periksa.schema.json": PERIKSA_FORM}))
+    case = cases.start_case(db_session, "berkas_induk", {}, "uji", region_code=VILLAGE)
+    done = []
+    while (row := _open_row(db_session, case.id)) is not None:
+        # Both files have a task `terima`: each keeps its own lane's role, title and form.
+        done.append((row.task_name, row.role, row.title, row.form))
+        cases.complete_task(db_session, row.id, PEOPLE[row.role], {"terdaftar": "false"} if row.form else {})
+    assert done == [("terima", OPERATOR, "Terima", None),
+                    ("terima", HEAD_OF_OFFICE, "Terima di tingkat dinas", "periksa.schema.json")]
+    db_session.expire_all()
+    assert db_session.get(Case, case.id).completed
+    assert _alone_files(["berkas_induk.bpmn", "berkas_anak.bpmn"], "berkas_induk") == ["terima", "terima"]

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -31,7 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import forms
 
 from . import audit, documents, notifications
-from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
@@ -44,10 +44,11 @@ from .errors import (
     TaskUnavailable,
 )
 from .packages import form_of, package_of_case
+from .parsing import assignment_expression
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
-from .visibility import can_view_case
+from .visibility import can_view_case, can_work_task
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -155,6 +156,7 @@ class _Step:
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
         # One step, one status message: the reporter hears of where the step ended, not of every stop.
         self.status_before = (case.status, case.status_note or None)
+        self.waited = not self.new_case and bool(waiting_messages(self.workflow))
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None, keep_note: bool = False) -> None:
@@ -206,6 +208,31 @@ class _Step:
         self.ctx.effects.clear()
 
     # -- projection ----------------------------------------------------------
+    def task_info(self, task: Any) -> dict[str, Any]:
+        """A task's metadata. A task of another package's called process is keyed `process:task` (ids repeat
+        across packages): looked up through the (sub)workflows it runs in, innermost first."""
+        tasks = self.meta.get("tasks", {})
+        workflow = task.workflow
+        while workflow is not None and workflow is not self.workflow:
+            found = tasks.get(f"{workflow.spec.name}:{task.task_spec.bpmn_id}")
+            if found is not None:
+                return found
+            workflow = getattr(workflow, "parent_workflow", None)
+        return tasks.get(task.task_spec.bpmn_id, {})
+
+    def people(self, task: Any, written: str) -> list[str]:
+        """The usernames a diagram names: as written, or `${…}` evaluated on the task's data (a variable
+        such as `${initiator}`, or a Python expression) giving a name or a list of names."""
+        expression = assignment_expression(written)
+        if expression is None:
+            return [written.strip()] if written.strip() else []
+        value = self.workflow.script_engine.evaluate(task, expression)
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, (list, tuple, set)):
+            return []
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+
     def sync_inbox(self) -> None:
         case = self.case
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
@@ -219,11 +246,10 @@ class _Step:
             else:
                 row.state = "cancelled"
                 audit.append(self.session, case.id, self.actor, "task_cancelled", {}, row.task_name, row.title)
-        tasks_meta = self.meta.get("tasks", {})
         for uuid, task in ready.items():
             if uuid in known:
                 continue
-            info = tasks_meta.get(task.task_spec.bpmn_id, {})
+            info = self.task_info(task)
             bidang = case.bidang
             if info.get("bidang_variable"):
                 bidang = task.data.get(info["bidang_variable"]) or bidang
@@ -232,6 +258,18 @@ class _Step:
             if info.get("assignee_variable"):
                 # One named person (who must still hold the lane's role), e.g. the officer who submitted.
                 assignee = task.data.get(info["assignee_variable"]) or None
+            users = [name for written in info.get("candidate_users") or [] for name in self.people(task, written)]
+            named = self.people(task, info["assignee"]) if info.get("assignee") else []
+            if named:
+                assignee = named[0]
+                users.append(assignee)  # the diagram's assignee needs no role, like a candidate user
+            role = info.get("role") or task.task_spec.lane or ""
+            if not role and not users:
+                where = task.task_spec.bpmn_id + (f" ({task.task_spec.bpmn_name})" if task.task_spec.bpmn_name else "")
+                raise ProcessError(
+                    f"Tugas {where} tidak punya siapa pun yang dapat mengerjakannya: penerima tugas dan "
+                    f"calon pengguna kosong. Tidak ada yang disimpan; hubungi perancang proses. "
+                    f"(Task {where} has nobody to work on it: its assignee and candidate users are empty.)")
             due_at = None
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
@@ -241,7 +279,7 @@ class _Step:
                 task_uuid=uuid,
                 task_name=task.task_spec.bpmn_id,
                 title=info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                role=info.get("role") or task.task_spec.lane or "",
+                role=role,
                 form=info.get("form"),
                 ui_form=info.get("ui_form"),
                 region_code=case.region_code,
@@ -252,10 +290,15 @@ class _Step:
                 due_at=due_at,
             )
             self.session.add(row)
+            roles = [r for r in info.get("candidate_roles") or [] if r != role]
+            users = list(dict.fromkeys(users))
+            row.candidates = ([InboxCandidate(case_id=case.id, role=r) for r in roles]
+                              + [InboxCandidate(case_id=case.id, username=u) for u in users])
             audit.append(
                 self.session, case.id, self.actor, "task_created",
                 {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
-                | ({"untuk": assignee} if assignee else {}),
+                | ({"untuk": assignee} if assignee else {})
+                | ({"peran_lain": roles} if roles else {}) | ({"calon": users} if users else {}),
                 row.task_name, row.title,
             )
             if info.get("case_status"):
@@ -268,7 +311,7 @@ class _Step:
         package = package_of_case(self.session, case)
         citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
         ready_roles = {
-            (self.meta.get("tasks", {}).get(t.task_spec.bpmn_id, {}).get("role") or t.task_spec.lane)
+            (self.task_info(t).get("role") or t.task_spec.lane)
             for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
         }
         waiting = bool(citizen & ready_roles) and not self.workflow.completed
@@ -284,12 +327,27 @@ class _Step:
             case.sla_paused_at = None
             audit.append(self.session, case.id, self.actor, "sla_resumed", {"tenggat": _iso(case.sla_due_at)})
 
+    def sync_message_waits(self) -> None:
+        """Project the messages the case waits for, with their correlation values (only when it waited for
+        one before or does now: most steps touch nothing here)."""
+        waits = [] if self.workflow.completed else [
+            (name, prop, value)
+            for name, waiting in waiting_messages(self.workflow).items()
+            for prop, value in (correlation_values(self.workflow, waiting) or {None: None}).items()]
+        if not waits and not self.waited:
+            return
+        if not self.new_case:
+            self.session.execute(delete(MessageWait).where(MessageWait.case_id == self.case.id))
+        self.session.add_all(MessageWait(case_id=self.case.id, message=name, prop=prop, value=value)
+                             for name, prop, value in waits)
+
     def advance(self, notify: bool = True) -> None:
         """Run engine steps to the next wait state and write everything down. `notify=False`: the
         caller changes the status after and sends the step's one message itself (notify_status)."""
         self.workflow.do_engine_steps()
         self.apply_effects()
         self.sync_inbox()
+        self.sync_message_waits()
         self.sla_clock()
         if notify:
             self.notify_status()
@@ -323,14 +381,26 @@ def _process_error(exc: SpiffWorkflowException) -> LigatError:
             return inner
         inner = inner.__cause__ or inner.__context__
     log.error("langkah proses gagal: %s", exc)  # message only: task data may hold personal data
-    spec = getattr(exc, "task_spec", None)
-    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "?"
+    spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None), "task_spec", None)
+    element_id = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None) or "(elemen tidak diketahui/unknown)"
     name = getattr(spec, "bpmn_name", None)
     where = f"{element_id} ({name})" if name else element_id  # the id always: a designer finds it in the diagram
+    missing = _missing_variable(exc)
+    unset = (f" Variabel '{missing}' belum diisi.", f" Variable '{missing}' is not set.") if missing else ("", "")
     return ProcessError(
-        f"Langkah proses gagal di {where}: {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
-        f"(A process step failed at {where}; nothing was saved.)"
+        f"Langkah proses gagal di {where}: {exc}.{unset[0]} Tidak ada yang disimpan; hubungi perancang proses. "
+        f"(A process step failed at {where}.{unset[1]} Nothing was saved.)"
     )
+
+
+def _missing_variable(exc: BaseException) -> str | None:
+    """The variable a condition or script read before anything set it (a NameError inside the engine's error)."""
+    inner: BaseException | None = exc
+    while inner is not None:
+        if isinstance(inner, NameError) and getattr(inner, "name", None):
+            return inner.name
+        inner = inner.__cause__ or inner.__context__
+    return None
 
 
 def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
@@ -391,6 +461,8 @@ def begin_case(
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
     prefix = meta.get("process", {}).get("referencePrefix") or process_id[:3].upper()
+    if meta.get("process", {}).get("initiatorVariable"):
+        data = {**data, meta["process"]["initiatorVariable"]: actor}
     year = utcnow().year
     reporter = reporter or Reporter(anonymous=True)
     case = Case(
@@ -426,7 +498,9 @@ def begin_case(
     audit.append(
         session, case.id, actor, "case_started",
         {"proses": definition.process_id, "versi": definition.version, "data": data,
-         "kontak_pelapor": "tidak ada" if reporter.anonymous or not reporter.phone else "disimpan"},
+         "kontak_pelapor": "tidak ada" if reporter.anonymous or not reporter.phone else "disimpan"}
+        # The versions of other packages' processes it calls, as deployed with this version.
+        | ({"memanggil": meta["process"]["calls"]} if meta.get("process", {}).get("calls") else {}),
     )
     step.notify_reporter(
         f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
@@ -448,10 +522,10 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
 
 
 def check_can_work(principal: Principal, row: InboxTask) -> None:
-    if not principal.covers(row.role, row.region_code, row.bidang, row.case_id):
-        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda. (This task is not for your role or region.)")
     if row.assignee and row.assignee != principal.username:
         raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}. (This task is assigned to someone else.)")
+    if not can_work_task(principal, row):
+        raise Forbidden("Tugas ini bukan untuk peran atau wilayah Anda. (This task is not for your role or region.)")
 
 
 @unit_of_work
@@ -565,16 +639,42 @@ def wake_case(session: Session, case: Case) -> list[str]:
     return fired
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> dict[str, type]:
-    """Names of the messages the workflow waits for (catch events, boundary events, event-based
-    gateways), each with the dialect's own message class (Spiff matches events by class and name)."""
-    found: dict[str, type] = {}
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A message a workflow waits for: the waiting task and its event definition (Spiff matches events by
+    the definition's class and name, and by correlation values once the case has some)."""
+
+    task: Any
+    definition: MessageEventDefinition
+
+
+def waiting_messages(workflow: BpmnWorkflow) -> dict[str, WaitingMessage]:
+    """The messages the workflow waits for by name (start, catch and boundary events, event-based gateways)."""
+    found: dict[str, WaitingMessage] = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
             if isinstance(item, MessageEventDefinition) and item.name:
-                found[item.name] = type(item)
+                found.setdefault(item.name, WaitingMessage(task, item))
     return found
+
+
+def correlation_values(workflow: BpmnWorkflow, waiting: WaitingMessage) -> dict[str, str]:
+    """property id → the value this case expects for a waiting message: the one an earlier message set
+    (SpiffWorkflow's own correlations), else the property's retrieval expression on the case's data."""
+    values: dict[str, str] = {}
+    known = {prop: value for props in workflow.correlations.values() for prop, value in props.items()}
+    for prop in waiting.definition.correlation_properties:
+        value = known.get(prop.name)
+        if value is None:
+            try:
+                value = workflow.script_engine.environment.evaluate(prop.retrieval_expression,
+                                                                    dict(waiting.task.data))
+            except Exception:  # noqa: BLE001 (not set yet: nothing to correlate on)
+                value = None
+        if value is not None:
+            values[prop.name] = str(value)[:200]
+    return values
 
 
 def waiting_messages_of(case: Case) -> set[str]:
@@ -582,29 +682,66 @@ def waiting_messages_of(case: Case) -> set[str]:
     return set(waiting_messages(read_workflow(case)))
 
 
-@unit_of_work
-def deliver_message(session: Session, case_id: int, name: str, payload: dict[str, Any], principal: Principal) -> Case:
-    """Deliver a named message to a case that waits for it (a citizen's answer, a partner's reply):
-    its values become process variables and the case moves on, in one step."""
-    case = get_case(session, case_id)
+def check_may_message(principal: Principal, case: Case) -> None:
     if not principal.can_work or not can_view_case(principal, case):
         raise Forbidden("Anda tidak dapat mengirim pesan ke kasus ini. (You may not send a message to this case.)")
-    step = _Step(session, case, principal.username)
+
+
+def deliver(session: Session, case: Case, name: str, payload: dict[str, Any], actor: str) -> Case:
+    """Deliver a named message to a case inside the caller's transaction (who may, is the caller's check):
+    its values become process variables and the case moves on."""
+    step = _Step(session, case, actor)
     kinds = waiting_messages(step.workflow)
     if name not in kinds:
         waiting = ", ".join(sorted(kinds)) or "tidak ada / none"
         raise TaskUnavailable(f"Kasus ini tidak sedang menunggu pesan '{name}'; yang ditunggu: {waiting}. "
                               f"(This case is not waiting for message '{name}'.)")
-    step.workflow.send_event(BpmnEvent(kinds[name](name), dict(payload)))
+    waiting = kinds[name]
+    # Sent to this very case (by reference): a value the payload leaves out is the case's own, as SpiffWorkflow
+    # reads the correlation values from the payload.
+    known = {prop: value for props in step.workflow.correlations.values() for prop, value in props.items()}
+    for prop in waiting.definition.correlation_properties:
+        expression = (prop.retrieval_expression or "").strip()
+        if expression.isidentifier() and expression not in payload and prop.name in known:
+            payload = {**payload, expression: known[prop.name]}
+    try:
+        correlations = waiting.definition.get_correlations(waiting.task, dict(payload))
+    except Exception:  # noqa: BLE001 (no value to correlate on: SpiffWorkflow matches the first message anyway)
+        correlations = {}
+    sent = dict(payload)
+    if hasattr(waiting.definition, "result_var"):
+        # The Camunda dialect's message events read {"payload", "result_var"} (the values land in
+        # `<task>_Response`); the values stay at the top too, where correlation expressions read them.
+        sent = {**payload, "payload": dict(payload), "result_var": waiting.definition.result_var}
+    mismatch = TaskUnavailable(f"Pesan '{name}' tidak cocok dengan nilai korelasi kasus ini. "
+                               f"(Message '{name}' does not match this case's correlation values.)")
+    try:
+        step.workflow.send_event(BpmnEvent(waiting.definition, sent, correlations))
+    except SpiffWorkflowException as exc:  # nothing caught it: its correlation values are another case's
+        raise mismatch from exc
+    if not step.workflow.correlations and correlations:
+        step.workflow.correlations.update(correlations)
+    caught = False
     for task in step.workflow.get_tasks():
-        # A Spiff message event without a messageVariable (or an event-based gateway) keeps the payload
-        # aside: give it to the process.
+        # A message event without a messageVariable (or an event-based gateway) keeps the payload aside: its
+        # values become process variables.
         seen = [getattr(e, "payload", None) for e in task.internal_data.get("seen_events", [])]
-        if task.internal_data.get(name) == payload or payload in seen:
+        if task.internal_data.get(name) == sent or sent in seen:
             task.data.update(payload)
-    audit.append(session, case.id, principal.username, "message_delivered", {"pesan": name, "data": payload})
+            caught = True
+    if not caught and name in waiting_messages(step.workflow):
+        raise mismatch
+    audit.append(session, case.id, actor, "message_delivered", {"pesan": name, "data": payload})
     step.advance()
     return case
+
+
+@unit_of_work
+def deliver_message(session: Session, case_id: int, name: str, payload: dict[str, Any], principal: Principal) -> Case:
+    """Deliver a named message to a case that waits for it (a citizen's answer, a partner's reply)."""
+    case = get_case(session, case_id)
+    check_may_message(principal, case)
+    return deliver(session, case, name, payload, principal.username)
 
 
 REOPENED_STATUS = "Dibuka kembali"

@@ -143,7 +143,8 @@ class InboxTask(Base):
     state: Mapped[str] = mapped_column(String(12), default="open")  # open, completed, cancelled
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Set by the task property `assigneeVariable`: only this user (who must also have the role) sees the task.
+    # Set by the task property `assigneeVariable` (this user must also hold the role) or by an assignee the
+    # diagram names (camunda:assignee, humanPerformer: also a candidate user): only this user sees the task.
     assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -151,6 +152,42 @@ class InboxTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     case: Mapped[Case] = relationship()
+    candidates: Mapped[list[InboxCandidate]] = relationship(back_populates="task")
+
+
+class InboxCandidate(Base):
+    """Who else may work on an inbox task besides its `role`: another candidate role (within that role's
+    scope), or a named user (candidateUsers, a Camunda assignee), who needs no role and, while the task is
+    open, may see its case. Kept as rows so the inbox stays one indexed query."""
+
+    __tablename__ = "inbox_candidate"
+    __table_args__ = (
+        Index("ix_inbox_candidate_role", "role", "inbox_task_id"),
+        Index("ix_inbox_candidate_user", "username", "inbox_task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbox_task_id: Mapped[int] = mapped_column(ForeignKey("inbox_task.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(100))
+    username: Mapped[str | None] = mapped_column(String(100))
+
+    task: Mapped[InboxTask] = relationship(back_populates="candidates")
+
+
+class MessageWait(Base):
+    """A message an open case waits for, with each correlation value it expects (projection, like the inbox):
+    a message sent with a correlation value finds its case in one indexed query."""
+
+    __tablename__ = "message_wait"
+    __table_args__ = (Index("ix_message_wait_lookup", "message", "prop", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    message: Mapped[str] = mapped_column(String(200))
+    # A correlation property (its id) and the value this case expects; None for a message without one.
+    prop: Mapped[str | None] = mapped_column(String(100))
+    value: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEvent(Base):

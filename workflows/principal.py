@@ -51,6 +51,12 @@ class Principal:
         """Holds a role that some service line gives work to (not a citizen's role)."""
         return any(role in self.roles and scope != CITIZEN_SCOPE for role, scope in self.scopes)
 
+    @property
+    def may_be_named(self) -> bool:
+        """Can a diagram's candidateUsers / assignee reach this person? Only an officer's account: not an
+        applicant's link, nor the anonymous, citizen or system principals (names a diagram could also write)."""
+        return self.case_id is None and bool(self.roles) and bool(self.username)
+
     def scope_of(self, role: str) -> str | None:
         return next((scope for name, scope in self.scopes if name == role), None)
 

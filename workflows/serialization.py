@@ -42,6 +42,13 @@ def _spec_objects(spec_json: str) -> tuple[BpmnWorkflowSerializer, object, dict]
     return serializer, spec, subs
 
 
+def spec_objects(spec_json: str) -> tuple[str, object, dict]:
+    """(dialect, spec, subprocess specs) of a stored spec: what a caller's deploy takes in (another package's
+    process called from a call activity)."""
+    serializer, spec, subs = _spec_objects(spec_json)
+    return json.loads(spec_json).get("dialect", "spiff"), spec, dict(subs)
+
+
 _SPEC_JSON: dict[tuple[str, str], str] = {}
 
 

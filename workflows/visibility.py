@@ -3,9 +3,10 @@ with the scope the package declares (office-wide, region, bidang, region and bid
 
 A person sees a case when one of their roles has a lane in that case's package version and
 that role's scope covers the case's region and bidang, or when they hold a read-all role
-(Auditor, Kepala Dinas, Admin). A scoped role whose user has no region or bidang set sees
-nothing. Every route that shows a case or a part of it asks `can_view_case`; lists use
-`case_list_query` and the inbox `task_scope`, which say the same in SQL.
+(Auditor, Kepala Dinas, Admin), or when the diagram names them on an open task of that case
+(candidateUsers, an assignee): they see it while that task is open. A scoped role whose user has
+no region or bidang set sees nothing. Every route that shows a case or a part of it asks
+`can_view_case`; lists use `case_list_query` and the inbox `task_scope`, which say the same in SQL.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections import defaultdict
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session, object_session
 
-from .db import Case, InboxTask, ProcessDefinition
+from .db import Case, InboxCandidate, InboxTask, ProcessDefinition
 from .packages import PackageRole, declared_scopes, package_of_definition
 from .principal import BIDANG, CITIZEN_SCOPE, REGION, REGION_BIDANG, Principal
 
@@ -74,18 +75,31 @@ def case_roles(session: Session, case: Case) -> set[str]:
     return set(session.scalars(select(PackageRole.role).where(PackageRole.package_id == package_id)))
 
 
+def named_cases(username: str) -> Select:
+    """Ids of the cases with an open task that names this user (candidate user or assignee)."""
+    return (select(InboxCandidate.case_id).join(InboxTask, InboxCandidate.inbox_task_id == InboxTask.id)
+            .where(InboxCandidate.username == username, InboxTask.state == "open"))
+
+
+def _named_on_open_task(session: Session, principal: Principal, case: Case) -> bool:
+    if not principal.may_be_named:
+        return False
+    return session.scalar(named_cases(principal.username).where(InboxCandidate.case_id == case.id).limit(1)) \
+        is not None
+
+
 def can_view_case(principal: Principal, case: Case) -> bool:
     if principal.reads_everything:
         return True
-    if not principal.roles:
-        return False
     session = object_session(case)
     if session is None:
         return False
-    return any(
+    if principal.roles and any(
         principal.covers(role, case.region_code, case.bidang, case.id)
         for role in case_roles(session, case) & principal.roles
-    )
+    ):
+        return True
+    return _named_on_open_task(session, principal, case)
 
 
 def case_list_query(session: Session, principal: Principal) -> Select:
@@ -106,12 +120,14 @@ def case_list_query(session: Session, principal: Principal) -> Select:
         definitions = select(ProcessDefinition.id).where(ProcessDefinition.package_id.in_(sorted(package_ids)))
         conditions.append(and_(Case.process_definition_id.in_(definitions),
                                _scope_sql(principal, scope, Case.region_code, Case.bidang)))
+    if principal.may_be_named:
+        conditions.append(Case.id.in_(named_cases(principal.username)))
     query = query.where(or_(*conditions)) if conditions else query.where(false())
     return query.order_by(Case.priority.desc(), Case.id.desc())
 
 
-def task_scope(principal: Principal) -> ColumnElement:
-    """Inbox rows this person's roles reach: each row's role, within that role's scope."""
+def role_task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows whose own role is one of this person's, within that role's scope (the inbox's index)."""
     conditions = [
         and_(InboxTask.role == role, _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
         for role, scope in principal.scopes
@@ -120,7 +136,32 @@ def task_scope(principal: Principal) -> ColumnElement:
     return or_(*conditions) if conditions else false()
 
 
+def candidate_task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows that reach this person through `inbox_candidate`: another candidate role of theirs (within
+    its scope), or their name."""
+    conditions = [
+        and_(InboxTask.id.in_(select(InboxCandidate.inbox_task_id).where(InboxCandidate.role == role)),
+             _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
+        for role, scope in principal.scopes
+        if role in principal.roles and scope != CITIZEN_SCOPE
+    ]
+    if principal.may_be_named:
+        conditions.append(InboxTask.id.in_(
+            select(InboxCandidate.inbox_task_id).where(InboxCandidate.username == principal.username)))
+    return or_(*conditions) if conditions else false()
+
+
+def task_scope(principal: Principal) -> ColumnElement:
+    """Inbox rows this person reaches: a row whose role, or one of whose candidate roles, is one of theirs,
+    within that role's scope; and a row that names them."""
+    return or_(role_task_scope(principal), candidate_task_scope(principal))
+
+
 def can_work_task(principal: Principal, row: InboxTask) -> bool:
-    if not principal.covers(row.role, row.region_code, row.bidang, row.case_id):
+    """The same rule as `task_scope`, for one row: a named user, or a role of the row within its scope."""
+    if row.assignee and row.assignee != principal.username:
         return False
-    return not row.assignee or row.assignee == principal.username
+    if principal.may_be_named and any(c.username == principal.username for c in row.candidates):
+        return True
+    roles = [row.role, *(c.role for c in row.candidates if c.role)]
+    return any(principal.covers(role, row.region_code, row.bidang, row.case_id) for role in roles)

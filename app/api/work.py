@@ -21,6 +21,7 @@ from workflows.errors import (
     TaskUnavailable,
 )
 from workflows.inbox import inbox, sla_badge
+from workflows.messages import correlate_message
 from workflows.visibility import can_view_case
 
 from ..casedata import hidden_fields, log_case_view, without
@@ -112,7 +113,7 @@ class CaseApi(_ErrorsMixin, BaseApi):
     resource_name = "cases"
     class_permission_name = CASE
     base_permissions = ["can_read"]
-    method_permission_name = {"get": "read", "message": "read"}
+    method_permission_name = {"get": "read", "message": "read", "correlate": "read"}
 
     @expose("/<int:case_id>", methods=["GET"])
     @protect(allow_browser_login=True)
@@ -164,3 +165,26 @@ class CaseApi(_ErrorsMixin, BaseApi):
         except LigatError as exc:
             return self.error(exc)
         return self.response(200, result={"case_id": case.id, "status": case.status, "completed": case.completed})
+
+    @expose("/messages/<string:name>", methods=["POST"])
+    @protect()
+    def correlate(self, name: str):  # noqa: ANN201
+        """A named message to the case waiting for it, found by {"reference": ...} or by {"correlation": {property:
+        value}}; with neither match, a process with a message start event on `name` starts a case (JWT only)."""
+        body = request.get_json(silent=True)
+        shapes = {"data": dict, "correlation": dict, "reference": str, "region_code": str}
+        if not isinstance(body, dict) or any(key in body and not isinstance(body[key], kind)
+                                             for key, kind in shapes.items()):
+            return self.response(400, message="Kirim {\"data\": {...}, \"correlation\": {...}} atau "
+                                              "{\"reference\": nomor kasus}. (Send {\"data\": {...}, "
+                                              "\"correlation\": {...}} or {\"reference\": case reference}.)")
+        try:
+            result = correlate_message(db.session, name[:200], body.get("data", {}), current_principal(),
+                                       correlation=body.get("correlation"), reference=body.get("reference"),
+                                       region_code=body.get("region_code"))
+        except LigatError as exc:
+            return self.error(exc)
+        case = result.case
+        return self.response(201 if result.started else 200, result={
+            "case_id": case.id, "reference": case.reference, "started": result.started, "status": case.status,
+            "completed": case.completed})

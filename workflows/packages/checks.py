@@ -19,13 +19,14 @@ from jsonschema.exceptions import SchemaError
 
 from .. import script_checks, validators
 from ..durations import parse_duration
-from ..parsing import NS, ParsedProcess, parse_files
+from ..parsing import NS, ParsedProcess, Resolver, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
 from .descriptor import Descriptor, parse
 from .files import PackageFiles
 from .scenario_files import load as load_scenario
 from .scenario_files import referenced_elements, scenario_names
+from .variables import descriptor_variables, unset_variables
 
 
 @dataclass
@@ -98,8 +99,9 @@ def _letter_calls(process: ParsedProcess) -> list[tuple[str, str, str | None]]:
     return found
 
 
-def check_package(package: PackageFiles) -> Checked:
-    """Check one package's files; nothing here touches the database."""
+def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Checked:
+    """Check one package's files; nothing here touches the database (`resolve` finds a process of another
+    deployed package that a call activity calls; without it such a call is reported)."""
     checked = Checked(package)
     code = package.code
     descriptor_path = f"bpmn/{code}/service.json"
@@ -117,20 +119,23 @@ def check_package(package: PackageFiles) -> Checked:
     if not bpmn:
         checked.add(f"bpmn/{code}/", "-", None, "paket tidak memuat berkas .bpmn", "the package has no .bpmn file")
     default_role = descriptor.raw.get("default_role") if descriptor is not None else None
-    parsed = parse_files(bpmn, dmn, default_role)
+    parsed = parse_files(bpmn, dmn, default_role, resolve)
     for file, element_id, name, msg_id, msg_en in parsed.problems:
         checked.add(file, element_id, name, msg_id, msg_en)
     for file, element_id, name, msg_id, msg_en in parsed.warnings:
         checked.warn(file, element_id, name, msg_id, msg_en)
     processes = checked.processes = parsed.processes
 
-    # A Camunda generated form becomes a form file of the package (stored with the version).
+    # A Camunda generated form becomes a form file of the package (stored with the version); so do the forms
+    # of another package's called process.
     for process in processes:
         for info in process.task_meta.values():
             generated = info.pop("generated_form", None)
             if generated is not None:
                 path = package.path("forms", info["form"])
                 package.files.setdefault(path, json.dumps(generated, ensure_ascii=False, indent=2).encode())
+    for name, data in parsed.called_forms.items():
+        package.files.setdefault(package.path("forms", name), data)
 
     functions = script_function_names()
     for name, root in parsed.bpmn_roots.items():  # files that did not parse are reported already
@@ -142,6 +147,9 @@ def check_package(package: PackageFiles) -> Checked:
     _check_scenarios(checked, parsed.bpmn_roots)
     if descriptor is None:
         return checked
+    for finding in unset_variables(parsed.bpmn_roots, parsed.dmn_roots, schemas,
+                                   descriptor_variables(descriptor.raw), functions):
+        checked.warn(*finding)
 
     if processes and descriptor.process not in {p.process_id for p in processes}:
         checked.add(descriptor_path, "process", None,
@@ -161,8 +169,9 @@ def check_package(package: PackageFiles) -> Checked:
                             f"lane/role '{role}' is not declared in service.json (roles)")
         for task_id, info in process.task_meta.items():
             name = info["title"] if info["title"] != task_id else None
-            role = info.get("role")
-            if role and role not in used:
+            for role in dict.fromkeys([info.get("role"), *info.get("candidate_roles", [])]):
+                if not role or role in used:
+                    continue
                 used.add(role)
                 if role not in declared:
                     checked.add(process.source_name, task_id, name,
@@ -235,6 +244,10 @@ def check_package(package: PackageFiles) -> Checked:
         checked.add(descriptor_path, "default_role", default_role,
                     f"peran bawaan '{default_role}' tidak dinyatakan di roles",
                     f"default role '{default_role}' is not declared in roles")
+    for role in descriptor.raw.get("message_start_roles", []):
+        if role not in declared:
+            checked.add(descriptor_path, "message_start_roles", role, f"peran '{role}' tidak dinyatakan di roles",
+                        f"role '{role}' is not declared in roles")
     for role in descriptor.officer_start_roles:
         if role not in declared and role not in ("Admin",):
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",

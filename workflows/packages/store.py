@@ -33,7 +33,8 @@ import forms
 
 from ..db import Base, ProcessDefinition, utcnow
 from ..errors import DeployError
-from ..serialization import spec_to_json
+from ..parsing import CalledProcess, Resolver
+from ..serialization import spec_objects, spec_to_json
 from .checks import check_package
 from .descriptor import Descriptor
 from .files import PackageFiles, from_archive
@@ -204,7 +205,7 @@ def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem
         ))
         return DeployResult(existing, definitions, False, existing.warnings)
 
-    checked = check_package(package)
+    checked = check_package(package, called_process_resolver(session, package.code))
     problems = list(checked.problems)
     if checked.descriptor is not None:
         owners = _owners(session, [p.process_id for p in checked.processes])
@@ -269,6 +270,40 @@ def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem
         definitions.append(definition)
     session.commit()
     return DeployResult(row, definitions, True, [str(w) for w in checked.warnings])
+
+
+def called_process_resolver(session: Session, code: str) -> Resolver:
+    """Finds a process of another deployed package for a call activity: its newest definition, or the version
+    the caller pins. The package's own earlier versions are not another package."""
+
+    def resolve(process_id: str, version: int | None) -> CalledProcess | None:
+        query = select(ProcessDefinition).join(ServicePackage, ProcessDefinition.package_id == ServicePackage.id) \
+            .where(ProcessDefinition.process_id == process_id, ServicePackage.code != code)
+        query = query.where(ProcessDefinition.version == version) if version else \
+            query.order_by(ProcessDefinition.version.desc())
+        definition = session.scalars(query.limit(1)).first()
+        if definition is None:
+            return None
+        called = session.get(ServicePackage, definition.package_id)
+        dialect, spec, subprocess_specs = spec_objects(definition.spec_json)
+        meta = json.loads(definition.meta_json)
+        files = files_of(called)
+        tasks, forms = {}, {}
+        for key, info in meta.get("tasks", {}).items():
+            info = dict(info)
+            for key_name in ("form", "ui_form"):
+                if info.get(key_name):
+                    # Renamed after their package (each level adds its code): two packages may both have
+                    # `verifikasi.schema.json`.
+                    name = f"{called.code}--{info[key_name]}"
+                    forms[name] = files.get("forms", info[key_name]) or b"{}"
+                    info[key_name] = name
+            tasks[key if ":" in key else f"{process_id}:{key}"] = info
+        record = {"package": called.code, "package_version": called.version, "version": definition.version,
+                  "calls": meta.get("process", {}).get("calls", {})}
+        return CalledProcess(process_id, spec, subprocess_specs, dialect, tasks, forms, record)
+
+    return resolve
 
 
 def package_of_case(session: Session, case: object) -> ServicePackage:

@@ -30,6 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import forms
 
 from . import audit, documents, notifications
+from .dashboard import flows
 from .db import Case, InboxTask, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
@@ -150,6 +151,8 @@ class _Step:
         self.new_case = workflow is not None
         self.workflow = workflow or load_workflow(case.serialized, self.spec_json)
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
+        # What was reached before this step: the flows crossed now are recorded for the heatmap.
+        self.reached_before = set() if self.new_case else flows.reached_ids(self.workflow)
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None) -> None:
@@ -269,6 +272,7 @@ class _Step:
     def advance(self) -> None:
         """Run engine steps to the next wait state and write everything down."""
         self.workflow.do_engine_steps()
+        flows.record_taken(self.session, self.case, self.workflow, self.reached_before)
         self.apply_effects()
         self.sync_inbox()
         self.sla_clock()

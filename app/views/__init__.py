@@ -19,6 +19,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     _register_portal(app, appbuilder)
     _register_case_files(app, appbuilder)
     _register_services(app, appbuilder)
+    from .. import dashboard
+
+    dashboard.register(app, appbuilder)
     from ..api.packages import PackageApi
     from ..api.work import CaseApi, InboxApi
 

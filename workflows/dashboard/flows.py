@@ -60,6 +60,20 @@ def reached_ids(workflow: BpmnWorkflow) -> set:
     return {task.id for task in workflow.get_tasks(state=REACHED)}
 
 
+def _source_of(task, target: str | None) -> str | None:  # noqa: ANN001 (SpiffWorkflow's Task)
+    """The element the flow into `task` came from: its parent task, or above it when the parent is one of
+    the engine's own specs (a task with boundary events sits under a hidden split of the same id)."""
+    parent = task.parent
+    for _ in range(3):
+        if parent is None:
+            return None
+        source = getattr(parent.task_spec, "bpmn_id", None)
+        if source and source != target:
+            return source
+        parent = parent.parent
+    return None
+
+
 def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: set) -> int:
     """Write a `case_flow` row for each flow into a task reached since `before`; returns how many."""
     flows = None
@@ -69,7 +83,7 @@ def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: s
         if task.id in before or task.parent is None:
             continue
         target = getattr(task.task_spec, "bpmn_id", None)
-        source = getattr(task.parent.task_spec, "bpmn_id", None)
+        source = _source_of(task, target)
         if not target or not source:
             continue
         if flows is None:

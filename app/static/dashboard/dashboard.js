@@ -54,7 +54,7 @@
   });
 
   var categories = data.volume.kategori.filter(function (r) { return r.kunci; });
-  chart("chart-kategori", "bar", categories.map(function (r) { return r.kunci; }), [
+  chart("chart-kategori", "bar", categories.map(function (r) { return data.nama_kategori[r.kunci] || r.kunci; }), [
     { label: data.label.masuk, data: categories.map(function (r) { return r.masuk; }), backgroundColor: "#3c8dbc" },
     { label: data.label.selesai, data: categories.map(function (r) { return r.selesai; }), backgroundColor: "#00a65a" }
   ], function (index, dataset) {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .common import DEFAULT_SCHEMA, ROOT
 
-BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission")
+BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission")
+BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "dashboard")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-8000:]
-    assert "5 of 5 benchmarks done" in proc.stdout
+    assert f"{len(BENCHMARKS)} of {len(BENCHMARKS)} benchmarks done" in proc.stdout
     return {p.stem: json.loads(p.read_text()) for p in (out / "json").glob("*.json")}
 
 
@@ -93,6 +93,19 @@ def test_submissions_all_created_once(runs):
     assert figures["statuses"] == {"201": figures["requests"]}
     assert figures["cases_in_db"] == figures["created"] == figures["requests"]
     assert _positive(figures["created_per_s"])
+
+
+def test_dashboard_measures_every_figure_for_both_viewers(runs):
+    figures = runs["dashboard"]["figures"]
+    assert figures["cases"] >= runs["dashboard"]["params"]["cases"] and figures["case_flows"] > figures["cases"]
+    head, kabid = figures["viewers"]["kadis"], figures["viewers"]["kabid.rehsos"]
+    # The head of bidang sees a part of what the head of office sees (their bidang), never more.
+    assert 0 < kabid["in_period"] < head["in_period"]
+    for who in (head, kabid):
+        assert set(who["figures"]) == {"volume", "open_now", "completion_times", "stage_sla", "backlog",
+                                       "letters_per_day", "case_list_page", "map_points", "heatmap"}
+        assert all(_positive(value["p95_ms"]) for value in who["figures"].values())
+        assert _positive(who["page"]["p95_ms"])
 
 
 def test_results_record_keeps_one_run_per_key_and_the_analysis(tmp_path: Path):

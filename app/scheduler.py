@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from workflows.dashboard.summary import refresh as refresh_summary
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
@@ -49,6 +50,18 @@ def run_staged_cleanup_job(app: Flask) -> int:
     return _in_app(app, remove_stale_staged)
 
 
+def run_dashboard_job(app: Flask) -> int:
+    """The dashboard's daily summary: the last days again (a case's bidang and closing change them)."""
+    days = app.config["LIGAT_DASHBOARD_REFRESH_DAYS"]
+
+    def job(session: Session) -> int:
+        refresh_summary(session, days)
+        session.commit()
+        return days
+
+    return _in_app(app, job)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -56,6 +69,8 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
+    scheduler.add_job(run_dashboard_job, "interval", minutes=app.config["LIGAT_DASHBOARD_REFRESH_MINUTES"],
+                      args=[app], id="dashboard_summary")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

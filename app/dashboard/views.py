@@ -6,16 +6,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from sqlalchemy import inspect
 
 import forms
 from workflows import documents
-from workflows.dashboard import figures, heatmap
+from workflows.dashboard import figures, heatmap, summary
 from workflows.dashboard.filters import BadFilter, Filters
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
+from workflows.principal import ADMIN, HEAD_OF_OFFICE
 
 from ..extensions import db
 from ..regions import office_areas
@@ -90,8 +91,25 @@ class DashboardView(BaseView):
     def index(self):  # noqa: ANN201
         filters = self._filters()
         data = figures.dashboard(db.session, current_principal(), filters)
-        return self.render_template("dashboard/index.html", data=data, survey=survey_table_exists(),
-                                    **self._common(filters))
+        principal = current_principal()
+        return self.render_template(
+            "dashboard/index.html", data=data, survey=survey_table_exists(),
+            summary_through=summary.refreshed_through(db.session),
+            may_refresh=principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN), **self._common(filters))
+
+    @expose("/perbarui", methods=["POST"])
+    @dashboard_access
+    def refresh(self):  # noqa: ANN201
+        """On demand: rewrite the daily summary's last days now (the head of office and admins)."""
+        principal = current_principal()
+        if not (principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN)):
+            abort(403, description="Hanya Kepala Dinas atau Admin. (Head of office or admin only.)")
+        first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
+        documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
+        db.session.commit()
+        flash(f"Ringkasan diperbarui sampai {through}. (Summary refreshed through {through}.)", "success")
+        args = {k: v for k, v in request.form.items() if k in ("dari", "sampai", "lini", "wilayah", "kategori")}
+        return redirect(url_for("DashboardView.index", **args))
 
     @expose("/ekspor")
     @dashboard_access

@@ -1,5 +1,6 @@
-"""dashboard: the sequence flows each case took (process heatmap), and indexes the dashboard's
-period queries read (cases opened / closed in a period, tasks completed in a period, letters per day)
+"""dashboard: the sequence flows each case took (process heatmap), the daily summary of cases opened
+and closed (dash_case_day, dash_summary_state) and indexes the dashboard's period queries read (cases
+opened / closed in a period, tasks completed in a period, letters per day)
 
 Revision ID: 0014
 Revises: 0010
@@ -29,6 +30,29 @@ def upgrade():
     op.create_index(op.f('ix_case_flow_case_id'), 'case_flow', ['case_id'], unique=False)
     op.create_index('ix_case_flow_definition_taken', 'case_flow', ['process_definition_id', 'taken_at'],
                     unique=False)
+    op.create_table(
+        'dash_case_day',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('process_definition_id', sa.Integer(), nullable=False),
+        sa.Column('process_id', sa.String(length=100), nullable=False),
+        sa.Column('category', sa.String(length=100), nullable=True),
+        sa.Column('region_code', sa.String(length=20), nullable=True),
+        sa.Column('bidang', sa.String(length=40), nullable=True),
+        sa.Column('opened', sa.Integer(), nullable=False),
+        sa.Column('closed', sa.Integer(), nullable=False),
+        sa.Column('closed_with_sla', sa.Integer(), nullable=False),
+        sa.Column('closed_on_time', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_case_day')),
+    )
+    op.create_index('ix_dash_case_day_day', 'dash_case_day', ['day'], unique=False)
+    op.create_table(
+        'dash_summary_state',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('through_day', sa.Date(), nullable=False),
+        sa.Column('refreshed_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_summary_state')),
+    )
     op.create_index('ix_case_created_at', 'case', ['created_at'], unique=False)
     op.create_index('ix_case_closed_at', 'case', ['closed_at'], unique=False)
     op.create_index('ix_inbox_completed_at', 'inbox_task', ['completed_at'], unique=False)
@@ -40,6 +64,9 @@ def downgrade():
     op.drop_index('ix_inbox_completed_at', table_name='inbox_task')
     op.drop_index('ix_case_closed_at', table_name='case')
     op.drop_index('ix_case_created_at', table_name='case')
+    op.drop_table('dash_summary_state')
+    op.drop_index('ix_dash_case_day_day', table_name='dash_case_day')
+    op.drop_table('dash_case_day')
     op.drop_index('ix_case_flow_definition_taken', table_name='case_flow')
     op.drop_index(op.f('ix_case_flow_case_id'), table_name='case_flow')
     op.drop_table('case_flow')

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from tests.conftest import csrf_token
 from tests.integration.dashboard_helpers import PERIOD, REGION, V1, V2, seed
 
 
@@ -219,3 +221,38 @@ def test_bad_filters_get_a_message_not_a_trace(login_as, args):
     else:
         assert api.status_code == 400 and "(" in api.get_json()["error"]
         assert client.get("/dasbor/", query_string=args).status_code == 400
+
+
+def test_the_daily_summary_gives_the_same_figures_as_the_cases(app, login_as, seeded):
+    """Refreshed on demand by the head of office (CSRF-checked, logged); heads of bidang may not."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from workflows.dashboard import figures
+    from workflows.dashboard import summary as daily
+    from workflows.dashboard.filters import Filters
+    from workflows.documents import FileAccess
+    from workflows.principal import HEAD_OF_OFFICE
+    from workflows.visibility import principal
+
+    client = login_as("kadis")
+    before = summary(client)
+    assert client.post("/dasbor/perbarui", data={"dari": PERIOD["dari"]}).status_code == 400  # no CSRF token
+    token = csrf_token(client, "/dasbor/")
+    response = client.post("/dasbor/perbarui", data={**PERIOD, "csrf_token": token})
+    assert response.status_code == 302 and "dari=2025-03-01" in response.headers["Location"]
+    after = summary(client)
+    assert after["volume"] == before["volume"] and after["volume"]["total"]["masuk"] == 8
+    page = client.get("/dasbor/", query_string=PERIOD).get_data(as_text=True)
+    assert "dari ringkasan harian" in page
+    with app.app_context():
+        session = db.session
+        assert daily.refreshed_through(session) is not None
+        head = principal(session, "kadis", {HEAD_OF_OFFICE})
+        filters = Filters(date(2025, 3, 1), date(2025, 3, 31), "pengaduan", REGION)
+        assert figures.volume(session, head, filters) == figures.volume(session, head, filters, use_summary=False)
+        assert session.scalar(select(FileAccess).where(FileAccess.object_type == "dasbor_ringkasan",
+                                                       FileAccess.username == "kadis")) is not None
+    kabid = login_as("kabid.rehsos")
+    assert kabid.post("/dasbor/perbarui", data={"csrf_token": csrf_token(kabid, "/dasbor/")}).status_code == 403
+    assert summary(kabid)["volume"]["total"]["masuk"] == 2  # the summary keeps the bidang rule

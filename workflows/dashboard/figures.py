@@ -7,7 +7,8 @@ the database; a figure is a plain dict (JSON as the API gives it)."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 from ..db import Case, InboxTask, utcnow
 from ..issued_letters import Letter
 from ..principal import Principal
+from ..visibility import case_scope
+from . import summary
 from .filters import (
     BadFilter,
     Filters,
@@ -30,6 +33,7 @@ from .filters import (
     sorted_items,
     visible_cases,
 )
+from .summary import CaseDay
 
 COUNTS = ("masuk", "selesai")
 SLA_FIELDS = ("dengan_sla", "tepat_waktu")
@@ -41,22 +45,50 @@ def _ratio(on_time: int, total: int) -> float | None:
     return round(100.0 * on_time / total, 1) if total else None
 
 
-def volume(session: Session, principal: Principal, filters: Filters) -> dict[str, Any]:
-    """Cases opened and closed in the period: in total, per week, per month, per line, category,
-    kecamatan and kelurahan; with the line's service level (closed by `sla_due_at`) per line."""
+def _live_rows(session: Session, principal: Principal, filters: Filters) -> tuple[list, list]:
+    """(office day, line, category, region, opened) and (…, closed, with a service level, on time), from the cases."""
     scope = visible_cases(session, principal, filters)
     keys = (Case.process_id, Case.category, Case.region_code)
+    opened_day, closed_day = office_day(session, Case.created_at), office_day(session, Case.closed_at)
     opened = session.execute(
-        select(office_day(session, Case.created_at), *keys, func.count())
-        .where(*scope, filters.in_period(Case.created_at)).group_by(office_day(session, Case.created_at), *keys)
+        select(opened_day, *keys, func.count())
+        .where(*scope, filters.in_period(Case.created_at)).group_by(opened_day, *keys)
     ).all()
     on_time = func.sum(case((Case.closed_at <= Case.sla_due_at, 1), else_=0))
-    with_sla = func.count(Case.sla_due_at)
     closed = session.execute(
-        select(office_day(session, Case.closed_at), *keys, func.count(), with_sla, on_time)
-        .where(*scope, Case.completed.is_(True), filters.in_period(Case.closed_at))
-        .group_by(office_day(session, Case.closed_at), *keys)
+        select(closed_day, *keys, func.count(), func.count(Case.sla_due_at), on_time)
+        .where(*scope, Case.completed.is_(True), filters.in_period(Case.closed_at)).group_by(closed_day, *keys)
     ).all()
+    return list(opened), list(closed)
+
+
+def _summary_rows(session: Session, principal: Principal, filters: Filters) -> tuple[list, list]:
+    """The same rows from the daily summary (summary.py), with the same visibility rule on its columns."""
+    scope = [case_scope(session, principal, CaseDay.process_definition_id, CaseDay.region_code, CaseDay.bidang),
+             *filters.case_conditions(CaseDay), CaseDay.day >= filters.start, CaseDay.day <= filters.end]
+    keys = (CaseDay.day, CaseDay.process_id, CaseDay.category, CaseDay.region_code)
+    opened = session.execute(select(*keys, func.sum(CaseDay.opened)).where(*scope, CaseDay.opened > 0)
+                             .group_by(*keys)).all()
+    closed = session.execute(select(*keys, func.sum(CaseDay.closed), func.sum(CaseDay.closed_with_sla),
+                                    func.sum(CaseDay.closed_on_time)).where(*scope, CaseDay.closed > 0)
+                             .group_by(*keys)).all()
+    return list(opened), list(closed)
+
+
+def volume(session: Session, principal: Principal, filters: Filters, use_summary: bool = True) -> dict[str, Any]:
+    """Cases opened and closed in the period: in total, per week, per month, per line, category,
+    kecamatan and kelurahan; with the line's service level (closed by `sla_due_at`) per line.
+    Days the summary holds are read from it, later days from the cases."""
+    through = summary.refreshed_through(session) if use_summary else None
+    opened: list = []
+    closed: list = []
+    if through is not None and filters.start <= through:
+        opened, closed = _summary_rows(session, principal, replace(filters, end=min(filters.end, through)))
+    live_start = filters.start if through is None else max(filters.start, through + timedelta(days=1))
+    if live_start <= filters.end:
+        live_opened, live_closed = _live_rows(session, principal, replace(filters, start=live_start))
+        opened += live_opened
+        closed += live_closed
     groups: dict[str, dict[Any, dict[str, int]]] = {name: {} for name in (
         "minggu", "bulan", "lini", "kategori", "kecamatan", "kelurahan")}
     total: dict[str, int] = {"masuk": 0, "selesai": 0, "dengan_sla": 0, "tepat_waktu": 0}

@@ -53,28 +53,41 @@ class Filters:
 
     @property
     def bounds(self) -> tuple[datetime, datetime]:
-        """The period as naive UTC moments [from, to): office midnight to the office midnight after `end`."""
-        tz = TIME.office_tz
+        return utc_bounds(self.start, self.end)
 
-        def utc(day: date) -> datetime:
-            return datetime.combine(day, time(), tz).astimezone(UTC).replace(tzinfo=None)
-
-        return utc(self.start), utc(self.end + timedelta(days=1))
-
-    def case_conditions(self) -> list[ColumnElement]:
-        """Line, region and category (not the period: each figure applies it to its own moment)."""
+    def case_conditions(self, table: Any = Case) -> list[ColumnElement]:
+        """Line, region and category on the case table or one with the same columns (not the period: each
+        figure applies it to its own moment)."""
         conditions: list[ColumnElement] = []
         if self.process_id:
-            conditions.append(Case.process_id == self.process_id)
+            conditions.append(table.process_id == self.process_id)
         if self.region_code:
-            conditions.append(region_filter(Case.region_code, self.region_code))
+            conditions.append(region_filter(table.region_code, self.region_code))
         if self.category:
-            conditions.append(Case.category == self.category)
+            conditions.append(table.category == self.category)
         return conditions
 
     def in_period(self, column: Any) -> ColumnElement:
-        low, high = self.bounds
-        return and_(column >= low, column < high)
+        return between_days(column, self.start, self.end)
+
+
+def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """Office days start..end as naive UTC moments [from, to): office midnight to the midnight after `end`."""
+    tz = TIME.office_tz
+
+    def utc(day: date) -> datetime:
+        return datetime.combine(day, time(), tz).astimezone(UTC).replace(tzinfo=None)
+
+    return utc(start), utc(end + timedelta(days=1))
+
+
+def between_days(column: Any, start: date, end: date) -> ColumnElement:
+    low, high = utc_bounds(start, end)
+    return and_(column >= low, column < high)
+
+
+def office_date(moment: datetime) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(TIME.office_tz).date()
 
 
 def visible_cases(session: Session, principal: Principal, filters: Filters) -> list[ColumnElement]:

@@ -116,6 +116,10 @@ def test_heatmap_numbers_per_task_and_flow(login_as, seeded):
     assert client.get("/dasbor/peta-proses/pengaduan?versi=999").status_code == 404
 
 
+def test_an_admin_sees_what_the_head_of_office_sees(login_as, seeded):
+    assert summary(login_as("admin")) == summary(login_as("kadis"))
+
+
 def test_a_head_of_bidang_sees_only_their_bidang(login_as, seeded):
     # Dispatched complaints carry their bidang: pengemis → rehsos (A1, A2), korban bencana → linjamsos (A4).
     rehsos = summary(login_as("kabid.rehsos"))

@@ -52,7 +52,22 @@ def test_dashboard_and_heatmap(browser, live_server, artifacts, seeded, size):
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1
     page.screenshot(path=str(artifacts / f"dasbor-{size}.png"), full_page=True)
 
-    # A bar of the category chart opens its cases (here: the table's link, the same URL).
+    # A bar of the weekly chart opens that week's cases: week 11 (10–16 March) had one case in, A2.
+    page.locator("#chart-tren").scroll_into_view_if_needed()
+    point = page.evaluate("""() => {
+        const chart = window.Chart.getChart(document.getElementById('chart-tren'));
+        const bar = chart.getDatasetMeta(0).data[1];
+        const box = chart.canvas.getBoundingClientRect();
+        return {x: box.left + bar.x, y: box.top + (bar.y + bar.base) / 2};
+    }""")
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector("#tabel-kasus")
+    listed = page.inner_text("#tabel-kasus")
+    assert seeded.references["A2"] in listed and seeded.references["A1"] not in listed
+    assert "dari=2025-03-10" in page.url and "sampai=2025-03-16" in page.url
+    page.go_back()
+    page.wait_for_selector("#tabel-kategori")
+    # A category opens its cases (the table's link; the chart's bar opens the same URL).
     page.click("#tabel-kategori tr[data-kategori=pemulung] a")
     page.wait_for_selector("#tabel-kasus")
     assert seeded.references["B1"] in page.inner_text("#tabel-kasus")

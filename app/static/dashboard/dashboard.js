@@ -36,15 +36,38 @@
     ]];
   }
 
-  var first = trend("minggu");
-  var trendChart = chart("chart-tren", "bar", first[0], first[1], function (_, dataset) {
-    openCases({ ukuran: dataset === 0 ? "masuk" : "selesai" });
+  var grain = "minggu";
+
+  function iso(day) { return day.toISOString().slice(0, 10); }
+
+  function spanOf(key) {
+    /* The days of one bar (ISO week "2025-W10" or month "2025-03"), inside the chosen period. */
+    var first, last;
+    if (key.indexOf("-W") > 0) {
+      var year = Number(key.slice(0, 4)), week = Number(key.slice(6));
+      var jan4 = new Date(Date.UTC(year, 0, 4));
+      first = new Date(jan4.getTime() - ((jan4.getUTCDay() + 6) % 7) * 864e5 + (week - 1) * 7 * 864e5);
+      last = new Date(first.getTime() + 6 * 864e5);
+    } else {
+      first = new Date(key + "-01T00:00:00Z");
+      last = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + 1, 0));
+    }
+    var from = iso(first) < data.dari ? data.dari : iso(first);
+    var to = iso(last) > data.sampai ? data.sampai : iso(last);
+    return { dari: from, sampai: to };
+  }
+
+  var first = trend(grain);
+  var trendChart = chart("chart-tren", "bar", first[0], first[1], function (index, dataset) {
+    var span = spanOf(data.volume[grain][index].kunci);
+    openCases({ ukuran: dataset === 0 ? "masuk" : "selesai", dari: span.dari, sampai: span.sampai });
   });
   document.querySelectorAll("[data-grain]").forEach(function (button) {
     button.addEventListener("click", function () {
       document.querySelectorAll("[data-grain]").forEach(function (b) { b.classList.remove("active"); });
       button.classList.add("active");
-      var next = trend(button.getAttribute("data-grain"));
+      grain = button.getAttribute("data-grain");
+      var next = trend(grain);
       if (trendChart) {
         trendChart.data.labels = next[0];
         trendChart.data.datasets = next[1];

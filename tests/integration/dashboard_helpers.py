@@ -4,15 +4,17 @@ no other test makes cases, so each figure filtered to that period and region has
 
 from __future__ import annotations
 
+import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from docx import Document
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.portal.models import PortalReport
-from workflows import cases
+from workflows import cases, storage
 from workflows.dashboard import summary
 from workflows.dashboard.flows import CaseFlow
 from workflows.db import Case, InboxTask, utcnow
@@ -22,6 +24,7 @@ from workflows.visibility import principal
 
 REGION = "91.71.04"
 V1, V2 = "91.71.04.2006", "91.71.04.1004"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PERIOD = {"dari": "2025-03-01", "sampai": "2025-03-31", "wilayah": REGION, "lini": "pengaduan"}
 
 
@@ -129,11 +132,17 @@ def seed(session: Session) -> Seed:
         session.execute(update(InboxTask).where(
             InboxTask.case_id == out.ids[name], InboxTask.task_name == task, InboxTask.state == "completed"
         ).values(completed_at=completed, due_at=due, created_at=PLAN[name][4]))
+    # Letters issued on known days: stored files (a .docx and its PDF), so every letter job and download
+    # finds what it expects.
+    document = io.BytesIO()
+    Document().save(document)
     for name, day in LETTER_DAYS.items():
         token = secrets.token_hex(16)
+        docx_key = storage.store(session, "letters", document.getvalue(), "docx")
+        pdf_key = storage.store(session, "letters", PDF, "pdf")
         session.add(Letter(number=f"UJI-DASBOR/{token[:10]}", letter_type="uji", template="uji.docx",
                            case_id=out.ids[name], holder_name_masked="U***", sha256="0" * 64, issued_on=day,
-                           issued_by="kadis", docx_key=f"letters/uji/{token}.docx", token=token))
+                           issued_by="kadis", docx_key=docx_key, pdf_key=pdf_key, token=token))
     # Where reports were made: A1 named, A2 anonymous (coarsened), B4 confidential (never on the map).
     # (Cases started here without a reporter are anonymous; a named reporter's report keeps its point.)
     session.execute(update(Case).where(Case.id.in_(list(out.ids.values()))).values(anonymous=False))

@@ -4,7 +4,7 @@ the exports of both, and `/dasbor/peta-proses/<code>` (the process heatmap on th
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
@@ -36,7 +36,7 @@ def survey_table_exists() -> bool:
     return any(word in name for name in names for word in SURVEY_WORDS)
 
 
-def bad_request(error: BadFilter) -> None:
+def bad_request(error: BadFilter) -> NoReturn:
     abort(400, description=str(error))
 
 
@@ -79,7 +79,6 @@ class DashboardView(BaseView):
             return filters_from_request()
         except BadFilter as error:
             bad_request(error)
-            raise  # unreachable: abort raised
 
     def _common(self, filters: Filters) -> dict[str, Any]:
         return {"filters": filters, "args": query_args(filters), "lines": lines(),
@@ -134,7 +133,6 @@ class DashboardView(BaseView):
                                                 request.args.get("tahap"), day)
         except BadFilter as error:
             bad_request(error)
-            raise
 
     @expose("/kasus")
     @dashboard_access

@@ -1,5 +1,5 @@
-"""dashboard: the sequence flows each case took (process heatmap), the daily summary of cases opened
-and closed (dash_case_day, dash_summary_state) and indexes the dashboard's period queries read (cases
+"""dashboard: the sequence flows each case took (process heatmap), the daily summaries of cases opened
+and closed, tasks done and flows taken (dash_case_day, dash_task_day, dash_flow_day, dash_summary_state) and indexes the dashboard's period queries read (cases
 opened / closed in a period, tasks completed in a period, letters per day)
 
 Revision ID: 0014
@@ -47,6 +47,37 @@ def upgrade():
     )
     op.create_index('ix_dash_case_day_day', 'dash_case_day', ['day'], unique=False)
     op.create_table(
+        'dash_task_day',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('process_definition_id', sa.Integer(), nullable=False),
+        sa.Column('process_id', sa.String(length=100), nullable=False),
+        sa.Column('task_name', sa.String(length=100), nullable=False),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('category', sa.String(length=100), nullable=True),
+        sa.Column('region_code', sa.String(length=20), nullable=True),
+        sa.Column('bidang', sa.String(length=40), nullable=True),
+        sa.Column('completed', sa.Integer(), nullable=False),
+        sa.Column('with_due', sa.Integer(), nullable=False),
+        sa.Column('on_time', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_task_day')),
+    )
+    op.create_index('ix_dash_task_day_day', 'dash_task_day', ['day'], unique=False)
+    op.create_table(
+        'dash_flow_day',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('day', sa.Date(), nullable=False),
+        sa.Column('process_definition_id', sa.Integer(), nullable=False),
+        sa.Column('process_id', sa.String(length=100), nullable=False),
+        sa.Column('flow_id', sa.String(length=100), nullable=False),
+        sa.Column('category', sa.String(length=100), nullable=True),
+        sa.Column('region_code', sa.String(length=20), nullable=True),
+        sa.Column('bidang', sa.String(length=40), nullable=True),
+        sa.Column('taken', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_flow_day')),
+    )
+    op.create_index('ix_dash_flow_day_day', 'dash_flow_day', ['day'], unique=False)
+    op.create_table(
         'dash_summary_state',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('through_day', sa.Date(), nullable=False),
@@ -65,6 +96,10 @@ def downgrade():
     op.drop_index('ix_case_closed_at', table_name='case')
     op.drop_index('ix_case_created_at', table_name='case')
     op.drop_table('dash_summary_state')
+    op.drop_index('ix_dash_flow_day_day', table_name='dash_flow_day')
+    op.drop_table('dash_flow_day')
+    op.drop_index('ix_dash_task_day_day', table_name='dash_task_day')
+    op.drop_table('dash_task_day')
     op.drop_index('ix_dash_case_day_day', table_name='dash_case_day')
     op.drop_table('dash_case_day')
     op.drop_index('ix_case_flow_definition_taken', table_name='case_flow')

@@ -241,12 +241,18 @@ def test_the_daily_summary_gives_the_same_figures_as_the_cases(app, login_as, se
 
     client = login_as("kadis")
     before = summary(client)
+    heat_args = {**PERIOD, "versi": seeded.definition_version}
+    heat_before = client.get("/dasbor/api/peta-proses/pengaduan", query_string=heat_args).get_json()
     assert client.post("/dasbor/perbarui", data={"dari": PERIOD["dari"]}).status_code == 400  # no CSRF token
     token = csrf_token(client, "/dasbor/")
     response = client.post("/dasbor/perbarui", data={**PERIOD, "csrf_token": token})
     assert response.status_code == 302 and "dari=2025-03-01" in response.headers["Location"]
     after = summary(client)
     assert after["volume"] == before["volume"] and after["volume"]["total"]["masuk"] == 8
+    assert after["sla_tahap"] == before["sla_tahap"] and len(after["sla_tahap"]) == 2
+    heat_after = client.get("/dasbor/api/peta-proses/pengaduan", query_string=heat_args).get_json()
+    assert heat_after["alur"] == heat_before["alur"]
+    assert [t["selesai"] for t in heat_after["tugas"]] == [t["selesai"] for t in heat_before["tugas"]] == [6, 0, 3, 0]
     page = client.get("/dasbor/", query_string=PERIOD).get_data(as_text=True)
     assert "dari ringkasan harian" in page
     with app.app_context():
@@ -255,6 +261,8 @@ def test_the_daily_summary_gives_the_same_figures_as_the_cases(app, login_as, se
         head = principal(session, "kadis", {HEAD_OF_OFFICE})
         filters = Filters(date(2025, 3, 1), date(2025, 3, 31), "pengaduan", REGION)
         assert figures.volume(session, head, filters) == figures.volume(session, head, filters, use_summary=False)
+        assert figures.stage_sla(session, head, filters) == figures.stage_sla(session, head, filters,
+                                                                              use_summary=False)
         assert session.scalar(select(FileAccess).where(FileAccess.object_type == "dasbor_ringkasan",
                                                        FileAccess.username == "kadis")) is not None
     kabid = login_as("kabid.rehsos")

@@ -33,7 +33,7 @@ from .filters import (
     sorted_items,
     visible_cases,
 )
-from .summary import CaseDay
+from .summary import CaseDay, TaskDay
 
 COUNTS = ("masuk", "selesai")
 SLA_FIELDS = ("dengan_sla", "tepat_waktu")
@@ -43,6 +43,22 @@ MEASURES = ("masuk", "selesai", "terbuka", "terlambat", "tahap", "surat")
 
 def _ratio(on_time: int, total: int) -> float | None:
     return round(100.0 * on_time / total, 1) if total else None
+
+
+def split_period(session: Session, filters: Filters, use_summary: bool = True) -> tuple[Filters | None, Filters | None]:
+    """The period's days the daily summaries hold (summary.py) and the later days read live; either may be None."""
+    through = summary.refreshed_through(session) if use_summary else None
+    if through is None:
+        return None, filters
+    from_summary = replace(filters, end=min(filters.end, through)) if filters.start <= through else None
+    live_start = max(filters.start, through + timedelta(days=1))
+    return from_summary, (replace(filters, start=live_start) if live_start <= filters.end else None)
+
+
+def summary_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list:
+    """Visibility and filters on a summary table's columns, and its days."""
+    return [case_scope(session, principal, table.process_definition_id, table.region_code, table.bidang),
+            *filters.case_conditions(table), table.day >= filters.start, table.day <= filters.end]
 
 
 def _live_rows(session: Session, principal: Principal, filters: Filters) -> tuple[list, list]:
@@ -64,8 +80,7 @@ def _live_rows(session: Session, principal: Principal, filters: Filters) -> tupl
 
 def _summary_rows(session: Session, principal: Principal, filters: Filters) -> tuple[list, list]:
     """The same rows from the daily summary (summary.py), with the same visibility rule on its columns."""
-    scope = [case_scope(session, principal, CaseDay.process_definition_id, CaseDay.region_code, CaseDay.bidang),
-             *filters.case_conditions(CaseDay), CaseDay.day >= filters.start, CaseDay.day <= filters.end]
+    scope = summary_scope(session, principal, filters, CaseDay)
     keys = (CaseDay.day, CaseDay.process_id, CaseDay.category, CaseDay.region_code)
     opened = session.execute(select(*keys, func.sum(CaseDay.opened)).where(*scope, CaseDay.opened > 0)
                              .group_by(*keys)).all()
@@ -79,14 +94,13 @@ def volume(session: Session, principal: Principal, filters: Filters, use_summary
     """Cases opened and closed in the period: in total, per week, per month, per line, category,
     kecamatan and kelurahan; with the line's service level (closed by `sla_due_at`) per line.
     Days the summary holds are read from it, later days from the cases."""
-    through = summary.refreshed_through(session) if use_summary else None
+    from_summary, live = split_period(session, filters, use_summary)
     opened: list = []
     closed: list = []
-    if through is not None and filters.start <= through:
-        opened, closed = _summary_rows(session, principal, replace(filters, end=min(filters.end, through)))
-    live_start = filters.start if through is None else max(filters.start, through + timedelta(days=1))
-    if live_start <= filters.end:
-        live_opened, live_closed = _live_rows(session, principal, replace(filters, start=live_start))
+    if from_summary:
+        opened, closed = _summary_rows(session, principal, from_summary)
+    if live:
+        live_opened, live_closed = _live_rows(session, principal, live)
         opened += live_opened
         closed += live_closed
     groups: dict[str, dict[Any, dict[str, int]]] = {name: {} for name in (
@@ -139,19 +153,32 @@ def completion_times(session: Session, principal: Principal, filters: Filters) -
     }
 
 
-def stage_sla(session: Session, principal: Principal, filters: Filters) -> list[dict[str, Any]]:
+def stage_sla(session: Session, principal: Principal, filters: Filters, use_summary: bool = True
+              ) -> list[dict[str, Any]]:
     """Per line and stage (user task): tasks with a due time completed in the period, and how many by then."""
-    on_time = func.sum(case((InboxTask.completed_at <= InboxTask.due_at, 1), else_=0))
-    rows = session.execute(
-        select(Case.process_id, InboxTask.task_name, func.min(InboxTask.title), func.count(), on_time)
-        .join(Case, Case.id == InboxTask.case_id)
-        .where(*visible_cases(session, principal, filters), InboxTask.state == "completed",
-               InboxTask.due_at.is_not(None), filters.in_period(InboxTask.completed_at))
-        .group_by(Case.process_id, InboxTask.task_name)
-        .order_by(Case.process_id, InboxTask.task_name)
-    ).all()
-    return [{"lini": line, "tahap": task, "judul": title, "dengan_sla": n, "tepat_waktu": good or 0,
-             "persen": _ratio(good or 0, n)} for line, task, title, n, good in rows]
+    from_summary, live = split_period(session, filters, use_summary)
+    rows: list = []
+    if from_summary:
+        rows += session.execute(
+            select(TaskDay.process_id, TaskDay.task_name, func.min(TaskDay.title), func.sum(TaskDay.with_due),
+                   func.sum(TaskDay.on_time))
+            .where(*summary_scope(session, principal, from_summary, TaskDay), TaskDay.with_due > 0)
+            .group_by(TaskDay.process_id, TaskDay.task_name)).all()
+    if live:
+        on_time = func.sum(case((InboxTask.completed_at <= InboxTask.due_at, 1), else_=0))
+        rows += session.execute(
+            select(Case.process_id, InboxTask.task_name, func.min(InboxTask.title), func.count(), on_time)
+            .join(Case, Case.id == InboxTask.case_id)
+            .where(*visible_cases(session, principal, live), InboxTask.state == "completed",
+                   InboxTask.due_at.is_not(None), live.in_period(InboxTask.completed_at))
+            .group_by(Case.process_id, InboxTask.task_name)).all()
+    merged: dict[tuple[str, str], list] = {}
+    for line, task, title, n, good in rows:
+        item = merged.setdefault((line, task), [title, 0, 0])
+        item[1] += int(n or 0)
+        item[2] += int(good or 0)
+    return [{"lini": line, "tahap": task, "judul": title, "dengan_sla": n, "tepat_waktu": good,
+             "persen": _ratio(good, n)} for (line, task), (title, n, good) in sorted(merged.items())]
 
 
 def backlog(session: Session, principal: Principal, filters: Filters) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The process heatmap of one line: on one version of its diagram, how many cases wait at each user
-task now and for how long (median, p90), how many finished it in the period, and how many cases took
-each sequence flow in the period (from `case_flow`, see flows.py). Only cases of that version count:
-another version's diagram may have other tasks and flows."""
+task now and for how long (median, p90), how many finished it in the period, and how many times each
+sequence flow was taken in the period (from `case_flow`, see flows.py; past days from the daily
+summaries). Only cases of that version count: another version's diagram may have other tasks and flows."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session
 from ..db import Case, InboxTask, ProcessDefinition, utcnow
 from ..errors import NotFound
 from ..principal import Principal
+from .figures import split_period, summary_scope
 from .filters import Filters, base_query, grouped_spread, seconds_between, visible_cases
 from .flows import BPMN_NS, CaseFlow
+from .summary import FlowDay, TaskDay
 
 # Elements a case waits at (a plain bpmn:task is a human task too, README "Diagrams from other modelers").
 WAITING_KINDS = ("userTask", "task", "manualTask")
@@ -49,22 +51,48 @@ def elements(bpmn_xml: str) -> dict[str, list[dict[str, str]]]:
     return {"tugas": tasks, "alur": flows}
 
 
+def _add(counter: dict[str, int], rows: list) -> None:
+    for key, n in rows:
+        counter[key] = counter.get(key, 0) + int(n or 0)
+
+
+def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
+                    ) -> tuple[dict[str, int], dict[str, int]]:
+    """Per user task: done in the period; per flow: times taken in it (past days from the daily summaries)."""
+    from_summary, live = split_period(session, filters)
+    done: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    if from_summary:
+        _add(done, session.execute(
+            select(TaskDay.task_name, func.sum(TaskDay.completed))
+            .where(*summary_scope(session, principal, from_summary, TaskDay),
+                   TaskDay.process_definition_id == definition.id).group_by(TaskDay.task_name)).all())
+        _add(taken, session.execute(
+            select(FlowDay.flow_id, func.sum(FlowDay.taken))
+            .where(*summary_scope(session, principal, from_summary, FlowDay),
+                   FlowDay.process_definition_id == definition.id).group_by(FlowDay.flow_id)).all())
+    if live:
+        scope = [*visible_cases(session, principal, live), Case.process_definition_id == definition.id]
+        _add(done, session.execute(
+            select(InboxTask.task_name, func.count()).join(Case, Case.id == InboxTask.case_id)
+            .where(*scope, InboxTask.state == "completed", live.in_period(InboxTask.completed_at))
+            .group_by(InboxTask.task_name)).all())
+        _add(taken, session.execute(
+            select(CaseFlow.flow_id, func.count()).join(Case, Case.id == CaseFlow.case_id)
+            .where(*scope, CaseFlow.process_definition_id == definition.id, live.in_period(CaseFlow.taken_at))
+            .group_by(CaseFlow.flow_id)).all())
+    return done, taken
+
+
 def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
             ) -> dict[str, Any]:
-    """Numbers per task and per flow of one diagram version, over the cases the viewer may see."""
+    """Numbers per task and per flow of one diagram version, over the cases the viewer may see. A flow's number
+    is how many times it was taken in the period (a case looping back twice counts twice)."""
     scope = [*visible_cases(session, principal, filters), Case.process_definition_id == definition.id]
     joined = InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id)
     waiting = grouped_spread(session, [InboxTask.task_name], seconds_between(session, utcnow(), InboxTask.created_at),
                              base_query(*scope, InboxTask.state == "open", from_=joined))
-    done = dict(session.execute(
-        select(InboxTask.task_name, func.count()).join(Case, Case.id == InboxTask.case_id)
-        .where(*scope, InboxTask.state == "completed", filters.in_period(InboxTask.completed_at))
-        .group_by(InboxTask.task_name)).all())
-    taken = dict(session.execute(
-        select(CaseFlow.flow_id, func.count(func.distinct(CaseFlow.case_id)))
-        .join(Case, Case.id == CaseFlow.case_id)
-        .where(*scope, CaseFlow.process_definition_id == definition.id, filters.in_period(CaseFlow.taken_at))
-        .group_by(CaseFlow.flow_id)).all())
+    done, taken = _done_and_taken(session, principal, definition, filters)
     diagram = elements(definition.bpmn_xml)
     tasks = []
     for task in diagram["tugas"]:

@@ -104,6 +104,9 @@ class Config:
     LIGAT_SIGNING_DEMO_DIR = os.environ.get("LIGAT_SIGNING_DEMO_DIR", str(VAR_DIR / "tanda-tangan"))
     # How often the scheduler verifies every audit chain (result and time on /audit/).
     LIGAT_AUDIT_CHECK_MINUTES = int(os.environ.get("LIGAT_AUDIT_CHECK_MINUTES", 60))
+    # The dashboard's daily summary: how often the scheduler rewrites it, and how many past days each time.
+    LIGAT_DASHBOARD_REFRESH_MINUTES = int(os.environ.get("LIGAT_DASHBOARD_REFRESH_MINUTES", 10))
+    LIGAT_DASHBOARD_REFRESH_DAYS = int(os.environ.get("LIGAT_DASHBOARD_REFRESH_DAYS", 45))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     # The office's own days off, beyond national holidays and cuti bersama, for SLAs in working days:
     # comma-separated ISO dates, e.g. "2026-10-12,2026-12-31" (workflows/durations.py).

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from workflows.audit_checks import run_check
+from workflows.dashboard.summary import refresh as refresh_summary
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
 from workflows.notifications import dispatch_pending
@@ -91,6 +92,18 @@ def run_audit_check_job(app: Flask) -> int:
     return _in_app(app, job)
 
 
+def run_dashboard_job(app: Flask) -> int:
+    """The dashboard's daily summary: the last days again (a case's bidang and closing change them)."""
+    days = app.config["LIGAT_DASHBOARD_REFRESH_DAYS"]
+
+    def job(session: Session) -> int:
+        refresh_summary(session, days)
+        session.commit()
+        return days
+
+    return _in_app(app, job)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -101,10 +114,10 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
     scheduler.add_job(run_survey_invitation_job, "interval", minutes=5, args=[app], id="survey_invitations")
     scheduler.add_job(run_orphan_cleanup_job, "interval", minutes=60, args=[app], id="orphan_files")
-
-
     scheduler.add_job(run_audit_check_job, "interval", minutes=app.config.get("LIGAT_AUDIT_CHECK_MINUTES", 60),
                       args=[app], id="audit_check")
+    scheduler.add_job(run_dashboard_job, "interval", minutes=app.config["LIGAT_DASHBOARD_REFRESH_MINUTES"],
+                      args=[app], id="dashboard_summary")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

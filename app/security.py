@@ -32,12 +32,13 @@ READ = "can_read"
 WRITE = "can_write"
 
 # class_permission_name → used by views and APIs alike.
-INBOX, CASE, AUDIT, DESIGNER = "Inbox", "Case", "Audit", "Designer"
+INBOX, CASE, AUDIT, DESIGNER, DASHBOARD = "Inbox", "Case", "Audit", "Designer", "Dashboard"
 # Menu entries (FAB checks "menu_access" on the menu item's name).
 MENU_INBOX, MENU_CASES, MENU_AUDIT = "Kotak Tugas", "Kasus", "Audit"
 MENU_START, MENU_PERSON = "Buat Permohonan", "Data Warga"
 MENU_REGISTER = "Daftar"
 MENU_DESIGNER = "Perancang"
+MENU_DASHBOARD = "Dasbor"
 MENU = "menu_access"
 
 
@@ -51,8 +52,8 @@ ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
     roles.ADMIN: [[".*", ".*"]],
     roles.OPERATOR: _worker(),
     roles.FIELD_OFFICER: _worker(),
-    roles.HEAD_OF_BIDANG: _worker(),
-    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU]),
+    roles.HEAD_OF_BIDANG: _worker([DASHBOARD, READ], [MENU_DASHBOARD, MENU]),
+    roles.HEAD_OF_OFFICE: _worker([AUDIT, READ], [MENU_AUDIT, MENU], [DASHBOARD, READ], [MENU_DASHBOARD, MENU]),
     roles.KELURAHAN_OFFICER: _worker(),
     roles.AUDITOR: [[CASE, READ], [AUDIT, READ], [f"{MENU_CASES}|{MENU_AUDIT}|{MENU_PERSON}", MENU]],
     roles.DESIGNER: [[DESIGNER, f"{READ}|{WRITE}"], [MENU_DESIGNER, MENU]],

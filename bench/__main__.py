@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .common import DEFAULT_SCHEMA, ROOT
 
-BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "whatsapp")
+BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "whatsapp", "dashboard")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -251,7 +251,7 @@ def record(result: Result, md_path: Path = RESULTS_MD, json_path: Path = RESULTS
     runs = [r for r in runs if (r["benchmark"], r["database"], r["size"]) !=
             (result.benchmark, result.database, result.size)]
     runs.append(result.to_dict())
-    order = {name: i for i, name in enumerate(("engine", "inbox", "dtks", "timers", "submission"))}
+    order = {name: i for i, name in enumerate(("engine", "inbox", "dtks", "timers", "submission", "dashboard"))}
     runs.sort(key=lambda r: (order.get(r["benchmark"], 99), r["database"], r["size"]))
     json_path.write_text(json.dumps(runs, indent=1, default=str) + "\n")
     block = [BEGIN, ""]

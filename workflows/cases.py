@@ -31,6 +31,7 @@ from sqlalchemy.orm.exc import StaleDataError
 import forms
 
 from . import audit, documents, notifications
+from .dashboard import flows
 from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_definition
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
@@ -157,6 +158,8 @@ class _Step:
         # One step, one status message: the reporter hears of where the step ended, not of every stop.
         self.status_before = (case.status, case.status_note or None)
         self.waited = not self.new_case and bool(waiting_messages(self.workflow))
+        # What was reached before this step: the flows crossed now are recorded for the heatmap.
+        self.reached_before = set() if self.new_case else flows.reached_ids(self.workflow)
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None, keep_note: bool = False) -> None:
@@ -345,6 +348,7 @@ class _Step:
         """Run engine steps to the next wait state and write everything down. `notify=False`: the
         caller changes the status after and sends the step's one message itself (notify_status)."""
         self.workflow.do_engine_steps()
+        flows.record_taken(self.session, self.case, self.workflow, self.reached_before)
         self.apply_effects()
         self.sync_inbox()
         self.sync_message_waits()

@@ -77,6 +77,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_timer_due", "next_timer_at", postgresql_where="next_timer_at IS NOT NULL"),
         Index("ix_case_region_status", "region_code", "status"),
+        # Migration 0014: the dashboard's cases opened / closed in a period.
+        Index("ix_case_created_at", "created_at"),
+        Index("ix_case_closed_at", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +129,7 @@ class InboxTask(Base):
         Index("ix_inbox_queue", "state", "role", "priority", "due_at", "id",
               postgresql_ops={"priority": "DESC", "due_at": "NULLS LAST"}),
         Index("ix_inbox_case", "case_id", "state"),
+        Index("ix_inbox_completed_at", "completed_at"),  # migration 0014: stages done in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

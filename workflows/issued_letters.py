@@ -97,7 +97,7 @@ class Letter(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="valid")  # valid, revoked
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    issued_on: Mapped[date] = mapped_column(Date)  # the date printed on the letter (office time)
+    issued_on: Mapped[date] = mapped_column(Date, index=True)  # the date printed on the letter (office time)
     issued_by: Mapped[str] = mapped_column(String(100))
     valid_until: Mapped[date | None] = mapped_column(Date)
     docx_key: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,8 @@ that role's scope covers the case's region and bidang, or when they hold a read-
 (Auditor, Kepala Dinas, Admin), or when the diagram names them on an open task of that case
 (candidateUsers, an assignee): they see it while that task is open. A scoped role whose user has
 no region or bidang set sees nothing. Every route that shows a case or a part of it asks
-`can_view_case`; lists use `case_list_query` and the inbox `task_scope`, which say the same in SQL.
+`can_view_case`; lists use `case_list_query` (or `case_scope`, its condition) and the inbox
+`task_scope`, which say the same in SQL.
 """
 
 from __future__ import annotations
@@ -102,11 +103,16 @@ def can_view_case(principal: Principal, case: Case) -> bool:
     return _named_on_open_task(session, principal, case)
 
 
-def case_list_query(session: Session, principal: Principal) -> Select:
-    """Cases this person may see, newest and most urgent first."""
-    query = select(Case)
+def case_scope(
+    session: Session, principal: Principal, definition_col: ColumnElement = Case.process_definition_id,
+    region_col: ColumnElement = Case.region_code, bidang_col: ColumnElement = Case.bidang,
+    case_id_col: ColumnElement | None = Case.id,
+) -> ColumnElement:
+    """The rule of `can_view_case` as one SQL condition on any rows that carry a case's definition, region
+    and bidang (the case table itself, or a table derived from it such as the dashboard's; without a case
+    id column, cases seen only through a named task are left out)."""
     if principal.reads_everything:
-        return query.order_by(Case.id.desc())
+        return true()
     rows = session.execute(
         select(PackageRole.package_id, PackageRole.role).where(PackageRole.role.in_(sorted(principal.roles)))
     ).all()
@@ -118,11 +124,19 @@ def case_list_query(session: Session, principal: Principal) -> Select:
     conditions = []
     for scope, package_ids in packages_by_scope.items():
         definitions = select(ProcessDefinition.id).where(ProcessDefinition.package_id.in_(sorted(package_ids)))
-        conditions.append(and_(Case.process_definition_id.in_(definitions),
-                               _scope_sql(principal, scope, Case.region_code, Case.bidang)))
-    if principal.may_be_named:
-        conditions.append(Case.id.in_(named_cases(principal.username)))
-    query = query.where(or_(*conditions)) if conditions else query.where(false())
+        conditions.append(and_(definition_col.in_(definitions),
+                               _scope_sql(principal, scope, region_col, bidang_col)))
+    if principal.may_be_named and case_id_col is not None:
+        conditions.append(case_id_col.in_(named_cases(principal.username)))
+    return or_(*conditions) if conditions else false()
+
+
+def case_list_query(session: Session, principal: Principal) -> Select:
+    """Cases this person may see, newest and most urgent first."""
+    query = select(Case)
+    if principal.reads_everything:
+        return query.order_by(Case.id.desc())
+    query = query.where(case_scope(session, principal))
     return query.order_by(Case.priority.desc(), Case.id.desc())
 
 

@@ -25,6 +25,9 @@ def register_all(app: Flask, appbuilder: Any) -> None:
     from .. import designer
 
     designer.register(app, appbuilder)
+    from .. import dashboard
+
+    dashboard.register(app, appbuilder)
     from ..api.packages import PackageApi
     from ..api.work import CaseApi, InboxApi
 

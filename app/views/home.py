@@ -6,6 +6,8 @@ from flask import redirect, url_for
 from flask_appbuilder import IndexView, expose
 from flask_login import current_user
 
+from workflows.principal import HEAD_OF_OFFICE
+
 from ..security import DESIGNER, current_principal
 
 
@@ -17,6 +19,8 @@ class HomeView(IndexView):
         if not current_user.is_authenticated:
             return redirect(url_for("AuthDBView.login"))
         principal = current_principal()
+        if principal.has_role(HEAD_OF_OFFICE):  # the head of office starts from the office's figures
+            return redirect(url_for("DashboardView.index"))
         if principal.can_work:
             return redirect(url_for("InboxView.index"))
         if principal.reads_everything:

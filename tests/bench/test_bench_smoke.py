@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "whatsapp")
+BENCHMARKS = ("engine", "inbox", "dtks", "timers", "submission", "whatsapp", "dashboard")
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +102,19 @@ def test_whatsapp_webhook_queues_every_signed_post_once_and_the_worker_answers(r
     assert webhook["queued"] == webhook["requests"]
     assert _positive(webhook["latency"]["p95_ms"])
     assert worker["handled"] > 0 and worker["replies_sent"] >= worker["handled"]
+
+
+def test_dashboard_measures_every_figure_for_both_viewers(runs):
+    figures = runs["dashboard"]["figures"]
+    assert figures["cases"] >= runs["dashboard"]["params"]["cases"] and figures["case_flows"] > figures["cases"]
+    head, kabid = figures["viewers"]["kadis"], figures["viewers"]["kabid.rehsos"]
+    # The head of bidang sees a part of what the head of office sees (their bidang), never more.
+    assert 0 < kabid["in_period"] < head["in_period"]
+    for who in (head, kabid):
+        assert set(who["figures"]) == {"volume", "open_now", "completion_times", "stage_sla", "backlog",
+                                       "letters_per_day", "case_list_page", "map_points", "heatmap"}
+        assert all(_positive(value["p95_ms"]) for value in who["figures"].values())
+        assert _positive(who["page"]["p95_ms"])
 
 
 def test_results_record_keeps_one_run_per_key_and_the_analysis(tmp_path: Path):

@@ -1,0 +1,214 @@
+"""Dashboard: every figure of `/dasbor/` and the process heatmap over many cases (seeded in bulk from
+engine-made template cases, as bench/inbox.py does, opened over a year), for the head of office (every
+case) and a head of bidang (their bidang only), period the last 30 days: p50 and p95 of each figure's
+query, and of the whole page over HTTP.
+
+    python -m bench.dashboard [tiny|small|large]      (large: 1,000,000 cases, 100,000 open tasks)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import timedelta
+from typing import Any
+
+from .common import Check, Result, app_engine, latency, make_target, parser, prepare, report, size_params, timed
+from .inbox import login, make_templates, plan
+from .seed import Seeder, ticker
+
+SIZES = {
+    "tiny": {"cases": 300, "open_tasks": 60, "repeat": 5, "days": 30},
+    "small": {"cases": 20_000, "open_tasks": 2_000, "repeat": 40, "days": 30},
+    "large": {"cases": 1_000_000, "open_tasks": 100_000, "repeat": 100, "days": 30},
+}
+BOUND_MS = 300
+VIEWERS = {"kadis": "Kepala Dinas (every case)", "kabid.rehsos": "Kepala Bidang Rehsos (bidang rehsos)"}
+
+
+def add_flows(engine: Any) -> int:
+    """The flows each seeded complaint took (copies are written without them): start and SLA for every
+    case, verification for the closed ones, at the case's opening."""
+    from sqlalchemy import func, select, text
+    from sqlalchemy.orm import Session
+
+    from workflows.dashboard.flows import CaseFlow
+
+    with engine.begin() as conn:
+        for flow, where in (("f_start", ""), ("f_sla", ""), ("f_verif", " AND completed")):
+            conn.execute(text(
+                "INSERT INTO case_flow (case_id, process_definition_id, flow_id, taken_at) "
+                f"SELECT id, process_definition_id, '{flow}', created_at FROM \"case\" "
+                f"WHERE process_id = 'pengaduan'{where}"))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE case_flow"))
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(CaseFlow)) or 0
+
+
+def figure_calls(engine: Any, principal: Any, filters: Any, definition_id: int) -> dict[str, Any]:
+    """One callable per figure, each in its own session as a request would run it."""
+    from sqlalchemy.orm import Session
+
+    from app.dashboard.maps import report_points
+    from workflows.dashboard import figures, heatmap
+    from workflows.db import ProcessDefinition
+
+    def call(func: Any) -> Any:
+        def run() -> Any:
+            with Session(engine) as session:
+                return func(session)
+        return run
+
+    return {
+        "volume": call(lambda s: figures.volume(s, principal, filters)),
+        "open_now": call(lambda s: figures.open_now(s, principal, filters)),
+        "completion_times": call(lambda s: figures.completion_times(s, principal, filters)),
+        "stage_sla": call(lambda s: figures.stage_sla(s, principal, filters)),
+        "backlog": call(lambda s: figures.backlog(s, principal, filters)),
+        "letters_per_day": call(lambda s: figures.letters_per_day(s, principal, filters)),
+        "case_list_page": call(lambda s: s.scalars(
+            figures.cases_query(s, principal, filters, "masuk").limit(51)).all()),
+        "map_points": call(lambda s: report_points(s, principal, filters)),
+        "heatmap": call(lambda s: heatmap.heatmap(s, principal, s.get(ProcessDefinition, definition_id), filters)),
+    }
+
+
+def measure(app: Any, engine: Any, repeat: int, days: int) -> dict[str, Any]:
+    from flask_appbuilder.security.sqla.models import User
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.security import principal_for
+    from workflows.dashboard import figures, heatmap
+    from workflows.dashboard.filters import Filters
+    from workflows.issued_letters import office_today
+
+    end = office_today()
+    filters = Filters(end - timedelta(days=days - 1), end)
+    with Session(engine) as session:
+        definition_id = heatmap.definition_of(session, "pengaduan").id
+    out: dict[str, Any] = {}
+    for username, label in VIEWERS.items():
+        with app.app_context():
+            from app.extensions import db
+
+            principal = principal_for(db.session.scalar(select(User).where(User.username == username)))
+        calls = figure_calls(engine, principal, filters, definition_id)
+        with Session(engine) as session:
+            volume = figures.volume(session, principal, filters)["total"]
+            # The summary must say what the cases say.
+            assert volume == figures.volume(session, principal, filters, use_summary=False)["total"], label
+
+        def live(principal: Any = principal) -> None:
+            with Session(engine) as session:
+                figures.volume(session, principal, filters, use_summary=False)
+
+        client = app.test_client()
+        login(client, username)
+
+        def page(client: Any = client) -> None:
+            response = client.get("/dasbor/")
+            assert response.status_code == 200, response.status_code
+
+        out[username] = {"label": label, "in_period": volume["masuk"], "closed_in_period": volume["selesai"],
+                         "figures": {name: latency(timed(func, repeat)) for name, func in calls.items()},
+                         "volume_without_summary": latency(timed(live, max(3, repeat // 4))),
+                         "page": latency(timed(page, repeat))}
+    return out
+
+
+def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from workflows.dashboard import summary
+    from workflows.db import Case, InboxTask
+
+    engine = app_engine(app)
+    templates = make_templates(engine)
+    seeder = Seeder(engine)
+    started = time.perf_counter()
+    written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(11)),
+                           ticker("seeded cases", params["cases"]))
+    flows = add_flows(engine)
+    seed_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with Session(engine) as session:  # what the scheduler keeps up to date
+        summary.refresh(session, None)
+        session.commit()
+    summary_seconds = time.perf_counter() - started
+    with Session(engine) as session:
+        total = session.scalar(select(func.count()).select_from(Case))
+        open_tasks = session.scalar(select(func.count()).select_from(InboxTask).where(InboxTask.state == "open"))
+    return {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), "cases": total,
+            "open_tasks": open_tasks, "case_flows": flows, "summary_seconds": round(summary_seconds, 1),
+            "viewers": measure(app, engine, params["repeat"], params["days"])}
+
+
+def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
+    seeded = (f"seeded {figures['seeded_cases']:,} in {figures['seed_seconds']} s" if figures["seeded_cases"]
+              else "the cases of the previous run, not seeded again")
+    lines = [f"{figures['cases']:,} cases, {figures['open_tasks']:,} open tasks, {figures['case_flows']:,} flow rows "
+             f"({seeded}; daily summaries built in {figures['summary_seconds']} s)"]
+    checks = []
+    for who in figures["viewers"].values():
+        slowest = max(who["figures"].items(), key=lambda item: item[1]["p95_ms"])
+        lines.append(f"{who['label']}: {who['in_period']:,} cases in the period, {who['closed_in_period']:,} closed; "
+                     + ", ".join(f"{name} p95 {value['p95_ms']} ms" for name, value in who["figures"].items())
+                     + f"; whole page p50 {who['page']['p50_ms']} ms, p95 {who['page']['p95_ms']} ms"
+                     + f" (volume without the summary: p95 {who['volume_without_summary']['p95_ms']} ms)")
+        checks.append(Check(f"slowest figure p95 ({slowest[0]}), {who['label']}", slowest[1]["p95_ms"], BOUND_MS,
+                            False, " ms"))
+    return lines, checks
+
+
+def reuse(target: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Measure again on the cases an earlier run of this size left in its PostgreSQL schema (seeding a
+    million cases takes about 20 minutes on this machine): the schema is brought to the current tables
+    and the summaries rebuilt, nothing is seeded."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from app import create_app
+    from workflows.dashboard import summary
+    from workflows.dashboard.flows import CaseFlow
+    from workflows.db import Base, Case, InboxTask
+
+    app = create_app(target.app_overrides())
+    engine = app_engine(app)
+    Base.metadata.create_all(engine, tables=[summary.TaskDay.__table__, summary.FlowDay.__table__])
+    started = time.perf_counter()
+    with Session(engine) as session:
+        summary.refresh(session, None)
+        session.commit()
+        figures = {"seeded_cases": 0, "seed_seconds": 0.0, "summary_seconds": round(time.perf_counter() - started, 1),
+                   "cases": session.scalar(select(func.count()).select_from(Case)),
+                   "open_tasks": session.scalar(select(func.count()).select_from(InboxTask)
+                                                .where(InboxTask.state == "open")),
+                   "case_flows": session.scalar(select(func.count()).select_from(CaseFlow))}
+    figures["viewers"] = measure(app, engine, params["repeat"], params["days"])
+    return figures
+
+
+def main(argv: list[str] | None = None) -> Result:
+    p = parser(__doc__.splitlines()[0], SIZES)
+    p.add_argument("--reuse", action="store_true", help="PostgreSQL: measure on the cases a previous run left")
+    args = p.parse_args(argv)
+    params = size_params(args, SIZES)
+    target = make_target(args, "dashboard")
+    if args.reuse:
+        if not target.schema:
+            raise SystemExit("--reuse needs DATABASE_URL (PostgreSQL) and the schema of an earlier run")
+        figures = reuse(target, params)
+    else:
+        figures = run(prepare(target), params)
+    lines, checks = summarize(figures)
+    result = Result("dashboard", target.dialect, args.size, params, figures, lines, checks)
+    report(result, args)
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The process heatmap of one line: on one version of its diagram, how many cases wait at each user
+task now and for how long (median, p90), how many finished it in the period, and how many times each
+sequence flow was taken in the period (from `case_flow`, see flows.py; past days from the daily
+summaries). Only cases of that version count: another version's diagram may have other tasks and flows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import Case, InboxTask, ProcessDefinition, utcnow
+from ..errors import NotFound
+from ..principal import Principal
+from .figures import split_period, summary_scope
+from .filters import Filters, base_query, grouped_spread, seconds_between, visible_cases
+from .flows import BPMN_NS, CaseFlow
+from .summary import FlowDay, TaskDay
+
+# Elements a case waits at (a plain bpmn:task is a human task too, README "Diagrams from other modelers").
+WAITING_KINDS = ("userTask", "task", "manualTask")
+
+
+def versions(session: Session, process_id: str) -> list[int]:
+    return list(session.scalars(select(ProcessDefinition.version).where(
+        ProcessDefinition.process_id == process_id).order_by(ProcessDefinition.version.desc())))
+
+
+def definition_of(session: Session, process_id: str, version: int | None = None) -> ProcessDefinition:
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    if version is not None:
+        query = query.where(ProcessDefinition.version == version)
+    found = session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if found is None:
+        raise NotFound("Versi proses tidak ditemukan. (Process version not found.)")
+    return found
+
+
+def elements(bpmn_xml: str) -> dict[str, list[dict[str, str]]]:
+    """The diagram's waiting tasks and sequence flows with their names (the table beside the diagram)."""
+    root = etree.fromstring(bpmn_xml.encode("utf-8"))
+    names = {el.get("id"): el.get("name") or el.get("id") for el in root.iter() if el.get("id")}
+    tasks = [{"id": el.get("id"), "nama": names[el.get("id")]}
+             for kind in WAITING_KINDS for el in root.iter(f"{{{BPMN_NS}}}{kind}")]
+    flows = [{"id": el.get("id"), "nama": el.get("name") or "",
+              "dari": names.get(el.get("sourceRef"), el.get("sourceRef")),
+              "ke": names.get(el.get("targetRef"), el.get("targetRef"))}
+             for el in root.iter(f"{{{BPMN_NS}}}sequenceFlow")]
+    return {"tugas": tasks, "alur": flows}
+
+
+def _add(counter: dict[str, int], rows: list) -> None:
+    for key, n in rows:
+        counter[key] = counter.get(key, 0) + int(n or 0)
+
+
+def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
+                    ) -> tuple[dict[str, int], dict[str, int]]:
+    """Per user task: done in the period; per flow: times taken in it (past days from the daily summaries)."""
+    from_summary, live = split_period(session, filters)
+    done: dict[str, int] = {}
+    taken: dict[str, int] = {}
+    if from_summary:
+        _add(done, session.execute(
+            select(TaskDay.task_name, func.sum(TaskDay.completed))
+            .where(*summary_scope(session, principal, from_summary, TaskDay),
+                   TaskDay.process_definition_id == definition.id).group_by(TaskDay.task_name)).all())
+        _add(taken, session.execute(
+            select(FlowDay.flow_id, func.sum(FlowDay.taken))
+            .where(*summary_scope(session, principal, from_summary, FlowDay),
+                   FlowDay.process_definition_id == definition.id).group_by(FlowDay.flow_id)).all())
+    if live:
+        scope = [*visible_cases(session, principal, live), Case.process_definition_id == definition.id]
+        _add(done, session.execute(
+            select(InboxTask.task_name, func.count()).join(Case, Case.id == InboxTask.case_id)
+            .where(*scope, InboxTask.state == "completed", live.in_period(InboxTask.completed_at))
+            .group_by(InboxTask.task_name)).all())
+        _add(taken, session.execute(
+            select(CaseFlow.flow_id, func.count()).join(Case, Case.id == CaseFlow.case_id)
+            .where(*scope, CaseFlow.process_definition_id == definition.id, live.in_period(CaseFlow.taken_at))
+            .group_by(CaseFlow.flow_id)).all())
+    return done, taken
+
+
+def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
+            ) -> dict[str, Any]:
+    """Numbers per task and per flow of one diagram version, over the cases the viewer may see. A flow's number
+    is how many times it was taken in the period (a case looping back twice counts twice)."""
+    scope = [*visible_cases(session, principal, filters), Case.process_definition_id == definition.id]
+    joined = InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id)
+    waiting = grouped_spread(session, [InboxTask.task_name], seconds_between(session, utcnow(), InboxTask.created_at),
+                             base_query(*scope, InboxTask.state == "open", from_=joined))
+    done, taken = _done_and_taken(session, principal, definition, filters)
+    diagram = elements(definition.bpmn_xml)
+    tasks = []
+    for task in diagram["tugas"]:
+        spread = waiting.get((task["id"],))
+        tasks.append({**task, "menunggu": spread.count if spread else 0,
+                      "median_jam": spread.median_h if spread else None, "p90_jam": spread.p90_h if spread else None,
+                      "selesai": done.get(task["id"], 0)})
+    flows = [{**flow, "kasus": taken.get(flow["id"], 0)} for flow in diagram["alur"]]
+    return {"proses": definition.process_id, "versi": definition.version, "tugas": tasks, "alur": flows,
+            "periode": {"dari": filters.start.isoformat(), "sampai": filters.end.isoformat()}}

@@ -1,0 +1,156 @@
+"""Daily summaries the dashboard reads for past days, so a period of a province's million cases is a
+sum over a few thousand rows instead of a scan of the cases: cases opened and closed (`CaseDay`), user
+tasks done and whether by their due time (`TaskDay`), sequence flows taken (`FlowDay`), each per office
+day, line version, category, region and bidang (the case's, for the visibility rule). Days after the
+last refresh are read live.
+
+Refreshed by the scheduler (the last `days_back` days again, since a case's bidang is set when it is
+dispatched and a closing lands on its own day) and on demand (`flask ligat dashboard-refresh [--all]`,
+or the dashboard's button for the head of office and admins). A refresh rewrites whole days in one
+transaction; on PostgreSQL an advisory lock lets one process refresh at a time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, DateTime, Index, Integer, String, case, delete, func, insert, literal, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..db import Base, Case, InboxTask, utcnow
+from ..issued_letters import office_today
+from .filters import between_days, office_date, office_day
+from .flows import CaseFlow
+
+LOCK_KEY = 20261114  # pg_advisory_xact_lock key of the dashboard refresh
+STATE_ID = 1
+
+
+class CaseDay(Base):
+    """One group of cases opened (or closed) on one office day. Opened and closed counts are separate rows."""
+
+    __tablename__ = "dash_case_day"
+    __table_args__ = (Index("ix_dash_case_day_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    process_definition_id: Mapped[int] = mapped_column(Integer)
+    process_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    closed_with_sla: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaskDay(Base):
+    """User tasks of one stage completed on one office day, with a due time, and done by it."""
+
+    __tablename__ = "dash_task_day"
+    __table_args__ = (Index("ix_dash_task_day_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    process_definition_id: Mapped[int] = mapped_column(Integer)
+    process_id: Mapped[str] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    with_due: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FlowDay(Base):
+    """How many times one sequence flow was taken on one office day."""
+
+    __tablename__ = "dash_flow_day"
+    __table_args__ = (Index("ix_dash_flow_day_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    process_definition_id: Mapped[int] = mapped_column(Integer)
+    process_id: Mapped[str] = mapped_column(String(100))
+    flow_id: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(20))
+    bidang: Mapped[str | None] = mapped_column(String(40))
+    taken: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SummaryState(Base):
+    """Up to which office day the summary holds every case (one row)."""
+
+    __tablename__ = "dash_summary_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through_day: Mapped[date] = mapped_column(Date)
+    refreshed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def refreshed_through(session: Session) -> date | None:
+    return session.scalar(select(SummaryState.through_day).where(SummaryState.id == STATE_ID))
+
+
+def _keys() -> list:
+    return [Case.process_definition_id, Case.process_id, Case.category, Case.region_code, Case.bidang]
+
+
+def refresh(session: Session, days_back: int | None = 45) -> tuple[date, date]:
+    """Rewrite the summary for the days from `days_back` days ago (every day when None or never built)
+    up to yesterday; returns the days rewritten. The caller commits."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    through = office_today() - timedelta(days=1)
+    built = refreshed_through(session)
+    if days_back is None or built is None:
+        first_moment = session.scalar(select(func.min(Case.created_at)))
+        first = min(office_date(first_moment), through) if first_moment else through
+    else:
+        first = through - timedelta(days=days_back - 1)
+    session.execute(delete(CaseDay).where(CaseDay.day >= first, CaseDay.day <= through))
+    columns = ["day", "process_definition_id", "process_id", "category", "region_code", "bidang",
+               "opened", "closed", "closed_with_sla", "closed_on_time"]
+    opened_day = office_day(session, Case.created_at)
+    session.execute(insert(CaseDay).from_select(columns, select(
+        opened_day, *_keys(), func.count(), literal(0), literal(0), literal(0)
+    ).where(between_days(Case.created_at, first, through)).group_by(opened_day, *_keys())))
+    closed_day = office_day(session, Case.closed_at)
+    session.execute(insert(CaseDay).from_select(columns, select(
+        closed_day, *_keys(), literal(0), func.count(), func.count(Case.sla_due_at),
+        func.sum(case((Case.closed_at <= Case.sla_due_at, 1), else_=0)),
+    ).where(Case.completed.is_(True), between_days(Case.closed_at, first, through)).group_by(closed_day, *_keys())))
+    _refresh_tasks_and_flows(session, first, through)
+    state = session.get(SummaryState, STATE_ID)
+    if state is None:
+        session.add(SummaryState(id=STATE_ID, through_day=through, refreshed_at=utcnow()))
+    else:
+        state.through_day, state.refreshed_at = through, utcnow()
+    session.flush()
+    return first, through
+
+
+def _refresh_tasks_and_flows(session: Session, first: date, through: date) -> None:
+    session.execute(delete(TaskDay).where(TaskDay.day >= first, TaskDay.day <= through))
+    session.execute(delete(FlowDay).where(FlowDay.day >= first, FlowDay.day <= through))
+    done_day = office_day(session, InboxTask.completed_at)
+    task_keys = [Case.process_definition_id, Case.process_id, InboxTask.task_name, Case.category,
+                 Case.region_code, Case.bidang]
+    session.execute(insert(TaskDay).from_select(
+        ["day", "process_definition_id", "process_id", "task_name", "category", "region_code", "bidang", "title",
+         "completed", "with_due", "on_time"],
+        select(done_day, *task_keys, func.min(InboxTask.title), func.count(), func.count(InboxTask.due_at),
+               func.sum(case((InboxTask.completed_at <= InboxTask.due_at, 1), else_=0)))
+        .join(Case, Case.id == InboxTask.case_id)
+        .where(InboxTask.state == "completed", between_days(InboxTask.completed_at, first, through))
+        .group_by(done_day, *task_keys)))
+    taken_day = office_day(session, CaseFlow.taken_at)
+    flow_keys = [CaseFlow.process_definition_id, Case.process_id, CaseFlow.flow_id, Case.category,
+                 Case.region_code, Case.bidang]
+    session.execute(insert(FlowDay).from_select(
+        ["day", "process_definition_id", "process_id", "flow_id", "category", "region_code", "bidang", "taken"],
+        select(taken_day, *flow_keys, func.count()).join(Case, Case.id == CaseFlow.case_id)
+        .where(between_days(CaseFlow.taken_at, first, through)).group_by(taken_day, *flow_keys)))

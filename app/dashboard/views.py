@@ -8,12 +8,13 @@ from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from sqlalchemy import inspect
+from flask_babel import get_locale
 
 import forms
-from workflows import documents
+from workflows import documents, satisfaction
 from workflows.dashboard import figures, heatmap, summary
 from workflows.dashboard.filters import BadFilter, Filters
+from workflows.dashboard.verdict import verdict
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
 from workflows.principal import ADMIN, HEAD_OF_OFFICE
@@ -27,15 +28,6 @@ from .tables import CASE_HEADERS, FIGURE_HEADERS, case_rows, figure_rows
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
-SURVEY_WORDS = ("survei", "survey", "kepuasan")
-
-
-def survey_table_exists() -> bool:
-    """The satisfaction survey (IKM) is another module's: until its table exists the slot says 'no data'."""
-    names = inspect(db.engine).get_table_names()
-    return any(word in name for name in names for word in SURVEY_WORDS)
-
-
 def bad_request(error: BadFilter) -> NoReturn:
     abort(400, description=str(error))
 
@@ -89,10 +81,12 @@ class DashboardView(BaseView):
     @dashboard_access
     def index(self):  # noqa: ANN201
         filters = self._filters()
-        data = figures.dashboard(db.session, current_principal(), filters)
         principal = current_principal()
+        data = figures.dashboard(db.session, principal, filters)
         return self.render_template(
-            "dashboard/index.html", data=data, survey=survey_table_exists(),
+            "dashboard/index.html", data=data, verdict=verdict(db.session, principal, filters),
+            elements=satisfaction.ELEMENTS, grade_labels=satisfaction.GRADE_LABELS,
+            lang="en" if str(get_locale()) == "en" else "id",
             summary_through=summary.refreshed_through(db.session),
             may_refresh=principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN), **self._common(filters))
 

@@ -168,3 +168,30 @@ def test_deploy_checks_the_reopen_declaration():
     problems = {(p.element_id, p.message_en) for p in check_package(package).problems}
     assert ("reopen/task", "reopen task 'tidak_ada' is not a human task of this package's processes") in problems
     assert ("reopen/within", "unknown period 'kapan-kapan' (e.g. P14D, 10 working days)") in problems
+
+
+def test_the_dashboard_shows_the_index_and_the_complaint_completion_ratio(client, login_as, db_session):
+    """Answers on a day of their own (10 Feb 2024), so the figure is exactly theirs."""
+    from datetime import datetime
+
+    day = datetime(2024, 2, 10, 3, 0)  # 12:00 WIT
+    for values in ([4, 4, 4, 4, 4, 4, 4, 4, 4], [3, 3, 3, 3, 3, 3, 3, 2, 3]):
+        _t, _c, case = _closed_complaint(client, login_as, db_session)
+        invitation = satisfaction.invitation_for(db_session, case)
+        db_session.commit()
+        response = satisfaction.record_response(db_session, invitation.token, _answers(values), None)
+        response.answered_at = day
+        case.created_at = day
+        db_session.commit()
+    open_ticket, _ = submit_complaint(client)
+    open_case = case_by_ticket(db_session, open_ticket)
+    open_case.created_at = day
+    db_session.commit()
+    page = login_as("kadis").get("/dasbor/?dari=2024-02-10&sampai=2024-02-10").get_data(as_text=True)
+    # (4*9 + 3*8 + 2) / 2 answers → element means 3.5 ×8 and 3.0; IKM = mean × 25 = 86.11 (B, Baik).
+    assert re.search(r'id="ikm-nilai"[^>]*>86\.11', page) and "B · Baik" in page
+    assert "dari 2 jawaban" in page
+    assert 'data-unsur="u8"' in page and ">3.00<" in page
+    assert re.search(r'id="rasio-pengaduan"[^>]*>66\.7%', page)  # 2 of the 3 complaints of that day closed
+    empty = login_as("kadis").get("/dasbor/?dari=2024-03-01&sampai=2024-03-01").get_data(as_text=True)
+    assert 'id="ikm-kosong"' in empty

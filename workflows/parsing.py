@@ -196,8 +196,11 @@ def read_task_meta(root: etree._Element, process_id: str) -> dict[str, dict]:
             props = _properties(node)
             groups, users, assignee = read_assignment(node)
             if lanes.get(task_id):
-                # The lane drawn around the task names its role; the other groups find it too.
-                groups = list(dict.fromkeys([lanes[task_id], *groups]))
+                # The lane drawn around the task names its role and the other groups find it too; but in a
+                # Camunda diagram lanes are drawing only, so its candidateGroups come first.
+                camunda_first = node.get(f"{{{CAMUNDA_NS}}}candidateGroups") is not None
+                ordered = [*groups, lanes[task_id]] if camunda_first else [lanes[task_id], *groups]
+                groups = list(dict.fromkeys(ordered))
             role = groups[0] if groups else None
             form = props.get("formJsonSchemaFilename") or node.get(f"{{{CAMUNDA_NS}}}formKey")
             generated = None if form else camunda_form(node)

@@ -222,7 +222,8 @@ def test_every_ligat_field_writes_what_the_parser_reads(browser):
     assert process["tasks"]["tinjau_eskalasi"] == {
         "title": "Tinjau Eskalasi", "role": "Kepala Bidang", "form": "pengaduan_lengkapi.schema.json",
         "generated_form": None, "ui_form": "pengaduan_verifikasi.uischema.json", "case_status": "Eskalasi",
-        "due_in": '"3 hari kerja"', "bidang_variable": None, "assignee_variable": "kabid_pemeriksa"}
+        "due_in": '"3 hari kerja"', "bidang_variable": None, "assignee_variable": "kabid_pemeriksa",
+        "candidate_roles": ["Kepala Bidang"], "candidate_users": [], "assignee": None}
     assert process["tasks"]["tindak_lanjut_lapangan"]["role"] == "Operator Dinsos"  # the lane renamed
     assert process["meta"] == {"referencePrefix": "LPR"}
     assert reading["python"][("pengaduan.bpmn", "timer_sla_lapangan", "timeDuration")] == '"PT48H"'

@@ -47,7 +47,7 @@ def test_dashboard_and_heatmap(browser, live_server, artifacts, seeded, size):
     page.wait_for_function("() => document.getElementById('peta-laporan').getAttribute('data-points') === '2'")
     # Chart.js drew the trend (a canvas with pixels set by the chart, not an empty box).
     assert page.evaluate("() => !!window.Chart.getChart(document.getElementById('chart-tren'))")
-    assert "Belum ada data" in page.inner_text("#ikm")
+    assert "Belum ada jawaban survei" in page.inner_text("#ikm")
     if size == "phone":  # nothing wider than the screen but the tables' own scrolling boxes
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390 + 1
     page.screenshot(path=str(artifacts / f"dasbor-{size}.png"), full_page=True)

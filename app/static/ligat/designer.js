@@ -121,11 +121,11 @@
         var lint = editor && editor.lint ? Promise.resolve(editor.lint()) : Promise.resolve([]);
         return lint.then(function (found) {
           (found || []).forEach(function (l) {
-            items.push({level: l.level, file: path, element_id: l.element_id, element_name: null,
+            items.push({level: l.level, file: path.split('/').pop(), element_id: l.element_id, element_name: null,
                         message_id: l.message_id + ' [' + l.rule + ']', message_en: l.message_en});
           });
           if (editor && editor.setMarkers) {
-            // The deploy's checks name a diagram by its file name, the lint by the page's path.
+            // The deploy's checks (and the lint, above) name a diagram by its file name.
             var mine = function (f) { return f.file === path || path.slice(-(f.file || '').length - 1) === '/' + f.file; };
             editor.setMarkers(items.filter(function (f) { return mine(f) && f.element_id && f.element_id !== '-'; })
               .map(function (f) { return {element_id: f.element_id, level: f.level, message: f.message_id}; }));

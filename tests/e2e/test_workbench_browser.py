@@ -158,6 +158,13 @@ def test_due_time_changed_in_the_panel_checked_tried_and_published(browser, live
         page.wait_for_selector("#changes")
         changed = f'.file-change[data-path="{complaints["bpmn"]}"] .change[data-key="tindak_lanjut_lapangan"]'
         assert page.locator(changed).count() == 1
+        # … and on the draft's diagram, the changed task coloured, the others not.
+        fill = "(id) => getComputedStyle(document.querySelector(" \
+               "`.diff-diagram .djs-element[data-element-id='${id}'] .djs-visual > :first-child`)).fill"
+        page.wait_for_function("(s) => { const n = document.querySelector(s); "
+                               "return n && getComputedStyle(n).fill === 'rgb(217, 237, 247)'; }",
+                               arg='.diff-diagram [data-element-id="tindak_lanjut_lapangan"] .djs-visual > *')
+        assert page.evaluate(fill, "verifikasi") == "rgb(255, 255, 255)"
         page.screenshot(path=str(artifacts / "meja-kerja-terbitkan-desktop.png"), full_page=True)
         page.click("#publish-btn")
         page.wait_for_selector('#versions tr[data-version="2"]')
@@ -168,9 +175,18 @@ def test_due_time_changed_in_the_panel_checked_tried_and_published(browser, live
         assert new_due == 96
         assert _due_of(complaints, running) == 72
 
+        # Rolled back: version 1's content published again as version 3; new complaints are back at 72 hours.
+        page.locator('#versions tr[data-version="1"] .rollback').click()
+        page.wait_for_selector('#versions tr[data-version="3"]')
+        assert _at_field_follow_up(complaints)[1] == 72
+        assert "mengembalikan isi v1 sebagai v3" in page.inner_text("#history")
+        page.screenshot(path=str(artifacts / "meja-kerja-paket-desktop.png"), full_page=True)
+
         page.click("#migrate-link")
         page.wait_for_url(f"**/perancang/{code}/migrasi/")
         page.screenshot(path=str(artifacts / "meja-kerja-migrasi-desktop.png"), full_page=True)
+        page.click(f'#migration-crumbs a[href$="/perancang/{code}/"]')  # and back to the package
+        page.wait_for_selector("#versions")
         assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
     finally:
         context.close()

@@ -40,6 +40,29 @@
     return node;
   }
 
+  // --- publish page: the draft's diagrams with what changed coloured (added green, changed blue) ---
+  if (window.LigatDesigner) {
+    Array.prototype.forEach.call(document.querySelectorAll('.diff-diagram'), function (box) {
+      var changed = JSON.parse(box.getAttribute('data-changes') || '[]');
+      var added = JSON.parse(box.getAttribute('data-added') || '[]');
+      var p = box.getAttribute('data-path');
+      box.hidden = false;
+      Promise.all([window.LigatDesigner.createViewer(box, {lang: lang}),
+                   fetch(base + 'draft/files/' + p.split('/').map(encodeURIComponent).join('/'),
+                         {credentials: 'same-origin'}).then(function (r) { return r.text(); })])
+        .then(function (made) {
+          var viewer = made[0];
+          return viewer.importXML(made[1]).then(function () {
+            changed.forEach(function (id) {
+              var isNew = added.indexOf(id) >= 0;
+              viewer.colour(id, isNew ? {fill: '#dff0d8', stroke: '#3c763d'} : {fill: '#d9edf7', stroke: '#31708f'});
+            });
+          });
+        })
+        .catch(function () { box.hidden = true; });  // the list below still says what changed
+    });
+  }
+
   var form = document.getElementById('editor-form');
   if (!form) return;
   var kind = form.getAttribute('data-kind');

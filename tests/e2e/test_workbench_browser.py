@@ -225,6 +225,24 @@ def test_marker_on_the_faulty_element_and_the_form_preview(browser, live_server,
             assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
             context.close()
 
+        # The decision table in dmn-js, on a phone and on a desktop, saved back.
+        for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
+            context, page = sign_in(browser, live_server, size)
+            problems = _watch(page)
+            page.goto(f"{live_server}/perancang/{code}/draf/berkas/bpmn/{code}/dispatch_bidang.dmn")
+            page.wait_for_selector("#dmn-container:not([hidden]) .tjs-table")
+            assert page.is_hidden("#xml-source") and page.is_hidden("#fallback-note")
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= size["viewport"]["width"] + 1
+            # A table wider than a phone scrolls inside its own box (dmn-js's), not off the page's edge.
+            table = page.locator("#dmn-container .tjs-table-container")
+            table.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")
+            page.screenshot(path=str(artifacts / f"meja-kerja-dmn-{name}.png"), full_page=True)
+            page.click("#save-btn")
+            _status_says(page, "Tersimpan")
+            assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
+            context.close()
+        assert b"<decision" in client.get(f"{api}/files/bpmn/{code}/dispatch_bidang.dmn").data
+
         # A form edit appears in the preview.
         context, page = sign_in(browser, live_server, DESKTOP)
         page.goto(f"{live_server}/perancang/{code}/draf/berkas/forms/{code}/pengaduan_tindak_lanjut.schema.json")

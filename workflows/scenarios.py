@@ -76,6 +76,7 @@ class ScenarioResult:
     message_en: str = ""
     steps: list[dict] = field(default_factory=list)  # {element_id, name, ok, message_id, message_en}
     end_status: str | None = None
+    name_en: str = ""  # the scenario's name in English, for a workbench shown in English
 
 
 class StepFailed(Exception):
@@ -205,6 +206,7 @@ class _Run:
             self.result.message_en = f"Invalid scenario file at {where}: {message_en}"
             return self.result
         self.result.name = scenario["name"]["id"]
+        self.result.name_en = scenario["name"].get("en") or scenario["name"]["id"]
         self.scenario = scenario
         try:
             self.start(scenario["start"])

@@ -45,6 +45,7 @@ def test_a_passing_scenario_reports_its_path_with_sequence_flows():
     result = results["bpmn/pengaduan/tests/jalur_utama_eskalasi.json"]
     assert result.passed
     assert result.name.startswith("Pengaduan valid")
+    assert result.name_en.startswith("Valid complaint")
     assert result.path[:5] == ["start_pengaduan", "f_start", "atur_sla", "f_sla", "verifikasi"]
     assert "timer_sla_lapangan" in result.path and result.path[-1] == "end_selesai"
     assert result.end_status == "Selesai" and result.failed_element_id is None

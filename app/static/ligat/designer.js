@@ -172,7 +172,7 @@
         say('');
         data.result.forEach(function (r) {
           var li = text('li', '');
-          var button = text('button', r.name + ' — ' + (r.passed ? T.passed : T.failed),
+          var button = text('button', (lang === 'en' && r.name_en ? r.name_en : r.name) + ' — ' + (r.passed ? T.passed : T.failed),
                             'btn btn-link ' + (r.passed ? 'text-success' : 'text-danger'));
           button.type = 'button';
           button.addEventListener('click', function () {

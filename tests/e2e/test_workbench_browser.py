@@ -99,10 +99,11 @@ def _open_bpmn(page, live_server: str, complaints) -> None:  # noqa: ANN001
     assert page.is_hidden("#xml-source")
 
 
-def _select(page, element_id: str) -> None:  # noqa: ANN001
+def _select(page, element_id: str, group: str = "LIGAT") -> None:  # noqa: ANN001
     page.locator(f'.djs-element.djs-shape[data-element-id="{element_id}"]').click(position={"x": 12, "y": 12})
-    page.wait_for_selector(".bio-properties-panel-header-type:text-is('Tugas Pengguna')")
-    header = page.locator(".bio-properties-panel-group-header", has_text="LIGAT").first
+    page.wait_for_function("(id) => (document.querySelector('#bio-properties-panel-id') || {}).value === id",
+                           arg=element_id)
+    header = page.locator(".bio-properties-panel-group-header", has_text=group).first
     if "open" not in (header.get_attribute("class") or ""):
         header.click()
 
@@ -224,6 +225,17 @@ def test_marker_on_the_faulty_element_and_the_form_preview(browser, live_server,
             assert width <= size["viewport"]["width"] + 1, f"the page scrolls sideways ({width}px)"
             assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems
             context.close()
+
+        # The same page in English: the editor's texts, the status and the list follow the language.
+        context, page = sign_in(browser, live_server, DESKTOP)
+        page.goto(f"{live_server}/lang/en")
+        _open_bpmn(page, live_server, complaints)
+        page.click("#check-btn")
+        _status_says(page, "problem(s) found")
+        _select(page, "tinjau_eskalasi", group="LIGAT")
+        page.screenshot(path=str(artifacts / "meja-kerja-periksa-en-desktop.png"), full_page=True)
+        assert page.locator(".bio-properties-panel-header-type").text_content() == "User Task"
+        context.close()
 
         # The decision table in dmn-js, on a phone and on a desktop, saved back.
         for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):

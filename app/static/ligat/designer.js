@@ -13,10 +13,10 @@
   var T = lang === 'en'
     ? {saving: 'Saving…', saved: 'Saved to the draft.', checking: 'Checking…', clean: 'No problems found.',
        problems: ' problem(s) found.', running: 'Running scenarios…', passed: 'passed', failed: 'failed',
-       error: 'Error', warning: 'Warning', unavailable: 'Scenario tests are not available on this server.'}
+       error: 'Error', warning: 'Warning', unavailable: 'Scenario tests are not available on this server.', line: 'line'}
     : {saving: 'Menyimpan…', saved: 'Tersimpan di draf.', checking: 'Memeriksa…', clean: 'Tidak ada masalah.',
        problems: ' masalah ditemukan.', running: 'Menjalankan skenario…', passed: 'lulus', failed: 'gagal',
-       error: 'Galat', warning: 'Peringatan', unavailable: 'Uji skenario belum tersedia di server ini.'};
+       error: 'Galat', warning: 'Peringatan', unavailable: 'Uji skenario belum tersedia di server ini.', line: 'baris'};
 
   function call(method, path, body, type) {
     var headers = {'X-CSRFToken': csrf, 'Accept': 'application/json'};
@@ -129,7 +129,7 @@
       var li = text('li', '', 'list-group-item ' + (f.level === 'error' ? 'list-group-item-danger' : 'list-group-item-warning'));
       li.setAttribute('data-element', f.element_id || '');
       li.appendChild(text('strong', (f.level === 'error' ? T.error : T.warning) + ' '));
-      li.appendChild(text('code', (f.file || '') + ' · ' + (f.element_id || '-')));
+      li.appendChild(text('code', (f.file || '') + ' · ' + (f.element_id || '-') + (f.line ? ' · ' + T.line + ' ' + f.line : '')));
       li.appendChild(text('span', ' ' + (f.message_id || '')));
       li.appendChild(text('div', f.message_en || '', 'text-muted'));
       list.appendChild(li);

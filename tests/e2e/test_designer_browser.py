@@ -90,10 +90,10 @@ def test_form_preview_follows_the_edit_and_the_descriptor_saves(browser, live_se
                                '.change[data-key="catalogue.requirements"]')
         page.screenshot(path=str(artifacts / "perancang-perubahan-desktop.png"), full_page=True)
 
-        # The BPMN page without the editor bundle: XML text, saved and checked through the API.
+        # The BPMN page with the vendored editor bundle: the diagram, saved and checked through the API.
         page.goto(f"{live_server}/perancang/{CODE}/draf/")
         page.locator('#draft-files a.file-open[href$=".bpmn"]').first.click()
-        page.wait_for_selector("#xml-source")
+        page.wait_for_selector("#canvas:not([hidden]) .djs-element")
         page.click("#save-btn")
         page.wait_for_function("() => document.querySelector('#editor-status').innerText.includes('Tersimpan')")
         page.click("#check-btn")

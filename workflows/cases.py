@@ -310,7 +310,8 @@ def _process_error(exc: SpiffWorkflowException) -> LigatError:
     where = f"{element_id} ({name})" if name else element_id  # the id always: a designer finds it in the diagram
     return ProcessError(
         f"Langkah proses gagal di {where}: {exc}. Tidak ada yang disimpan; hubungi perancang proses. "
-        f"(A process step failed at {where}; nothing was saved.)"
+        f"(A process step failed at {where}; nothing was saved.)",
+        element_id=None if element_id == "?" else element_id, reason=str(exc),
     )
 
 

@@ -237,6 +237,25 @@ def test_marker_on_the_faulty_element_and_the_form_preview(browser, live_server,
         assert page.locator(".bio-properties-panel-header-type").text_content() == "User Task"
         context.close()
 
+        # A draft that passes the checks but not its scenarios: Try says where, and draws it there in red.
+        wrong = xml.replace(b'<bpmn:conditionExpression>keputusan == "valid"',
+                            b'<bpmn:conditionExpression>keputusan == "sah"', 1)
+        assert client.put(f"{api}/files/{path}", data=wrong, headers={"X-CSRFToken": token}).status_code == 200
+        context, page = sign_in(browser, live_server, DESKTOP)
+        _open_bpmn(page, live_server, complaints)
+        page.click("#try-btn")
+        page.wait_for_selector("#scenario-list li")
+        failing = page.locator("#scenario-list li", has_text="gagal").first
+        assert "jalur_utama" in failing.inner_text() or "Pengaduan valid" in failing.inner_text()
+        failing.locator("button").click()
+        failed_id = failing.locator(".text-danger").last.inner_text().split(":")[0]
+        assert failed_id == "gw_hasil_verifikasi"  # the gateway with no way out, not the task before it
+        shape = f'.djs-element[data-element-id="{failed_id}"] .djs-visual > :first-child'
+        page.wait_for_function("(s) => { const n = document.querySelector(s); "
+                               "return n && getComputedStyle(n).stroke === 'rgb(198, 40, 40)'; }", arg=shape)
+        page.screenshot(path=str(artifacts / "meja-kerja-coba-gagal-desktop.png"), full_page=True)
+        context.close()
+
         # The decision table in dmn-js, on a phone and on a desktop, saved back.
         for size, name in ((PHONE, "phone"), (DESKTOP, "desktop")):
             context, page = sign_in(browser, live_server, size)

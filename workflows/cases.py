@@ -393,7 +393,8 @@ def _process_error(exc: SpiffWorkflowException) -> LigatError:
     unset = (f" Variabel '{missing}' belum diisi.", f" Variable '{missing}' is not set.") if missing else ("", "")
     return ProcessError(
         f"Langkah proses gagal di {where}: {exc}.{unset[0]} Tidak ada yang disimpan; hubungi perancang proses. "
-        f"(A process step failed at {where}.{unset[1]} Nothing was saved.)"
+        f"(A process step failed at {where}.{unset[1]} Nothing was saved.)",
+        element_id=None if spec is None else element_id, reason=str(exc),
     )
 
 

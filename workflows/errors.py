@@ -49,4 +49,11 @@ class FormInvalid(LigatError):
 
 
 class ProcessError(LigatError):
-    """A script, expression or gateway of the process model failed; nothing was saved."""
+    """A script, expression or gateway of the process model failed; nothing was saved.
+
+    `element_id` names the failing element and `reason` the engine's own words, when known, so a
+    designer's tool (the scenario runner) can point at the element instead of quoting the message."""
+
+    def __init__(self, message: str, element_id: str | None = None, reason: str = ""):
+        super().__init__(message)
+        self.element_id, self.reason = element_id, reason

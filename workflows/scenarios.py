@@ -32,7 +32,7 @@ import forms
 
 from . import applicant_links, bootstrap, cases, documents, issued_letters, storage
 from .db import Base, Case, InboxTask, utcnow
-from .errors import DeployError, FormInvalid, LigatError
+from .errors import DeployError, FormInvalid, LigatError, ProcessError
 from .packages import Descriptor, PackageFiles, deploy_package, form_of, latest_package
 from .packages.scenario_files import load as load_scenario
 from .packages.scenario_files import scenario_names
@@ -76,6 +76,7 @@ class ScenarioResult:
     message_en: str = ""
     steps: list[dict] = field(default_factory=list)  # {element_id, name, ok, message_id, message_en}
     end_status: str | None = None
+    name_en: str = ""  # the scenario's name in English, for a workbench shown in English
 
 
 class StepFailed(Exception):
@@ -205,6 +206,7 @@ class _Run:
             self.result.message_en = f"Invalid scenario file at {where}: {message_en}"
             return self.result
         self.result.name = scenario["name"]["id"]
+        self.result.name_en = scenario["name"].get("en") or scenario["name"]["id"]
         self.scenario = scenario
         try:
             self.start(scenario["start"])
@@ -340,6 +342,15 @@ class _Run:
             fields = "; ".join(f"{name}: {message}" for name, message in exc.errors.items())
             raise StepFailed(row.task_name, f"Formulir '{row.title}' ditolak: {fields}",
                              f"Form '{row.title}' refused: {fields}") from exc
+        except ProcessError as exc:
+            self.session.rollback()
+            if not exc.element_id:
+                raise StepFailed(row.task_name, f"Tugas '{row.title}' tidak dapat diselesaikan: {exc}",
+                                 f"Task '{row.title}' could not be completed: {exc}") from exc
+            # The step after the task failed: point at that element, in the engine's own words once.
+            raise StepFailed(exc.element_id, f"Sesudah tugas '{row.title}', langkah {exc.element_id} gagal: "
+                             f"{exc.reason}", f"After task '{row.title}', step {exc.element_id} failed: "
+                             f"{exc.reason}") from exc
         except LigatError as exc:
             self.session.rollback()
             raise StepFailed(row.task_name, f"Tugas '{row.title}' tidak dapat diselesaikan: {exc}",

@@ -94,5 +94,6 @@ def finding_json(finding: Any) -> dict[str, Any]:
 
 def scenario_json(result: Any) -> dict[str, Any]:
     """A ScenarioResult of workflows.scenarios as JSON (its fields are the runner's contract)."""
-    keys = ("name", "file", "passed", "path", "failed_element_id", "message_id", "message_en", "steps", "end_status")
+    keys = ("name", "name_en", "file", "passed", "path", "failed_element_id", "message_id", "message_en", "steps",
+            "end_status")
     return {key: getattr(result, key, None) for key in keys}

@@ -45,11 +45,26 @@ def test_a_passing_scenario_reports_its_path_with_sequence_flows():
     result = results["bpmn/pengaduan/tests/jalur_utama_eskalasi.json"]
     assert result.passed
     assert result.name.startswith("Pengaduan valid")
+    assert result.name_en.startswith("Valid complaint")
     assert result.path[:5] == ["start_pengaduan", "f_start", "atur_sla", "f_sla", "verifikasi"]
     assert "timer_sla_lapangan" in result.path and result.path[-1] == "end_selesai"
     assert result.end_status == "Selesai" and result.failed_element_id is None
     assert result.steps[0]["name"] == "mulai / start"
     assert {"element_id": "verifikasi", "name": "Verifikasi Pengaduan", "ok": True} .items() <= result.steps[2].items()
+
+
+def test_a_gateway_with_no_way_out_is_named_as_the_failing_element():
+    from tests.packages import changed
+
+    end = b"</bpmn:conditionExpression>"
+    package = changed(bundled("pengaduan"), "bpmn/pengaduan/pengaduan.bpmn",
+                      b'keputusan == "valid"' + end, b'keputusan == "sah"' + end)
+    results = {r.file: r for r in run_scenarios(package)}
+    result = results["bpmn/pengaduan/tests/jalur_utama_eskalasi.json"]
+    assert not result.passed and result.failed_element_id == "gw_hasil_verifikasi"
+    assert result.message_id.startswith("Sesudah tugas 'Verifikasi Pengaduan', langkah gw_hasil_verifikasi gagal")
+    assert result.message_en.startswith("After task 'Verifikasi Pengaduan', step gw_hasil_verifikasi failed")
+    assert "(A process step" not in result.message_id  # the engine's reason once, not the whole nested message
 
 
 def test_a_wrong_answer_fails_at_its_task_with_the_field_errors():

@@ -13,10 +13,10 @@
   var T = lang === 'en'
     ? {saving: 'Saving…', saved: 'Saved to the draft.', checking: 'Checking…', clean: 'No problems found.',
        problems: ' problem(s) found.', running: 'Running scenarios…', passed: 'passed', failed: 'failed',
-       error: 'Error', warning: 'Warning', unavailable: 'Scenario tests are not available on this server.'}
+       error: 'Error', warning: 'Warning', unavailable: 'Scenario tests are not available on this server.', line: 'line'}
     : {saving: 'Menyimpan…', saved: 'Tersimpan di draf.', checking: 'Memeriksa…', clean: 'Tidak ada masalah.',
        problems: ' masalah ditemukan.', running: 'Menjalankan skenario…', passed: 'lulus', failed: 'gagal',
-       error: 'Galat', warning: 'Peringatan', unavailable: 'Uji skenario belum tersedia di server ini.'};
+       error: 'Galat', warning: 'Peringatan', unavailable: 'Uji skenario belum tersedia di server ini.', line: 'baris'};
 
   function call(method, path, body, type) {
     var headers = {'X-CSRFToken': csrf, 'Accept': 'application/json'};
@@ -38,6 +38,29 @@
     node.textContent = value;
     if (cls) node.className = cls;
     return node;
+  }
+
+  // --- publish page: the draft's diagrams with what changed coloured (added green, changed blue) ---
+  if (window.LigatDesigner) {
+    Array.prototype.forEach.call(document.querySelectorAll('.diff-diagram'), function (box) {
+      var changed = JSON.parse(box.getAttribute('data-changes') || '[]');
+      var added = JSON.parse(box.getAttribute('data-added') || '[]');
+      var p = box.getAttribute('data-path');
+      box.hidden = false;
+      Promise.all([window.LigatDesigner.createViewer(box, {lang: lang}),
+                   fetch(base + 'draft/files/' + p.split('/').map(encodeURIComponent).join('/'),
+                         {credentials: 'same-origin'}).then(function (r) { return r.text(); })])
+        .then(function (made) {
+          var viewer = made[0];
+          return viewer.importXML(made[1]).then(function () {
+            changed.forEach(function (id) {
+              var isNew = added.indexOf(id) >= 0;
+              viewer.colour(id, isNew ? {fill: '#dff0d8', stroke: '#3c763d'} : {fill: '#d9edf7', stroke: '#31708f'});
+            });
+          });
+        })
+        .catch(function () { box.hidden = true; });  // the list below still says what changed
+    });
   }
 
   var form = document.getElementById('editor-form');
@@ -106,7 +129,7 @@
       var li = text('li', '', 'list-group-item ' + (f.level === 'error' ? 'list-group-item-danger' : 'list-group-item-warning'));
       li.setAttribute('data-element', f.element_id || '');
       li.appendChild(text('strong', (f.level === 'error' ? T.error : T.warning) + ' '));
-      li.appendChild(text('code', (f.file || '') + ' · ' + (f.element_id || '-')));
+      li.appendChild(text('code', (f.file || '') + ' · ' + (f.element_id || '-') + (f.line ? ' · ' + T.line + ' ' + f.line : '')));
       li.appendChild(text('span', ' ' + (f.message_id || '')));
       li.appendChild(text('div', f.message_en || '', 'text-muted'));
       list.appendChild(li);
@@ -121,11 +144,11 @@
         var lint = editor && editor.lint ? Promise.resolve(editor.lint()) : Promise.resolve([]);
         return lint.then(function (found) {
           (found || []).forEach(function (l) {
-            items.push({level: l.level, file: path, element_id: l.element_id, element_name: null,
+            items.push({level: l.level, file: path.split('/').pop(), element_id: l.element_id, element_name: null,
                         message_id: l.message_id + ' [' + l.rule + ']', message_en: l.message_en});
           });
           if (editor && editor.setMarkers) {
-            // The deploy's checks name a diagram by its file name, the lint by the page's path.
+            // The deploy's checks (and the lint, above) name a diagram by its file name.
             var mine = function (f) { return f.file === path || path.slice(-(f.file || '').length - 1) === '/' + f.file; };
             editor.setMarkers(items.filter(function (f) { return mine(f) && f.element_id && f.element_id !== '-'; })
               .map(function (f) { return {element_id: f.element_id, level: f.level, message: f.message_id}; }));
@@ -149,7 +172,7 @@
         say('');
         data.result.forEach(function (r) {
           var li = text('li', '');
-          var button = text('button', r.name + ' — ' + (r.passed ? T.passed : T.failed),
+          var button = text('button', (lang === 'en' && r.name_en ? r.name_en : r.name) + ' — ' + (r.passed ? T.passed : T.failed),
                             'btn btn-link ' + (r.passed ? 'text-success' : 'text-danger'));
           button.type = 'button';
           button.addEventListener('click', function () {

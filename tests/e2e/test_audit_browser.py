@@ -21,7 +21,8 @@ def _login(context, live_server: str, username: str):  # noqa: ANN001, ANN202
     page.fill("#username", username)
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
-    page.wait_for_load_state()
+    # Wait until the login POST has landed: a navigation started before it would cancel the sign-in.
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 

@@ -38,6 +38,7 @@ def _login(page, live_server: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed before the next navigation
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
@@ -54,8 +55,8 @@ def test_a_named_candidate_user_works_the_task_in_the_browser(browser, live_serv
     assert page.locator("body").inner_text().count("Kunjungan rumah") >= 1
     page.goto(f"{live_server}/inbox/{task_id}")
     page.screenshot(path=str(artifacts / f"asing-calon-tugas-{size}.png"), full_page=True)
-    page.click("#task-form button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#task-form button[type=submit]")
     assert page.locator(f"tr[data-task-id='{task_id}']").count() == 0
     # The task is done: the case is no longer theirs to see.
     response = page.goto(f"{live_server}/kasus/{case_id}")

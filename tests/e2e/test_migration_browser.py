@@ -21,7 +21,7 @@ def login(page, live_server: str, username: str) -> None:  # noqa: ANN001
     page.fill("#username", username)
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed before the next navigation
 
 
 def test_preview_and_move_with_one_case_that_cannot_move(browser, live_server, artifacts, db_session: Session):

@@ -47,6 +47,7 @@ def test_officer_pages_satisfy_the_policy_and_logout_is_a_post(browser, live_ser
     page.fill("#username", "admin")
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed first
     for path in ("/kantor/", "/inbox/", "/kasus/", "/berkas/warga/", "/daftar/", "/audit/", "/users/list/",
                  "/kantor/layanan/"):
         page.goto(f"{live_server}{path}")

@@ -39,6 +39,7 @@ def test_officer_start_page_and_register_on_a_desktop(browser, live_server, arti
     page.fill("#username", "kelurahan.gurabesi")
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed first
     page.goto(f"{live_server}/kantor/layanan/")
     assert "Rekomendasi PBI-JKN" in page.inner_text("#lines")
     page.click("#lines a")
@@ -53,6 +54,7 @@ def test_officer_start_page_and_register_on_a_desktop(browser, live_server, arti
     page.fill("#username", "operator")
     page.fill("#password", "Ligat-Demo-2026!")
     page.click("[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed first
     page.goto(f"{live_server}/daftar/")
     page.click("#registers a")
     page.wait_for_selector("#register")

@@ -103,6 +103,7 @@ def test_an_officer_writes_to_an_anonymous_reporter_from_the_case_page(app, brow
         page.fill("#username", "operator")
         page.fill("#password", "Ligat-Demo-2026!")
         page.click("[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)  # the sign-in landed first
         page.goto(f"{live_server}/kasus/{case.id}")
         panel = page.locator("#whatsapp")
         assert "nomornya tidak ditampilkan" in panel.inner_text()

@@ -69,10 +69,12 @@ class InboxView(BaseView):
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
         # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
         data = cases.case_data(row.case)
+        # The task's own fields are in its form; the data panel leaves them out (no earlier round's answer).
+        own = set(schemas_of(row.case, row.form, row.ui_form)[0].get("properties", {})) if row.form else set()
         log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
-                                 principal=current_principal()),
+                                 own_fields=own, principal=current_principal()),
             status,
         )
 

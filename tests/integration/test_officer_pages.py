@@ -1,0 +1,81 @@
+"""What officers read on task and case pages (issue #15): the fields the package's forms define,
+with their labels, never the raw process variables or an earlier round's answers."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from tests.files import PDF
+from tests.integration.test_pbi_jkn_http import open_task, post_task, submit
+
+
+def _data_panel(page: str) -> str:
+    return re.search(r'<dl class="case-data">(.*?)</dl>', page, re.S).group(1)
+
+
+def test_returned_pbi_jkn_fix_page_shows_labelled_fields_only(login_as, db_session):
+    kelurahan = login_as("kelurahan.gurabesi")
+    operator = login_as("operator")
+    case_id = submit(kelurahan)
+
+    # Round 1: returned for the KTP, fixed; round 2: returned for the SKTM.
+    for round_no, (flag, reason) in enumerate([("ktp_bermasalah", "Foto KTP buram, tidak terbaca."),
+                                               ("sktm_bermasalah", "SKTM sudah kedaluwarsa.")], start=1):
+        task = open_task(db_session, case_id, "verifikasi")
+        assert post_task(operator, task.id, {"keputusan": "tidak_lengkap", flag: "true",
+                                             "alasan_pengembalian": reason}).status_code == 302
+        fix = open_task(db_session, case_id, "perbaiki_berkas")
+        if round_no == 1:
+            response = post_task(kelurahan, fix.id, {"nama": "Yohana Wenda", "catatan_perbaikan": "Putaran satu beres"},
+                                 {"ktp": (io.BytesIO(PDF), "ktp-baru.pdf")})
+            assert response.status_code == 302
+
+    page = kelurahan.get(f"/inbox/{fix.id}").get_data(as_text=True)
+    panel = _data_panel(page)
+    # Labels from the form schemas, option labels, Ya/Tidak.
+    assert "<dt>Hasil verifikasi</dt><dd>Belum lengkap: kembalikan ke kelurahan</dd>" in panel
+    assert "<dt>SKTM kurang / salah</dt><dd>Ya</dd>" in panel
+    assert "<dt>Alasan pengembalian (dibaca petugas kelurahan)</dt><dd>SKTM sudah kedaluwarsa.</dd>" in panel
+    # No internal variables, raw keys, document ids or the earlier round's answers.
+    assert "sla" not in panel.lower() and "tidak_lengkap" not in panel
+    assert "Putaran satu beres" not in panel and "KTP baru (bila diminta)" not in panel
+    assert "Foto KTP buram" not in panel
+    for dd in re.findall(r"<dd>(.*?)</dd>", panel, re.S):
+        # A document id is never shown as a value (a 16-digit NIK or KK is a field of the form).
+        assert not (dd.strip().isdigit() and len(dd.strip()) < 16), dd
+    # The internal note field is office-only, and documents are links in their own list.
+    assert "Catatan internal" not in panel
+    assert 'id="case-documents"' in page and "/berkas/" in page
+
+    # The case page shows the applicant's birth date in the office's format, not ISO.
+    case_page = operator.get(f"/kasus/{case_id}").get_data(as_text=True)
+    case_panel = _data_panel(case_page)
+    assert re.search(r"<dt>Tanggal lahir</dt><dd>\d{1,2} (Januari|Februari|Maret|April|Mei|Juni|Juli|Agustus|"
+                     r"September|Oktober|November|Desember) \d{4}</dd>", case_panel), case_panel
+
+
+def test_english_case_heading_and_one_status_for_a_finished_case(login_as, db_session):
+    from tests.integration.test_pbi_jkn_http import approve, verify_ok
+
+    kelurahan = login_as("kelurahan.gurabesi")
+    operator = login_as("operator")
+    case_id = submit(kelurahan)
+    verify_ok(operator, db_session, case_id)
+    approve(login_as("kadis"), db_session, case_id)
+    hand_over = open_task(db_session, case_id, "serahkan_surat")
+    assert post_task(kelurahan, hand_over.id, {"diserahkan": "true", "penerima": "Yohana Wenda"}).status_code == 302
+
+    page = operator.get(f"/kasus/{case_id}").get_data(as_text=True)
+    reference = re.search(r"<h2>Kasus ([A-Z0-9-]+)</h2>", page).group(1)
+    status = re.search(r'<p>Status:(.*?)</p>', page, re.S).group(1)
+    assert 'id="case-status">Selesai</span>' in status and "Selesai diproses" not in status
+
+    operator.get("/lang/en")
+    try:
+        page = operator.get(f"/kasus/{case_id}").get_data(as_text=True)
+        assert f"<h2>Case {reference}</h2>" in page and "Cases " not in page.split("<h2>", 1)[1][:40]
+        status = re.search(r'<p>Status:(.*?)</p>', page, re.S).group(1)
+        assert "Closed" not in status and status.count('id="case-status"') == 1
+    finally:
+        operator.get("/lang/id")

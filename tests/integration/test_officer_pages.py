@@ -79,3 +79,72 @@ def test_english_case_heading_and_one_status_for_a_finished_case(login_as, db_se
         assert "Closed" not in status and status.count('id="case-status"') == 1
     finally:
         operator.get("/lang/id")
+
+
+def test_an_ordinary_login_logs_no_invalid_redirect(app, caplog):
+    from tests.conftest import csrf_token
+
+    client = app.test_client()
+    form = {"csrf_token": csrf_token(client, "/login/"), "username": "operator", "password": "Ligat-Demo-2026!"}
+    with caplog.at_level("WARNING"):
+        response = client.post("/login/", data=form)
+    with app.test_request_context():
+        index = app.appbuilder.get_url_for_index
+    assert response.status_code == 302 and response.headers["Location"].endswith(index)
+    assert "Invalid redirect" not in caplog.text
+    # A wrong password goes back to the login page, still without the warning; ?next= is still honoured
+    # and an outside target is still refused.
+    client = app.test_client()
+    with caplog.at_level("WARNING"):
+        wrong = client.post("/login/", data={**form, "csrf_token": csrf_token(client, "/login/"), "password": "salah"})
+    assert wrong.status_code == 302 and "/login/" in wrong.headers["Location"]
+    assert "Invalid redirect" not in caplog.text
+    client = app.test_client()
+    to_inbox = client.post("/login/?next=/inbox/", data={**form, "csrf_token": csrf_token(client, "/login/")})
+    assert to_inbox.headers["Location"].endswith("/inbox/")
+    client = app.test_client()
+    outside = client.post("/login/?next=https://evil.example/x",
+                          data={**form, "csrf_token": csrf_token(client, "/login/")})
+    assert "evil.example" not in outside.headers["Location"]
+
+
+def test_a_field_visit_date_in_the_future_is_refused(client, login_as, db_session):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.integration import test_complaint_http as complaint
+    from workflows import durations
+
+    ticket, _code = complaint.submit_complaint(client)
+    case = complaint.case_by_ticket(db_session, ticket)
+    operator = login_as("operator")
+    task = complaint.open_task(db_session, case, "verifikasi")
+    assert complaint.post_task(operator, task.id, {"keputusan": "valid", "catatan": "Sesuai."}).status_code == 302
+    field = login_as("lapangan.rehsos")
+    task = complaint.open_task(db_session, complaint.case_by_ticket(db_session, ticket), "tindak_lanjut_lapangan")
+    answers = {"temuan": "Nenek sakit dan sendirian.", "tindakan": "Dibawa ke panti werdha.",
+               "catatan_publik": "Warga telah dibantu."}
+    today = datetime.now(UTC).astimezone(durations.SETTINGS.office_tz).date()
+    for future in ("2030-01-01", (today + timedelta(days=1)).isoformat()):
+        refused = complaint.post_task(field, task.id, {**answers, "tanggal_kunjungan": future})
+        assert refused.status_code == 422
+        assert "Tanggal tidak boleh setelah hari ini" in refused.get_data(as_text=True)
+        assert complaint.open_task(db_session, case, "tindak_lanjut_lapangan") is not None
+    accepted = complaint.post_task(field, task.id, {**answers, "tanggal_kunjungan": today.isoformat()})
+    assert accepted.status_code == 302
+    assert complaint.case_by_ticket(db_session, ticket).completed
+
+
+def test_shipped_visit_and_assessment_dates_carry_the_marker():
+    import json
+    from pathlib import Path
+
+    import forms
+
+    marked = {p.name for p in Path(forms.FORMS_DIR).glob("*/*.schema.json")
+              if any(isinstance(v, dict) and v.get("x-not-future")
+                     for v in json.loads(p.read_text())["properties"].values())}
+    assert {"pengaduan_tindak_lanjut.schema.json", "dis_asesmen.schema.json", "lks_kunjungan.schema.json",
+            "cota_kunjungan_rumah.schema.json", "atensi_asesmen.schema.json"} <= marked
+    schema = json.loads((forms.FORMS_DIR / "pengaduan/pengaduan_tindak_lanjut.schema.json").read_text())
+    _, errors = forms.validate(schema, {"temuan": "x" * 10, "tindakan": "y" * 10, "tanggal_kunjungan": "2030-01-01"})
+    assert errors["tanggal_kunjungan"] == forms.NOT_FUTURE

@@ -148,3 +148,55 @@ def test_shipped_visit_and_assessment_dates_carry_the_marker():
     schema = json.loads((forms.FORMS_DIR / "pengaduan/pengaduan_tindak_lanjut.schema.json").read_text())
     _, errors = forms.validate(schema, {"temuan": "x" * 10, "tindakan": "y" * 10, "tanggal_kunjungan": "2030-01-01"})
     assert errors["tanggal_kunjungan"] == forms.NOT_FUTURE
+
+
+def test_complaint_task_pages_show_the_report_map_media_and_contact(client, login_as, db_session):
+    from sqlalchemy import select
+
+    from tests.conftest import csrf_token
+    from tests.integration.portal_helpers import jpeg_with_gps, report_form, spot
+    from workflows.db import Case, InboxTask
+
+    def report(**fields) -> Case:
+        lat, lon = spot()
+        data = report_form(csrf_token(client, "/lapor"), lintang=str(lat), bujur=str(lon), **fields)
+        data["foto"] = (io.BytesIO(jpeg_with_gps()), "a.jpg")
+        response = client.post("/lapor", data=data, content_type="multipart/form-data")
+        assert response.status_code == 302, response.get_data(as_text=True)[:1500]
+        ticket = re.search(r"tiket=([A-Z0-9-]+)", response.headers["Location"]).group(1)
+        db_session.expire_all()
+        return db_session.scalar(select(Case).where(Case.reference == ticket)), (lat, lon)
+
+    def task_of(case: Case, name: str) -> InboxTask:
+        db_session.expire_all()
+        return db_session.scalar(select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.task_name == name,
+                                                         InboxTask.state == "open"))
+
+    operator = login_as("operator")
+    case, (lat, lon) = report(nama="Yakob Ohee", telepon="081234567890")
+    verification = task_of(case, "verifikasi")
+    page = operator.get(f"/inbox/{verification.id}").get_data(as_text=True)
+    block = page.split('id="task-report"', 1)[1]
+    assert f'data-lat="{lat}"' in block and f'data-lon="{lon}"' in block
+    assert re.search(r'<img class="ligat-task-photo" src="/lampiran-laporan/\d+"', block)
+    assert "Yakob Ohee" in block and 'href="tel:' in block and 'id="task-reporter-phone"' in block
+    assert "vendor/leaflet/leaflet.js" in page and "ligat/task_map.js" in page
+    assert "<script>" not in page.split('id="task-report"', 1)[1].split("</div>", 1)[0]  # no inline script (CSP)
+
+    # The field officer's follow-up page shows it too.
+    response = post_task(operator, verification.id, {"keputusan": "valid", "catatan": "Sesuai."})
+    assert response.status_code == 302
+    follow_up = task_of(case, "tindak_lanjut_lapangan")
+    field_page = login_as(f"lapangan.{case_bidang(db_session, case)}").get(f"/inbox/{follow_up.id}")
+    assert field_page.status_code == 200 and 'id="task-map"' in field_page.get_data(as_text=True)
+
+    # An anonymous reporter's contact is never shown.
+    anonymous, _ = report(anonim="true", nama="Rahasia Sekali", telepon="081299998888")
+    page = operator.get(f"/inbox/{task_of(anonymous, 'verifikasi').id}").get_data(as_text=True)
+    block = page.split('id="task-report"', 1)[1]
+    assert "Anonim" in block and "Rahasia Sekali" not in page and "081299998888" not in page and "tel:" not in block
+
+
+def case_bidang(db_session, case) -> str:
+    db_session.expire_all()
+    return db_session.get(type(case), case.id).bidang

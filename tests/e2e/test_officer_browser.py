@@ -50,3 +50,33 @@ def test_task_page_shows_the_report_on_a_map(browser, live_server, artifacts, ve
     page.screenshot(path=str(artifacts / f"tugas-laporan-{size}.png"), full_page=True)
     assert not problems, problems
     context.close()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_field_officer_inbox_fits_a_phone(browser, live_server, artifacts, client, login_as, db_session, size):
+    from tests.integration import test_complaint_http as complaint
+
+    ticket, _ = complaint.submit_complaint(client, kategori="lanjut_usia_terlantar")
+    case = complaint.case_by_ticket(db_session, ticket)
+    task = complaint.open_task(db_session, case, "verifikasi")
+    assert complaint.post_task(login_as("operator"), task.id, {"keputusan": "valid", "catatan": "Sesuai."}
+                               ).status_code == 302
+    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
+    problems = watch(context)
+    page = _login(context, live_server, "lapangan.rehsos")
+    page.goto(f"{live_server}/inbox/?tenggat=minggu_ini")
+    page.wait_for_selector("#inbox-filter")
+    page.goto(f"{live_server}/inbox/")
+    page.wait_for_selector("#inbox-table")
+    assert ticket in page.inner_text("#inbox-table")
+    if size == "phone":
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "the inbox scrolls sideways on a phone"
+    page.screenshot(path=str(artifacts / f"kotak-tugas-lapangan-{size}.png"), full_page=True)
+    field_task = complaint.open_task(db_session, case, "tindak_lanjut_lapangan")
+    page.goto(f"{live_server}/inbox/{field_task.id}")
+    page.wait_for_selector("#task-form")
+    if size == "phone":
+        assert page.evaluate(NO_SIDEWAYS_SCROLL), "the field task page scrolls sideways on a phone"
+    page.screenshot(path=str(artifacts / f"tugas-lapangan-{size}.png"), full_page=True)
+    assert not problems, problems
+    context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 from tests.files import PDF
 from tests.integration.test_pbi_jkn_http import open_task, post_task, submit
@@ -200,3 +201,83 @@ def test_complaint_task_pages_show_the_report_map_media_and_contact(client, logi
 def case_bidang(db_session, case) -> str:
     db_session.expire_all()
     return db_session.get(type(case), case.id).bidang
+
+
+def test_inbox_filters_and_badges(client, login_as, db_session):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from tests.integration import test_complaint_http as complaint
+    from workflows.db import InboxTask, utcnow
+
+    # Three complaints in the operator's verification inbox: an ordinary one, a sensitive category
+    # (children), and one whose task is made overdue.
+    plain, _ = complaint.submit_complaint(client, kategori="pengemis")
+    child, _ = complaint.submit_complaint(client, kategori="anak_balita_terlantar")
+    late, _ = complaint.submit_complaint(client, kategori="pengemis")
+    tasks = {}
+    for ticket in (plain, child, late):
+        case = complaint.case_by_ticket(db_session, ticket)
+        tasks[ticket] = complaint.open_task(db_session, case, "verifikasi")
+    tasks[late].due_at = utcnow() - timedelta(hours=2)
+    tasks[plain].due_at = utcnow() + timedelta(days=30)
+    db_session.commit()
+    operator = login_as("operator")
+
+    def listed(**args) -> str:
+        response = operator.get("/inbox/", query_string=args)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    page = listed(kategori="anak_balita_terlantar")
+    assert child in page and plain not in page and late not in page
+    row = re.search(rf'<tr data-task-id="{tasks[child].id}">.*?</tr>', page, re.S).group(0)
+    assert "badge-confidential" in row
+    page = listed(tenggat="terlambat")
+    assert late in page and plain not in page and child not in page
+    page = listed(tenggat="minggu_ini")
+    assert late not in page and plain not in page
+    page = listed(wilayah=complaint.VILLAGE, kategori="pengemis")
+    assert plain in page and late in page and child not in page
+    assert listed(wilayah="99.99", tenggat="kemarin").count("data-task-id") >= 3  # unknown values: no filter
+    # Paging keeps the filter.
+    assert 'name="tenggat"' in page and 'value="pengemis" selected' in page
+    db_session.expire_all()
+    assert db_session.scalar(select(InboxTask).where(InboxTask.id == tasks[late].id)).state == "open"
+
+
+def test_saved_inbox_filters_belong_to_their_owner(login_as, db_session):
+    from sqlalchemy import select
+
+    from app.models import SavedInboxFilter
+    from tests.conftest import csrf_token
+
+    operator = login_as("operator")
+    name = f"Terlambat {time.time_ns()}"
+    token = csrf_token(operator, "/inbox/")
+    response = operator.post("/inbox/saringan", data={"csrf_token": token, "nama": name, "tenggat": "terlambat",
+                                                      "kategori": "pengemis"})
+    assert response.status_code == 302 and "tenggat=terlambat" in response.headers["Location"]
+    page = operator.get("/inbox/").get_data(as_text=True)
+    link = re.search(rf'<a href="(/inbox/\?[^"]+)">{re.escape(name)}</a>', page)
+    assert link and "tenggat=terlambat" in link.group(1) and "kategori=pengemis" in link.group(1)
+    # Without a name, or without any filter, nothing is saved.
+    refused = operator.post("/inbox/saringan", data={"csrf_token": token, "nama": "", "tenggat": "terlambat"})
+    assert refused.status_code == 302
+    assert "Beri nama dan pilih" in operator.get("/inbox/").get_data(as_text=True)
+    # Without the CSRF token the save is refused.
+    assert operator.post("/inbox/saringan", data={"nama": "x", "tenggat": "terlambat"}).status_code == 400
+
+    db_session.expire_all()
+    saved = db_session.scalar(select(SavedInboxFilter).where(SavedInboxFilter.name == name))
+    assert saved.username == "operator" and saved.due == "terlambat" and saved.category == "pengemis"
+    saved_id = saved.id
+    # Another person neither sees nor deletes it.
+    other = login_as("kabid.rehsos")
+    assert name not in other.get("/inbox/").get_data(as_text=True)
+    other_token = csrf_token(other, "/inbox/")
+    assert other.post(f"/inbox/saringan/{saved_id}/hapus", data={"csrf_token": other_token}).status_code == 404
+    assert operator.post(f"/inbox/saringan/{saved_id}/hapus", data={"csrf_token": token}).status_code == 302
+    db_session.expunge_all()
+    assert db_session.get(SavedInboxFilter, saved_id) is None

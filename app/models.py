@@ -39,6 +39,7 @@ class SavedInboxFilter(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    line: Mapped[str | None] = mapped_column(String(64))
     region_code: Mapped[str | None] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(100))
     due: Mapped[str | None] = mapped_column(String(20))

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Select, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from .db import Case, InboxTask, utcnow
+from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .packages.store import ServicePackage
 from .principal import Principal
 from .visibility import candidate_task_scope, role_task_scope, task_scope
 
@@ -24,12 +25,18 @@ DUE_CHOICES = ("terlambat", "hari_ini", "minggu_ini")  # overdue, due today, due
 class InboxFilter:
     """What an officer narrows the inbox to; every part is a condition of the one inbox query."""
 
+    line: str | None = None  # a service line's package code
     region: str | None = None  # a region code: the tasks of that region and the regions below it
     category: str | None = None
     due: str | None = None  # one of DUE_CHOICES
 
     def conditions(self, now: datetime | None = None) -> list[ColumnElement]:
         out: list[ColumnElement] = []
+        if self.line:
+            out.append(InboxTask.case_id.in_(
+                select(Case.id).join(ProcessDefinition, Case.process_definition_id == ProcessDefinition.id)
+                .join(ServicePackage, ProcessDefinition.package_id == ServicePackage.id)
+                .where(ServicePackage.code == self.line)))
         if self.region:
             out.append(or_(InboxTask.region_code == self.region, InboxTask.region_code.startswith(self.region + ".")))
         if self.category:

@@ -14,6 +14,7 @@ from workflows import cases
 from workflows.db import InboxTask
 from workflows.errors import FormInvalid, LigatError, NotFound
 from workflows.inbox import DUE_CHOICES, InboxFilter, inbox
+from workflows.packages import latest_packages
 
 from ..casedata import log_case_view
 from ..extensions import db
@@ -36,18 +37,23 @@ def _filter_from(args) -> InboxFilter:  # noqa: ANN001
     if category and not re.fullmatch(r"[a-z0-9_]{1,100}", category):
         category = None
     due = args.get("tenggat") if args.get("tenggat") in DUE_CHOICES else None
-    return InboxFilter(region=region, category=category, due=due)
+    line = args.get("layanan") or None
+    if line and line not in {p.code for p in latest_packages(db.session)}:
+        line = None
+    return InboxFilter(line=line, region=region, category=category, due=due)
 
 
 def _args_of(narrow: InboxFilter) -> dict[str, str]:
     """The inbox URL's query arguments of a filter."""
-    return {k: v for k, v in (("wilayah", narrow.region), ("kategori", narrow.category), ("tenggat", narrow.due)) if v}
+    pairs = (("layanan", narrow.line), ("wilayah", narrow.region), ("kategori", narrow.category),
+             ("tenggat", narrow.due))
+    return {k: v for k, v in pairs if v}
 
 
 def _saved_filters(username: str) -> list[tuple[SavedInboxFilter, dict[str, str]]]:
     rows = db.session.scalars(select(SavedInboxFilter).where(SavedInboxFilter.username == username)
                               .order_by(SavedInboxFilter.name))
-    return [(row, _args_of(InboxFilter(row.region_code, row.category, row.due))) for row in rows]
+    return [(row, _args_of(InboxFilter(row.line, row.region_code, row.category, row.due))) for row in rows]
 
 
 def _sensitive_categories() -> set[str]:
@@ -83,7 +89,7 @@ class InboxView(BaseView):
         return self.render_template(
             "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
             has_next=len(rows) > PAGE_SIZE, narrow=narrow, areas=office_areas(office),
-            categories=forms.pmks_categories(), sensitive=_sensitive_categories(),
+            categories=forms.pmks_categories(), lines=latest_packages(db.session), sensitive=_sensitive_categories(),
             args=_args_of(narrow), saved=_saved_filters(principal.username),
         )
 
@@ -102,7 +108,7 @@ class InboxView(BaseView):
         if row is None:
             row = SavedInboxFilter(username=principal.username, name=name)
             db.session.add(row)
-        row.region_code, row.category, row.due = narrow.region, narrow.category, narrow.due
+        row.line, row.region_code, row.category, row.due = narrow.line, narrow.region, narrow.category, narrow.due
         db.session.commit()
         flash(_("Saringan disimpan."), "success")
         return redirect(url_for("InboxView.index", **_args_of(narrow)))

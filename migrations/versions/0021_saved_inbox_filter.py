@@ -1,4 +1,4 @@
-"""saved inbox filters: an officer's named filters of the inbox (region, category, due)
+"""saved inbox filters: an officer's named filters of the inbox (service line, region, category, due)
 
 Revision ID: 0021
 Revises: 0014
@@ -20,6 +20,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('username', sa.String(length=100), nullable=False),
         sa.Column('name', sa.String(length=100), nullable=False),
+        sa.Column('line', sa.String(length=64), nullable=True),
         sa.Column('region_code', sa.String(length=20), nullable=True),
         sa.Column('category', sa.String(length=100), nullable=True),
         sa.Column('due', sa.String(length=20), nullable=True),

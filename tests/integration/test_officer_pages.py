@@ -240,7 +240,11 @@ def test_inbox_filters_and_badges(client, login_as, db_session):
     assert late not in page and plain not in page
     page = listed(wilayah=complaint.VILLAGE, kategori="pengemis")
     assert plain in page and late in page and child not in page
-    assert listed(wilayah="99.99", tenggat="kemarin").count("data-task-id") >= 3  # unknown values: no filter
+    # By service line: the complaints are in "pengaduan", not in "pbi_jkn".
+    by_line = listed(layanan="pengaduan", kategori="anak_balita_terlantar")
+    assert child in by_line and 'value="pengaduan" selected' in by_line
+    assert child not in listed(layanan="pbi_jkn", kategori="anak_balita_terlantar")
+    assert listed(wilayah="99.99", tenggat="kemarin", layanan="tidak_ada").count("data-task-id") >= 3  # ignored
     # Paging keeps the filter.
     assert 'name="tenggat"' in page and 'value="pengemis" selected' in page
     db_session.expire_all()
@@ -257,11 +261,12 @@ def test_saved_inbox_filters_belong_to_their_owner(login_as, db_session):
     name = f"Terlambat {time.time_ns()}"
     token = csrf_token(operator, "/inbox/")
     response = operator.post("/inbox/saringan", data={"csrf_token": token, "nama": name, "tenggat": "terlambat",
-                                                      "kategori": "pengemis"})
+                                                      "kategori": "pengemis", "layanan": "pengaduan"})
     assert response.status_code == 302 and "tenggat=terlambat" in response.headers["Location"]
     page = operator.get("/inbox/").get_data(as_text=True)
     link = re.search(rf'<a href="(/inbox/\?[^"]+)">{re.escape(name)}</a>', page)
     assert link and "tenggat=terlambat" in link.group(1) and "kategori=pengemis" in link.group(1)
+    assert "layanan=pengaduan" in link.group(1)
     # Without a name, or without any filter, nothing is saved.
     refused = operator.post("/inbox/saringan", data={"csrf_token": token, "nama": "", "tenggat": "terlambat"})
     assert refused.status_code == 302
@@ -272,6 +277,7 @@ def test_saved_inbox_filters_belong_to_their_owner(login_as, db_session):
     db_session.expire_all()
     saved = db_session.scalar(select(SavedInboxFilter).where(SavedInboxFilter.name == name))
     assert saved.username == "operator" and saved.due == "terlambat" and saved.category == "pengemis"
+    assert saved.line == "pengaduan"
     saved_id = saved.id
     # Another person neither sees nor deletes it.
     other = login_as("kabid.rehsos")

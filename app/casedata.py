@@ -9,7 +9,10 @@ an applicant.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+
+from flask_babel import gettext as _
 
 from workflows import persons
 from workflows.db import Case
@@ -18,6 +21,7 @@ from workflows.principal import BIDANG, OFFICE, REGION_BIDANG, Principal
 
 from .extensions import db
 from .formfields import option_label
+from .views.display import BULAN
 
 
 def is_office_staff(principal: Principal) -> bool:
@@ -59,16 +63,33 @@ def _text(schema: dict[str, Any], field: str, value: Any) -> str:
     return option_label(schema, field, value)
 
 
-def case_fields(case: Case, data: dict[str, Any], principal: Principal) -> list[tuple[str, str]]:
+def _shown(prop: dict[str, Any], schema: dict[str, Any], field: str, value: Any) -> str:
+    """A value as an officer reads it on a case or task page: Ya/Tidak, dates in the office's format."""
+    if isinstance(value, bool):
+        return _("Ya") if value else _("Tidak")
+    if prop.get("format") == "date" and isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            return value
+        return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+    return option_label(schema, field, value)
+
+
+def case_fields(case: Case, data: dict[str, Any], principal: Principal,
+                leave_out: set[str] | None = None) -> list[tuple[str, str]]:
+    """(label, text) of the case's form fields that hold a value. Documents are listed as links by
+    _case_files.html, not here; `leave_out` names the open task's own fields, which its form shows
+    (otherwise an earlier round's answer would sit beside the empty field)."""
     staff = is_office_staff(principal)
     rows = []
     for field, prop, schema in _fields(case):
         value = data.get(field)
-        if value in (None, "", []) or prop.get("x-berkas") or isinstance(value, dict):
+        if value in (None, "", []) or prop.get("x-berkas") or isinstance(value, dict | list):
             continue
-        if prop.get("x-internal") and not staff:
+        if (prop.get("x-internal") and not staff) or (leave_out and field in leave_out):
             continue
-        rows.append((prop.get("title", field), _text(schema, field, value)))
+        rows.append((prop.get("title", field), _shown(prop, schema, field, value)))
     return rows
 
 

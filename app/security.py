@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, g, redirect, session
+from flask import current_app, flash, g, redirect, request, session
 from flask_appbuilder import expose
+from flask_appbuilder._compat import as_unicode
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
-from flask_login import current_user, logout_user
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from workflows import principal as roles
@@ -66,6 +70,24 @@ WORKER_PERMISSIONS = [(READ, INBOX), (WRITE, INBOX), (READ, CASE), (MENU, MENU_I
 class LigatAuthDBView(AuthDBView):
     """FAB's login page; logout only by POST (with the CSRF token, checked by Flask-WTF), and it
     ends every session of the user, not only this browser's (app/accounts.py)."""
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):  # noqa: ANN201
+        """FAB's login, except that a sign-in without `?next=` goes to the index: FAB checks an empty
+        target then and logs "Invalid redirect detected" on every ordinary login."""
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next") or self.appbuilder.get_url_for_index)
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(as_unicode(self.invalid_login_message), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(self.login_template, title=self.title, form=form, appbuilder=self.appbuilder)
 
     @expose("/logout/", methods=["POST"])
     def logout(self):  # noqa: ANN201

@@ -114,7 +114,34 @@ def validate(schema: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, An
     for error in validator.iter_errors(cleaned):
         field = _field_of(error)
         errors.setdefault(field, _message(error, schema))
+    _check_not_future(schema, cleaned, errors)
     return cleaned, errors
+
+
+NOT_FUTURE = "Tanggal tidak boleh setelah hari ini. (The date may not be later than today.)"
+
+
+def _check_not_future(schema: dict[str, Any], cleaned: dict[str, Any], errors: dict[str, str]) -> None:
+    """A date field marked `"x-not-future": true` (a visit or assessment that has taken place) may
+    not lie after today in the office's time zone."""
+    marked = [f for f, p in schema.get("properties", {}).items() if isinstance(p, dict) and p.get("x-not-future")]
+    if not marked:
+        return
+    from datetime import UTC, date, datetime
+
+    from workflows import durations  # imported here: workflows imports this package
+
+    today = datetime.now(UTC).astimezone(durations.SETTINGS.office_tz).date()
+    for field in marked:
+        value = cleaned.get(field)
+        if field in errors or not isinstance(value, str):
+            continue
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            continue  # the format check names it
+        if day > today:
+            errors[field] = NOT_FUTURE
 
 
 def normalize_phone(cleaned: dict[str, Any], errors: dict[str, str], field: str = "telepon") -> None:

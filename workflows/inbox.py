@@ -3,25 +3,72 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, Select, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
-from .db import Case, InboxTask, utcnow
+from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .packages.store import ServicePackage
 from .principal import Principal
 from .visibility import candidate_task_scope, role_task_scope, task_scope
 
-__all__ = ["inbox", "inbox_query", "sla_badge"]
+__all__ = ["DUE_CHOICES", "InboxFilter", "inbox", "inbox_query", "sla_badge"]
 
 DUE_SOON = timedelta(hours=4)
 
 
-def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool) -> Select:
+DUE_CHOICES = ("terlambat", "hari_ini", "minggu_ini")  # overdue, due today, due this week (office time)
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What an officer narrows the inbox to; every part is a condition of the one inbox query."""
+
+    line: str | None = None  # a service line's package code
+    region: str | None = None  # a region code: the tasks of that region and the regions below it
+    category: str | None = None
+    due: str | None = None  # one of DUE_CHOICES
+
+    def conditions(self, now: datetime | None = None) -> list[ColumnElement]:
+        out: list[ColumnElement] = []
+        if self.line:
+            out.append(InboxTask.case_id.in_(
+                select(Case.id).join(ProcessDefinition, Case.process_definition_id == ProcessDefinition.id)
+                .join(ServicePackage, ProcessDefinition.package_id == ServicePackage.id)
+                .where(ServicePackage.code == self.line)))
+        if self.region:
+            out.append(or_(InboxTask.region_code == self.region, InboxTask.region_code.startswith(self.region + ".")))
+        if self.category:
+            out.append(InboxTask.category == self.category)
+        if self.due in DUE_CHOICES:
+            now = now or utcnow()
+            if self.due == "terlambat":
+                out.append(InboxTask.due_at < now)
+            else:
+                out.append(InboxTask.due_at >= now)
+                out.append(InboxTask.due_at < _office_day_end(now, 1 if self.due == "hari_ini" else None))
+        return out
+
+
+def _office_day_end(now: datetime, days: int | None) -> datetime:
+    """The end of today (days=1) or of this week (Sunday, days=None) in office time, as naive UTC."""
+    from .durations import SETTINGS  # the office's time zone (settings of the work calendar)
+
+    local = now.replace(tzinfo=UTC).astimezone(SETTINGS.office_tz)
+    ahead = days if days is not None else 7 - local.weekday()
+    end = datetime.combine(local.date() + timedelta(days=ahead), time(), SETTINGS.office_tz)
+    return end.astimezone(UTC).replace(tzinfo=None)
+
+
+def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool,
+              narrow: InboxFilter | None = None) -> Select:
     query = select(InboxTask).where(InboxTask.state == "open", scope)
     query = query.where(or_(InboxTask.assignee.is_(None), InboxTask.assignee == principal.username))
     if only_mine:
         query = query.where(InboxTask.claimed_by == principal.username)
+    if narrow is not None:
+        query = query.where(*narrow.conditions())
     return query
 
 
@@ -37,17 +84,18 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
 
 
 def inbox(
-    session: Session, principal: Principal, only_mine: bool = False, limit: int = 200, offset: int = 0
+    session: Session, principal: Principal, only_mine: bool = False, limit: int = 200, offset: int = 0,
+    narrow: InboxFilter | None = None,
 ) -> list[InboxTask]:
     """One page of `inbox_query`, read as two parts each in index order (rows by their own role, rows through
     `inbox_candidate`), merged: an OR of the two in one WHERE would make PostgreSQL sort every open task
     of the role instead of reading the first page from ix_inbox_queue."""
     # Lists show each row's case reference: one more query for the page's cases by id (not one
     # per row, and not a join, which made PostgreSQL scan every case), only that column.
-    eager = selectinload(InboxTask.case).load_only(Case.reference)
+    eager = selectinload(InboxTask.case).load_only(Case.reference, Case.confidential)
     wanted = offset + limit
     parts = [
-        select(_urgent_first(_open_for(principal, scope, only_mine)).with_only_columns(InboxTask.id)
+        select(_urgent_first(_open_for(principal, scope, only_mine, narrow)).with_only_columns(InboxTask.id)
                .limit(wanted).subquery())
         for scope in (role_task_scope(principal), candidate_task_scope(principal))
     ]

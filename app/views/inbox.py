@@ -2,23 +2,62 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+import re
+
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from sqlalchemy import select
 
+import forms
 from workflows import cases
 from workflows.db import InboxTask
 from workflows.errors import FormInvalid, LigatError, NotFound
-from workflows.inbox import inbox
+from workflows.inbox import DUE_CHOICES, InboxFilter, inbox
+from workflows.packages import latest_packages
 
 from ..casedata import log_case_view
 from ..extensions import db
 from ..formfields import fields_for, form_data, prefill, schemas_of
+from ..models import SavedInboxFilter
+from ..regions import is_office_area, office_areas
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .errors import abort_for, flash_error
 
 PAGE_SIZE = 50
+
+
+def _filter_from(args) -> InboxFilter:  # noqa: ANN001
+    """The inbox filter of a request; a value that is not one of the choices is ignored (no filter)."""
+    region = args.get("wilayah") or None
+    if region and not is_office_area(region, current_app.config["LIGAT_OFFICE_REGION"]):
+        region = None
+    category = args.get("kategori") or None
+    if category and not re.fullmatch(r"[a-z0-9_]{1,100}", category):
+        category = None
+    due = args.get("tenggat") if args.get("tenggat") in DUE_CHOICES else None
+    line = args.get("layanan") or None
+    if line and line not in {p.code for p in latest_packages(db.session)}:
+        line = None
+    return InboxFilter(line=line, region=region, category=category, due=due)
+
+
+def _args_of(narrow: InboxFilter) -> dict[str, str]:
+    """The inbox URL's query arguments of a filter."""
+    pairs = (("layanan", narrow.line), ("wilayah", narrow.region), ("kategori", narrow.category),
+             ("tenggat", narrow.due))
+    return {k: v for k, v in pairs if v}
+
+
+def _saved_filters(username: str) -> list[tuple[SavedInboxFilter, dict[str, str]]]:
+    rows = db.session.scalars(select(SavedInboxFilter).where(SavedInboxFilter.username == username)
+                              .order_by(SavedInboxFilter.name))
+    return [(row, _args_of(InboxFilter(row.line, row.region_code, row.category, row.due))) for row in rows]
+
+
+def _sensitive_categories() -> set[str]:
+    return {c["kode"] for c in forms.pmks_categories() if c.get("sensitif")}
 
 
 class InboxView(BaseView):
@@ -27,6 +66,8 @@ class InboxView(BaseView):
     base_permissions = ["can_read", "can_write"]
     method_permission_name = {
         "index": "read",
+        "save_filter": "read",
+        "delete_filter": "read",
         "task": "read",
         "claim": "write",
         "release": "write",
@@ -40,12 +81,48 @@ class InboxView(BaseView):
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
         page = max(request.args.get("hal", 1, type=int), 1)
+        narrow = _filter_from(request.args)
         # One row more than a page tells whether there is a next page.
-        rows = inbox(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        rows = inbox(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                     narrow=narrow)
+        office = current_app.config["LIGAT_OFFICE_REGION"]
         return self.render_template(
             "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
-            has_next=len(rows) > PAGE_SIZE,
+            has_next=len(rows) > PAGE_SIZE, narrow=narrow, areas=office_areas(office),
+            categories=forms.pmks_categories(), lines=latest_packages(db.session), sensitive=_sensitive_categories(),
+            args=_args_of(narrow), saved=_saved_filters(principal.username),
         )
+
+    # Saving a filter is reading the inbox in a narrower way: the same permission as the inbox itself.
+    @expose("/saringan", methods=["POST"])
+    @has_access
+    def save_filter(self):  # noqa: ANN201
+        principal = current_principal()
+        narrow = _filter_from(request.form)
+        name = (request.form.get("nama") or "").strip()
+        if not name or len(name) > 100 or narrow == InboxFilter():
+            flash(_("Beri nama dan pilih setidaknya satu saringan."), "danger")
+            return redirect(url_for("InboxView.index", **_args_of(narrow)))
+        row = db.session.scalar(select(SavedInboxFilter).where(SavedInboxFilter.username == principal.username,
+                                                               SavedInboxFilter.name == name))
+        if row is None:
+            row = SavedInboxFilter(username=principal.username, name=name)
+            db.session.add(row)
+        row.line, row.region_code, row.category, row.due = narrow.line, narrow.region, narrow.category, narrow.due
+        db.session.commit()
+        flash(_("Saringan disimpan."), "success")
+        return redirect(url_for("InboxView.index", **_args_of(narrow)))
+
+    @expose("/saringan/<int:filter_id>/hapus", methods=["POST"])
+    @has_access
+    def delete_filter(self, filter_id: int):  # noqa: ANN201
+        row = db.session.get(SavedInboxFilter, filter_id)
+        if row is None or row.username != current_principal().username:
+            abort_for(NotFound("Saringan tidak ditemukan. (Filter not found.)"))
+        db.session.delete(row)
+        db.session.commit()
+        flash(_("Saringan dihapus."), "success")
+        return redirect(url_for("InboxView.index"))
 
     def _row(self, task_id: int) -> InboxTask:
         row = db.session.get(InboxTask, task_id)
@@ -69,10 +146,12 @@ class InboxView(BaseView):
     def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
         # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
         data = cases.case_data(row.case)
+        # The task's own fields are in its form; the data panel leaves them out (no earlier round's answer).
+        own = set(schemas_of(row.case, row.form, row.ui_form)[0].get("properties", {})) if row.form else set()
         log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
-                                 principal=current_principal()),
+                                 own_fields=own, principal=current_principal()),
             status,
         )
 

@@ -267,7 +267,7 @@ def test_atensi_elderly_overdue_assessment_escalates_then_monthly_visits_until_c
         task = open_task(db_session, case, "kunjungan_monitoring")
         assert task is not None and task.assignee == "lapangan.rehsos" and task.bidang == "rehsos"
         complete(social_worker, db_session, case, "kunjungan_monitoring",
-                 {"tanggal_monitoring": f"2026-12-0{visit}", "kondisi_penerima": "baik",
+                 {"tanggal_monitoring": f"2026-11-2{visit}", "kondisi_penerima": "baik",
                   "temuan_monitoring": "Makan teratur, dirawat anaknya.", "usul_tutup": str(visit >= 2).lower()})
         if visit == 2:
             page = kabid.get(f"/inbox/{open_task(db_session, case, 'tutup_kasus').id}").get_data(as_text=True)

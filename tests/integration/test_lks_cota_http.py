@@ -364,7 +364,7 @@ def test_cota_complete_path_home_visits_monthly_monitoring_and_letter(app, login
         if monitoring is not None:
             assert monitoring.assignee == "lapangan.rehsos" and monitoring.bidang == "rehsos"
             complete(social_worker, db_session, case, "kunjungan_monitoring",
-                     {"tanggal_monitoring": "2026-12-01", "kondisi_anak": "baik",
+                     {"tanggal_monitoring": "2026-11-21", "kondisi_anak": "baik",
                       "temuan_monitoring": "Anak sehat, sudah dekat dengan orang tua angkat."})
             visits += 1
         if open_task(db_session, case, "sidang_pipa") is not None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import forms
 from workflows.db import Case
+from workflows.issued_letters import office_today
 from workflows.packages import ServicePackage, form_of, package_of_case
 
 from .extensions import db
@@ -30,6 +31,8 @@ class Field:
     show_if: dict[str, str] | None = None
     # A file kept from an earlier, refused try: (signed note, file name); the field may stay empty.
     staged: tuple[str, str] | None = None
+    # The latest day a date picker offers ("x-not-future": today in office time; the server checks too).
+    max_date: str | None = None
 
 
 def _options(prop: dict[str, Any]) -> list[tuple[str, str]]:
@@ -107,6 +110,7 @@ def fields_for(
                 help=ui.get(name, {}).get("ui:help") or prop.get("description"),
                 max_length=prop.get("maxLength"),
                 show_if=ui.get(name, {}).get("ui:showIf"),
+                max_date=office_today().isoformat() if widget == "date" and prop.get("x-not-future") else None,
             )
         )
     return result

@@ -125,6 +125,8 @@ def test_a_field_visit_date_in_the_future_is_refused(client, login_as, db_sessio
     answers = {"temuan": "Nenek sakit dan sendirian.", "tindakan": "Dibawa ke panti werdha.",
                "catatan_publik": "Warga telah dibantu."}
     today = datetime.now(UTC).astimezone(durations.SETTINGS.office_tz).date()
+    page = field.get(f"/inbox/{task.id}").get_data(as_text=True)
+    assert f'max="{today.isoformat()}"' in page  # the date picker offers no later day either
     for future in ("2030-01-01", (today + timedelta(days=1)).isoformat()):
         refused = complaint.post_task(field, task.id, {**answers, "tanggal_kunjungan": future})
         assert refused.status_code == 422

@@ -12,16 +12,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 
 from workflows import persons
 from workflows.db import Case
 from workflows.packages import files_of, form_of, package_of_case
 from workflows.principal import BIDANG, OFFICE, REGION_BIDANG, Principal
+from workflows.visibility import can_view_case
 
 from .extensions import db
 from .formfields import option_label
 from .views.display import BULAN
+
+
+def visible_case_or_404(case_id: int, principal: Principal) -> Case:
+    """The case this person may see; 404 (not 403) otherwise, so a case outside one's region is
+    not revealed to exist."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_view_case(principal, case):
+        abort(404, description=_("Kasus tidak ditemukan."))
+    return case
 
 
 def is_office_staff(principal: Principal) -> bool:

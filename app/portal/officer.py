@@ -15,6 +15,7 @@ from workflows.db import Case
 from workflows.errors import LigatError
 from workflows.visibility import can_view_case
 
+from ..casedata import visible_case_or_404
 from ..extensions import db
 from ..security import CASE, current_principal
 from . import reports
@@ -70,9 +71,7 @@ class PublicSummaryView(BaseView):
     @has_access
     def save(self, case_id: int):  # noqa: ANN201
         principal = current_principal()
-        case = db.session.get(Case, case_id)
-        if case is None or not can_view_case(principal, case):
-            abort(404)
+        case = visible_case_or_404(case_id, principal)
         if not may_write_public_summary(principal, case):
             abort(403)
         try:

@@ -14,15 +14,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from workflows import audit, notifications
-from workflows.cases import get_case
 from workflows.db import Case, OutboxMessage, utcnow
-from workflows.errors import NotFound
-from workflows.visibility import can_view_case
 from workflows.whatsapp import cloud, wire
 from workflows.whatsapp.conversation import conversation_of
 from workflows.whatsapp.inbound import CHANNEL
 from workflows.whatsapp.models import WaCaseLink, WaThreadMessage
 
+from ..casedata import visible_case_or_404
 from ..extensions import db
 from ..security import CASE, current_principal
 
@@ -60,12 +58,7 @@ class WhatsAppCaseView(BaseView):
     @has_access
     def write(self, case_id: int):  # noqa: ANN201
         principal = current_principal()
-        try:
-            case = get_case(db.session, case_id)
-        except NotFound:
-            case = None
-        if case is None or not can_view_case(principal, case):
-            return _("Kasus tidak ditemukan."), 404
+        case = visible_case_or_404(case_id, principal)
         link = db.session.get(WaCaseLink, case.id)
         text = (request.form.get("isi") or "").strip()
         back = redirect(url_for("CaseView.show", case_id=case_id) + "#whatsapp")

@@ -4,7 +4,6 @@ an anonymous reporter's number is never shown: LIGAT relays."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -16,7 +15,7 @@ from sqlalchemy import select
 from workflows import audit, notifications
 from workflows.db import Case, OutboxMessage, utcnow
 from workflows.whatsapp import cloud, wire
-from workflows.whatsapp.conversation import conversation_of
+from workflows.whatsapp.conversation import conversation_of, talk_about
 from workflows.whatsapp.inbound import CHANNEL
 from workflows.whatsapp.models import WaCaseLink, WaThreadMessage
 
@@ -81,8 +80,8 @@ class WhatsAppCaseView(BaseView):
         conversation = conversation_of(db.session, link.wa_id)
         if conversation.state in ("menu", "percakapan"):
             # The citizen's answer lands on this case (and on the process, where it waits for one).
-            conversation.state, conversation.case_id, conversation.updated_at = "percakapan", case.id, utcnow()
-            conversation.data = json.dumps({})
+            talk_about(conversation, case.id)
+            conversation.updated_at = utcnow()
         db.session.commit()
         if msg.status == "skipped":
             flash(_("Warga telah berhenti berlangganan; pesan dicatat tetapi tidak dikirim."), "warning")

@@ -475,9 +475,14 @@ def _talk_ticket(ctx: Context) -> None:
     _talk_about(ctx, case)
 
 
+def talk_about(conversation: WaConversation, case_id: int) -> None:
+    """The conversation now carries the citizen's words to this case's officers (and its process)."""
+    _go(conversation, "percakapan")
+    conversation.case_id = case_id
+
+
 def _talk_about(ctx: Context, case: Case) -> None:
-    ctx.go("percakapan")
-    ctx.conversation.case_id = case.id
+    talk_about(ctx.conversation, case.id)
     ctx.say(f"Tulis pesan Anda untuk petugas tentang {case.reference}; balasan petugas datang di sini. "
             "Ketik MENU untuk kembali. (Write to the officer; type MENU to go back.)")
 

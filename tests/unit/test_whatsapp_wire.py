@@ -29,6 +29,11 @@ def test_parse_update_reads_messages_contacts_and_statuses_and_ignores_the_rest(
     assert [(s.message_id, s.status) for s in statuses] == [("wamid.B", "read")]
     assert wire.parse_update({"object": "page", "entry": []}) == ([], [])
     assert wire.parse_update(["not", "a", "dict"]) == ([], [])
+    # Malformed parts of a signed body are skipped rather than raising (the webhook would answer 500).
+    odd = {"object": "whatsapp_business_account", "entry": ["x", {"changes": "y"}, {"changes": [
+        {"value": "z"}, {"value": {"contacts": ["c"], "messages": ["m"], "statuses": [
+            {"id": "wamid.1", "status": "failed", "errors": ["e", {"code": 1}]}]}}]}]}
+    assert wire.parse_update(odd) == ([], [wire.StatusUpdate("wamid.1", "failed", [{"code": 1}])])
 
 
 def test_a_long_list_is_cut_into_sections_of_ten_with_short_titles():

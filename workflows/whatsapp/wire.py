@@ -58,27 +58,33 @@ class StatusUpdate:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a webhook body; anything malformed is left out, never a 500."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def parse_update(update: dict[str, Any]) -> tuple[list[Inbound], list[StatusUpdate]]:
     """Messages and statuses of one webhook body; anything else (other fields, other objects) is ignored."""
     messages: list[Inbound] = []
     statuses: list[StatusUpdate] = []
     if not isinstance(update, dict) or update.get("object") != "whatsapp_business_account":
         return messages, statuses
-    for entry in update.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.get("contacts") or []
-                     if isinstance(c, dict)}
-            for message in value.get("messages") or []:
-                if not isinstance(message, dict) or not message.get("id") or not message.get("from"):
+    for entry in _dicts(update.get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = change.get("value")
+            if not isinstance(value, dict):
+                continue
+            names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in _dicts(value.get("contacts"))}
+            for message in _dicts(value.get("messages")):
+                if not message.get("id") or not message.get("from"):
                     continue
                 sender = str(message["from"])
                 messages.append(Inbound(str(message["id"]), sender, str(message.get("type") or "unknown"),
                                         message, names.get(sender)))
-            for status in value.get("statuses") or []:
-                if isinstance(status, dict) and status.get("id") and status.get("status"):
+            for status in _dicts(value.get("statuses")):
+                if status.get("id") and status.get("status"):
                     statuses.append(StatusUpdate(str(status["id"]), str(status["status"]),
-                                                 list(status.get("errors") or [])))
+                                                 _dicts(status.get("errors"))))
     return messages, statuses
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -83,9 +83,10 @@ def queue(
     return msg
 
 
-def dispatch_pending(session: Session, limit: int = 100, recipient: str | None = None) -> int:
+def dispatch_pending(session: Session, limit: int = 100, recipient: str | Collection[str] | None = None) -> int:
     """Send due messages; failures are retried with backoff, then marked failed. A refusal for good
-    (Refused) is recorded at once. `recipient` limits the run to one number (the simulator)."""
+    (Refused) is recorded at once. `recipient` limits the run to one number, or to the spellings of
+    one number (the simulator)."""
     now = utcnow()
     query = (
         select(OutboxMessage)
@@ -94,7 +95,7 @@ def dispatch_pending(session: Session, limit: int = 100, recipient: str | None =
         .limit(limit)
     )
     if recipient is not None:
-        query = query.where(OutboxMessage.recipient == recipient)
+        query = query.where(OutboxMessage.recipient.in_([recipient] if isinstance(recipient, str) else recipient))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     sent = 0

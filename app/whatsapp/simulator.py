@@ -54,8 +54,7 @@ def settle(number: str) -> None:
     """Let the office answer now, instead of at the scheduler's next round: the queued message is
     handled and the replies go out through the adapter to the stand-in."""
     run_worker(number)
-    dispatch_pending(db.session, recipient=number)
-    dispatch_pending(db.session, recipient="+" + number)
+    dispatch_pending(db.session, recipient=(number, "+" + number))
 
 
 @simulator.post("/kirim")

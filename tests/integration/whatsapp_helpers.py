@@ -59,8 +59,7 @@ class Phone:
             run_worker(self.number)
             from app.extensions import db
 
-            dispatch_pending(db.session, recipient=self.number)
-            dispatch_pending(db.session, recipient="+" + self.number)
+            dispatch_pending(db.session, recipient=(self.number, "+" + self.number))
 
     def received(self) -> list[dict[str, Any]]:
         return [m["body"] for m in standin.thread(self.number) if m["direction"] == "out"]

@@ -33,7 +33,7 @@ from workflows.whatsapp import cloud, wire
 
 standin = Blueprint("whatsapp_standin", __name__, url_prefix="/whatsapp/standin")
 BASE_URL = "http://standin.ligat/whatsapp/standin"
-TOKEN = "standin-token"
+TOKEN = cloud.STANDIN_TOKEN
 KNOWN_TYPES = {"text", "interactive", "template", "document", "image"}
 # The templates "approved" for this stand-in: those named in the settings at start (configure()).
 APPROVED_TEMPLATES: set[str] = set()

@@ -148,6 +148,14 @@ def test_the_simulator_is_for_signed_in_users_and_gone_with_a_real_token(client,
     assert client.get("/whatsapp/standin/v21.0/123", headers=standin_auth).status_code == 404
 
 
+def test_the_standin_answers_only_its_process_token(client):
+    # Its routes hold citizens' photos: a token written in the source opens nothing.
+    known = {"Authorization": "Bearer standin-token"}
+    assert client.get("/whatsapp/standin/v21.0/123", headers=known).status_code == 401
+    own = {"Authorization": f"Bearer {cloud.STANDIN_TOKEN}"}
+    assert client.get("/whatsapp/standin/v21.0/123", headers=own).status_code == 404  # no such media
+
+
 def test_the_scheduler_job_works_the_queue(app, db_session):
     from app.scheduler import run_whatsapp_job
 

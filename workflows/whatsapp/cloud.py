@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -60,6 +61,9 @@ class WhatsAppSettings:
 
 
 SETTINGS = WhatsAppSettings()
+# The in-process stand-in's bearer token: random per process (the transport never leaves it), so the
+# stand-in's routes, which hold citizens' media, cannot be called from outside with a known token.
+STANDIN_TOKEN = secrets.token_urlsafe(32)
 
 
 def http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -69,7 +73,7 @@ def http_client(transport: httpx.BaseTransport | None) -> httpx.Client:
 
 def api() -> GraphAPI:
     session = http_client(SETTINGS.transport)
-    graph = GraphAPI(token=SETTINGS.token or "standin-token", session=session, api_version=float(SETTINGS.api_version))
+    graph = GraphAPI(token=SETTINGS.token or STANDIN_TOKEN, session=session, api_version=float(SETTINGS.api_version))
     # pywa fixes Meta's host; LIGAT_WHATSAPP_API_URL points it elsewhere (the stand-in, a proxy).
     session.base_url = f"{SETTINGS.api_url.rstrip('/')}/v{SETTINGS.api_version}"
     return graph

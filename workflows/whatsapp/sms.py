@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..db import OutboxMessage
 from ..notifications import Refused
-from .cloud import http_client
+from .cloud import STANDIN_TOKEN, http_client
 
 SMS_LIMIT = 459  # three concatenated SMS
 
@@ -58,7 +58,7 @@ class SmsChannel:
     def _post(self, recipient: str, message: str, reference: str) -> str:
         with http_client(SETTINGS.transport) as client:
             response = client.post(SETTINGS.api_url.rstrip("/") + "/messages",
-                                   headers={"Authorization": f"Bearer {SETTINGS.token or 'standin-token'}"},
+                                   headers={"Authorization": f"Bearer {SETTINGS.token or STANDIN_TOKEN}"},
                                    json={"to": e164(recipient), "text": message[:SMS_LIMIT], "reference": reference})
         if 400 <= response.status_code < 500 and response.status_code != 429:
             raise Refused(f"SMS gateway {response.status_code}")

@@ -36,9 +36,11 @@ def case_whatsapp(case: Case) -> dict[str, Any] | None:
     rows = db.session.execute(
         select(WaThreadMessage, OutboxMessage).outerjoin(OutboxMessage, OutboxMessage.id == WaThreadMessage.outbox_id)
         .where(WaThreadMessage.case_id == case.id).order_by(WaThreadMessage.id)).all()
-    thread = [{"message": m, "delivery": (o.delivery_status or o.status) if o else None,
-               "delivery_label": DELIVERY.get((o.delivery_status or o.status) if o else "", ""),
-               "error": o.last_error if o and (o.status in ("failed", "skipped")) else None} for m, o in rows]
+    thread = []
+    for m, o in rows:
+        status = (o.delivery_status or o.status) if o else None
+        thread.append({"message": m, "delivery": status, "delivery_label": DELIVERY.get(status or "", ""),
+                       "error": o.last_error if o and o.status in ("failed", "skipped") else None})
     letters = db.session.scalars(select(OutboxMessage).where(
         OutboxMessage.case_id == case.id, OutboxMessage.kind.in_(["document", "status", "template"]))
         .order_by(OutboxMessage.id)).all()

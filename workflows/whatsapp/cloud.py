@@ -175,6 +175,7 @@ class WhatsAppChannel:
 def expect_answer(session: Session, msg: OutboxMessage) -> None:
     """A process's own message to the reporter (a question, "needs more information"): it joins the
     case's thread, and the citizen's next words land on the case, as after an officer's message."""
+    from .conversation import talk_about
     from .models import WaThreadMessage
 
     if session.scalar(select(WaThreadMessage.id).where(WaThreadMessage.outbox_id == msg.id)) is None:
@@ -182,4 +183,4 @@ def expect_answer(session: Session, msg: OutboxMessage) -> None:
                                     outbox_id=msg.id))
     conversation = session.get(WaConversation, wire.wa_id_of(msg.recipient))
     if conversation is not None and conversation.state in ("menu", "percakapan"):
-        conversation.state, conversation.case_id, conversation.data = "percakapan", msg.case_id, "{}"
+        talk_about(conversation, msg.case_id)

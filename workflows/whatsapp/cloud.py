@@ -132,13 +132,13 @@ def body_for(session: Session, msg: OutboxMessage) -> dict[str, Any]:
     """The Cloud API body for an outbox row: its own message inside the window, its template outside."""
     payload = json.loads(msg.payload or "{}")
     if msg.kind == "document":
-        doc = payload["document"]
-        media_id = upload(storage.read(doc["storage_key"]), doc.get("mime_type", "application/pdf"), doc["filename"])
-        if window_open(session, msg.recipient):
-            return wire.document_body(media_id, doc["filename"], msg.message)
-        template = payload.get("template")
-        if not template:
+        doc, template = payload["document"], payload.get("template")
+        inside = window_open(session, msg.recipient)
+        if not inside and not template:  # refused before the file is uploaded for nothing
             raise Refused("Di luar jendela 24 jam dan tanpa template. (Outside the 24-hour window, no template.)")
+        media_id = upload(storage.read(doc["storage_key"]), doc.get("mime_type", "application/pdf"), doc["filename"])
+        if inside:
+            return wire.document_body(media_id, doc["filename"], msg.message)
         body = wire.template_body(template["name"], SETTINGS.template_language, template.get("params", []))
         body["template"]["components"].insert(0, {"type": "header", "parameters": [
             {"type": "document", "document": {"id": media_id, "filename": doc["filename"]}}]})

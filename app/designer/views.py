@@ -366,7 +366,11 @@ class DesignerView(BaseView):
         if errors:
             return self._descriptor_page(draft, files, new, errors, 400)
         data = json.dumps(new, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-        put_file(db.session, draft, f"bpmn/{code}/service.json", data, current_principal().username)
+        try:
+            put_file(db.session, draft, f"bpmn/{code}/service.json", data, current_principal().username)
+        except DraftError as exc:
+            db.session.rollback()
+            return self._descriptor_page(draft, files, new, [str(exc)], 400)
         flash(_("Deskriptor tersimpan di draf."), "success")
         return redirect(url_for("DesignerView.descriptor", code=code))
 

@@ -269,7 +269,7 @@ class DesignerApi(BaseApi):
         if isinstance(draft, Response):
             return draft
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("schema", ""), str):
+        if not isinstance(body, dict) or not all(isinstance(body.get(k) or "", str) for k in ("schema", "ui")):
             return _error(self, 400, 'Kirim JSON {"schema": teks, "ui": teks}.',
                           'Send JSON {"schema": text, "ui": text}.')
         try:

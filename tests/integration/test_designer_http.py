@@ -139,6 +139,8 @@ def test_invalid_draft_files_are_refused_in_both_languages(login_as, db_session)
         answer = client.post(f"{API}/packages/{code}/draft/preview", json={"schema": '{"type": "object", "properties": '
                                                                             '{"a": {"type": "teks"}}}'})
         assert answer.status_code == 400 and "JSON Schema" in answer.get_json()["message_en"]
+        answer = client.post(f"{API}/packages/{code}/draft/preview", json={"schema": "{}", "ui": {"ui:order": []}})
+        assert answer.status_code == 400 and answer.get_json()["message_en"]
         assert client.post(f"{API}/packages/{code}/rollback", json={"version": "satu"}).status_code == 400
     finally:
         discard(client, code)

@@ -168,8 +168,10 @@ class DesignerApi(BaseApi):
         try:
             delete_file(db.session, draft, path, current_principal().username)
         except NotFound:
+            db.session.rollback()
             return _error(self, 404, f"Berkas '{path}' tidak ada di draf.", f"File '{path}' is not in the draft.")
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 400, exc.message_id, exc.message_en)
         return self.response(200, result=draft_json(draft))
 
@@ -186,9 +188,11 @@ class DesignerApi(BaseApi):
         try:
             rename_file(db.session, draft, body["from"], body["to"], current_principal().username)
         except NotFound:
+            db.session.rollback()
             return _error(self, 404, f"Berkas '{body['from']}' tidak ada di draf.",
                           f"File '{body['from']}' is not in the draft.")
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 400, exc.message_id, exc.message_en)
         return self.response(200, result=draft_json(draft))
 
@@ -252,8 +256,10 @@ class DesignerApi(BaseApi):
         try:
             roll_back(db.session, code, version, current_principal().username)
         except NotFound as exc:
+            db.session.rollback()
             return self.response(404, message=str(exc))
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 409, exc.message_id, exc.message_en)
         except DeployError as exc:
             db.session.rollback()

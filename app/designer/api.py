@@ -14,7 +14,7 @@ from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, protect
 
 from workflows.errors import DeployError, NotFound
-from workflows.packages import files_of
+from workflows.packages import files_of, latest_package
 from workflows.packages.diff import diff_files
 from workflows.packages.drafts import (
     DraftError,
@@ -71,8 +71,8 @@ class DesignerApi(BaseApi):
     # --- helpers ---
 
     def _draft(self, code: str) -> PackageDraft | Response:
-        versions = package_versions(db.session, code)
-        if not versions:
+        # Only whether the package exists: package_versions would count every case on every autosave.
+        if latest_package(db.session, code) is None:
             return _error(self, 404, f"Paket '{code}' tidak ada.", f"Package '{code}' not found.")
         draft = draft_of(db.session, code)
         if draft is None:
@@ -223,7 +223,7 @@ class DesignerApi(BaseApi):
         draft = self._draft(code)
         if isinstance(draft, Response):
             return draft
-        latest = package_versions(db.session, code)[0].package
+        latest = latest_package(db.session, code)
         return self.response(200, against_version=latest.version,
                              result=diff_files(files_of(latest), draft.files()).as_dict())
 

@@ -14,7 +14,7 @@ from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, protect
 
 from workflows.errors import DeployError, NotFound
-from workflows.packages import files_of
+from workflows.packages import files_of, latest_package
 from workflows.packages.diff import diff_files
 from workflows.packages.drafts import (
     DraftError,
@@ -71,8 +71,8 @@ class DesignerApi(BaseApi):
     # --- helpers ---
 
     def _draft(self, code: str) -> PackageDraft | Response:
-        versions = package_versions(db.session, code)
-        if not versions:
+        # Only whether the package exists: package_versions would count every case on every autosave.
+        if latest_package(db.session, code) is None:
             return _error(self, 404, f"Paket '{code}' tidak ada.", f"Package '{code}' not found.")
         draft = draft_of(db.session, code)
         if draft is None:
@@ -168,8 +168,10 @@ class DesignerApi(BaseApi):
         try:
             delete_file(db.session, draft, path, current_principal().username)
         except NotFound:
+            db.session.rollback()
             return _error(self, 404, f"Berkas '{path}' tidak ada di draf.", f"File '{path}' is not in the draft.")
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 400, exc.message_id, exc.message_en)
         return self.response(200, result=draft_json(draft))
 
@@ -186,9 +188,11 @@ class DesignerApi(BaseApi):
         try:
             rename_file(db.session, draft, body["from"], body["to"], current_principal().username)
         except NotFound:
+            db.session.rollback()
             return _error(self, 404, f"Berkas '{body['from']}' tidak ada di draf.",
                           f"File '{body['from']}' is not in the draft.")
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 400, exc.message_id, exc.message_en)
         return self.response(200, result=draft_json(draft))
 
@@ -219,7 +223,7 @@ class DesignerApi(BaseApi):
         draft = self._draft(code)
         if isinstance(draft, Response):
             return draft
-        latest = package_versions(db.session, code)[0].package
+        latest = latest_package(db.session, code)
         return self.response(200, against_version=latest.version,
                              result=diff_files(files_of(latest), draft.files()).as_dict())
 
@@ -252,8 +256,10 @@ class DesignerApi(BaseApi):
         try:
             roll_back(db.session, code, version, current_principal().username)
         except NotFound as exc:
+            db.session.rollback()
             return self.response(404, message=str(exc))
         except DraftError as exc:
+            db.session.rollback()
             return _error(self, 409, exc.message_id, exc.message_en)
         except DeployError as exc:
             db.session.rollback()
@@ -269,7 +275,7 @@ class DesignerApi(BaseApi):
         if isinstance(draft, Response):
             return draft
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get("schema", ""), str):
+        if not isinstance(body, dict) or not all(isinstance(body.get(k) or "", str) for k in ("schema", "ui")):
             return _error(self, 400, 'Kirim JSON {"schema": teks, "ui": teks}.',
                           'Send JSON {"schema": text, "ui": text}.')
         try:

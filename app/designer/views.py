@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflows.errors import DeployError, NotFound
-from workflows.packages import files_of, latest_packages
+from workflows.packages import PackageFiles, files_of, latest_packages
 from workflows.packages.diff import diff_files
 from workflows.packages.drafts import (
     DraftError,
@@ -195,8 +195,7 @@ class DesignerView(BaseView):
         flash(_("Draf dibuang."), "success")
         return redirect(url_for("DesignerView.package", code=code))
 
-    def _editor_context(self, draft: PackageDraft, path: str) -> dict[str, Any]:
-        files = draft.files()
+    def _editor_context(self, draft: PackageDraft, files: PackageFiles, path: str) -> dict[str, Any]:
         descriptor = json.loads(files.descriptor_bytes or b"{}")
         return {"code": draft.code, "path": path, "draft": draft,
                 "roles": [r.get("name") for r in descriptor.get("roles", []) if isinstance(r, dict)],
@@ -217,7 +216,7 @@ class DesignerView(BaseView):
             return redirect(url_for("DesignerView.download", code=code, path=path))
         if kind == "descriptor" and request.args.get("mentah") != "1":
             return redirect(url_for("DesignerView.descriptor", code=code))
-        context = self._editor_context(draft, path)
+        context = self._editor_context(draft, files, path)
         text = data.decode("utf-8", "replace")
         if kind in ("bpmn", "dmn"):
             return self._page(f"{kind}.html", content=text, **context)
@@ -345,12 +344,12 @@ class DesignerView(BaseView):
     @has_access
     def descriptor(self, code: str):  # noqa: ANN201
         draft = draft_or_404(code)
-        raw = json.loads(draft.files().descriptor_bytes or b"{}")
-        return self._descriptor_page(draft, raw, [])
-
-    def _descriptor_page(self, draft: PackageDraft, raw: dict[str, Any], errors: list[str],
-                         status: int = 200) -> Response:
         files = draft.files()
+        raw = json.loads(files.descriptor_bytes or b"{}")
+        return self._descriptor_page(draft, files, raw, [])
+
+    def _descriptor_page(self, draft: PackageDraft, files: PackageFiles, raw: dict[str, Any], errors: list[str],
+                         status: int = 200) -> Response:
         return self._page("descriptor.html", status, code=draft.code, draft=draft, d=raw, errors=errors,
                           bidang=descriptor_form.BIDANG, scopes=descriptor_form.SCOPES,
                           channels=descriptor_form.CHANNELS, kinds=descriptor_form.DOC_KINDS,
@@ -361,12 +360,17 @@ class DesignerView(BaseView):
     @has_access
     def save_descriptor(self, code: str):  # noqa: ANN201
         draft = draft_or_404(code)
-        raw = json.loads(draft.files().descriptor_bytes or b"{}")
+        files = draft.files()
+        raw = json.loads(files.descriptor_bytes or b"{}")
         new, errors = descriptor_form.apply_form(raw, request.form)
         if errors:
-            return self._descriptor_page(draft, new, errors, 400)
+            return self._descriptor_page(draft, files, new, errors, 400)
         data = json.dumps(new, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-        put_file(db.session, draft, f"bpmn/{code}/service.json", data, current_principal().username)
+        try:
+            put_file(db.session, draft, f"bpmn/{code}/service.json", data, current_principal().username)
+        except DraftError as exc:
+            db.session.rollback()
+            return self._descriptor_page(draft, files, new, [str(exc)], 400)
         flash(_("Deskriptor tersimpan di draf."), "success")
         return redirect(url_for("DesignerView.descriptor", code=code))
 

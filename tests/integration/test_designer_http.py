@@ -139,6 +139,8 @@ def test_invalid_draft_files_are_refused_in_both_languages(login_as, db_session)
         answer = client.post(f"{API}/packages/{code}/draft/preview", json={"schema": '{"type": "object", "properties": '
                                                                             '{"a": {"type": "teks"}}}'})
         assert answer.status_code == 400 and "JSON Schema" in answer.get_json()["message_en"]
+        answer = client.post(f"{API}/packages/{code}/draft/preview", json={"schema": "{}", "ui": {"ui:order": []}})
+        assert answer.status_code == 400 and answer.get_json()["message_en"]
         assert client.post(f"{API}/packages/{code}/rollback", json={"version": "satu"}).status_code == 400
     finally:
         discard(client, code)
@@ -341,3 +343,27 @@ def test_try_runs_the_scenario_runner(login_as):
         assert all(r["path"] for r in results)
     finally:
         discard(client, code)
+
+
+def test_a_refused_descriptor_save_is_a_400_with_the_reason(login_as, monkeypatch):
+    from workflows.packages import drafts
+
+    client, token = designer(login_as)
+    code = "izin_ziarah"
+    assert client.post(f"/perancang/{code}/draf", data={"csrf_token": token}).status_code == 302
+    try:
+        def refuse(path: str, data: bytes) -> None:
+            raise drafts.DraftError("Berkas terlalu besar (maks. 5 MB).", "File too large (max 5 MB).")
+
+        monkeypatch.setattr(drafts, "check_file", refuse)
+        form = {"csrf_token": token, "name_id": "Izin Ziarah TMP", "name_en": "Cemetery visit permit",
+                "summary_id": "Izin ziarah", "summary_en": "Visit permit", "duration_id": "1 hari",
+                "duration_en": "1 day", "cost_id": "Gratis", "cost_en": "Free", "bidang": "rehsos",
+                "role_name": ["Operator Dinsos", ""], "role_scope": ["office", "office"],
+                "req_id": ["KTP", ""], "req_en": ["ID card", ""], "start_form": "ziarah_permohonan.schema.json"}
+        answer = client.post(f"/perancang/{code}/draf/deskriptor", data=form)
+        assert answer.status_code == 400
+        assert "File too large" in answer.get_data(as_text=True)
+    finally:
+        monkeypatch.undo()
+        client.post(f"/perancang/{code}/draf/buang", data={"csrf_token": token})

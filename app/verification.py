@@ -30,7 +30,15 @@ def verify(token: str):  # noqa: ANN201
         return render_template("portal/verifikasi.html", letter=None), 404
     status = letter.public_status()
     # The stored PDF's signature checked on every view: a file changed on the server shows as broken.
-    signature = signing.signature_state(storage.read(letter.pdf_key)) if letter.pdf_key else None
+    signature = _signature(letter.pdf_key) if letter.pdf_key else None
     response = render_template("portal/verifikasi.html", letter=letter, status=status, status_text=STATUS_TEXT[status],
                                signature=signature)
     return response, 200, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+
+def _signature(pdf_key: str) -> signing.SignatureState:
+    """A stored PDF gone from the server reads as broken, not as an error page."""
+    try:
+        return signing.signature_state(storage.read(pdf_key))
+    except OSError:
+        return signing.SignatureState(signing.BROKEN)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, redirect, request
+from flask import abort, current_app, g, redirect, request
 from flask_login import current_user
 
 from workflows.dashboard.filters import BadFilter, Filters, may_see_dashboard
@@ -39,9 +39,12 @@ def dashboard_access(view: Any) -> Any:
 
 
 def lines() -> dict[str, dict[str, str]]:
-    """Deployed lines by process id: their package code and name."""
-    return {p.descriptor.process: {"kode": p.code, "nama": p.descriptor.name["id"]}
-            for p in latest_packages(db.session)}
+    """Deployed lines by process id: their package code and name (read once per request: the filters,
+    the links and the tables all ask)."""
+    if "dashboard_lines" not in g:
+        g.dashboard_lines = {p.descriptor.process: {"kode": p.code, "nama": p.descriptor.name["id"]}
+                             for p in latest_packages(db.session)}
+    return g.dashboard_lines
 
 
 def process_of(code: str) -> str:
@@ -51,7 +54,7 @@ def process_of(code: str) -> str:
     raise BadFilter(f"Layanan '{code[:40]}' tidak ada. (No such service line.)")
 
 
-def _date(name: str, default: date) -> date:
+def date_arg(name: str, default: date | None) -> date | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return default
@@ -63,8 +66,8 @@ def _date(name: str, default: date) -> date:
 
 def filters_from_request() -> Filters:
     today = office_today()
-    end = _date("sampai", today)
-    start = _date("dari", end - timedelta(days=DEFAULT_DAYS - 1))
+    end = date_arg("sampai", today)
+    start = date_arg("dari", end - timedelta(days=DEFAULT_DAYS - 1))
     code = (request.args.get("lini") or "").strip()
     region = (request.args.get("wilayah") or "").strip()
     if region and not is_office_area(region, current_app.config["LIGAT_OFFICE_REGION"]):

@@ -3,7 +3,6 @@ the exports of both, and `/dasbor/peta-proses/<code>` (the process heatmap on th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
@@ -23,11 +22,13 @@ from ..extensions import db
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
-from .params import dashboard_access, filters_from_request, lines, process_of, query_args
+from .params import dashboard_access, date_arg, filters_from_request, lines, process_of, query_args
 from .tables import CASE_HEADERS, FIGURE_HEADERS, case_rows, figure_rows
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 50_000
+
+
 def bad_request(error: BadFilter) -> NoReturn:
     abort(400, description=str(error))
 
@@ -116,15 +117,9 @@ class DashboardView(BaseView):
 
     def _case_query(self, filters: Filters):  # noqa: ANN202
         measure = request.args.get("ukuran", "masuk")
-        day = None
-        if request.args.get("hari"):
-            try:
-                day = date.fromisoformat(request.args["hari"])
-            except ValueError:
-                abort(400, description="Tanggal tidak sah. (Invalid date.)")
         try:
             return measure, figures.cases_query(db.session, current_principal(), filters, measure,
-                                                request.args.get("tahap"), day)
+                                                request.args.get("tahap"), date_arg("hari", None))
         except BadFilter as error:
             bad_request(error)
 

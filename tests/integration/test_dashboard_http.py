@@ -268,3 +268,13 @@ def test_the_daily_summary_gives_the_same_figures_as_the_cases(app, login_as, se
     kabid = login_as("kabid.rehsos")
     assert kabid.post("/dasbor/perbarui", data={"csrf_token": csrf_token(kabid, "/dasbor/")}).status_code == 403
     assert summary(kabid)["volume"]["total"]["masuk"] == 2  # the summary keeps the bidang rule
+
+
+def test_a_bad_day_or_measure_on_the_case_list_gets_a_message(login_as):
+    client = login_as("kadis")
+    for args in ({"ukuran": "surat", "hari": "kemarin"}, {"ukuran": "tidak-ada"}, {"ukuran": "tahap"}):
+        for url, extra in (("/dasbor/kasus", {}), ("/dasbor/kasus/ekspor", {"format": "csv"})):
+            response = client.get(url, query_string={**PERIOD, **args, **extra})
+            assert response.status_code == 400, (url, args)
+    page = client.get("/dasbor/kasus", query_string={**PERIOD, "ukuran": "surat", "hari": "kemarin"})
+    assert "YYYY-MM-DD" in page.get_data(as_text=True)

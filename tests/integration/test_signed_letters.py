@@ -92,6 +92,15 @@ def test_issued_letter_pdf_is_signed_and_the_verification_page_says_so(app, clie
     finally:
         path.write_bytes(original)
 
+    # The stored PDF gone from the server: the page still answers, with the signature broken.
+    moved = path.with_name(path.name + ".pindah")
+    path.rename(moved)
+    try:
+        response = client.get(f"/verifikasi/{letter.token}")
+        assert response.status_code == 200 and 'data-signature="broken"' in response.get_data(as_text=True)
+    finally:
+        moved.rename(path)
+
 
 def test_one_letter_that_cannot_be_made_does_not_stop_the_others(app, db_session):
     """A letter whose .docx is gone is logged and skipped; the letters after it still get their

@@ -25,11 +25,9 @@ LOCK_KEY = 20261114  # pg_advisory_xact_lock key of the dashboard refresh
 STATE_ID = 1
 
 
-class CaseDay(Base):
-    """One group of cases opened (or closed) on one office day. Opened and closed counts are separate rows."""
-
-    __tablename__ = "dash_case_day"
-    __table_args__ = (Index("ix_dash_case_day_day", "day"),)
+class _DayGroup:
+    """The columns every summary row shares: the office day and the case's line version, category,
+    region and bidang (the last three for the visibility rule)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
@@ -38,46 +36,40 @@ class CaseDay(Base):
     category: Mapped[str | None] = mapped_column(String(100))
     region_code: Mapped[str | None] = mapped_column(String(20))
     bidang: Mapped[str | None] = mapped_column(String(40))
+
+
+class CaseDay(_DayGroup, Base):
+    """One group of cases opened (or closed) on one office day. Opened and closed counts are separate rows."""
+
+    __tablename__ = "dash_case_day"
+    __table_args__ = (Index("ix_dash_case_day_day", "day"),)
+
     opened: Mapped[int] = mapped_column(Integer, default=0)
     closed: Mapped[int] = mapped_column(Integer, default=0)
     closed_with_sla: Mapped[int] = mapped_column(Integer, default=0)
     closed_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TaskDay(Base):
+class TaskDay(_DayGroup, Base):
     """User tasks of one stage completed on one office day, with a due time, and done by it."""
 
     __tablename__ = "dash_task_day"
     __table_args__ = (Index("ix_dash_task_day_day", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    process_definition_id: Mapped[int] = mapped_column(Integer)
-    process_id: Mapped[str] = mapped_column(String(100))
     task_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
-    category: Mapped[str | None] = mapped_column(String(100))
-    region_code: Mapped[str | None] = mapped_column(String(20))
-    bidang: Mapped[str | None] = mapped_column(String(40))
     completed: Mapped[int] = mapped_column(Integer, default=0)
     with_due: Mapped[int] = mapped_column(Integer, default=0)
     on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class FlowDay(Base):
+class FlowDay(_DayGroup, Base):
     """How many times one sequence flow was taken on one office day."""
 
     __tablename__ = "dash_flow_day"
     __table_args__ = (Index("ix_dash_flow_day_day", "day"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
-    process_definition_id: Mapped[int] = mapped_column(Integer)
-    process_id: Mapped[str] = mapped_column(String(100))
     flow_id: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str | None] = mapped_column(String(100))
-    region_code: Mapped[str | None] = mapped_column(String(20))
-    bidang: Mapped[str | None] = mapped_column(String(40))
     taken: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -7,7 +7,6 @@ from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_babel import get_locale
 
 import forms
 from workflows import documents, satisfaction
@@ -22,6 +21,7 @@ from ..extensions import db
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
+from ..views.display import ui_lang
 from .params import dashboard_access, date_arg, filters_from_request, lines, process_of, query_args
 from .tables import CASE_HEADERS, FIGURE_HEADERS, case_rows, figure_rows
 
@@ -87,7 +87,7 @@ class DashboardView(BaseView):
         return self.render_template(
             "dashboard/index.html", data=data, verdict=verdict(db.session, principal, filters),
             elements=satisfaction.ELEMENTS, grade_labels=satisfaction.GRADE_LABELS,
-            lang="en" if str(get_locale()) == "en" else "id",
+            lang=ui_lang(),
             summary_through=summary.refreshed_through(db.session),
             may_refresh=principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN), **self._common(filters))
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workflows.errors import DeployError, NotFound
@@ -38,6 +37,7 @@ from workflows.packages.drafts import (
 from ..extensions import db
 from ..security import DESIGNER, current_principal
 from ..setup import ensure_package_roles
+from ..views.display import ui_lang
 from . import descriptor_form
 from .common import designer_page, draft_or_404, package_or_404, preview_html, scenario_json
 
@@ -97,11 +97,6 @@ def _blank(kind: str, stem: str) -> bytes:
     return b"{}\n"
 
 
-def _lang() -> str:
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "id"
-
-
 def _bundle_present() -> bool:
     """The editor bundle is vendored by its own build; until then the pages edit XML as text."""
     return Path(current_app.static_folder or "", "vendor", "ligat-designer", "ligat-designer.js").is_file()
@@ -121,7 +116,7 @@ class DesignerView(BaseView):
     default_view = "index"
 
     def _page(self, template: str, status: int = 200, **context: Any) -> Response:
-        html = self.render_template(f"designer/{template}", lang=_lang(), bundle=_bundle_present(), **context)
+        html = self.render_template(f"designer/{template}", lang=ui_lang(), bundle=_bundle_present(), **context)
         return Response(html, status=status)
 
     # --- packages and versions ---

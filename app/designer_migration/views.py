@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from workflows.errors import LigatError, NotFound
 
 from ..extensions import db
 from ..security import AUDIT, CASE, DESIGNER, current_principal
+from ..views.display import ui_lang
 from .requests import FILTER_FIELDS, read
 
 
@@ -73,9 +73,6 @@ class MigrationView(BaseView):
     base_permissions = ["can_read", "can_write"]
     default_view = "index"
 
-    def _lang(self) -> str:
-        return "en" if str(get_locale() or "id").startswith("en") else "id"
-
     def _may_open_cases(self) -> bool:
         # A designer need not read cases (the case page decides who sees which); links only for those who may.
         return self.appbuilder.sm.has_access("can_read", CASE)
@@ -97,7 +94,7 @@ class MigrationView(BaseView):
         return self.render_template(
             "designer_migration/index.html", code=code, package=packages[-1], packages=packages, counts=counts,
             values=values, statuses=statuses, tasks=tasks, runs=migration.runs(db.session, code),
-            may_move=may_move, may_open_cases=self._may_open_cases(), lang=self._lang(), **extra,
+            may_move=may_move, may_open_cases=self._may_open_cases(), lang=ui_lang(), **extra,
         ), status
 
     @expose("/<code>/migrasi/")
@@ -145,5 +142,5 @@ class MigrationView(BaseView):
             run = migration.run_of(db.session, code, run_id)
         except NotFound:
             abort(404, description=_("Migrasi tidak ditemukan."))
-        return self.render_template("designer_migration/run.html", code=code, run=run, lang=self._lang(),
+        return self.render_template("designer_migration/run.html", code=code, run=run, lang=ui_lang(),
                                     may_open_cases=self._may_open_cases())

@@ -11,6 +11,14 @@ BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 OFFICE_TZ = timezone(timedelta(hours=9), "WIT")
 
 
+def ui_lang() -> str:
+    """The page's language for texts kept in both languages ({"id": …, "en": …}): "en" or "id"."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "id"
+
+
 def format_dt(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "–"

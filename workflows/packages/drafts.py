@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
 from typing import Any
 
 from lxml import etree
@@ -118,8 +119,8 @@ def verify_events(events: list[PackageEvent]) -> bool:
 def verify_package_chains(session: Session) -> tuple[int, list[str]]:
     """Check every package's history; return (events checked, codes whose chain is broken)."""
     events = list(session.scalars(select(PackageEvent).order_by(PackageEvent.code, PackageEvent.seq)))
-    codes = sorted({e.code for e in events})
-    return len(events), [c for c in codes if not verify_events([e for e in events if e.code == c])]
+    broken = [code for code, chain in groupby(events, key=lambda e: e.code) if not verify_events(list(chain))]
+    return len(events), broken
 
 
 # --- versions --------------------------------------------------------------------------------

@@ -12,13 +12,12 @@ from flask_babel import gettext as _
 
 from workflows import audit_checks, documents
 from workflows.audit_search import EVENTS, FILE_ACCESS, KINDS, PERSON_VIEWS, AuditQuery, search
-from workflows.db import Case, utcnow
+from workflows.db import utcnow
 from workflows.durations import SETTINGS as TIME_SETTINGS
 from workflows.packages import latest_packages
 from workflows.packages.drafts import verify_package_chains
-from workflows.visibility import can_view_case
 
-from ..casedata import form_fields
+from ..casedata import form_fields, visible_case_or_404
 from ..extensions import db
 from ..security import AUDIT, current_principal
 from ..views.display import format_dt
@@ -126,9 +125,7 @@ class AuditView(BaseView):
     def history_pdf(self, case_id: int):  # noqa: ANN201
         """The case's full history with its chain hashes, as a PDF to file; the download is logged."""
         principal = current_principal()
-        case = db.session.get(Case, case_id)
-        if case is None or not can_view_case(principal, case):
-            abort(404)
+        case = visible_case_or_404(case_id, principal)
         made_at = format_dt(utcnow())
         pdf = history_pdf(db.session, case, current_app.config["LIGAT_OFFICE_NAME"], principal.username, made_at)
         if pdf is None:

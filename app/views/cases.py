@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from sqlalchemy import select
 
@@ -10,10 +10,10 @@ from workflows import cases
 from workflows.db import AuditEvent, Case, InboxTask
 from workflows.errors import LigatError
 from workflows.outlook import outlook
-from workflows.visibility import can_view_case, case_list_query
+from workflows.visibility import case_list_query
 
 from ..audit.readable import readable
-from ..casedata import form_fields, hidden_fields, log_case_view
+from ..casedata import form_fields, hidden_fields, log_case_view, visible_case_or_404
 from ..extensions import db
 from ..security import AUDIT, CASE, current_principal
 from .errors import flash_error
@@ -43,10 +43,7 @@ class CaseView(BaseView):
     @expose("/<int:case_id>")
     @has_access
     def show(self, case_id: int):  # noqa: ANN201
-        case = db.session.get(Case, case_id)
-        # 404 rather than 403: a case outside one's region is not revealed to exist.
-        if case is None or not can_view_case(current_principal(), case):
-            abort(404)
+        case = visible_case_or_404(case_id, current_principal())
         events = db.session.scalars(
             select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
         ).all()

@@ -212,18 +212,21 @@ def grade_of(value: float) -> str:
     return "D"
 
 
-def index(session: Session, line: str | None = None, since: datetime | None = None,
-          until: datetime | None = None) -> Index:
-    """IKM over the answers of one line (or all), answered in [since, until)."""
-    columns = [getattr(SurveyResponse, code) for code in CODES]
-    query = select(func.count(SurveyResponse.id), *[func.avg(c) for c in columns])
+def _filtered(query, line: str | None, since: datetime | None, until: datetime | None):  # noqa: ANN001, ANN202
     if line:
         query = query.where(SurveyResponse.line == line)
     if since is not None:
         query = query.where(SurveyResponse.answered_at >= since)
     if until is not None:
         query = query.where(SurveyResponse.answered_at < until)
-    count, *means = session.execute(query).one()
+    return query
+
+
+def _aggregates() -> list:
+    return [func.count(SurveyResponse.id), *[func.avg(getattr(SurveyResponse, code)) for code in CODES]]
+
+
+def _index_of(count: int | None, means: list) -> Index:
     if not count:
         return Index(0, {}, None, None)
     element_means = {code: round(float(mean), 4) for code, mean in zip(CODES, means, strict=True)}
@@ -231,6 +234,17 @@ def index(session: Session, line: str | None = None, since: datetime | None = No
     return Index(int(count), element_means, value, grade_of(value))
 
 
+def index(session: Session, line: str | None = None, since: datetime | None = None,
+          until: datetime | None = None) -> Index:
+    """IKM over the answers of one line (or all), answered in [since, until)."""
+    count, *means = session.execute(_filtered(select(*_aggregates()), line, since, until)).one()
+    return _index_of(count, means)
+
+
 def index_by_line(session: Session, since: datetime | None = None, until: datetime | None = None) -> dict[str, Index]:
+    """IKM per line that has ever been answered (an empty Index when none in [since, until)); two queries
+    for all lines, not one per line."""
+    query = _filtered(select(SurveyResponse.line, *_aggregates()), None, since, until).group_by(SurveyResponse.line)
+    found = {line: _index_of(count, means) for line, count, *means in session.execute(query)}
     lines = session.scalars(select(SurveyResponse.line).distinct()).all()
-    return {line: index(session, line, since, until) for line in sorted(lines)}
+    return {line: found.get(line, _index_of(0, [])) for line in sorted(lines)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -101,6 +101,10 @@ def test_index_follows_the_regulation(db_session, client, login_as):
     assert result.value == pytest.approx(round(sum(means) / 9 * 25, 2))
     assert result.value == 84.26 and result.grade == "B" and result.grade_label["id"] == "Baik"
     assert satisfaction.index(db_session, "pbi_jkn").value is None
+    # Per line, in one grouped query: the same figures; a line answered only outside the period stays, empty.
+    assert satisfaction.index_by_line(db_session) == {"pengaduan": result}
+    later = satisfaction.index_by_line(db_session, since=datetime(9000, 1, 1))
+    assert later == {"pengaduan": satisfaction.Index(0, {}, None, None)}
     assert [satisfaction.grade_of(v) for v in (88.31, 88.30, 76.61, 76.60, 65.0, 64.99)] == list("ABBCCD")
 
 

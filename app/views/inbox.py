@@ -141,15 +141,20 @@ class InboxView(BaseView):
     def task(self, task_id: int):  # noqa: ANN201
         row = self._row(task_id)
         schema, ui = schemas_of(row.case, row.form, row.ui_form)
-        values = prefill(schema, ui, cases.case_data(row.case)) if row.form else {}
-        fields = fields_for(schema, ui, values) if row.form else []
-        return self._render_task(row, fields)
-
-    def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
-        # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
         data = cases.case_data(row.case)
+        values = prefill(schema, ui, data) if row.form else {}
+        fields = fields_for(schema, ui, values) if row.form else []
+        return self._render_task(row, fields, data=data, schema=schema)
+
+    def _render_task(self, row: InboxTask, fields: list, status: int = 200,  # noqa: ANN202
+                     data: dict | None = None, schema: dict | None = None):
+        """`data`, `schema`: the case's variables and the task's form schema, when the caller has them."""
+        # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
+        data = data if data is not None else cases.case_data(row.case)
+        if schema is None and row.form:
+            schema = schemas_of(row.case, row.form, row.ui_form)[0]
         # The task's own fields are in its form; the data panel leaves them out (no earlier round's answer).
-        own = set(schemas_of(row.case, row.form, row.ui_form)[0].get("properties", {})) if row.form else set()
+        own = set(schema.get("properties", {})) if row.form else set()
         log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
@@ -194,7 +199,7 @@ class InboxView(BaseView):
         except FormInvalid as exc:
             db.session.rollback()
             errors = {**exc.errors, **file_errors}
-            return self._render_task(row, fields_for(schema, ui, data, errors), 422)
+            return self._render_task(row, fields_for(schema, ui, data, errors), 422, schema=schema)
         except LigatError as exc:
             db.session.rollback()
             flash_error(exc)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import notifications
@@ -112,6 +113,10 @@ class SurveyRefused(LigatError):
     """The answers cannot be taken; the message says why (Indonesian, then English)."""
 
 
+ALREADY_ANSWERED = ("Survei untuk layanan ini sudah diisi. Terima kasih. "
+                    "(The survey for this service was already answered. Thank you.)")
+
+
 def invitation_for(session: Session, case: Case) -> SurveyInvitation:
     """The case's invitation, made on first need (the caller commits)."""
     found = session.scalar(select(SurveyInvitation).where(SurveyInvitation.case_id == case.id))
@@ -140,8 +145,7 @@ def record_response(session: Session, token: str, answers: dict[str, object], su
     if not case.completed:
         raise SurveyRefused("Survei dibuka setelah layanan selesai. (The survey opens once the service is done.)")
     if answered(session, case.id):
-        raise SurveyRefused("Survei untuk layanan ini sudah diisi. Terima kasih. "
-                            "(The survey for this service was already answered. Thank you.)")
+        raise SurveyRefused(ALREADY_ANSWERED)
     values: dict[str, int] = {}
     missing = []
     for code in CODES:
@@ -159,7 +163,11 @@ def record_response(session: Session, token: str, answers: dict[str, object], su
     text = " ".join((suggestion or "").split())[:SUGGESTION_MAX] or None
     response = SurveyResponse(case_id=case.id, line=package_of_case(session, case).code, suggestion=text, **values)
     session.add(response)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same survey sent twice at once: the other answer was stored first
+        session.rollback()
+        raise SurveyRefused(ALREADY_ANSWERED) from exc
     return response
 
 

@@ -753,6 +753,14 @@ REOPENED_STATUS = "Dibuka kembali"
 REASON_MIN = 10
 
 
+def reopen_deadline(session: Session, case: Case) -> datetime | None:
+    """Until when a closed case may be reopened (None: its line does not allow it, or it is not closed)."""
+    reopen = package_of_case(session, case).descriptor.raw.get("reopen")
+    if not reopen or not case.completed or case.closed_at is None:
+        return None
+    return add_duration(case.closed_at, reopen["within"])
+
+
 @unit_of_work
 def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case:
     """The citizen reopens a closed case within its line's period (service.json → reopen): the case
@@ -766,7 +774,7 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
         raise Forbidden("Layanan ini tidak dapat dibuka kembali. (This service cannot be reopened.)")
     if not case.completed or case.closed_at is None:
         raise TaskUnavailable("Kasus ini belum selesai. (This case is not closed.)")
-    if utcnow() > add_duration(case.closed_at, reopen["within"]):
+    if utcnow() > reopen_deadline(session, case):
         raise Forbidden(f"Batas waktu membuka kembali ({reopen['within']}) sudah lewat; silakan buat laporan baru. "
                         f"(The period to reopen, {reopen['within']}, has passed; please make a new report.)")
     reason = " ".join((reason or "").split())[:1000]

@@ -21,6 +21,7 @@ from .db import Case, MessageWait, ProcessDefinition
 from .errors import Forbidden, NotFound, TaskUnavailable
 from .packages import package_of_definition
 from .principal import ADMIN, Principal
+from .visibility import can_view_case
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def correlate_message(
     payload = {**(correlation or {}), **payload}  # the catching side reads the value from the payload
     if reference is not None:
         case = session.scalar(select(Case).where(Case.reference == reference))
-        if case is None:
+        if case is None or not can_view_case(principal, case):  # a case one may not see is not there (no 403)
             raise NotFound("Kasus tidak ditemukan. (Case not found.)")
         check_may_message(principal, case)
         return Correlated(deliver(session, case, name, payload, principal.username), False)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import notifications
@@ -112,6 +113,10 @@ class SurveyRefused(LigatError):
     """The answers cannot be taken; the message says why (Indonesian, then English)."""
 
 
+ALREADY_ANSWERED = ("Survei untuk layanan ini sudah diisi. Terima kasih. "
+                    "(The survey for this service was already answered. Thank you.)")
+
+
 def invitation_for(session: Session, case: Case) -> SurveyInvitation:
     """The case's invitation, made on first need (the caller commits)."""
     found = session.scalar(select(SurveyInvitation).where(SurveyInvitation.case_id == case.id))
@@ -140,8 +145,7 @@ def record_response(session: Session, token: str, answers: dict[str, object], su
     if not case.completed:
         raise SurveyRefused("Survei dibuka setelah layanan selesai. (The survey opens once the service is done.)")
     if answered(session, case.id):
-        raise SurveyRefused("Survei untuk layanan ini sudah diisi. Terima kasih. "
-                            "(The survey for this service was already answered. Thank you.)")
+        raise SurveyRefused(ALREADY_ANSWERED)
     values: dict[str, int] = {}
     missing = []
     for code in CODES:
@@ -159,7 +163,11 @@ def record_response(session: Session, token: str, answers: dict[str, object], su
     text = " ".join((suggestion or "").split())[:SUGGESTION_MAX] or None
     response = SurveyResponse(case_id=case.id, line=package_of_case(session, case).code, suggestion=text, **values)
     session.add(response)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same survey sent twice at once: the other answer was stored first
+        session.rollback()
+        raise SurveyRefused(ALREADY_ANSWERED) from exc
     return response
 
 
@@ -212,18 +220,21 @@ def grade_of(value: float) -> str:
     return "D"
 
 
-def index(session: Session, line: str | None = None, since: datetime | None = None,
-          until: datetime | None = None) -> Index:
-    """IKM over the answers of one line (or all), answered in [since, until)."""
-    columns = [getattr(SurveyResponse, code) for code in CODES]
-    query = select(func.count(SurveyResponse.id), *[func.avg(c) for c in columns])
+def _filtered(query, line: str | None, since: datetime | None, until: datetime | None):  # noqa: ANN001, ANN202
     if line:
         query = query.where(SurveyResponse.line == line)
     if since is not None:
         query = query.where(SurveyResponse.answered_at >= since)
     if until is not None:
         query = query.where(SurveyResponse.answered_at < until)
-    count, *means = session.execute(query).one()
+    return query
+
+
+def _aggregates() -> list:
+    return [func.count(SurveyResponse.id), *[func.avg(getattr(SurveyResponse, code)) for code in CODES]]
+
+
+def _index_of(count: int | None, means: list) -> Index:
     if not count:
         return Index(0, {}, None, None)
     element_means = {code: round(float(mean), 4) for code, mean in zip(CODES, means, strict=True)}
@@ -231,6 +242,17 @@ def index(session: Session, line: str | None = None, since: datetime | None = No
     return Index(int(count), element_means, value, grade_of(value))
 
 
+def index(session: Session, line: str | None = None, since: datetime | None = None,
+          until: datetime | None = None) -> Index:
+    """IKM over the answers of one line (or all), answered in [since, until)."""
+    count, *means = session.execute(_filtered(select(*_aggregates()), line, since, until)).one()
+    return _index_of(count, means)
+
+
 def index_by_line(session: Session, since: datetime | None = None, until: datetime | None = None) -> dict[str, Index]:
+    """IKM per line that has ever been answered (an empty Index when none in [since, until)); two queries
+    for all lines, not one per line."""
+    query = _filtered(select(SurveyResponse.line, *_aggregates()), None, since, until).group_by(SurveyResponse.line)
+    found = {line: _index_of(count, means) for line, count, *means in session.execute(query)}
     lines = session.scalars(select(SurveyResponse.line).distinct()).all()
-    return {line: index(session, line, since, until) for line in sorted(lines)}
+    return {line: found.get(line, _index_of(0, [])) for line in sorted(lines)}

@@ -58,31 +58,43 @@ ORPHAN_AGE = timedelta(hours=1)
 def remove_orphans(session: Session, older_than: timedelta = ORPHAN_AGE, limit: int = 2000) -> int:
     """Delete files of areas with declared owners that no row names (a process killed between
     writing the file and committing its row leaves one). Only files older than `older_than` are
-    considered, so a step still in flight keeps its files. Returns how many were removed."""
+    considered, so a step still in flight keeps its files. The files are checked against the
+    tables 500 at a time, so live files never hide orphans further on; at most `limit` are removed
+    per call. Returns how many were removed."""
     cutoff = (utcnow() - older_than).timestamp()
     removed = 0
     for area, columns in SETTINGS.owners.items():
         root = SETTINGS.roots.get(area)
         if root is None or not (root / area).is_dir():
             continue
-        candidates: dict[str, Path] = {}
+        batch: dict[str, Path] = {}
         for path in (root / area).glob("*/*"):
             key = f"{area}/{path.parent.name}/{path.name}"
             if _KEY.match(key) and path.is_file() and path.stat().st_mtime < cutoff:
-                candidates[key] = path
-            if len(candidates) >= limit:
-                break
-        if not candidates:
-            continue
-        named: set[str] = set()
-        keys = list(candidates)
-        for column in columns:
-            for start in range(0, len(keys), 500):
-                named.update(session.scalars(select(column).where(column.in_(keys[start:start + 500]))))
-        for key, path in candidates.items():
-            if key not in named:
-                path.unlink(missing_ok=True)
-                removed += 1
+                batch[key] = path
+            if len(batch) >= 500:
+                removed += _remove_unnamed(session, columns, batch, limit - removed)
+                batch = {}
+            if removed >= limit:
+                return removed
+        removed += _remove_unnamed(session, columns, batch, limit - removed)
+        if removed >= limit:
+            return removed
+    return removed
+
+
+def _remove_unnamed(session: Session, columns: list, batch: dict[str, Path], room: int) -> int:
+    """Delete the files of `batch` (key → path) that no column names, at most `room` of them."""
+    if not batch or room <= 0:
+        return 0
+    named: set[str] = set()
+    for column in columns:
+        named.update(session.scalars(select(column).where(column.in_(list(batch)))))
+    removed = 0
+    for key, path in batch.items():
+        if key not in named and removed < room:
+            path.unlink(missing_ok=True)
+            removed += 1
     return removed
 
 

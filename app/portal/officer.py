@@ -56,7 +56,8 @@ PUBLIC_TEXT_ROLES = frozenset({roles.OPERATOR, roles.HEAD_OF_BIDANG, roles.HEAD_
 
 
 def may_write_public_summary(principal: roles.Principal, case: Case) -> bool:
-    return bool(principal.roles & PUBLIC_TEXT_ROLES) and can_view_case(principal, case)
+    """A confidential report has no public page: nobody writes a public text for it."""
+    return not case.confidential and bool(principal.roles & PUBLIC_TEXT_ROLES) and can_view_case(principal, case)
 
 
 class PublicSummaryView(BaseView):
@@ -92,4 +93,4 @@ def case_portal_info(case: Case) -> dict[str, Any] | None:
     principal = current_principal()
     return {"report": where, "media": reports.media_of(db.session, case),
             "public": reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"]),
-            "may_write_summary": may_write_public_summary(principal, case) and not case.confidential}
+            "may_write_summary": may_write_public_summary(principal, case)}

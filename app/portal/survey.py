@@ -9,11 +9,9 @@ from typing import Any
 from flask import abort, redirect, render_template, request, url_for
 
 from workflows import satisfaction
-from workflows.cases import reopen_case
+from workflows.cases import reopen_case, reopen_deadline
 from workflows.db import Case, utcnow
-from workflows.durations import add_duration
 from workflows.errors import FormInvalid, LigatError, NotFound
-from workflows.packages import package_of_case
 
 from ..extensions import db
 from ..ratelimit import limiter, setting
@@ -22,11 +20,8 @@ from .views import find_case, portal
 
 def reopen_until(case: Case) -> datetime | None:
     """Until when the citizen may reopen this closed case (None: not reopenable)."""
-    reopen = package_of_case(db.session, case).descriptor.raw.get("reopen")
-    if not reopen or not case.completed or case.closed_at is None:
-        return None
-    until = add_duration(case.closed_at, reopen["within"])
-    return until if utcnow() <= until else None
+    until = reopen_deadline(db.session, case)
+    return until if until is not None and utcnow() <= until else None
 
 
 def after_closing(case: Case) -> dict[str, Any]:

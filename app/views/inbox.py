@@ -28,8 +28,9 @@ from .errors import abort_for, flash_error
 PAGE_SIZE = 50
 
 
-def _filter_from(args) -> InboxFilter:  # noqa: ANN001
-    """The inbox filter of a request; a value that is not one of the choices is ignored (no filter)."""
+def _filter_from(args, lines: list | None = None) -> InboxFilter:  # noqa: ANN001
+    """The inbox filter of a request; a value that is not one of the choices is ignored (no filter).
+    `lines`: the latest packages, when the caller has them already."""
     region = args.get("wilayah") or None
     if region and not is_office_area(region, current_app.config["LIGAT_OFFICE_REGION"]):
         region = None
@@ -38,7 +39,7 @@ def _filter_from(args) -> InboxFilter:  # noqa: ANN001
         category = None
     due = args.get("tenggat") if args.get("tenggat") in DUE_CHOICES else None
     line = args.get("layanan") or None
-    if line and line not in {p.code for p in latest_packages(db.session)}:
+    if line and line not in {p.code for p in (lines if lines is not None else latest_packages(db.session))}:
         line = None
     return InboxFilter(line=line, region=region, category=category, due=due)
 
@@ -81,7 +82,8 @@ class InboxView(BaseView):
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
         page = max(request.args.get("hal", 1, type=int), 1)
-        narrow = _filter_from(request.args)
+        lines = latest_packages(db.session)
+        narrow = _filter_from(request.args, lines)
         # One row more than a page tells whether there is a next page.
         rows = inbox(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
                      narrow=narrow)
@@ -89,7 +91,7 @@ class InboxView(BaseView):
         return self.render_template(
             "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
             has_next=len(rows) > PAGE_SIZE, narrow=narrow, areas=office_areas(office),
-            categories=forms.pmks_categories(), lines=latest_packages(db.session), sensitive=_sensitive_categories(),
+            categories=forms.pmks_categories(), lines=lines, sensitive=_sensitive_categories(),
             args=_args_of(narrow), saved=_saved_filters(principal.username),
         )
 
@@ -139,15 +141,20 @@ class InboxView(BaseView):
     def task(self, task_id: int):  # noqa: ANN201
         row = self._row(task_id)
         schema, ui = schemas_of(row.case, row.form, row.ui_form)
-        values = prefill(schema, ui, cases.case_data(row.case)) if row.form else {}
-        fields = fields_for(schema, ui, values) if row.form else []
-        return self._render_task(row, fields)
-
-    def _render_task(self, row: InboxTask, fields: list, status: int = 200):  # noqa: ANN202
-        # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
         data = cases.case_data(row.case)
+        values = prefill(schema, ui, data) if row.form else {}
+        fields = fields_for(schema, ui, values) if row.form else []
+        return self._render_task(row, fields, data=data, schema=schema)
+
+    def _render_task(self, row: InboxTask, fields: list, status: int = 200,  # noqa: ANN202
+                     data: dict | None = None, schema: dict | None = None):
+        """`data`, `schema`: the case's variables and the task's form schema, when the caller has them."""
+        # The task page shows the case's fields and panels (NIK, KK, DTKS, earlier services): logged once.
+        data = data if data is not None else cases.case_data(row.case)
+        if schema is None and row.form:
+            schema = schemas_of(row.case, row.form, row.ui_form)[0]
         # The task's own fields are in its form; the data panel leaves them out (no earlier round's answer).
-        own = set(schemas_of(row.case, row.form, row.ui_form)[0].get("properties", {})) if row.form else set()
+        own = set(schema.get("properties", {})) if row.form else set()
         log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
@@ -192,7 +199,7 @@ class InboxView(BaseView):
         except FormInvalid as exc:
             db.session.rollback()
             errors = {**exc.errors, **file_errors}
-            return self._render_task(row, fields_for(schema, ui, data, errors), 422)
+            return self._render_task(row, fields_for(schema, ui, data, errors), 422, schema=schema)
         except LigatError as exc:
             db.session.rollback()
             flash_error(exc)

@@ -478,6 +478,10 @@ def test_messages_start_cases_and_find_them_by_correlation_spiff_dialect(db_sess
         ["verifikasi"], True)
     # A boundary message event, by case reference: the open task is cancelled and the case ends there.
     reference = db_session.get(Case, second.case.id).reference
+    # Someone who may not see the case learns nothing of it: the same answer as a reference that does not exist.
+    stranger = Principal("orang.lain", frozenset({"peran_lain"}), scopes=(("peran_lain", "office"),))
+    with pytest.raises(NotFound):
+        _correlate(db_session, "batal_mitra", {}, stranger, reference=reference)
     _correlate(db_session, "batal_mitra", {"alasan": "ditarik mitra"}, operator, reference=reference)
     db_session.expire_all()
     rows = db_session.scalars(select(InboxTask).where(InboxTask.case_id == second.case.id)).all()

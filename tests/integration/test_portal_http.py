@@ -300,6 +300,11 @@ def test_the_public_reads_only_the_summary_an_officer_wrote(app, client, db_sess
     # Emptying it takes the public back to the neutral sentence.
     operator.post(f"/ringkasan-publik/{case.id}", data={"csrf_token": token, "ringkasan_publik": "  "})
     assert "Laporan pengemis di Gurabesi" in client.get(f"/laporan/{ticket}").get_data(as_text=True)
+    # A confidential report has no public page: no public text is written for it, by form or by hand.
+    secret = case_of(db_session, ticket_of(post_report(client, headers=JSON, rahasia="true"))[0])
+    assert 'name="ringkasan_publik"' not in operator.get(f"/kasus/{secret.id}").get_data(as_text=True)
+    assert operator.post(f"/ringkasan-publik/{secret.id}",
+                         data={"csrf_token": token, "ringkasan_publik": "x"}).status_code == 403
 
 
 def test_tracking_shows_stages_expected_time_and_no_personal_data(client, db_session):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import delete, select
@@ -84,7 +84,7 @@ def test_closed_cases_with_a_number_are_invited_once(app, client, login_as, db_s
     assert not db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == anonymous_case.id)).all()
 
 
-def test_index_follows_the_regulation(db_session, client, login_as):
+def test_index_follows_the_regulation(db_session, client, login_as, monkeypatch):
     """IKM = mean over the nine elements of each element's mean, × 25; graded A–D."""
     db_session.execute(delete(SurveyResponse))
     db_session.commit()
@@ -101,7 +101,15 @@ def test_index_follows_the_regulation(db_session, client, login_as):
     assert result.value == pytest.approx(round(sum(means) / 9 * 25, 2))
     assert result.value == 84.26 and result.grade == "B" and result.grade_label["id"] == "Baik"
     assert satisfaction.index(db_session, "pbi_jkn").value is None
+    # Per line, in one grouped query: the same figures; a line answered only outside the period stays, empty.
+    assert satisfaction.index_by_line(db_session) == {"pengaduan": result}
+    later = satisfaction.index_by_line(db_session, since=datetime(9000, 1, 1))
+    assert later == {"pengaduan": satisfaction.Index(0, {}, None, None)}
     assert [satisfaction.grade_of(v) for v in (88.31, 88.30, 76.61, 76.60, 65.0, 64.99)] == list("ABBCCD")
+    # Two answers sent at once both pass the check; the second meets the unique row: refused, not a 500.
+    monkeypatch.setattr(satisfaction, "answered", lambda *_: False)
+    with pytest.raises(satisfaction.SurveyRefused, match="sudah diisi"):
+        satisfaction.record_response(db_session, invitation.token, _answers(rows[0]), None)
 
 
 def test_a_closed_complaint_is_reopened_with_a_reason_and_returns_to_the_operator(client, login_as, db_session):

@@ -110,3 +110,22 @@ def test_password_protected_pdfs_are_refused():
     writer.write(out)
     with pytest.raises(UploadRefused, match="kata sandi"):
         check_upload(out.getvalue(), "kk.pdf")
+
+
+def test_remove_orphans_checks_in_batches_within_its_limit(db_session, tmp_path, monkeypatch):
+    import os
+    import secrets
+
+    monkeypatch.setattr(storage, "SETTINGS", storage.StorageSettings(
+        roots={"uji": tmp_path}, owners={"uji": [documents.CaseDocument.storage_key]}))
+    folder = tmp_path / "uji" / "2026"
+    folder.mkdir(parents=True)
+    old = [folder / f"{secrets.token_hex(16)}.pdf" for _ in range(520)]
+    for path in old:
+        path.write_bytes(b"x")
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    fresh = folder / f"{secrets.token_hex(16)}.pdf"
+    fresh.write_bytes(b"x")  # a step still in flight keeps its file
+    assert storage.remove_orphans(db_session, limit=510) == 510  # more than one batch of 500
+    assert storage.remove_orphans(db_session) == 10
+    assert fresh.is_file() and not any(path.exists() for path in old)

@@ -76,7 +76,9 @@ def correlate_message(
         check_may_message(principal, case)
         return Correlated(deliver(session, case, name, payload, principal.username), False)
     if correlation:
-        ids = waiting_cases(session, name, correlation)
+        # Only cases this person may see take part: one they may not see is not there (no 403, no count).
+        visible = [session.get(Case, case_id) for case_id in waiting_cases(session, name, correlation)]
+        ids = [case.id for case in visible if case is not None and can_view_case(principal, case)]
         if len(ids) > 1:
             raise TaskUnavailable(f"Lebih dari satu kasus menunggu pesan '{name}' dengan nilai korelasi itu; "
                                   f"kirim nomor kasusnya. (More than one case waits for message '{name}' with "

@@ -532,6 +532,10 @@ def test_messages_api_starts_and_correlates(app, client, db_session):
     auditor = token_for(client, "auditor")
     assert client.post("/api/v1/cases/messages/balasan_dukcapil", headers=auditor,
                        json={"correlation": {"no_kk": kk}}).status_code == 403
+    # Someone who may not see the waiting case learns nothing of it: as if no case waited.
+    outsider = token_for(client, "kelurahan.gurabesi")
+    assert client.post("/api/v1/cases/messages/balasan_dukcapil", headers=outsider,
+                       json={"correlation": {"no_kk": kk}}).status_code == 404
     done = client.post("/api/v1/cases/messages/balasan_dukcapil", headers=headers,
                        json={"correlation": {"no_kk": kk}, "data": {"status_kk": "aktif"}})
     assert done.status_code == 200 and done.get_json()["result"] == {

@@ -76,8 +76,7 @@ def reopen():  # noqa: ANN201
 
 
 def _track_error(case: Case, reference: str, message: str):  # noqa: ANN202
-    from .views import _status_page
+    from .views import track_page
 
     db.session.rollback()
-    return _status_page(db.session.get(Case, case.id), "portal/track.html", tiket=reference,
-                        reopen_error=message), 422
+    return track_page(db.session.get(Case, case.id), tiket=reference, reopen_error=message), 422

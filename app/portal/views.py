@@ -215,10 +215,6 @@ def public_timeline(case: Case) -> list[dict]:
 
 
 def _status_page(case: Case, template: str, **extra):  # noqa: ANN202
-    if template == "portal/track.html":  # the citizen's own page: what they may do once it is closed
-        from .survey import after_closing
-
-        extra = {**after_closing(case), **extra}
     return render_template(
         template, case=case, timeline=public_timeline(case), stages=reports.tracking_stages(db.session, case),
         expected=reports.expected_completion(db.session, case), category=reports.line_name(db.session, case),
@@ -241,7 +237,14 @@ def track():  # noqa: ANN201
             ),
             404,
         )
-    return _status_page(case, "portal/track.html", tiket=reference)
+    return track_page(case, tiket=reference)
+
+
+def track_page(case: Case, **extra):  # noqa: ANN201
+    """The citizen's own page of a case: its status, and once it is closed the survey and reopening."""
+    from .survey import after_closing  # survey.py builds on this module
+
+    return _status_page(case, "portal/track.html", **after_closing(case), **extra)
 
 
 @portal.get("/laporan/<tiket>")

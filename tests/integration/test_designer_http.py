@@ -330,6 +330,19 @@ def test_pages_edit_a_draft_without_javascript(login_as, db_session):
     assert client.get(f"/perancang/{code}/draf/").status_code == 404
 
 
+def test_try_page_lists_start_and_end_steps_without_a_none_code(login_as):
+    client, token = designer(login_as)
+    code = "pengaduan"
+    assert client.post(f"{API}/packages/{code}/draft").status_code == 201
+    try:
+        page = client.post(f"/perancang/{code}/draf/coba", data={"csrf_token": token})
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "lulus" in html
+        assert "<code>None</code>" not in html
+    finally:
+        discard(client, code)
+
+
 def test_try_runs_the_scenario_runner(login_as):
     client, _token = designer(login_as)
     code = "pengaduan"

@@ -119,3 +119,9 @@ def test_server_error_page(app, login_as, monkeypatch):
     html = response.get_data(as_text=True)
     assert response.status_code == 500 and 'data-code="500"' in html
     assert "Terjadi kesalahan di server" in html and "galat uji" not in html and "Traceback" not in html
+
+
+def test_case_list_table_scrolls_inside_its_box_on_a_phone(login_as):
+    # Seven columns are wider than a 390 px screen: the table scrolls, not the whole page.
+    html = login_as("operator").get("/kasus/").get_data(as_text=True)
+    assert '<div class="table-responsive">\n  <table class="table table-striped" id="case-table">' in html

@@ -130,6 +130,7 @@ def test_descriptor_errors_name_the_field(db_session):
     files.files["bpmn/uji_deskriptor/service.json"] = json.dumps(desc).encode()
     error = refused(db_session, files)
     assert "roles/0/scope" in str(error) and "'name' is a required property" in str(error)
+    assert "isian 'name' wajib diisi" in str(error) and "harus salah satu dari: office" in str(error)
 
 
 def test_archive_of_the_same_files_is_the_same_version(db_session):

@@ -135,8 +135,27 @@ def schema_errors(raw: Any) -> list[str]:
     messages = []
     for error in sorted(_VALIDATOR.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
         where = "/".join(map(str, error.absolute_path)) or "(akar / root)"
-        messages.append(f"{where}: {error.message}")
+        messages.append(f"{where}: {schema_message(error)}")
     return messages
+
+
+def schema_message(error: Any) -> str:
+    """A JSON Schema error with Indonesian first for the common checks, then jsonschema's own English."""
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        # jsonschema reports each missing name on its own: "'name' is a required property".
+        indonesian = f"isian {error.message.split(' is a required property')[0]} wajib diisi"
+    elif kind in ("minItems", "minLength") and value == 1:
+        indonesian = "tidak boleh kosong"
+    elif kind == "enum":
+        indonesian = f"harus salah satu dari: {', '.join(map(str, value))}"
+    elif kind == "type":
+        indonesian = f"jenisnya harus {value}"
+    elif kind == "additionalProperties":
+        indonesian = "ada isian yang tidak dikenal"
+    else:
+        return error.message
+    return f"{indonesian} ({error.message})"
 
 
 def parse(data: bytes) -> tuple[Descriptor | None, list[str]]:

@@ -44,7 +44,9 @@ def page():  # noqa: ANN201
 
 
 def _number() -> str:
-    number = wire.wa_id_of((request.values.get("nomor") or "").strip())
+    # In the JSON body, not the URL: a phone number is personal data and URLs end up in logs.
+    body = request.get_json(silent=True) or {}
+    number = wire.wa_id_of(str(body.get("nomor") or "").strip())
     if not NUMBER.match(number):
         abort(400, description=_("Nomor WhatsApp tidak valid, contoh 6281234567890."))
     return number
@@ -97,8 +99,10 @@ def send():  # noqa: ANN201
     return jsonify({"pesan": _thread(number)})
 
 
-@simulator.get("/pesan")
+@simulator.post("/pesan")
 def messages():  # noqa: ANN201
+    """The page's poll. A POST (with the CSRF token), not a GET: it makes the office answer now,
+    which writes (the worker's replies, the outbox)."""
     number = _number()
     settle(number)  # officers' messages and notifications queued meanwhile
     standin.report_statuses(current_app._get_current_object(), number)

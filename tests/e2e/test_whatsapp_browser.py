@@ -81,9 +81,11 @@ def test_a_citizen_reports_by_chat_on_the_simulator(browser, live_server, artifa
 def test_the_simulator_refuses_a_post_without_its_csrf_token(live_server):
     import httpx
 
-    response = httpx.post(f"{live_server}/whatsapp/simulator/kirim?nomor=6281200000009",
-                          json={"jenis": "teks", "teks": "halo"})
+    response = httpx.post(f"{live_server}/whatsapp/simulator/kirim",
+                          json={"nomor": "6281200000009", "jenis": "teks", "teks": "halo"})
     assert response.status_code == 400
+    poll = httpx.post(f"{live_server}/whatsapp/simulator/pesan", json={"nomor": "6281200000009"})
+    assert poll.status_code == 400
 
 
 def test_an_officer_writes_to_an_anonymous_reporter_from_the_case_page(app, browser, live_server, artifacts,

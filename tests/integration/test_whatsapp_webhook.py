@@ -142,6 +142,8 @@ def test_the_simulator_is_for_signed_in_users_and_gone_with_a_real_token(client,
     assert client.get("/whatsapp/simulator/").status_code == 302
     operator = login_as("operator")
     assert operator.get("/whatsapp/simulator/").status_code == 200
+    # Its poll makes the office answer (writes): a POST, never a GET with the number in the URL.
+    assert operator.get("/whatsapp/simulator/pesan?nomor=6281200000009").status_code == 405
     monkeypatch.setattr(cloud.SETTINGS, "token", "EAAG-echte-token")
     assert operator.get("/whatsapp/simulator/").status_code == 404
     standin_auth = {"Authorization": "Bearer standin-token"}

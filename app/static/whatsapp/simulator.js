@@ -53,8 +53,9 @@
 
   function send(body) {
     body.nama = profile.value;
+    body.nomor = number.value;
     showError("");
-    return fetch(root.dataset.send + "?nomor=" + encodeURIComponent(number.value), {
+    return fetch(root.dataset.send, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
       body: JSON.stringify(body),
@@ -67,7 +68,11 @@
   }
 
   function poll() {
-    fetch(root.dataset.poll + "?nomor=" + encodeURIComponent(number.value), {credentials: "same-origin"})
+    fetch(root.dataset.poll, {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify({nomor: number.value}),
+    })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) { if (data) render(data.pesan); })
       .catch(function () {});

@@ -45,7 +45,9 @@ def case_whatsapp(case: Case) -> dict[str, Any] | None:
         OutboxMessage.case_id == case.id, OutboxMessage.kind.in_(["document", "status", "template"]))
         .order_by(OutboxMessage.id)).all()
     return {"link": link, "thread": thread, "notices": letters, "delivery": DELIVERY,
-            "window": cloud.window_open(db.session, link.wa_id)}
+            "window": cloud.window_open(db.session, link.wa_id),
+            # The same rule as the write route: readers (an auditor) see the thread, not a form they cannot use.
+            "may_write": current_principal().can_work}
 
 
 class WhatsAppCaseView(BaseView):

@@ -60,7 +60,9 @@ def test_only_those_who_see_the_case_may_write(app, db_session, login_as):
     response = outsider.post(f"/whatsapp/kasus/{case.id}/tulis", data={"csrf_token": token, "isi": "Halo"})
     assert response.status_code == 404
     auditor = login_as("auditor")  # reads everything, works on nothing
-    assert 'id="whatsapp"' in auditor.get(f"/kasus/{case.id}").get_data(as_text=True)
+    page = auditor.get(f"/kasus/{case.id}").get_data(as_text=True)
+    assert 'id="whatsapp"' in page and 'id="whatsapp-form"' not in page  # no form it could not use
+    assert 'id="whatsapp-form"' in login_as("operator").get(f"/kasus/{case.id}").get_data(as_text=True)
     _write(auditor, case, "Halo dari auditor")
     db_session.expire_all()
     assert db_session.scalar(select(WaThreadMessage).where(WaThreadMessage.case_id == case.id)) is None

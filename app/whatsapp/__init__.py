@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from typing import Any
 
 from flask import Flask
@@ -47,8 +48,14 @@ def configure(app: Flask) -> None:
     sms.SETTINGS.token = config["LIGAT_SMS_TOKEN"]
     if sms.SETTINGS.token:
         sms.SETTINGS.api_url, sms.SETTINGS.transport = config["LIGAT_SMS_API_URL"], None
-    else:
+    elif settings.standin:
         sms.SETTINGS.api_url, sms.SETTINGS.transport = BASE_URL + "/sms", ThreadedWSGITransport(app=app)
+    else:
+        # A real WhatsApp account but no SMS gateway: the stand-in is off with WhatsApp's (it keeps what
+        # it gets in memory, nobody would receive it), so SMS is off and each SMS says why on the case.
+        sms.SETTINGS.api_url, sms.SETTINGS.transport = "", None
+        logging.getLogger(__name__).warning(
+            "SMS tidak aktif: LIGAT_SMS_API_URL/LIGAT_SMS_TOKEN belum diatur (no SMS gateway configured)")
     notifications.CHANNELS["whatsapp"] = WhatsAppChannel
     notifications.CHANNELS["sms"] = SmsChannel
     if inbound.consent_route not in notifications.ROUTES:

@@ -169,3 +169,28 @@ def test_the_scheduler_job_works_the_queue(app, db_session):
 
         notifications.dispatch_pending(db.session, recipient=phone.number)
     assert phone.received()[0]["interactive"]["type"] == "list"
+
+
+def test_a_real_whatsapp_account_without_an_sms_gateway_refuses_sms_with_its_reason(app, db_session, monkeypatch):
+    # The stand-in goes with WhatsApp's: SMS must not be sent to it (a 404) nor be kept where nobody reads it.
+    from app.whatsapp import configure
+
+    monkeypatch.setitem(app.config, "LIGAT_WHATSAPP_TOKEN", "EAAG-echte-token")
+    monkeypatch.setitem(app.config, "LIGAT_SMS_TOKEN", "")
+    try:
+        configure(app)
+        before = len(standin.STATE.sms)
+        msg = notifications.queue(db_session, None, "081234567891", "LIGAT: status laporan Anda berubah.", "sms")
+        db_session.commit()
+        with app.app_context():
+            from app.extensions import db
+
+            notifications.dispatch_pending(db.session, recipient="081234567891")
+        db_session.expire_all()
+        refused = db_session.get(OutboxMessage, msg.id)
+        assert refused.status == "failed" and "No SMS gateway configured" in refused.last_error
+        assert "404" not in refused.last_error and len(standin.STATE.sms) == before
+    finally:
+        monkeypatch.undo()
+        configure(app)
+    assert cloud.SETTINGS.standin

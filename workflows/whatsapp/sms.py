@@ -12,7 +12,9 @@ Wire format (any SMS gateway, or a small bridge in front of one, speaks it):
     4xx {"error": "..."}   refused for good (recorded, not retried)
     5xx / no answer         retried with backoff by the outbox
 
-Without a token the local stand-in (app/whatsapp/standin.py, `/sms-standin/messages`) answers.
+Without a token the local stand-in (app/whatsapp/standin.py, `/whatsapp/standin/sms/messages`) answers,
+as long as WhatsApp too runs on its stand-in; with a real WhatsApp token and no SMS gateway, SMS is off
+and each SMS is recorded as refused with the reason.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class SmsChannel:
         return self._post(msg.recipient, msg.message, f"ligat-{msg.id}")
 
     def _post(self, recipient: str, message: str, reference: str) -> str:
+        if not SETTINGS.api_url:
+            raise Refused("SMS belum diatur: tidak ada gateway SMS (LIGAT_SMS_API_URL). (No SMS gateway configured.)")
         with http_client(SETTINGS.transport) as client:
             response = client.post(SETTINGS.api_url.rstrip("/") + "/messages",
                                    headers={"Authorization": f"Bearer {SETTINGS.token or STANDIN_TOKEN}"},

@@ -172,4 +172,4 @@ def consent_route(session: Session, recipient: str, channel: str) -> str | None:
         return channel
     if conv.opted_out_at is not None:
         return None
-    return CHANNEL if conv.consent or channel == CHANNEL else channel
+    return CHANNEL if conv.may_be_told or channel == CHANNEL else channel

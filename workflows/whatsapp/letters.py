@@ -38,7 +38,7 @@ def queue_issued_letters(session: Session, limit: int = 50) -> int:
     queued = 0
     for letter, case in rows:
         conversation = session.get(WaConversation, wire.wa_id_of(case.reporter_phone or ""))
-        if conversation is None or not conversation.consent or conversation.opted_out_at is not None:
+        if conversation is None or not conversation.may_be_told:
             continue
         filename = f"{letter.number.replace('/', '-')}.pdf"
         kind = letter.type_label or letter.letter_type

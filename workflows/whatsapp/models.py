@@ -49,6 +49,11 @@ class WaConversation(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def may_be_told(self) -> bool:
+        """The number agreed to hear from the office on WhatsApp and has not said STOP since."""
+        return bool(self.consent) and self.opted_out_at is None
+
 
 class WaCaseLink(Base):
     """Which WhatsApp number a case talks to. Officers never see it: for an anonymous

@@ -60,6 +60,8 @@ class PortalOffice:
         for item in items:
             limit = limits.photo_bytes if item.kind == "image" else limits.video_bytes
             try:
+                # The media info is asked again here on purpose: its download URL lives about five
+                # minutes, and the citizen may have sent the photo long before finishing the report.
                 data, _mime = cloud.fetch_media(item.media_id, limit + 1)
             except cloud.MediaTooLarge:
                 raise ReportRefused(f"Berkas terlalu besar (maksimal {limit // (1024 * 1024)} MB). "

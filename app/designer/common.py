@@ -21,7 +21,7 @@ from workflows.packages.drafts import DraftError, PackageDraft, draft_of, publis
 
 from ..extensions import db
 from ..formfields import fields_for
-from ..security import DESIGNER
+from ..security import AUDIT, DESIGNER
 
 
 def may_design(write: bool = False) -> bool:
@@ -30,15 +30,16 @@ def may_design(write: bool = False) -> bool:
                 and current_app.appbuilder.sm.has_access("can_write" if write else "can_read", DESIGNER))
 
 
-def designer_page(write: bool = False) -> Callable:
-    """A page of the workbench: not logged in → the login page; logged in without the role → 403."""
+def designer_page(write: bool = False, also_audit: bool = False) -> Callable:
+    """A page of the workbench: not logged in → the login page; logged in without the role → 403.
+    `also_audit`: auditors may read it too (a migration's history is evidence)."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not (current_user and current_user.is_authenticated):
                 return redirect(current_app.appbuilder.get_url_for_login_with(request.path))
-            if not may_design(write):
+            if not (may_design(write) or (also_audit and current_app.appbuilder.sm.has_access("can_read", AUDIT))):
                 abort(403, description=_("Hanya Perancang Proses dan Admin yang boleh membuka meja kerja perancang."))
             return view(*args, **kwargs)
 

@@ -7,43 +7,22 @@ migrations only. Everything else answers 403."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from workflows import migration
 from workflows.db import Case, InboxTask, ProcessDefinition
 from workflows.errors import LigatError, NotFound
 
+from ..designer.common import designer_page, may_design
 from ..extensions import db
-from ..security import AUDIT, CASE, DESIGNER, current_principal
+from ..security import CASE, DESIGNER, current_principal
 from ..views.display import ui_lang
 from .requests import FILTER_FIELDS, read
-
-
-def _allowed(permission: str, also_audit: bool = False) -> Callable:
-    """FAB's check on the Designer permission (with the auditors' Audit read where `also_audit`):
-    a signed-in person without it gets 403, a visitor the login page."""
-
-    def decorator(func: Callable) -> Callable:
-        @wraps(func)
-        def wrapper(self: BaseView, *args: Any, **kwargs: Any) -> Any:
-            sm = self.appbuilder.sm
-            if sm.has_access(permission, DESIGNER) or (also_audit and sm.has_access("can_read", AUDIT)):
-                return func(self, *args, **kwargs)
-            if current_user.is_authenticated:
-                abort(403, description=_("Halaman ini untuk Perancang Proses."))
-            return redirect(url_for(sm.auth_view.__class__.__name__ + ".login", next=request.path))
-
-        return wrapper
-
-    return decorator
 
 
 def _versions(code: str) -> list:
@@ -90,7 +69,7 @@ class MigrationView(BaseView):
             statuses, tasks = _choices(code, int(values["from_version"]))
         except ValueError:
             statuses, tasks = [], []
-        may_move = self.appbuilder.sm.has_access("can_write", DESIGNER)
+        may_move = may_design(write=True)
         return self.render_template(
             "designer_migration/index.html", code=code, package=packages[-1], packages=packages, counts=counts,
             values=values, statuses=statuses, tasks=tasks, runs=migration.runs(db.session, code),
@@ -98,13 +77,13 @@ class MigrationView(BaseView):
         ), status
 
     @expose("/<code>/migrasi/")
-    @_allowed("can_read", also_audit=True)
+    @designer_page(also_audit=True)
     def index(self, code: str):  # noqa: ANN201
         """The form, a preview when asked (`?pratinjau=1`), and the package's past migrations."""
         if not request.args.get("pratinjau"):
             return self._page(code)
-        if not self.appbuilder.sm.has_access("can_read", DESIGNER):
-            abort(403, description=_("Halaman ini untuk Perancang Proses."))
+        if not may_design():
+            abort(403, description=_("Hanya Perancang Proses dan Admin yang boleh membuka meja kerja perancang."))
         _versions(code)
         try:
             asked = read(request.args)
@@ -117,7 +96,7 @@ class MigrationView(BaseView):
         return self._page(code, preview=preview, expected=expected)
 
     @expose("/<code>/migrasi/", methods=["POST"])
-    @_allowed("can_write")
+    @designer_page(write=True)
     def move(self, code: str):  # noqa: ANN201
         """Move the previewed cases that can move; then show the run's summary."""
         _versions(code)
@@ -135,7 +114,7 @@ class MigrationView(BaseView):
         return redirect(url_for("MigrationView.show", code=code, run_id=run.id))
 
     @expose("/<code>/migrasi/<int:run_id>")
-    @_allowed("can_read", also_audit=True)
+    @designer_page(also_audit=True)
     def show(self, code: str, run_id: int):  # noqa: ANN201
         _versions(code)
         try:

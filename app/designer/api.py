@@ -22,6 +22,7 @@ from workflows.packages.drafts import (
     check_files,
     delete_file,
     discard_draft,
+    draft_codes,
     draft_of,
     package_versions,
     publish_draft,
@@ -30,6 +31,7 @@ from workflows.packages.drafts import (
     roll_back,
     start_draft,
     try_files,
+    versions_by_code,
 )
 
 from ..extensions import csrf, db
@@ -86,9 +88,10 @@ class DesignerApi(BaseApi):
     def packages(self):  # noqa: ANN201
         from workflows.packages import latest_packages
 
+        versions, drafts = versions_by_code(db.session), draft_codes(db.session)
         return self.response(200, result=[
-            {"code": p.code, "name": p.name, "versions": versions_json(package_versions(db.session, p.code)),
-             "draft": bool(draft_of(db.session, p.code))}
+            {"code": p.code, "name": p.name, "versions": versions_json(versions.get(p.code, [])),
+             "draft": p.code in drafts}
             for p in latest_packages(db.session)])
 
     @expose("/packages/<code>", methods=["GET"])

@@ -22,6 +22,7 @@ from workflows.packages.drafts import (
     check_files,
     delete_file,
     discard_draft,
+    draft_codes,
     draft_of,
     package_events,
     package_versions,
@@ -32,6 +33,7 @@ from workflows.packages.drafts import (
     start_draft,
     try_files,
     verify_events,
+    versions_by_code,
 )
 
 from ..extensions import db
@@ -125,8 +127,8 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def index(self):  # noqa: ANN201
-        packages = [(p, package_versions(db.session, p.code), draft_of(db.session, p.code))
-                    for p in latest_packages(db.session)]
+        versions, drafts = versions_by_code(db.session), draft_codes(db.session)
+        packages = [(p, versions.get(p.code, []), p.code in drafts) for p in latest_packages(db.session)]
         return self._page("index.html", packages=packages)
 
     @expose("/<code>/")

@@ -136,15 +136,26 @@ class VersionInfo:
 
 def package_versions(session: Session, code: str) -> list[VersionInfo]:
     """Every version of a package, newest first, with how many cases started (and still run) on each."""
-    rows = list(session.scalars(select(ServicePackage).where(ServicePackage.code == code)
-                                .order_by(ServicePackage.version.desc())))
+    return versions_by_code(session, [code]).get(code, [])
+
+
+def versions_by_code(session: Session, codes: list[str] | None = None) -> dict[str, list[VersionInfo]]:
+    """`package_versions` for several packages (every one when `codes` is None) in two queries."""
+    query = select(ServicePackage).order_by(ServicePackage.code, ServicePackage.version.desc())
+    if codes is not None:
+        query = query.where(ServicePackage.code.in_(codes))
+    rows = list(session.scalars(query))
     counts = {pid: (total, running) for pid, total, running in session.execute(
         select(ProcessDefinition.package_id, func.count(Case.id),
                func.count(Case.id).filter(Case.completed.is_(False)))
         .join(Case, Case.process_definition_id == ProcessDefinition.id)
         .where(ProcessDefinition.package_id.in_([r.id for r in rows]))
         .group_by(ProcessDefinition.package_id))}
-    return [VersionInfo(r, *counts.get(r.id, (0, 0)), latest=i == 0) for i, r in enumerate(rows)]
+    out: dict[str, list[VersionInfo]] = {}
+    for r in rows:
+        versions = out.setdefault(r.code, [])
+        versions.append(VersionInfo(r, *counts.get(r.id, (0, 0)), latest=not versions))
+    return out
 
 
 def version_of(session: Session, code: str, version: int) -> ServicePackage:
@@ -166,6 +177,11 @@ def published(session: Session, code: str) -> ServicePackage:
 
 def draft_of(session: Session, code: str) -> PackageDraft | None:
     return session.scalar(select(PackageDraft).where(PackageDraft.code == code))
+
+
+def draft_codes(session: Session) -> set[str]:
+    """The packages that have an open draft (one query, without the drafts' archives)."""
+    return set(session.scalars(select(PackageDraft.code)))
 
 
 def start_draft(session: Session, code: str, actor: str) -> PackageDraft:

@@ -99,31 +99,12 @@ def _throwaway_database() -> Iterator[Engine]:
 
 
 @contextmanager
-def _file_storage() -> Iterator[list[str]]:
-    """Storage areas for the files a run writes: a temporary folder where none is set (a CLI or test
-    without the app); the keys written are collected and removed afterwards either way."""
-    added = [area for area in (documents.AREA, issued_letters.AREA) if area not in storage.SETTINGS.roots]
-    keys: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="ligat-skenario-") as folder:
-        for area in added:
-            storage.configure(area, Path(folder))
-        try:
-            yield keys
-        finally:
-            for key in keys:
-                try:
-                    storage.path_of(key).unlink(missing_ok=True)
-                except (ValueError, KeyError, OSError):
-                    pass
-            for area in added:
-                storage.SETTINGS.roots.pop(area, None)
-
-
-def _stored_keys(session: Session) -> list[str]:
-    keys = list(session.scalars(select(documents.CaseDocument.storage_key)))
-    for letter in session.scalars(select(issued_letters.Letter)):
-        keys += [k for k in (letter.docx_key, getattr(letter, "pdf_key", None)) if k]
-    return keys
+def _file_storage() -> Iterator[None]:
+    """The files a run writes go to a temporary folder of the run's own, removed afterwards: never the
+    office's storage, and not a process-wide setting that concurrent runs would share."""
+    with tempfile.TemporaryDirectory(prefix="ligat-skenario-") as folder, \
+            storage.redirected([documents.AREA, issued_letters.AREA], Path(folder)):
+        yield
 
 
 def run_scenarios(package: PackageFiles) -> list[ScenarioResult]:
@@ -131,7 +112,7 @@ def run_scenarios(package: PackageFiles) -> list[ScenarioResult]:
     names = scenario_names(package)
     if not names:
         return []
-    with _file_storage() as keys, _throwaway_database() as engine, Session(engine) as session:
+    with _file_storage(), _throwaway_database() as engine, Session(engine) as session:
         session.info[issued_letters.PLAIN_SIGNER] = True
         try:
             deploy_package(session, package, "skenario")
@@ -143,7 +124,6 @@ def run_scenarios(package: PackageFiles) -> list[ScenarioResult]:
             return [_Run(session, package, name, descriptor_process, flows).run() for name in names]
         finally:
             session.rollback()
-            keys += _stored_keys(session)
 
 
 def _refused_package(package: PackageFiles, name: str, exc: DeployError) -> ScenarioResult:

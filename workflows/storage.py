@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -34,12 +37,28 @@ class StorageSettings:
     owners: dict[str, list] = field(default_factory=dict)
 
     def root(self, area: str) -> Path:
+        redirected = _REDIRECTED.get()
+        if redirected and area in redirected:
+            return redirected[area]
         if area not in self.roots:
             raise KeyError(f"Tempat penyimpanan '{area}' belum diatur.")
         return self.roots[area]
 
 
 SETTINGS = StorageSettings(roots={})
+# Per run (thread or task), areas written elsewhere: a scenario run's files go to its own folder and
+# never touch the process-wide roots, so concurrent runs in one process cannot disturb each other.
+_REDIRECTED: ContextVar[dict[str, Path] | None] = ContextVar("ligat_storage_redirected", default=None)
+
+
+@contextmanager
+def redirected(areas: list[str], root: str | Path) -> Iterator[None]:
+    """Within the block, and only in the current thread/context, files of `areas` are kept under `root`."""
+    token = _REDIRECTED.set({**(_REDIRECTED.get() or {}), **{area: Path(root) for area in areas}})
+    try:
+        yield
+    finally:
+        _REDIRECTED.reset(token)
 
 
 def configure(area: str, root: str | Path) -> None:

@@ -169,3 +169,21 @@ def test_an_answer_of_the_wrong_type_is_a_form_refusal_and_an_unexpected_error_i
     [result] = run_scenarios(with_scenario("besar.json", huge))
     assert not result.passed and result.message_en.startswith("Unexpected error: OverflowError")
     assert result.message_id.startswith("Kesalahan tak terduga: OverflowError")
+
+
+def test_concurrent_runs_keep_their_files_to_themselves_and_out_of_the_office_storage(tmp_path, monkeypatch):
+    # A run once set (and then removed) the process-wide storage roots: two tries at once in one web
+    # process could pull the folder from under each other, and runs wrote into the office's storage.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflows import documents, issued_letters, storage
+
+    office = tmp_path / "office"
+    monkeypatch.setitem(storage.SETTINGS.roots, documents.AREA, office)
+    monkeypatch.setitem(storage.SETTINGS.roots, issued_letters.AREA, office)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda _: run_scenarios(bundled("pbi_jkn")), range(2)))
+    for results in outcomes:
+        assert results and all(r.passed for r in results), [(r.file, r.message_en) for r in results if not r.passed]
+    assert not office.exists()  # not a file, not a folder in the office's storage
+    assert storage.SETTINGS.roots[documents.AREA] == office  # the settings were never touched

@@ -187,3 +187,12 @@ def test_concurrent_runs_keep_their_files_to_themselves_and_out_of_the_office_st
         assert results and all(r.passed for r in results), [(r.file, r.message_en) for r in results if not r.passed]
     assert not office.exists()  # not a file, not a folder in the office's storage
     assert storage.SETTINGS.roots[documents.AREA] == office  # the settings were never touched
+
+
+def test_scenario_format_errors_are_said_in_indonesian_too():
+    # The designer reads the workbench in Indonesian: jsonschema's English alone was all they got.
+    missing = {"name": {"id": "Tanpa mulai", "en": "No start"}, "steps": [{"complete": "verifikasi"}]}
+    problems = {p.element_id: p for p in check_package(with_scenario("tanpa_mulai.json", missing)).problems}
+    problem = problems["/"]
+    assert problem.message_id.startswith("isian 'start' wajib diisi")
+    assert problem.message_en == "'start' is a required property"

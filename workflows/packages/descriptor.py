@@ -139,8 +139,9 @@ def schema_errors(raw: Any) -> list[str]:
     return messages
 
 
-def schema_message(error: Any) -> str:
-    """A JSON Schema error with Indonesian first for the common checks, then jsonschema's own English."""
+def schema_texts(error: Any) -> tuple[str, str]:
+    """A JSON Schema error as (Indonesian, English): Indonesian for the common checks, followed by
+    jsonschema's own English; the English text alone otherwise (used for descriptors and scenarios)."""
     kind, value = error.validator, error.validator_value
     if kind == "required":
         # jsonschema reports each missing name on its own: "'name' is a required property".
@@ -153,9 +154,18 @@ def schema_message(error: Any) -> str:
         indonesian = f"jenisnya harus {value}"
     elif kind == "additionalProperties":
         indonesian = "ada isian yang tidak dikenal"
+    elif kind == "pattern":
+        indonesian = f"bentuknya tidak sesuai pola {value}"
+    elif kind in ("minimum", "exclusiveMinimum"):
+        indonesian = f"harus paling kecil {value}"
     else:
-        return error.message
-    return f"{indonesian} ({error.message})"
+        return error.message, error.message
+    return f"{indonesian} ({error.message})", error.message
+
+
+def schema_message(error: Any) -> str:
+    """A JSON Schema error with Indonesian first for the common checks, then jsonschema's own English."""
+    return schema_texts(error)[0]
 
 
 def parse(data: bytes) -> tuple[Descriptor | None, list[str]]:

@@ -11,6 +11,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from .descriptor import schema_texts
 from .files import PackageFiles
 
 SCHEMA = json.loads((Path(__file__).with_name("scenario.schema.json")).read_text(encoding="utf-8"))
@@ -44,13 +45,13 @@ def _where(error: ValidationError) -> str:
 def _explain(error: ValidationError) -> list[tuple[str, str, str]]:
     """A step's `oneOf` error says little: name the step's own mistakes when its kind is clear."""
     if error.validator != "oneOf" or not isinstance(error.instance, dict):
-        return [(_where(error), error.message, error.message)]
+        return [(_where(error), *schema_texts(error))]
     present = [kind for kind in STEP_KINDS if kind in error.instance]
     if len(present) == 1:
         branch = STEP_KINDS.index(present[0])
         inner = [e for e in error.context if e.schema_path and e.schema_path[0] == branch]
         if inner:
-            return [(_where(e), e.message, e.message) for e in inner]
+            return [(_where(e), *schema_texts(e)) for e in inner]
     kinds = ", ".join(STEP_KINDS)
     return [(_where(error), f"langkah harus memuat tepat satu dari {kinds}",
              f"a step holds exactly one of {kinds}")]

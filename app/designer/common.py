@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from jsonschema.exceptions import SchemaError
@@ -55,11 +55,14 @@ def package_or_404(code: str) -> ServicePackage:
         abort(404, description=str(exc))
 
 
-def draft_or_404(code: str) -> PackageDraft:
+def draft_or_redirect(code: str) -> PackageDraft:
     package_or_404(code)
     draft = draft_of(db.session, code)
     if draft is None:
-        abort(404, description=_("Paket ini belum punya draf. Mulai draf dari halaman paket."))
+        # A tab left open after the draft was published or discarded elsewhere: back to the package,
+        # where a new draft starts, rather than an error page.
+        flash(_("Paket ini belum punya draf. Mulai draf dari halaman paket."), "warning")
+        abort(redirect(url_for("DesignerView.package", code=code)))
     return draft
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from workflows.durations import parse_duration
+from workflows.packages.checks import sla_message
 from workflows.packages.descriptor import schema_errors
 
 BIDANG = ["rehsos", "linjamsos", "dayasos", "sekretariat", "sesuai_kategori"]
@@ -92,4 +94,11 @@ def apply_form(raw: dict[str, Any], form: MultiDict) -> tuple[dict[str, Any], li
     _set(start, "ui", form.get("start_ui", "").strip())
     if not start:
         new.pop("start")
-    return new, schema_errors(new)
+    errors = schema_errors(new)
+    sla = catalogue.get("sla")
+    if sla:
+        try:
+            parse_duration(sla)
+        except ValueError:
+            errors.append("{} ({})".format(*sla_message(sla)))
+    return new, errors

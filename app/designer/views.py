@@ -41,7 +41,7 @@ from ..security import DESIGNER, current_principal
 from ..setup import ensure_package_roles
 from ..views.display import ui_lang
 from . import descriptor_form
-from .common import designer_page, draft_or_404, package_or_404, preview_html, scenario_json
+from .common import designer_page, draft_or_redirect, package_or_404, preview_html, scenario_json
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NEW_FILES = {
@@ -179,7 +179,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def draft(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         files = draft.files()
         rows = [(path, file_kind(code, path), len(data)) for path, data in sorted(files.files.items())]
         return self._page("draft.html", code=code, draft=draft, rows=rows, latest=package_or_404(code))
@@ -188,7 +188,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def discard(self, code: str):  # noqa: ANN201
-        discard_draft(db.session, draft_or_404(code), current_principal().username)
+        discard_draft(db.session, draft_or_redirect(code), current_principal().username)
         flash(_("Draf dibuang."), "success")
         return redirect(url_for("DesignerView.package", code=code))
 
@@ -203,7 +203,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def edit(self, code: str, path: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         files = draft.files()
         data = files.files.get(path)
         if data is None:
@@ -230,7 +230,7 @@ class DesignerView(BaseView):
     @has_access
     def save(self, code: str, path: str):  # noqa: ANN201
         """The editors' form post (the pages' scripts PUT through the API instead)."""
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         actor = current_principal().username
         saves = [(path, request.form.get("content", ""))]
         if file_kind(code, path) in ("form", "uischema") and "ui_content" in request.form:
@@ -252,7 +252,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def download(self, code: str, path: str):  # noqa: ANN201
-        data = draft_or_404(code).files().files.get(path)
+        data = draft_or_redirect(code).files().files.get(path)
         if data is None:
             abort(404, description=_("Berkas itu tidak ada di draf."))
         kind = DOCX if path.endswith(".docx") else "application/xml" if path.endswith((".bpmn", ".dmn")) \
@@ -264,7 +264,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def new_file(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         kind = request.form.get("kind", "")
         stem = request.form.get("name", "").strip().removesuffix(".json").removesuffix(".schema") \
             .removesuffix(".uischema").removesuffix(".bpmn").removesuffix(".dmn")
@@ -288,7 +288,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def upload_letter(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         upload = request.files.get("berkas")
         name = (request.form.get("name") or (upload.filename if upload else "") or "").strip().lower()
         if upload is None or not name:
@@ -310,7 +310,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def rename(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         path = request.form.get("path", "")
         new_path = str(PurePosixPath(path).parent / request.form.get("new_name", "").strip())
         try:
@@ -325,7 +325,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def delete(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         try:
             delete_file(db.session, draft, request.form.get("path", ""), current_principal().username)
             flash(_("Berkas dihapus dari draf."), "success")
@@ -340,7 +340,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def descriptor(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         files = draft.files()
         raw = json.loads(files.descriptor_bytes or b"{}")
         return self._descriptor_page(draft, files, raw, [])
@@ -356,7 +356,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def save_descriptor(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         files = draft.files()
         raw = json.loads(files.descriptor_bytes or b"{}")
         new, errors = descriptor_form.apply_form(raw, request.form)
@@ -377,7 +377,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def check(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         findings = check_files(draft.files())
         return self._page("check.html", code=code, draft=draft, findings=findings,
                           errors=sum(f.level == "error" for f in findings))
@@ -386,7 +386,7 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def try_(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         files = draft.files()
         scenarios = files.names("bpmn", ".json", sub="tests/")
         tried = try_files(files) if request.method == "POST" else None
@@ -397,7 +397,7 @@ class DesignerView(BaseView):
     @designer_page()
     @has_access
     def diff(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         latest = package_or_404(code)
         changes = diff_files(files_of(latest), draft.files())
         return self._page("publish.html", code=code, draft=draft, latest=latest, changes=changes, problems=[])
@@ -406,14 +406,14 @@ class DesignerView(BaseView):
     @designer_page(write=True)
     @has_access
     def publish(self, code: str):  # noqa: ANN201
-        draft = draft_or_404(code)
+        draft = draft_or_redirect(code)
         latest = package_or_404(code)
         try:
             result = publish_draft(db.session, draft, current_principal().username)
         except (DeployError, DraftError) as exc:
             db.session.rollback()
             problems = getattr(exc, "problems", [])
-            draft = draft_or_404(code)
+            draft = draft_or_redirect(code)
             return self._page("publish.html", 422, code=code, draft=draft, latest=latest,
                               changes=diff_files(files_of(latest), draft.files()), problems=problems,
                               refused=str(exc).split("\n")[0])

@@ -5,6 +5,7 @@ theirs), roll back, and the package history those leave."""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -15,7 +16,7 @@ from tests.integration.test_work_api import token_for
 from workflows import cases
 from workflows.db import Case
 from workflows.packages import ServicePackage, latest_package
-from workflows.packages.drafts import PackageDraft, package_events, verify_events
+from workflows.packages.drafts import PackageDraft, draft_of, package_events, verify_events
 
 API = "/api/v1/designer"
 VILLAGE = "91.71.01.1001"
@@ -410,3 +411,42 @@ def test_the_package_list_costs_the_same_few_queries_whatever_the_number_of_pack
     assert packages >= 15 and len(statements) <= 10, statements
     assert "draf terbuka" in page and next(p for p in listing if p["code"] == "pengaduan")["draft"]
     assert not next(p for p in listing if p["code"] == "izin_lks")["draft"]
+
+
+def test_target_selesai_must_be_a_duration_and_a_missing_draft_leads_back_to_the_package(login_as, db_session):
+    client, token = designer(login_as)
+    code = "izin_ziarah"
+    # No draft: the draft's tabs lead back to the package page (where one starts), not to an error page.
+    for tab in ("draf/", "draf/deskriptor", "draf/periksa"):
+        answer = client.get(f"/perancang/{code}/{tab}")
+        assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/perancang/{code}/"), tab
+    assert "belum punya draf" in client.get(f"/perancang/{code}/").get_data(as_text=True)
+    assert client.post(f"/perancang/{code}/draf", data={"csrf_token": token}).status_code == 302
+    try:
+        form = {"csrf_token": token, "name_id": "Izin Ziarah", "name_en": "Cemetery visit permit",
+                "summary_id": "Izin ziarah", "summary_en": "Visit permit", "duration_id": "1 hari",
+                "duration_en": "1 day", "cost_id": "Gratis", "cost_en": "Free", "bidang": "rehsos",
+                "sla": "tiga hari", "role_name": ["Operator Dinsos", ""], "role_scope": ["office", "office"],
+                "req_id": ["KTP", ""], "req_en": ["ID card", ""], "start_form": "ziarah_permohonan.schema.json"}
+        answer = client.post(f"/perancang/{code}/draf/deskriptor", data=form)
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 400
+        assert "bukan jangka waktu" in html and "is not a duration" in html
+        db_session.expire_all()
+        saved = json.loads(draft_of(db_session, code).files().get("bpmn", "service.json"))
+        assert saved["catalogue"]["sla"] == "1 hari kerja"  # the refused value was not saved
+        assert client.post(f"/perancang/{code}/draf/deskriptor", data=form | {"sla": "2 hari kerja"}).status_code == 302
+    finally:
+        client.post(f"/perancang/{code}/draf/buang", data={"csrf_token": token})
+
+
+def test_a_service_level_that_is_no_duration_is_a_package_problem():
+    from tests.packages import bundled
+    from workflows.packages.checks import check_package
+
+    package = bundled("izin_ziarah")
+    descriptor = json.loads(package.get("bpmn", "service.json"))
+    descriptor["catalogue"]["sla"] = "secepatnya"
+    package.files["bpmn/izin_ziarah/service.json"] = json.dumps(descriptor).encode()
+    [problem] = [p for p in check_package(package).problems if p.element_id == "catalogue/sla"]
+    assert "bukan jangka waktu" in problem.message_id and "is not a duration" in problem.message_en

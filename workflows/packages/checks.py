@@ -227,6 +227,17 @@ def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Che
             checked.add(descriptor_path, "start/bulk/documents", name,
                         f"berkas '{name}' bukan isian berkas (\"x-berkas\": true) di {start['form']}",
                         f"document '{name}' is not a file field (\"x-berkas\": true) of {start['form']}")
+    catalogue = descriptor.raw.get("catalogue") or {}
+    variants = catalogue.get("variants") or []
+    slas = [("catalogue/sla", catalogue.get("sla"))] + [
+        (f"catalogue/variants/{i}/sla", variant.get("sla")) for i, variant in enumerate(variants)]
+    for where, sla in slas:
+        if sla is None:
+            continue
+        try:
+            parse_duration(sla)  # a case's service level is computed from it at start: it must be a duration
+        except ValueError:
+            checked.add(descriptor_path, where, sla, sla_message(sla)[0], sla_message(sla)[1])
     reopen = descriptor.raw.get("reopen")
     if reopen:
         tasks = {task_id for process in processes for task_id in process.task_meta}
@@ -253,6 +264,12 @@ def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Che
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",
                         f"role '{role}' is not declared in roles")
     return checked
+
+
+def sla_message(sla: str) -> tuple[str, str]:
+    """Why a service level (catalogue `sla`, "Target selesai") is refused, in Indonesian and English."""
+    return (f"target selesai '{sla}' bukan jangka waktu (contoh: PT96H, P14D, 3 hari kerja)",
+            f"service level '{sla}' is not a duration (e.g. PT96H, P14D, 3 working days)")
 
 
 def _check_scenarios(checked: Checked, bpmn_roots: dict) -> None:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from .cases import begin_case, check_may_message, deliver, unit_of_work
@@ -31,15 +31,16 @@ class Correlated:
 
 
 def starting_definitions(session: Session, name: str) -> list[ProcessDefinition]:
-    """The newest definition of each process that a message `name` starts."""
-    found: dict[str, ProcessDefinition] = {}
-    query = (select(ProcessDefinition).where(ProcessDefinition.meta_json.contains('"messageStarts"'))
-             .order_by(ProcessDefinition.version.desc()))
-    for definition in session.scalars(query):
-        if definition.process_id in found:
-            continue
-        found[definition.process_id] = definition
-    return [d for d in found.values()
+    """The newest definition of each process, where that newest one starts on message `name` (a version
+    that dropped its message start is not replaced by an older one that had it). Reads only the newest
+    version of each process, not every version ever deployed."""
+    newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("version"))
+              .group_by(ProcessDefinition.process_id).subquery())
+    query = (select(ProcessDefinition)
+             .join(newest, and_(ProcessDefinition.process_id == newest.c.process_id,
+                                ProcessDefinition.version == newest.c.version))
+             .where(ProcessDefinition.meta_json.contains('"messageStarts"')))
+    return [d for d in session.scalars(query)
             if name in json.loads(d.meta_json).get("process", {}).get("messageStarts", [])]
 
 

@@ -739,3 +739,19 @@ def test_a_call_activity_to_another_file_of_the_package_keeps_that_tasks_role_an
     db_session.expire_all()
     assert db_session.get(Case, case.id).completed
     assert _alone_files(["berkas_induk.bpmn", "berkas_anak.bpmn"], "berkas_induk") == ["terima", "terima"]
+
+
+def test_a_version_that_dropped_its_message_start_is_not_replaced_by_an_older_one(db_session):
+    from workflows.messages import starting_definitions
+
+    deploy_file(db_session, "asing_pesan_spiff", "spiff_pesan.bpmn", {OPERATOR: "office"},
+                message_start_roles=[OPERATOR])
+    [first] = starting_definitions(db_session, "laporan_mitra")
+    plain = (DATA / "spiff_pesan.bpmn").read_bytes().replace(
+        b'<bpmn:messageEventDefinition id="med1" messageRef="Msg_lapor" /></bpmn:startEvent>', b"</bpmn:startEvent>")
+    deploy_package(db_session, package("asing_pesan_spiff", {"spiff_pesan.bpmn": plain},
+                                       descriptor("asing_pesan_spiff", "spiff_pesan", {OPERATOR: "office"},
+                                                  message_start_roles=[OPERATOR])))
+    # New cases start on the newest version, which no longer starts on the message: nothing does.
+    assert starting_definitions(db_session, "laporan_mitra") == []
+    assert first.process_id == "spiff_pesan"

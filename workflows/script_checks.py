@@ -163,7 +163,8 @@ def _multiline(source: str) -> bool:
     return "\n" in source.rstrip()
 
 
-def _defined_names(tree: ast.AST) -> set[str]:
+def defined_names(tree: ast.AST) -> set[str]:
+    """Names a piece of Python assigns (also used by the unset-variable check, packages/variables.py)."""
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
@@ -252,7 +253,7 @@ class _Checker:
         extra: tuple[str, str] = ("", ""),
     ) -> None:
         """Report unknown calls, imports and dunder access in a compiled piece."""
-        defined = _defined_names(tree)
+        defined = defined_names(tree)
         allowed = self.functions | ALLOWED_BUILTINS | defined
         reported_calls: set[str] = set()
         nodes = sorted(
@@ -383,7 +384,7 @@ def _localname(node: etree._Element) -> str:
     return etree.QName(node).localname
 
 
-def _owner(node: etree._Element) -> tuple[str, str | None]:
+def element_owner(node: etree._Element) -> tuple[str, str | None]:
     """The flow element, sequence flow or process a piece of Python belongs to."""
     for ancestor in node.iterancestors():
         if etree.QName(ancestor).namespace != BPMN_NS or not ancestor.get("id"):
@@ -401,7 +402,7 @@ def check_bpmn(root: etree._Element, file: str, functions: Collection[str]) -> l
     for node in root.xpath(_BPMN_XPATH, namespaces=NS):
         kind = _BPMN_KINDS[_localname(node)]
         source = node.get("value") if kind is _DUE_IN else node.text
-        checker.check(_owner(node), kind, source)
+        checker.check(element_owner(node), kind, source)
     return checker.problems
 
 

@@ -14,7 +14,7 @@ from lxml import etree
 
 from workflows.durations import parse_duration
 from workflows.parsing import NS, parse_files
-from workflows.script_checks import _BPMN_XPATH, _owner, check_bpmn
+from workflows.script_checks import _BPMN_XPATH, check_bpmn, element_owner
 from workflows.scripting import script_function_names
 
 from .conftest import PHONE
@@ -102,7 +102,7 @@ def ligat_reading(bpmn: str | dict[str, str], dmn: dict[str, bytes] | None = Non
     for name, root in sorted(parsed.bpmn_roots.items()):
         for node in root.xpath(_BPMN_XPATH, namespaces=NS):
             kind = etree.QName(node).localname
-            python[(name, _owner(node)[0], kind)] = node.get("value") if kind == "property" else node.text
+            python[(name, element_owner(node)[0], kind)] = node.get("value") if kind == "property" else node.text
         problems += check_bpmn(root, name, script_function_names())
     return {
         "processes": {p.process_id: {"name": p.name, "tasks": p.task_meta, "meta": p.process_meta,

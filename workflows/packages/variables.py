@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 from lxml import etree
 
 from ..parsing import NS, Finding
-from ..script_checks import _defined_names, _owner
+from ..script_checks import defined_names, element_owner
 
 # What the officers' "deliver a message" action on the case page always sends.
 OFFICER_MESSAGE_FIELDS = frozenset({"isi_pesan", "pengirim"})
@@ -73,7 +73,7 @@ def set_names(bpmn_roots: Collection[etree._Element], dmn_roots: Collection[etre
         for node in root.xpath(_SCRIPTS, namespaces=NS):
             tree = _tree(node.text, "exec")
             if tree is not None:
-                names |= _defined_names(tree)
+                names |= defined_names(tree)
         for node in root.xpath("//spiffworkflow:messagePayload", namespaces=NS):
             names |= _payload_keys(node.text)
     for root in dmn_roots:
@@ -99,7 +99,7 @@ def unset_variables(bpmn_roots: dict[str, etree._Element], dmn_roots: dict[str, 
     found: list[Finding] = []
     for file, root in bpmn_roots.items():
         for node, tree in _readers(root):
-            element_id, element_name = _owner(node)
+            element_id, element_name = element_owner(node)
             where = ("", "")
             flow = node.getparent()
             if etree.QName(node).localname == "conditionExpression" and flow.get("sourceRef"):
@@ -107,7 +107,7 @@ def unset_variables(bpmn_roots: dict[str, etree._Element], dmn_roots: dict[str, 
                 gateway = root.xpath("//*[@id=$ref]", ref=flow.get("sourceRef"))
                 element_id, element_name = flow.get("sourceRef"), gateway[0].get("name") if gateway else None
                 where = (f"syarat alur {flow.get('id')} ", f"the condition of flow {flow.get('id')} ")
-            for name in sorted(_loaded(tree) - _defined_names(tree) - known):
+            for name in sorted(_loaded(tree) - defined_names(tree) - known):
                 found.append((file, element_id, element_name,
                               f"{where[0]}membaca variabel '{name}' yang tidak diisi formulir, data awal, skrip, "
                               "tabel DMN, pesan atau objek data mana pun; kasus akan gagal di sini bila variabel itu "

@@ -117,6 +117,20 @@ _CAMUNDA_TYPES = {"string": {"type": "string", "maxLength": 2000}, "long": {"typ
                   "boolean": {"type": "boolean", "default": False}, "date": {"type": "string", "format": "date"}}
 
 
+def _camunda_fields_without_id(name: str, root: etree._Element) -> list[Finding]:
+    """A generated-form field without an id has nowhere to keep its answer: refused at deploy."""
+    found = []
+    for form_field in root.xpath("//camunda:formData/camunda:formField[not(normalize-space(@id))]", namespaces=NS):
+        task = next(form_field.iterancestors(*(f"{{{BPMN_NS}}}{tag}" for tag in HUMAN_TASK_TAGS)), None)
+        label = form_field.get("label") or "?"
+        found.append((name, task.get("id") if task is not None else "-", task.get("name") if task is not None else None,
+                      f"isian formulir Camunda '{label}' tidak punya id (camunda:formField id=…); beri id, "
+                      "nama variabel tempat jawabannya disimpan",
+                      f"Camunda form field '{label}' has no id (camunda:formField id=…); give it one, the name of "
+                      "the variable its answer is kept in"))
+    return found
+
+
 def generated_form_name(task_id: str) -> str:
     return "camunda_" + re.sub(r"[^a-z0-9_]", "_", task_id.lower()) + ".schema.json"
 
@@ -361,6 +375,7 @@ def parse_files(
                              f"DMN ditolak: {exc}", f"DMN refused: {exc}"))
     for name, root in roots.items():
         problems += _unrunnable_service_tasks(name, root)
+        problems += _camunda_fields_without_id(name, root)
         try:
             parser.add_bpmn_xml(root, filename=name)
         except (ValidationException, SpiffWorkflowException, etree.LxmlError, KeyError, ValueError) as exc:

@@ -4,6 +4,7 @@ with a message that names the element and says what to do."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -755,3 +756,14 @@ def test_a_version_that_dropped_its_message_start_is_not_replaced_by_an_older_on
     # New cases start on the newest version, which no longer starts on the message: nothing does.
     assert starting_definitions(db_session, "laporan_mitra") == []
     assert first.process_id == "spiff_pesan"
+
+
+def test_a_camunda_form_field_without_an_id_is_refused_with_its_label(db_session):
+    source = (DATA / "camunda_formdata.bpmn").read_bytes()
+    [first_id] = re.findall(rb'<camunda:formField id="([^"]+)"', source)[:1]
+    broken = source.replace(b'<camunda:formField id="' + first_id + b'"', b"<camunda:formField", 1)
+    with pytest.raises(DeployError) as refused:
+        deploy_package(db_session, package("asing_formdata_tanpa_id", {"camunda_formdata.bpmn": broken},
+                                           descriptor("asing_formdata_tanpa_id", "camunda_formdata",
+                                                      {OPERATOR: "office"})))
+    assert "tidak punya id" in str(refused.value) and "has no id" in str(refused.value)

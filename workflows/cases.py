@@ -44,7 +44,7 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
-from .packages import form_of, package_of_case
+from .packages import Descriptor, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
@@ -753,9 +753,10 @@ REOPENED_STATUS = "Dibuka kembali"
 REASON_MIN = 10
 
 
-def reopen_deadline(session: Session, case: Case) -> datetime | None:
-    """Until when a closed case may be reopened (None: its line does not allow it, or it is not closed)."""
-    reopen = package_of_case(session, case).descriptor.raw.get("reopen")
+def reopen_deadline(session: Session, case: Case, descriptor: Descriptor | None = None) -> datetime | None:
+    """Until when a closed case may be reopened (None: its line does not allow it, or it is not closed).
+    `descriptor`: the case's package descriptor where the caller has it already."""
+    reopen = (descriptor or package_of_case(session, case).descriptor).raw.get("reopen")
     if not reopen or not case.completed or case.closed_at is None:
         return None
     return add_duration(case.closed_at, reopen["within"])
@@ -769,12 +770,13 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
     Allowed only where the line declares it, only for a closed case and only within `reopen.within`
     of its closing; the SLA clock starts again from now."""
     case = get_case(session, case_id)
-    reopen = package_of_case(session, case).descriptor.raw.get("reopen")
+    descriptor = package_of_case(session, case).descriptor
+    reopen = descriptor.raw.get("reopen")
     if not reopen:
         raise Forbidden("Layanan ini tidak dapat dibuka kembali. (This service cannot be reopened.)")
     if not case.completed or case.closed_at is None:
         raise TaskUnavailable("Kasus ini belum selesai. (This case is not closed.)")
-    if utcnow() > reopen_deadline(session, case):
+    if utcnow() > reopen_deadline(session, case, descriptor):
         raise Forbidden(f"Batas waktu membuka kembali ({reopen['within']}) sudah lewat; silakan buat laporan baru. "
                         f"(The period to reopen, {reopen['within']}, has passed; please make a new report.)")
     reason = " ".join((reason or "").split())[:1000]
@@ -794,7 +796,7 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
     step.workflow.reset_from_task_id(task_id, data={**done[-1].data, "alasan_dibuka_kembali": reason})
     step.workflow.completed = False  # SpiffWorkflow keeps the flag it set at the end event
     case.completed, case.closed_at = False, None
-    sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+    sla = descriptor.catalogue.get("sla")
     case.sla_due_at = add_duration(utcnow(), sla) if sla else None
     audit.append(session, case.id, actor, "case_reopened", {"alasan": reason, "tugas": reopen["task"]})
     step.advance(notify=False)

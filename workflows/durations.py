@@ -148,6 +148,17 @@ def national_days_off(year: int) -> frozenset[date]:
     return frozenset(holidays.Indonesia(years=year, categories=(PUBLIC, GOVERNMENT)))
 
 
+def parse_day(text: str) -> date:
+    """One calendar day as a person types it in a filter (2026-11-24); ValueError with a bilingual message."""
+    cleaned = (text or "").strip()
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        shown = cleaned[:20]
+        raise ValueError(f"Tanggal '{shown}' tidak dapat dibaca; tulis seperti 2026-11-24. "
+                         f"(The date '{shown}' cannot be read; write it like 2026-11-24.)") from None
+
+
 def parse_dates(text: str | Iterable[str | date] | None) -> frozenset[date]:
     """Office days off from a setting: comma-separated ISO dates (`2026-10-12, 2026-12-31`)."""
     if not text:

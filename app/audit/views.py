@@ -14,6 +14,7 @@ from workflows import audit_checks, documents
 from workflows.audit_search import EVENTS, FILE_ACCESS, KINDS, PERSON_VIEWS, AuditQuery, search
 from workflows.db import utcnow
 from workflows.durations import SETTINGS as TIME_SETTINGS
+from workflows.durations import parse_day
 from workflows.packages import latest_packages
 from workflows.packages.drafts import verify_package_chains
 
@@ -37,10 +38,9 @@ def _day(name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise QueryRefused(_("Tanggal '%(value)s' tidak dapat dibaca; tulis seperti 2026-11-24.",
-                             value=value[:20])) from None
+        return parse_day(value)
+    except ValueError as exc:
+        raise QueryRefused(str(exc)) from None
 
 
 def query_from_args() -> AuditQuery:

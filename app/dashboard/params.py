@@ -12,6 +12,7 @@ from flask import abort, current_app, g, redirect, request
 from flask_login import current_user
 
 from workflows.dashboard.filters import BadFilter, Filters, may_see_dashboard
+from workflows.durations import parse_day
 from workflows.issued_letters import office_today
 from workflows.packages import latest_packages
 
@@ -59,9 +60,9 @@ def date_arg(name: str, default: date | None) -> date | None:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise BadFilter(f"Tanggal '{raw[:20]}' tidak sah; pakai TTTT-BB-HH. (Invalid date; use YYYY-MM-DD.)") from None
+        return parse_day(raw)
+    except ValueError as exc:
+        raise BadFilter(str(exc)) from None
 
 
 def filters_from_request() -> Filters:

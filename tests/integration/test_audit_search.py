@@ -277,3 +277,16 @@ def test_paging_links_keep_the_filters_only(login_as, known):
     assert response.status_code == 200
     # An unknown argument named like url_for's own (`endpoint`, `_external`) is not passed on to links.
     assert 'href="http' not in response.get_data(as_text=True).split('id="audit-results"')[1]
+
+
+def test_an_unreadable_day_gets_the_same_bilingual_message_on_the_audit_page_and_the_dashboard(login_as):
+    auditor, head = login_as("auditor"), login_as("kadis")
+    audit_page = auditor.get("/audit/?dari=24-11-2026")
+    dashboard = head.get("/dasbor/?dari=24-11-2026")
+    expected = ("Tanggal '24-11-2026' tidak dapat dibaca; tulis seperti 2026-11-24. "
+                "(The date '24-11-2026' cannot be read; write it like 2026-11-24.)")
+    assert audit_page.status_code == 400 and dashboard.status_code == 400
+    for answer in (audit_page, dashboard):
+        assert expected.replace("'", "&#39;") in answer.get_data(as_text=True)
+    api = head.get("/dasbor/api/ringkasan?dari=24-11-2026")
+    assert api.status_code == 400 and expected in str(api.get_json())

@@ -277,4 +277,4 @@ def test_a_bad_day_or_measure_on_the_case_list_gets_a_message(login_as):
             response = client.get(url, query_string={**PERIOD, **args, **extra})
             assert response.status_code == 400, (url, args)
     page = client.get("/dasbor/kasus", query_string={**PERIOD, "ukuran": "surat", "hari": "kemarin"})
-    assert "YYYY-MM-DD" in page.get_data(as_text=True)
+    assert "write it like 2026-11-24" in page.get_data(as_text=True)

@@ -170,6 +170,15 @@ def test_every_figure_links_down_to_its_cases(login_as, seeded):
     assert listed(ukuran="selesai", wilayah=V2) == {"A3", "A4"}
     page = client.get("/dasbor/", query_string=PERIOD).get_data(as_text=True)
     assert "ukuran=tahap" in page and "ukuran=surat" in page and "Indeks Kepuasan Masyarakat (IKM)" in page
+    # The chart's table for screen readers: per week under "Minggu" (shown first, as the chart), per month under
+    # "Bulan"; a week's key once sat under a "Bulan" heading.
+    from lxml import html
+
+    tables = {t.get("data-grain-table"): t for t in html.fromstring(page).xpath("//table[@data-grain-table]")}
+    assert tables["minggu"].xpath("string(.//th[1])") == "Minggu" and tables["minggu"].get("hidden") is None
+    assert tables["bulan"].xpath("string(.//th[1])") == "Bulan" and tables["bulan"].get("hidden") is not None
+    assert all("-W" in key for key in tables["minggu"].xpath(".//tbody/tr/td[1]/text()"))
+    assert tables["minggu"].xpath(".//tbody/tr") and tables["bulan"].xpath(".//tbody/tr")
 
 
 def test_map_leaves_out_confidential_reports_and_coarsens_anonymous_ones(login_as, seeded):

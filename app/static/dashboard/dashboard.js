@@ -67,6 +67,9 @@
       document.querySelectorAll("[data-grain]").forEach(function (b) { b.classList.remove("active"); });
       button.classList.add("active");
       grain = button.getAttribute("data-grain");
+      document.querySelectorAll("[data-grain-table]").forEach(function (table) {
+        table.hidden = table.getAttribute("data-grain-table") !== grain;
+      });
       var next = trend(grain);
       if (trendChart) {
         trendChart.data.labels = next[0];

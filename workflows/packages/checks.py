@@ -22,6 +22,7 @@ from ..durations import parse_duration
 from ..parsing import NS, ParsedProcess, Resolver, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
+from . import english
 from .descriptor import Descriptor, parse
 from .files import PackageFiles
 from .scenario_files import load as load_scenario
@@ -240,6 +241,7 @@ def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Che
             checked.add(descriptor_path, "reopen/within", reopen["within"],
                         f"jangka waktu '{reopen['within']}' tidak dikenal (contoh: P14D, 10 hari kerja)",
                         f"unknown period '{reopen['within']}' (e.g. P14D, 10 working days)")
+    _check_english(checked, parsed.bpmn_roots)
     if default_role and default_role not in declared:
         checked.add(descriptor_path, "default_role", default_role,
                     f"peran bawaan '{default_role}' tidak dinyatakan di roles",
@@ -253,6 +255,23 @@ def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Che
             checked.add(descriptor_path, "start/roles", role, f"peran '{role}' tidak dinyatakan di roles",
                         f"role '{role}' is not declared in roles")
     return checked
+
+
+def _check_english(checked: Checked, bpmn_roots: dict) -> None:
+    """The package's English table (bpmn/<code>/en.json): readable, and a warning for each text people read
+    that it leaves in Indonesian only (a page in English shows that text in Indonesian)."""
+    package = checked.package
+    path = f"bpmn/{package.code}/{english.FILE}"
+    table, errors = english.parse(package.get("bpmn", english.FILE))
+    for error in errors:
+        checked.add(path, "-", None, error, error)
+    if errors:
+        return
+    roles = list(checked.descriptor.roles) if checked.descriptor is not None else []
+    for item in english.missing(english.user_texts(package, checked.processes, bpmn_roots, roles), table):
+        checked.warn(item.file, item.where, None,
+                     f"teks \"{item.text}\" belum punya terjemahan Inggris di {path}",
+                     f"text \"{item.text}\" has no English in {path}")
 
 
 def _check_scenarios(checked: Checked, bpmn_roots: dict) -> None:

@@ -1,0 +1,80 @@
+"""Texts from service packages (task names, case statuses, roles, form labels, PMKS categories) in the
+page's language: the package's English table (`bpmn/<code>/en.json`, see workflows.packages.english)
+on an English page, the Indonesian text otherwise and wherever the table has no entry.
+
+A case's own pages use its package version's table; lists that mix lines use the tables of every
+line's newest version. The shared lists' table (`forms/en.json`) comes last in both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+import forms
+from workflows.packages import ServicePackage, files_of, latest_packages
+from workflows.packages import english as package_english
+
+from .extensions import db
+from .views.display import ui_lang
+
+_TABLES: dict[str, dict[str, str]] = {}
+_MERGED: dict[tuple[int, int | None], dict[str, str]] = {}
+
+
+def table_of(package: ServicePackage) -> dict[str, str]:
+    """One package version's English table, read once per process (a version never changes)."""
+    found = _TABLES.get(package.content_hash)
+    if found is None:
+        if len(_TABLES) > 256:
+            _TABLES.clear()
+        found = _TABLES[package.content_hash] = package_english.table_of(files_of(package))
+    return found
+
+
+def _merged() -> dict[str, str]:
+    """The tables of every line's newest version, kept per process until a deploy adds a version."""
+    key = (id(db.session.get_bind()), db.session.scalar(select(func.max(ServicePackage.id))))
+    found = _MERGED.get(key)
+    if found is None:
+        if len(_MERGED) > 16:
+            _MERGED.clear()
+        found = {}
+        for package in latest_packages(db.session):
+            for text, english in table_of(package).items():
+                found.setdefault(text, english)
+        _MERGED[key] = found
+    return found
+
+
+def tables(package: ServicePackage | None = None) -> tuple[dict[str, str], ...]:
+    """The tables a text is looked up in, most specific first."""
+    if package is not None:
+        return table_of(package), forms.shared_english()
+    return _merged(), forms.shared_english()
+
+
+def package_text(text: str | None, package: ServicePackage | None = None) -> str:
+    """A package's text (task name, status, role) in the page's language; Indonesian when no English."""
+    if not text:
+        return text or ""
+    if ui_lang() != "en":
+        return text
+    return package_english.translate(text, *tables(package)) or text
+
+
+def localized_form(schema: dict[str, Any], ui: dict[str, Any],
+                   package: ServicePackage | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A form and its UI schema as the page shows them: labels in English on an English page."""
+    if ui_lang() != "en":
+        return schema, ui
+    found = tables(package)
+    return package_english.localize_schema(schema, *found), package_english.localize_ui(ui, *found)
+
+
+def category_name(category: dict[str, Any]) -> str:
+    """A PMKS category's name (forms/pmks.json) in the page's language."""
+    if ui_lang() != "en":
+        return category["nama"]
+    return package_english.translate(category["nama"], forms.shared_english()) or category["nama"]

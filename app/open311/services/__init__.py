@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from ...package_english import category_name
 from ...portal import catalogue
 from ...regions import villages
-from ...package_english import category_name
 from ..common import Open311Error, api, check_format, check_jurisdiction, render
 
 GROUP = "Pengaduan PMKS"

@@ -78,3 +78,23 @@ def category_name(category: dict[str, Any]) -> str:
     if ui_lang() != "en":
         return category["nama"]
     return package_english.translate(category["nama"], forms.shared_english()) or category["nama"]
+
+
+def localized_rows(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+    """Copies of rows (dashboard figures, heatmap tables) whose `keys` hold package texts, in the page's
+    language."""
+    if ui_lang() != "en":
+        return rows
+    return [{k: package_text(v) if k in keys and isinstance(v, str) else v for k, v in row.items()} for row in rows]
+
+
+def localized_heatmap(data: dict[str, Any]) -> dict[str, Any]:
+    """A heatmap's task and flow tables with the diagram's names in the page's language."""
+    return {**data, "tugas": localized_rows(data.get("tugas", []), "nama"),
+            "alur": localized_rows(data.get("alur", []), "nama", "dari", "ke")}
+
+
+def localized_figures(data: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard's figures with the stage names (task names) in the page's language."""
+    return {**data, **{group: localized_rows(data[group], "judul") for group in ("sla_tahap", "antrean")
+                       if group in data}}

@@ -38,6 +38,8 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     dmn_text: dict[str, str] = field(default_factory=dict)
+    # Every text people read that the package writes in Indonesian only (its English table covers them).
+    user_texts: list[english.UserText] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -268,7 +270,8 @@ def _check_english(checked: Checked, bpmn_roots: dict) -> None:
     if errors:
         return
     roles = list(checked.descriptor.roles) if checked.descriptor is not None else []
-    for item in english.missing(english.user_texts(package, checked.processes, bpmn_roots, roles), table):
+    checked.user_texts = english.user_texts(package, checked.processes, bpmn_roots, roles)
+    for item in english.missing(checked.user_texts, table):
         checked.warn(item.file, item.where, None,
                      f"teks \"{item.text}\" belum punya terjemahan Inggris di {path}",
                      f"text \"{item.text}\" has no English in {path}")

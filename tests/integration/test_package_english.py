@@ -232,3 +232,17 @@ def test_workbench_edits_the_english_table_and_adds_missing_texts(login_as):
         assert "Complaint verification" not in editor and "Field follow-up" in editor  # others kept
     finally:
         designer.post(f"/perancang/{code}/draf/buang", data={"csrf_token": token})
+
+
+def test_dashboard_and_heatmap_show_stage_names_and_lines_in_english(client, login_as):
+    submit_complaint(client, kategori="gelandangan")  # an open verification task to count
+    head = _english(login_as("kadis"))
+    try:
+        dashboard = head.get("/dasbor/").get_data(as_text=True)
+        assert "<td>Complaint verification</td>" in dashboard
+        assert ">Public complaints / PMKS reports</option>" in dashboard  # the line filter
+        assert ">Homeless person</option>" in dashboard  # the category filter
+        heatmap = head.get("/dasbor/peta-proses/pengaduan").get_data(as_text=True)
+        assert "<td>Complaint verification</td>" in heatmap and "<td>Verifikasi Pengaduan</td>" not in heatmap
+    finally:
+        head.get("/lang/id")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from sqlalchemy import func, select
 
 import forms
@@ -34,7 +35,14 @@ def table_of(package: ServicePackage) -> dict[str, str]:
 
 
 def _merged() -> dict[str, str]:
-    """The tables of every line's newest version, kept per process until a deploy adds a version."""
+    """The tables of every line's newest version, kept per process until a deploy adds a version (asked
+    once per request: a list asks for every row)."""
+    if "ligat_package_english" not in g:
+        g.ligat_package_english = _merged_now()
+    return g.ligat_package_english
+
+
+def _merged_now() -> dict[str, str]:
     key = (id(db.session.get_bind()), db.session.scalar(select(func.max(ServicePackage.id))))
     found = _MERGED.get(key)
     if found is None:

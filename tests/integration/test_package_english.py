@@ -143,7 +143,9 @@ def test_inbox_task_page_and_case_page_show_the_packages_english(client, login_a
         case_page = operator.get(f"/kasus/{case.id}").get_data(as_text=True)
         assert 'id="case-status">Verification</strong>' in case_page
         assert "<td>Complaint verification</td><td>Dinsos operator" in case_page
-        assert "Waste picker" in case_page
+        assert "Waste picker" in case_page and "PMKS category" in case_page  # a field's label and value
+        timeline = case_page.split("ligat-timeline-item", 1)[1]
+        assert '<span class="label label-primary">Verification</span>' in timeline  # the status change
     finally:
         operator.get("/lang/id")
     # The same pages in Indonesian still read the package's own texts.
@@ -222,6 +224,8 @@ def test_workbench_edits_the_english_table_and_adds_missing_texts(login_as):
         saved = designer.post(f"/perancang/{code}/draf/berkas/{path}",
                               data={"csrf_token": token, "content": json.dumps(table, ensure_ascii=False)})
         assert saved.status_code == 302
+        changes = designer.get(f"/perancang/{code}/draf/terbitkan").get_data(as_text=True)
+        assert 'data-key="Verifikasi Pengaduan"' in changes  # the diff names the text taken out
         check = designer.get(f"/perancang/{code}/draf/periksa").get_data(as_text=True)
         assert "Verifikasi Pengaduan" in check and "belum punya terjemahan Inggris" in check
 

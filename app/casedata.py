@@ -23,7 +23,7 @@ from workflows.visibility import can_view_case
 
 from .extensions import db
 from .formfields import option_label
-from .package_english import package_text
+from .package_english import package_text, shown_value
 from .views.display import BULAN
 
 
@@ -98,9 +98,8 @@ def case_fields(case: Case, data: dict[str, Any], principal: Principal,
             continue
         if (prop.get("x-internal") and not staff) or (leave_out and field in leave_out):
             continue
-        # Labels and option labels in the page's language; what an officer typed stays as typed.
         rows.append((package_text(prop.get("title", field), package),
-                     package_text(_shown(prop, schema, field, value), package)))
+                     shown_value(prop, _shown(prop, schema, field, value), package)))
     return rows
 
 

@@ -106,3 +106,10 @@ def localized_figures(data: dict[str, Any]) -> dict[str, Any]:
     """The dashboard's figures with the stage names (task names) in the page's language."""
     return {**data, **{group: localized_rows(data[group], "judul") for group in ("sla_tahap", "antrean")
                        if group in data}}
+
+
+def shown_value(prop: dict[str, Any], text: str, package: ServicePackage | None = None) -> str:
+    """A field's value as a page shows it: an option's label in the page's language; what someone typed stays
+    as it was typed (even when it happens to equal a text of the table)."""
+    has_options = prop.get("enum") or (prop.get("items") or {}).get("enum") or prop.get("x-sumber")
+    return package_text(text, package) if has_options else text

@@ -29,7 +29,7 @@ from workflows.principal import Principal
 
 from .extensions import db
 from .formfields import option_label
-from .package_english import package_text
+from .package_english import package_text, shown_value
 from .security import current_principal
 
 
@@ -86,8 +86,8 @@ def _fields(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     for name in spec.get("fields") or [k for k, p in props.items() if not p.get("x-berkas")]:
         title = props.get(name, {}).get("title", name)
         value = data.get(name)
-        rows.append((package_text(title, package),
-                     "–" if value in (None, "") else package_text(option_label(schema, name, value), package)))
+        rows.append((package_text(title, package), "–" if value in (None, "") else
+                     shown_value(props.get(name, {}), option_label(schema, name, value), package)))
     nik_field = spec.get("nik")
     if nik_field:
         check = persons.check_nik(str(data.get(nik_field, "")))

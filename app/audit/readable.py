@@ -16,7 +16,7 @@ from letters import mask_nik
 from workflows.db import AuditEvent, Case
 
 from ..casedata import field_text, form_fields
-from ..package_english import package_text
+from ..package_english import package_text, shown_value
 from ..views.display import format_dt
 from .labels import ENGINE_KEYS, STATUS_ACTIONS, action_label
 
@@ -82,7 +82,7 @@ def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask:
                 items.append(Item(label, f"{_('Unduh')} #{value}", url_for("BerkasView.document", document_id=value)))
                 continue
             text = _plain(value, mask) if isinstance(value, dict) else field_text(schema, key, value)
-            items.append(Item(label, package_text(_plain(text, mask))))
+            items.append(Item(label, shown_value(prop, _plain(text, mask))))
         elif key == "surat_id" and isinstance(value, int):
             items.append(Item(str(ENGINE_KEYS[key]), f"{_('Unduh')} PDF",
                               url_for("BerkasView.letter", letter_id=value, variant="pdf")))

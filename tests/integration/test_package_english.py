@@ -63,7 +63,7 @@ def test_every_bundled_package_has_english_for_every_text_people_read():
         if without:
             missing[code] = without
     assert not missing, json.dumps(missing, ensure_ascii=False, indent=1)
-    assert len(bundled_codes(ROOT)) == 15
+    assert len(bundled_codes(ROOT)) >= 15
 
 
 def test_every_shared_list_entry_has_english():

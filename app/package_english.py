@@ -113,3 +113,19 @@ def shown_value(prop: dict[str, Any], text: str, package: ServicePackage | None 
     as it was typed (even when it happens to equal a text of the table)."""
     has_options = prop.get("enum") or (prop.get("items") or {}).get("enum") or prop.get("x-sumber")
     return package_text(text, package) if has_options else text
+
+
+def localized_bpmn(xml: str, package: ServicePackage | None = None) -> str:
+    """A diagram whose element names (user tasks, lanes) read in the page's language, for a viewer that draws
+    the names from the XML (the heatmap); names the tables do not hold stay as drawn."""
+    if ui_lang() != "en":
+        return xml
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    root = etree.fromstring(xml.encode("utf-8"), parser)
+    found = tables(package)
+    for node in root.iter():
+        if isinstance(node.tag, str) and node.get("name"):
+            node.set("name", package_english.translate(node.get("name"), *found) or node.get("name"))
+    return etree.tostring(root, encoding="unicode")

@@ -15,10 +15,11 @@ from workflows.dashboard.filters import BadFilter, Filters
 from workflows.dashboard.verdict import verdict
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
+from workflows.packages import package_of_definition
 from workflows.principal import ADMIN, HEAD_OF_OFFICE
 
 from ..extensions import db
-from ..package_english import localized_figures, localized_heatmap
+from ..package_english import localized_bpmn, localized_figures, localized_heatmap
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
@@ -159,4 +160,5 @@ class DashboardView(BaseView):
     @dashboard_access
     def diagram(self, code: str):  # noqa: ANN201
         definition = definition_or_404(code)
-        return Response(definition.bpmn_xml, mimetype="application/xml")
+        xml = localized_bpmn(definition.bpmn_xml, package_of_definition(db.session, definition))
+        return Response(xml, mimetype="application/xml")

@@ -248,5 +248,8 @@ def test_dashboard_and_heatmap_show_stage_names_and_lines_in_english(client, log
         assert ">Homeless person</option>" in dashboard  # the category filter
         heatmap = head.get("/dasbor/peta-proses/pengaduan").get_data(as_text=True)
         assert "<td>Complaint verification</td>" in heatmap and "<td>Verifikasi Pengaduan</td>" not in heatmap
+        diagram = head.get("/dasbor/peta-proses/pengaduan/diagram.bpmn").get_data(as_text=True)
+        assert 'id="verifikasi" name="Complaint verification"' in diagram  # the names the viewer draws
+        assert 'name="Dinsos operator"' in diagram  # a lane
     finally:
         head.get("/lang/id")

@@ -59,7 +59,7 @@ def test_every_bundled_package_has_english_for_every_text_people_read():
         checked = check_package(bundled(code))
         assert checked.ok, (code, [str(p) for p in checked.problems])
         assert checked.user_texts, code  # the collection itself works: every package has texts
-        without = [str(w) for w in checked.warnings if NO_ENGLISH in w.message_en]
+        without = [str(w) for w in checked.warnings if NO_ENGLISH in w.message_en or "is not used" in w.message_en]
         if without:
             missing[code] = without
     assert not missing, json.dumps(missing, ensure_ascii=False, indent=1)
@@ -96,8 +96,11 @@ def test_deploy_warns_of_a_package_without_english_and_refuses_an_unreadable_tab
                      "Disetujui", "Ditolak uji"}
 
     complete = {t: f"EN {t}" for t in texts}
-    result = deploy_package(db_session, _one_task_package("inggris_uji_b", complete))
+    result = deploy_package(db_session, _one_task_package("inggris_uji_b", {**complete, "Tugas lama": "Old task"}))
     assert not [w for w in result.warnings if "terjemahan Inggris" in w]
+    assert [w for w in result.warnings if "tidak dipakai" in w] == [
+        'bpmn/inggris_uji_b/en.json · Tugas lama: entri "Tugas lama" tidak dipakai teks mana pun di paket ini '
+        '(entry "Tugas lama" is not used by any text of this package)']
 
     with pytest.raises(DeployError) as refused:
         deploy_package(db_session, _one_task_package("inggris_uji_c", raw=b'{"Tinjau": 3}'))

@@ -275,6 +275,11 @@ def _check_english(checked: Checked, bpmn_roots: dict) -> None:
         checked.warn(item.file, item.where, None,
                      f"teks \"{item.text}\" belum punya terjemahan Inggris di {path}",
                      f"text \"{item.text}\" has no English in {path}")
+    # An entry no text uses any more (a task renamed, a field removed) is left-over work for the designer.
+    used = {item.text for item in checked.user_texts}
+    for text in [t for t in table if t not in used]:
+        checked.warn(path, text, None, f"entri \"{text}\" tidak dipakai teks mana pun di paket ini",
+                     f"entry \"{text}\" is not used by any text of this package")
 
 
 def _check_scenarios(checked: Checked, bpmn_roots: dict) -> None:

@@ -23,6 +23,7 @@ from workflows.visibility import can_view_case
 
 from .extensions import db
 from .formfields import option_label
+from .package_english import package_text, shown_value
 from .views.display import BULAN
 
 
@@ -89,6 +90,7 @@ def case_fields(case: Case, data: dict[str, Any], principal: Principal,
     _case_files.html, not here; `leave_out` names the open task's own fields, which its form shows
     (otherwise an earlier round's answer would sit beside the empty field)."""
     staff = is_office_staff(principal)
+    package = package_of_case(db.session, case)
     rows = []
     for field, prop, schema in _fields(case):
         value = data.get(field)
@@ -96,7 +98,8 @@ def case_fields(case: Case, data: dict[str, Any], principal: Principal,
             continue
         if (prop.get("x-internal") and not staff) or (leave_out and field in leave_out):
             continue
-        rows.append((prop.get("title", field), _shown(prop, schema, field, value)))
+        rows.append((package_text(prop.get("title", field), package),
+                     shown_value(prop, _shown(prop, schema, field, value), package)))
     return rows
 
 

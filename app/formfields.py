@@ -14,6 +14,7 @@ from workflows.issued_letters import office_today
 from workflows.packages import ServicePackage, form_of, package_of_case
 
 from .extensions import db
+from .package_english import localized_form, package_text
 
 
 @dataclass
@@ -73,7 +74,8 @@ def fields_for(
     errors: dict[str, str] | None = None,
     choices: dict[str, list[tuple[str, str]]] | None = None,
 ) -> list[Field]:
-    ui = ui or {}
+    # Labels in the page's language (the package's English table); values and validation stay as they are.
+    schema, ui = localized_form(schema, ui or {})
     values, errors, choices = values or {}, errors or {}, choices or {}
     props: dict[str, Any] = schema.get("properties", {})
     order = ui.get("ui:order") or list(props)
@@ -82,7 +84,7 @@ def fields_for(
     for name in order:
         prop = props[name]
         widget = ui.get(name, {}).get("ui:widget")
-        options = choices.get(name) or _options(prop)
+        options = choices.get(name) or [(value, package_text(label)) for value, label in _options(prop)]
         if not widget:
             if prop.get("x-berkas"):  # an uploaded document (see app/uploads.py)
                 widget = "file"

@@ -29,6 +29,7 @@ from workflows.principal import Principal
 
 from .extensions import db
 from .formfields import option_label
+from .package_english import package_text, shown_value
 from .security import current_principal
 
 
@@ -40,6 +41,13 @@ class Panel:
     note: str | None = None
     html_id: str | None = None
     items: list[str] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    """A descriptor text ({"id", "en"}) in the page's language."""
+    from .views.display import ui_lang
+
+    return text(value, ui_lang())
 
 
 def _fill(template: str, values: dict[str, Any]) -> str:
@@ -58,14 +66,14 @@ def _shown(spec: dict[str, Any], data: dict[str, Any]) -> bool:
 def _variables(spec: dict, case: Case, data: dict, principal: Principal) -> Panel | None:
     if not _shown(spec, data):
         return None
-    rows = [(text(r["label"]), "–" if data.get(r["variable"]) in (None, "") else str(data[r["variable"]]))
+    rows = [(_text(r["label"]), "–" if data.get(r["variable"]) in (None, "") else str(data[r["variable"]]))
             for r in spec.get("rows", [])]
-    panel = Panel(_fill(text(spec.get("title")), data), rows, spec.get("style", "default"), html_id=spec.get("id"),
-                  note=text(spec.get("note")) or None)
+    panel = Panel(_fill(_text(spec.get("title")), data), rows, spec.get("style", "default"), html_id=spec.get("id"),
+                  note=_text(spec.get("note")) or None)
     listed = spec.get("list")
     if listed:
-        labels = {d.field: text(d.label) for d in package_of_case(db.session, case).descriptor.documents}
-        prefix = text(listed.get("prefix"))
+        labels = {d.field: _text(d.label) for d in package_of_case(db.session, case).descriptor.documents}
+        prefix = _text(listed.get("prefix"))
         panel.items = [prefix + labels.get(str(item), str(item)) for item in data.get(listed["variable"]) or []]
     return panel
 
@@ -78,7 +86,8 @@ def _fields(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     for name in spec.get("fields") or [k for k, p in props.items() if not p.get("x-berkas")]:
         title = props.get(name, {}).get("title", name)
         value = data.get(name)
-        rows.append((title, "–" if value in (None, "") else option_label(schema, name, value)))
+        rows.append((package_text(title, package), "–" if value in (None, "") else
+                     shown_value(props.get(name, {}), option_label(schema, name, value), package)))
     nik_field = spec.get("nik")
     if nik_field:
         check = persons.check_nik(str(data.get(nik_field, "")))
@@ -87,7 +96,7 @@ def _fields(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
             rows.append(("Pemeriksaan NIK", f"sah: {sex}, lahir {check.birth_date:%d-%m-%Y}, distrik {check.district}"))
         else:
             rows.append(("Pemeriksaan NIK", check.message or "tidak sah"))
-    return Panel(text(spec.get("title")) or "Data permohonan", rows, spec.get("style", "default"),
+    return Panel(_text(spec.get("title")) or "Data permohonan", rows, spec.get("style", "default"),
                  html_id=spec.get("id"))
 
 
@@ -116,7 +125,7 @@ def _person_history(spec: dict, case: Case, data: dict, principal: Principal) ->
         items.append(f"{record.case.reference} · {record.case.definition.name} · {record.case.status} · "
                      f"{format_dt(record.case.created_at, with_time=False)}"
                      + (f" · surat {letters_text}" if letters_text else ""))
-    panel = Panel(text(spec.get("title")) or "Layanan sebelumnya untuk NIK ini", kind="default",
+    panel = Panel(_text(spec.get("title")) or "Layanan sebelumnya untuk NIK ini", kind="default",
                   html_id=spec.get("id"), items=items)
     if not items:
         panel.note = "Belum pernah menerima layanan LIGAT."
@@ -137,11 +146,11 @@ def _register(spec: dict, case: Case, data: dict, principal: Principal) -> Panel
     entry = record.entry
     rows = [(register.name(), entry.name), (register.key_label(), entry.key),
             ("Permohonan", register.kind_label(record.kind))]
-    rows += [(text(r["label"]), str(data.get(r["variable"], "–"))) for r in spec.get("rows", [])]
+    rows += [(_text(r["label"]), str(data.get(r["variable"], "–"))) for r in spec.get("rows", [])]
     items = [f"{register.kind_label(r.kind)} · {r.case.reference} · {register.status_label(register.current_status(r))}"
              + (f" · {r.letter_number}, s.d. {r.valid_until:%d-%m-%Y}" if r.letter_number and r.valid_until else "")
              for r in entry.records if r.id != record.id]
-    panel = Panel(text(spec.get("title")) or register.name(), rows, spec.get("style", "info"),
+    panel = Panel(_text(spec.get("title")) or register.name(), rows, spec.get("style", "info"),
                   html_id=spec.get("id"), items=items)
     if not items:
         panel.note = "Permohonan pertama untuk entri ini. (First application of this entry.)"
@@ -151,8 +160,8 @@ def _register(spec: dict, case: Case, data: dict, principal: Principal) -> Panel
 def _list(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     values = data.get(spec["variable"]) or []
     items = [_fill(spec.get("item", "{}"), v) if isinstance(v, dict) else str(v) for v in values]
-    return Panel(text(spec.get("title")), kind=spec.get("style", "default"), html_id=spec.get("id"), items=items,
-                 note=None if items else (text(spec.get("empty")) or None))
+    return Panel(_text(spec.get("title")), kind=spec.get("style", "default"), html_id=spec.get("id"), items=items,
+                 note=None if items else (_text(spec.get("empty")) or None))
 
 
 KINDS = {"variables": _variables, "fields": _fields, "dtks": _dtks, "person_history": _person_history,

@@ -158,3 +158,10 @@ def normalize_phone(cleaned: dict[str, Any], errors: dict[str, str], field: str 
 @lru_cache(maxsize=1)
 def pmks_categories() -> list[dict[str, str]]:
     return json.loads((FORMS_DIR / "pmks.json").read_text(encoding="utf-8"))["kategori"]
+
+
+@lru_cache(maxsize=1)
+def shared_english() -> dict[str, str]:
+    """English of the shared lists' texts (`en.json` beside them: PMKS category names, the status every
+    case starts in), the same kind of table a package keeps in `bpmn/<code>/en.json`."""
+    return json.loads((FORMS_DIR / "en.json").read_text(encoding="utf-8"))

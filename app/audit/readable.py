@@ -16,6 +16,7 @@ from letters import mask_nik
 from workflows.db import AuditEvent, Case
 
 from ..casedata import field_text, form_fields
+from ..package_english import package_text, shown_value
 from ..views.display import format_dt
 from .labels import ENGINE_KEYS, STATUS_ACTIONS, action_label
 
@@ -76,18 +77,20 @@ def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask:
             continue
         if key in fields:
             prop, schema = fields[key]
-            label = prop.get("title", key)
+            label = package_text(prop.get("title", key))
             if prop.get("x-berkas") and isinstance(value, int):
                 items.append(Item(label, f"{_('Unduh')} #{value}", url_for("BerkasView.document", document_id=value)))
                 continue
             text = _plain(value, mask) if isinstance(value, dict) else field_text(schema, key, value)
-            items.append(Item(label, _plain(text, mask)))
+            items.append(Item(label, shown_value(prop, _plain(text, mask))))
         elif key == "surat_id" and isinstance(value, int):
             items.append(Item(str(ENGINE_KEYS[key]), f"{_('Unduh')} PDF",
                               url_for("BerkasView.letter", letter_id=value, variant="pdf")))
         else:
             label = ENGINE_KEYS.get(key)
-            items.append(Item(str(label) if label is not None else key.replace("_", " "), _plain(value, mask)))
+            # A status is a package's text (English in its table); other engine values are shown as kept.
+            shown = package_text(value) if key == "status" and isinstance(value, str) else _plain(value, mask)
+            items.append(Item(str(label) if label is not None else key.replace("_", " "), shown))
     return items
 
 

@@ -10,6 +10,7 @@ from workflows.dashboard import figures, heatmap
 from workflows.dashboard.filters import BadFilter
 
 from ..extensions import db
+from ..package_english import localized_figures, localized_heatmap
 from ..security import DASHBOARD, current_principal
 from .maps import report_points
 from .params import dashboard_access, filters_from_request
@@ -32,7 +33,7 @@ class DashboardApi(BaseView):
             filters = filters_from_request()
         except BadFilter as error:
             return _error(error, 400)
-        return jsonify(figures.dashboard(db.session, current_principal(), filters))
+        return jsonify(localized_figures(figures.dashboard(db.session, current_principal(), filters)))
 
     @expose("/peta")
     @dashboard_access
@@ -51,4 +52,4 @@ class DashboardApi(BaseView):
         except BadFilter as error:
             return _error(error, 400)
         definition = definition_or_404(code)
-        return jsonify(heatmap.heatmap(db.session, current_principal(), definition, filters))
+        return jsonify(localized_heatmap(heatmap.heatmap(db.session, current_principal(), definition, filters)))

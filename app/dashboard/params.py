@@ -19,6 +19,7 @@ from workflows.packages import latest_packages
 from ..extensions import db
 from ..regions import is_office_area
 from ..security import current_principal
+from ..views.display import ui_lang
 
 DEFAULT_DAYS = 30
 CATEGORY_RE = re.compile(r"^[a-z0-9_]{1,100}$")
@@ -43,7 +44,8 @@ def lines() -> dict[str, dict[str, str]]:
     """Deployed lines by process id: their package code and name (read once per request: the filters,
     the links and the tables all ask)."""
     if "dashboard_lines" not in g:
-        g.dashboard_lines = {p.descriptor.process: {"kode": p.code, "nama": p.descriptor.name["id"]}
+        lang = ui_lang()
+        g.dashboard_lines = {p.descriptor.process: {"kode": p.code, "nama": p.descriptor.name[lang]}
                              for p in latest_packages(db.session)}
     return g.dashboard_lines
 

@@ -15,9 +15,11 @@ from workflows.dashboard.filters import BadFilter, Filters
 from workflows.dashboard.verdict import verdict
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
+from workflows.packages import package_of_definition
 from workflows.principal import ADMIN, HEAD_OF_OFFICE
 
 from ..extensions import db
+from ..package_english import localized_bpmn, localized_figures, localized_heatmap
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
@@ -83,7 +85,7 @@ class DashboardView(BaseView):
     def index(self):  # noqa: ANN201
         filters = self._filters()
         principal = current_principal()
-        data = figures.dashboard(db.session, principal, filters)
+        data = localized_figures(figures.dashboard(db.session, principal, filters))
         return self.render_template(
             "dashboard/index.html", data=data, verdict=verdict(db.session, principal, filters),
             elements=satisfaction.ELEMENTS, grade_labels=satisfaction.GRADE_LABELS,
@@ -149,7 +151,7 @@ class DashboardView(BaseView):
     def process_map(self, code: str):  # noqa: ANN201
         filters = self._filters()
         definition = definition_or_404(code)
-        data = heatmap.heatmap(db.session, current_principal(), definition, filters)
+        data = localized_heatmap(heatmap.heatmap(db.session, current_principal(), definition, filters))
         return self.render_template("dashboard/heatmap.html", code=code, data=data,
                                     versions=heatmap.versions(db.session, definition.process_id),
                                     **self._common(filters))
@@ -158,4 +160,5 @@ class DashboardView(BaseView):
     @dashboard_access
     def diagram(self, code: str):  # noqa: ANN201
         definition = definition_or_404(code)
-        return Response(definition.bpmn_xml, mimetype="application/xml")
+        xml = localized_bpmn(definition.bpmn_xml, package_of_definition(db.session, definition))
+        return Response(xml, mimetype="application/xml")

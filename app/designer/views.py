@@ -14,7 +14,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 
 from workflows.errors import DeployError, NotFound
-from workflows.packages import PackageFiles, files_of, latest_packages
+from workflows.packages import PackageFiles, english, files_of, latest_packages
 from workflows.packages.diff import diff_files
 from workflows.packages.drafts import (
     DraftError,
@@ -24,6 +24,7 @@ from workflows.packages.drafts import (
     discard_draft,
     draft_codes,
     draft_of,
+    english_with_missing,
     package_events,
     package_versions,
     publish_draft,
@@ -51,9 +52,11 @@ NEW_FILES = {
 
 
 def file_kind(code: str, path: str) -> str:
-    """descriptor, bpmn, dmn, test, form, uischema, letter — which editor opens a draft file."""
+    """descriptor, english, bpmn, dmn, test, form, uischema, letter — which editor opens a draft file."""
     if path == f"bpmn/{code}/service.json":
         return "descriptor"
+    if path == f"bpmn/{code}/{english.FILE}":
+        return "english"
     if path.startswith(f"bpmn/{code}/tests/"):
         return "test"
     if path.endswith(".bpmn"):
@@ -111,7 +114,8 @@ class DesignerView(BaseView):
     method_permission_name = {
         "index": "read", "package": "read", "draft": "read", "edit": "read", "download": "read",
         "descriptor": "read", "check": "read", "diff": "read",
-        "start": "write", "discard": "write", "save": "write", "new_file": "write", "upload_letter": "write",
+        "start": "write", "discard": "write", "english_texts": "write", "save": "write", "new_file": "write",
+        "upload_letter": "write",
         "rename": "write", "delete": "write", "save_descriptor": "write", "try_": "write", "publish": "write",
         "rollback": "write",
     }
@@ -282,6 +286,23 @@ class DesignerView(BaseView):
             db.session.rollback()
             flash(str(exc), "danger")
             return redirect(url_for("DesignerView.draft", code=code))
+        return redirect(url_for("DesignerView.edit", code=code, path=path))
+
+    @expose("/<code>/draf/inggris", methods=["POST"])
+    @designer_page(write=True)
+    @has_access
+    def english_texts(self, code: str):  # noqa: ANN201
+        """Open the package's English table with an empty entry for each text still without English."""
+        draft = draft_or_redirect(code)
+        path = f"bpmn/{code}/{english.FILE}"
+        try:
+            put_file(db.session, draft, path, english_with_missing(draft.files()), current_principal().username)
+        except DraftError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("DesignerView.draft", code=code))
+        flash(_("Teks yang belum berbahasa Inggris ditambahkan dengan isian kosong; isi terjemahannya lalu simpan."),
+              "success")
         return redirect(url_for("DesignerView.edit", code=code, path=path))
 
     @expose("/<code>/draf/surat", methods=["POST"])

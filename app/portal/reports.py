@@ -20,6 +20,7 @@ from workflows.db import Case, InboxTask, utcnow
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import form_of, latest_package, package_of_case, text
 
+from ..package_english import category_name
 from . import catalogue, media
 from .models import PortalMedia, PortalReport
 
@@ -263,7 +264,7 @@ def line_name(session: Session, case: Case, lang: str = "id") -> str:
     """What the public reads as the case's kind: the PMKS category of a report, else the line's name."""
     found = catalogue.category(case.category)
     if found:
-        return found["nama"]
+        return category_name(found) if lang == "en" else found["nama"]
     return text(package_of_case(session, case).descriptor.name, lang)
 
 

@@ -35,6 +35,7 @@ from ..extensions import db
 from ..formfields import fields_for
 from ..ratelimit import global_reports, limiter, setting, wants_json
 from ..regions import check_office_village, region_label, villages
+from ..views.display import ui_lang
 from . import catalogue, media, reports
 from .models import PortalReport
 
@@ -216,8 +217,9 @@ def public_timeline(case: Case) -> list[dict]:
 
 def _status_page(case: Case, template: str, **extra):  # noqa: ANN202
     return render_template(
-        template, case=case, timeline=public_timeline(case), stages=reports.tracking_stages(db.session, case),
-        expected=reports.expected_completion(db.session, case), category=reports.line_name(db.session, case),
+        template, case=case, timeline=public_timeline(case),
+        stages=reports.tracking_stages(db.session, case, ui_lang()),
+        expected=reports.expected_completion(db.session, case), category=reports.line_name(db.session, case, ui_lang()),
         region=region_label(case.region_code), **extra,
     )
 

@@ -89,11 +89,14 @@ def _register_filters(app: Flask) -> None:
     from letters import mask_nik
     from workflows.inbox import sla_badge
 
+    from ..package_english import package_text
     from .display import bidang_label, category_label, format_dt, region_label
 
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["bidang"] = bidang_label
     app.jinja_env.filters["kategori"] = category_label
+    # A package's text (task name, case status, role) in the page's language: {{ row.title | paket }}.
+    app.jinja_env.filters["paket"] = package_text
     app.jinja_env.filters["wilayah"] = region_label
     app.jinja_env.globals["sla_badge"] = sla_badge

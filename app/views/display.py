@@ -52,7 +52,9 @@ def category_label(code: str | None) -> str:
     if not code:
         return "–"
     if code in _pmks_names():
-        return _pmks_names()[code]
+        from ..package_english import package_text
+
+        return package_text(_pmks_names()[code])
     return _line_names().get(code, code)
 
 
@@ -65,7 +67,7 @@ def _line_names() -> dict[str, str]:
     from ..extensions import db
 
     if "ligat_line_names" not in g:
-        g.ligat_line_names = {p.code: p.descriptor.name["id"] for p in latest_packages(db.session)}
+        g.ligat_line_names = {p.code: p.descriptor.name[ui_lang()] for p in latest_packages(db.session)}
     return g.ligat_line_names
 
 

@@ -22,6 +22,7 @@ from ..durations import parse_duration
 from ..parsing import NS, ParsedProcess, Resolver, parse_files
 from ..script_checks import Problem
 from ..scripting import script_function_names
+from . import english
 from .descriptor import Descriptor, parse
 from .files import PackageFiles
 from .scenario_files import load as load_scenario
@@ -37,6 +38,8 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     dmn_text: dict[str, str] = field(default_factory=dict)
+    # Every text people read that the package writes in Indonesian only (its English table covers them).
+    user_texts: list[english.UserText] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -251,6 +254,7 @@ def check_package(package: PackageFiles, resolve: Resolver | None = None) -> Che
             checked.add(descriptor_path, "reopen/within", reopen["within"],
                         f"jangka waktu '{reopen['within']}' tidak dikenal (contoh: P14D, 10 hari kerja)",
                         f"unknown period '{reopen['within']}' (e.g. P14D, 10 working days)")
+    _check_english(checked, parsed.bpmn_roots)
     if default_role and default_role not in declared:
         checked.add(descriptor_path, "default_role", default_role,
                     f"peran bawaan '{default_role}' tidak dinyatakan di roles",
@@ -270,6 +274,29 @@ def sla_message(sla: str) -> tuple[str, str]:
     """Why a service level (catalogue `sla`, "Target selesai") is refused, in Indonesian and English."""
     return (f"target selesai '{sla}' bukan jangka waktu (contoh: PT96H, P14D, 3 hari kerja)",
             f"service level '{sla}' is not a duration (e.g. PT96H, P14D, 3 working days)")
+
+
+def _check_english(checked: Checked, bpmn_roots: dict) -> None:
+    """The package's English table (bpmn/<code>/en.json): readable, and a warning for each text people read
+    that it leaves in Indonesian only (a page in English shows that text in Indonesian)."""
+    package = checked.package
+    path = f"bpmn/{package.code}/{english.FILE}"
+    table, errors = english.parse(package.get("bpmn", english.FILE))
+    for error in errors:
+        checked.add(path, "-", None, error, error)
+    if errors:
+        return
+    roles = list(checked.descriptor.roles) if checked.descriptor is not None else []
+    checked.user_texts = english.user_texts(package, checked.processes, bpmn_roots, roles)
+    for item in english.missing(checked.user_texts, table):
+        checked.warn(item.file, item.where, None,
+                     f"teks \"{item.text}\" belum punya terjemahan Inggris di {path}",
+                     f"text \"{item.text}\" has no English in {path}")
+    # An entry no text uses any more (a task renamed, a field removed) is left-over work for the designer.
+    used = {item.text for item in checked.user_texts}
+    for text in [t for t in table if t not in used]:
+        checked.warn(path, text, None, f"entri \"{text}\" tidak dipakai teks mana pun di paket ini",
+                     f"entry \"{text}\" is not used by any text of this package")
 
 
 def _check_scenarios(checked: Checked, bpmn_roots: dict) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from lxml import etree
 
+from . import english
 from .files import PackageFiles
 
 # Diagram layout (shapes, edges, bounds) moves with every drag: not a change of the process.
@@ -154,6 +155,8 @@ def diff_files(old: PackageFiles, new: PackageFiles) -> PackageDiff:
             changes = _descriptor_changes(a, b)
         elif path.startswith("forms/"):
             changes = _form_changes(a, b)
+        elif path == f"bpmn/{new.code}/{english.FILE}":  # the English table: which texts changed
+            changes = _dict_changes(_json(a), _json(b), "key")
         else:  # letters and scenario tests: the file as a whole, by content hash
             changes = [Change(kind, path, "file", f"{_digest(a) if a else '-'} → {_digest(b) if b else '-'}")]
         result.files.append(FileDiff(path, kind, changes))

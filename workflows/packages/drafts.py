@@ -23,6 +23,7 @@ from ..audit import GENESIS
 from ..db import Base, Case, ProcessDefinition, utcnow
 from ..errors import LigatError, NotFound
 from ..script_checks import Problem
+from . import english
 from .checks import _is_docx, check_package
 from .files import AREAS, PackageFiles, _check_path, from_archive
 from .store import DeployResult, ServicePackage, deploy_package, files_of, latest_package
@@ -315,6 +316,20 @@ def check_files(files: PackageFiles) -> list[Finding]:
     checked = check_package(PackageFiles(files.code, dict(files.files)))
     return ([Finding.of("error", p) for p in checked.problems]
             + [Finding.of("warning", w) for w in checked.warnings])
+
+
+def english_with_missing(files: PackageFiles) -> bytes:
+    """The package's English table (bpmn/<code>/en.json) with an empty entry added for every text it does not
+    cover yet, for the designer to fill in; entries already written stay as they are."""
+    checked = check_package(PackageFiles(files.code, dict(files.files)))
+    current = files.get("bpmn", english.FILE)
+    _, errors = english.parse(current)
+    if errors:
+        raise DraftError(errors[0], errors[0])
+    raw = json.loads(current) if current else {}
+    for item in checked.user_texts:
+        raw.setdefault(item.text, "")
+    return (json.dumps(raw, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 
+from ...package_english import category_name
 from ...portal import catalogue
 from ...regions import villages
 from ..common import Open311Error, api, check_format, check_jurisdiction, render
@@ -23,7 +24,7 @@ def service_row(category: dict[str, Any]) -> dict[str, Any]:
         description += " Laporan kategori ini selalu dirahasiakan."
     return {
         "service_code": category["kode"],
-        "service_name": category["nama"],
+        "service_name": category_name(category),  # English when the session's language is English
         "description": description,
         "metadata": True,  # kode_wilayah is a required attribute
         "type": "realtime",

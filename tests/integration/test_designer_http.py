@@ -328,7 +328,8 @@ def test_pages_edit_a_draft_without_javascript(login_as, db_session):
         assert client.get(f"/perancang/{code}/draf/coba").status_code == 200
     finally:
         client.post(f"/perancang/{code}/draf/buang", data={"csrf_token": token})
-    assert client.get(f"/perancang/{code}/draf/").status_code == 404
+    gone = client.get(f"/perancang/{code}/draf/")  # the draft is gone: back to the package page
+    assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/perancang/{code}/")
 
 
 def test_try_page_lists_start_and_end_steps_without_a_none_code(login_as):

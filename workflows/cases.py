@@ -44,7 +44,7 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
-from .packages import form_of, package_of_case
+from .packages import ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
@@ -143,11 +143,14 @@ def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
 class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
-    def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None):
+    def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None,
+                 package: ServicePackage | None = None):
         self.session = session
         self.case = case
         self.actor = actor
         self.definition = case.definition
+        # Held for the whole step: the session keeps loaded rows only while something refers to them.
+        self._package = package
         self.meta = _meta(self.definition)
         self.spec_json = definition_spec(self.definition)
         self.ctx = ScriptContext(session=session, case=case, actor=actor)
@@ -160,6 +163,12 @@ class _Step:
         self.waited = not self.new_case and bool(waiting_messages(self.workflow))
         # What was reached before this step: the flows crossed now are recorded for the heatmap.
         self.reached_before = set() if self.new_case else flows.reached_ids(self.workflow)
+
+    @property
+    def package(self) -> ServicePackage:
+        if self._package is None:
+            self._package = package_of_case(self.session, self.case)
+        return self._package
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None, keep_note: bool = False) -> None:
@@ -311,7 +320,7 @@ class _Step:
         """Stop the case's SLA clock while it waits on the citizen (an open task in a lane whose role
         has scope `citizen`), and move its due time later by the paused time when it runs again."""
         case = self.case
-        package = package_of_case(self.session, case)
+        package = self.package
         citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
         ready_roles = {
             (self.task_info(t).get("role") or t.task_spec.lane)
@@ -490,7 +499,8 @@ def begin_case(
         started_by=actor,
         serialized="{}",
     )
-    sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+    package = package_of_case(session, case)
+    sla = package.descriptor.catalogue.get("sla")
     if sla:
         case.sla_due_at = add_duration(utcnow(), sla)
     session.add(case)
@@ -499,7 +509,7 @@ def begin_case(
     audit.start_chain(session, case.id)
     workflow = new_workflow(definition_spec(definition))
     workflow.task_tree.data.update(data)
-    step = _Step(session, case, actor, workflow)
+    step = _Step(session, case, actor, workflow, package=package)
     audit.append(
         session, case.id, actor, "case_started",
         {"proses": definition.process_id, "versi": definition.version, "data": data,
@@ -577,13 +587,14 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
         raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
     cleaned: dict[str, Any] = {}
     schema: dict[str, Any] = {}
+    case = row.case
+    package = package_of_case(session, case)
     if row.form:
-        schema = form_of(package_of_case(session, row.case), row.form)
+        schema = form_of(package, row.form)
         cleaned, errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
-    case = row.case
-    step = _Step(session, case, principal.username)
+    step = _Step(session, case, principal.username, package=package)
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")

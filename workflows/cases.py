@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
@@ -253,6 +253,8 @@ class _Step:
         ).all()
         known = set()
         for row in open_rows:
+            if row.state != "open":  # completed in this step, not flushed yet (no autoflush here)
+                continue
             if row.task_uuid in ready:
                 known.add(row.task_uuid)
             else:
@@ -359,11 +361,15 @@ class _Step:
         self.workflow.do_engine_steps()
         flows.record_taken(self.session, self.case, self.workflow, self.reached_before)
         self.apply_effects()
-        self.sync_inbox()
-        self.sync_message_waits()
-        self.sla_clock()
-        if notify:
-            self.notify_status()
+        # The scripts have run: what follows only projects the step, and its reads (open rows, the package,
+        # relays) need none of the step's writes, so the rows go out together at commit instead of in a
+        # flush before each read.
+        with self.session.no_autoflush:
+            self.sync_inbox()
+            self.sync_message_waits()
+            self.sla_clock()
+            if notify:
+                self.notify_status()
         case = self.case
         due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None
@@ -530,7 +536,8 @@ start_case = unit_of_work(begin_case)
 
 
 def _task_row(session: Session, task_id: int) -> InboxTask:
-    row = session.get(InboxTask, task_id)
+    # With its case and the case's definition in the same query: every caller works on the case next.
+    row = session.get(InboxTask, task_id, options=[joinedload(InboxTask.case).joinedload(Case.definition)])
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
     return row

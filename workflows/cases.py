@@ -523,9 +523,10 @@ def begin_case(
         # The versions of other packages' processes it calls, as deployed with this version.
         | ({"memanggil": meta["process"]["calls"]} if meta.get("process", {}).get("calls") else {}),
     )
-    step.notify_reporter(
-        f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
-    )
+    with session.no_autoflush:  # the route lookup needs nothing of this step: its rows go out together
+        step.notify_reporter(
+            f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
+        )
     step.advance()
     for document in stored:
         document.case_id = case.id

@@ -123,13 +123,21 @@ class PendingTimer:
             return None
 
 
-def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
+def _in_state(workflow: BpmnWorkflow, state: TaskState, tasks: Sequence[Any] | None) -> list[Any]:
+    """The workflow's tasks in a state: from a list of all its tasks the caller already holds (one walk of the
+    task tree per step instead of one per question), or by walking the tree."""
+    if tasks is None:
+        return workflow.get_tasks(state=state)
+    return [t for t in tasks if t.has_state(state)]
+
+
+def pending_timers(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -> list[PendingTimer]:
     """Every timer the workflow waits on. An event-based gateway waits on several events at once:
     Spiff reports it as one `MultipleEventDefinition` without a value, and keeps its timer's moment
     in the gateway task's `event_value`."""
     timers = [PendingTimer(e.name or "Timer", e.value, e.event_type)
               for e in workflow.waiting_events() if is_timer_event(e.event_type)]
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _in_state(workflow, TaskState.WAITING, tasks):
         definition = getattr(task.task_spec, "event_definition", None)
         inner = [type(d).__name__ for d in getattr(definition, "event_definitions", None) or []]
         if type(definition).__name__ == "MultipleEventDefinition":
@@ -160,9 +168,12 @@ class _Step:
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
         # One step, one status message: the reporter hears of where the step ended, not of every stop.
         self.status_before = (case.status, case.status_note or None)
-        self.waited = not self.new_case and bool(waiting_messages(self.workflow))
+        before = [] if self.new_case else self.workflow.get_tasks()
+        self.waited = bool(waiting_messages(self.workflow, before)) if before else False
         # What was reached before this step: the flows crossed now are recorded for the heatmap.
-        self.reached_before = set() if self.new_case else flows.reached_ids(self.workflow)
+        self.reached_before = {t.id for t in before if t.has_state(flows.REACHED)}
+        self.tasks: list[Any] = []  # every task once the engine has run (advance): read by the projections
+        self.ready: list[Any] = []  # of those, the human tasks ready to work on
 
     @property
     def package(self) -> ServicePackage:
@@ -247,7 +258,7 @@ class _Step:
 
     def sync_inbox(self) -> None:
         case = self.case
-        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        ready = {str(t.id): t for t in self.ready}
         open_rows = [] if self.new_case else self.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
         ).all()
@@ -326,7 +337,7 @@ class _Step:
         citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
         ready_roles = {
             (self.task_info(t).get("role") or t.task_spec.lane)
-            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            for t in self.ready
         }
         waiting = bool(citizen & ready_roles) and not self.workflow.completed
         now = utcnow()
@@ -346,7 +357,7 @@ class _Step:
         one before or does now: most steps touch nothing here)."""
         waits = [] if self.workflow.completed else [
             (name, prop, value)
-            for name, waiting in waiting_messages(self.workflow).items()
+            for name, waiting in waiting_messages(self.workflow, self.tasks).items()
             for prop, value in (correlation_values(self.workflow, waiting) or {None: None}).items()]
         if not waits and not self.waited:
             return
@@ -359,7 +370,10 @@ class _Step:
         """Run engine steps to the next wait state and write everything down. `notify=False`: the
         caller changes the status after and sends the step's one message itself (notify_status)."""
         self.workflow.do_engine_steps()
-        flows.record_taken(self.session, self.case, self.workflow, self.reached_before)
+        # One walk of the task tree for everything below (the workflow does not change until it is saved).
+        self.tasks = self.workflow.get_tasks()
+        self.ready = [t for t in self.tasks if t.state == TaskState.READY and t.task_spec.manual]
+        flows.record_taken(self.session, self.case, self.workflow, self.reached_before, self.tasks)
         self.apply_effects()
         # The scripts have run: what follows only projects the step, and its reads (open rows, the package,
         # relays) need none of the step's writes, so the rows go out together at commit instead of in a
@@ -371,7 +385,7 @@ class _Step:
             if notify:
                 self.notify_status()
         case = self.case
-        due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
+        due = [timer.due_at for timer in pending_timers(self.workflow, self.tasks) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None
         if self.workflow.completed and not case.completed:
             case.completed = True
@@ -672,10 +686,10 @@ class WaitingMessage:
     definition: MessageEventDefinition
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> dict[str, WaitingMessage]:
+def waiting_messages(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -> dict[str, WaitingMessage]:
     """The messages the workflow waits for by name (start, catch and boundary events, event-based gateways)."""
     found: dict[str, WaitingMessage] = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _in_state(workflow, TaskState.WAITING, tasks):
         definition = getattr(task.task_spec, "event_definition", None)
         for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
             if isinstance(item, MessageEventDefinition) and item.name:

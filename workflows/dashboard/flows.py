@@ -8,7 +8,9 @@ before it have no rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -60,11 +62,6 @@ def flow_map(definition: ProcessDefinition) -> dict[tuple[str, str], str]:
     return found
 
 
-def reached_ids(workflow: BpmnWorkflow) -> set:
-    """Ids of the tasks already reached: what a step taken now must not count again."""
-    return {task.id for task in workflow.get_tasks(state=REACHED)}
-
-
 def _source_of(task, target: str | None) -> str | None:  # noqa: ANN001 (SpiffWorkflow's Task)
     """The element the flow into `task` came from: its parent task, or above it when the parent is one of
     the engine's own specs (a task with boundary events sits under a hidden split of the same id)."""
@@ -79,12 +76,15 @@ def _source_of(task, target: str | None) -> str | None:  # noqa: ANN001 (SpiffWo
     return None
 
 
-def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: set) -> int:
-    """Write a `case_flow` row for each flow into a task reached since `before`; returns how many."""
+def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: set,
+                 tasks: Sequence[Any] | None = None) -> int:
+    """Write a `case_flow` row for each flow into a task reached since `before`; returns how many.
+    `tasks`: every task of the workflow, when the caller has walked the tree already."""
     flows = None
     rows: list[dict] = []
     now = utcnow()
-    for task in workflow.get_tasks(state=REACHED):
+    reached = workflow.get_tasks(state=REACHED) if tasks is None else [t for t in tasks if t.has_state(REACHED)]
+    for task in reached:
         if task.id in before or task.parent is None:
             continue
         target = getattr(task.task_spec, "bpmn_id", None)

@@ -81,6 +81,18 @@ def _head(session: Session, case_id: int) -> _Head:
     return head
 
 
+def read_heads(session: Session, case_ids: list[int]) -> None:
+    """Read the chain heads of several cases in one query (a batch of steps, such as the scheduler's)."""
+    heads: dict[int, _Head] = session.info.setdefault(CHAINS, {})
+    wanted = [case_id for case_id in case_ids if case_id not in heads]
+    if not wanted:
+        return
+    rows = session.connection().execute(select(AuditChain.case_id, AuditChain.length, AuditChain.head_hash)
+                                        .where(AuditChain.case_id.in_(wanted)))
+    for row in rows:
+        heads[row.case_id] = _Head(row.length, row.head_hash, row.length)
+
+
 def append(
     session: Session,
     case_id: int,
@@ -181,8 +193,10 @@ def _savepoint_guard(session: Session, transaction: Any) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    # Another process may append once this transaction is over: the next one reads the heads again.
-    session.info.pop(CHAINS, None)
+    # Another process may append once this transaction is over: the next one reads the heads again. (A
+    # savepoint's release is not the end: what it wrote is what the heads say.)
+    if not session.in_nested_transaction():
+        session.info.pop(CHAINS, None)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

@@ -148,6 +148,17 @@ def pending_timers(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -
     return timers
 
 
+HELD = "ligat_held_packages"  # session.info key: package rows kept referenced for the session's life
+
+
+def _held_package(session: Session, case: Case) -> ServicePackage:
+    """The case's package, kept referenced by the session: the session forgets rows nothing refers to, and
+    a batch of steps (the scheduler's wakes) would read the same package again for every case."""
+    package = package_of_case(session, case)
+    session.info.setdefault(HELD, {})[package.id] = package
+    return package
+
+
 class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
@@ -178,7 +189,7 @@ class _Step:
     @property
     def package(self) -> ServicePackage:
         if self._package is None:
-            self._package = package_of_case(self.session, self.case)
+            self._package = _held_package(self.session, self.case)
         return self._package
 
     # -- effects of scripts and task properties -------------------------------
@@ -610,7 +621,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     cleaned: dict[str, Any] = {}
     schema: dict[str, Any] = {}
     case = row.case
-    package = package_of_case(session, case)
+    package = _held_package(session, case)
     if row.form:
         schema = form_of(package, row.form)
         cleaned, errors = forms.validate(schema, data)

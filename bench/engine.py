@@ -16,8 +16,8 @@ from typing import Any
 from .common import ROOT, Check, Result, Target, latency, make_target, parser, prepare, report, size_params
 
 # processes: the parallel run on PostgreSQL (SQLite has one writer: not run there).
-SIZES = {"tiny": {"cases": 5, "processes": 2}, "small": {"cases": 150, "processes": 2},
-         "large": {"cases": 3000, "processes": 2}}
+SIZES = {"tiny": {"cases": 6, "processes": 2}, "small": {"cases": 150, "processes": 4},
+         "large": {"cases": 3000, "processes": 4}}
 VILLAGE = "91.71.01.1001"
 VERIFY = {"keputusan": "valid", "catatan": "Sesuai foto dan lokasi."}
 FOLLOW_UP = {"temuan": "Anak mengemis di simpang bersama ibunya.", "tindakan": "Dibawa ke rumah singgah.",

@@ -191,12 +191,12 @@ def _savepoint_guard(session: Session, transaction: Any) -> None:
         raise RuntimeError("audit events pending when a savepoint began: call audit.write_pending first")
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    # Another process may append once this transaction is over: the next one reads the heads again. (A
-    # savepoint's release is not the end: what it wrote is what the heads say.)
-    if not session.in_nested_transaction():
-        session.info.pop(CHAINS, None)
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: Any) -> None:
+    # Another process may append once the transaction is over (committed, rolled back or closed): the next
+    # one reads the heads again. A savepoint's end is not the end: what it wrote is what the heads say.
+    if transaction.parent is None:
+        forget_heads(session)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

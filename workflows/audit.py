@@ -143,8 +143,6 @@ def write_pending(session: Session) -> None:
     if not pending and not moved:
         return
     conn = session.connection()
-    if pending:
-        conn.execute(AuditEvent.__table__.insert(), pending)
     table = AuditChain.__table__
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
@@ -156,6 +154,8 @@ def write_pending(session: Session) -> None:
             if result.rowcount != 1:
                 raise StaleDataError(f"audit chain of case {case_id} moved on since it was read")
         head.stored = head.length
+    if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
+        conn.execute(AuditEvent.__table__.insert(), pending)
 
 
 def forget_heads(session: Session) -> None:

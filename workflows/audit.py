@@ -5,6 +5,11 @@ edited, removed or reordered row breaks the chain from that point on. Events cut
 off at the end or removed wholesale leave an intact-looking (or empty) chain: each
 case's length and head hash are therefore also kept in `audit_chain`, written in
 the same transaction as every event, and verification compares the two.
+
+Events are buffered per transaction and written with Core (one executemany, one version-checked
+update of each touched chain record) before the session's next flush, query or commit: an engine step
+costs one round trip for all its events instead of one each. Session event listeners below do this for
+every session, so callers only `append`.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from workflows import audit
-from workflows.db import AuditEvent, Case, InboxTask, OutboxMessage
+from workflows.db import AuditChain, AuditEvent, Case, InboxTask, OutboxMessage
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TRACKING = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -108,6 +108,7 @@ class Seeder:
             "case": [c.name for c in Case.__table__.columns],
             "inbox_task": [c.name for c in InboxTask.__table__.columns],
             "audit_event": [c.name for c in AuditEvent.__table__.columns],
+            "audit_chain": [c.name for c in AuditChain.__table__.columns],
         }
         self.case_ids: list[int] = []
 
@@ -115,7 +116,7 @@ class Seeder:
         h = f"{self.rng.getrandbits(128):032x}"
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
-    def _rows(self, template: Template, copy: Copy) -> tuple[dict, list[dict], list[dict]]:
+    def _rows(self, template: Template, copy: Copy) -> tuple[dict, list[dict], list[dict], dict]:
         ids = self.next_id
         case_id = ids["case"]
         ids["case"] += 1
@@ -162,17 +163,21 @@ class Seeder:
             ids["audit_event"] += 1
             events.append(new)
         self.case_ids.append(case_id)
-        return case, inbox, events
+        # The chain's record (length and head), as the engine keeps it for every case it writes.
+        chain = {"case_id": case_id, "length": len(events), "head_hash": prev,
+                 "updated_at": events[-1]["occurred_at"] if events else case["updated_at"]}
+        return case, inbox, events, chain
 
     def write(self, plan: Iterator[tuple[Template, Copy]], progress: Callable[[int], None] | None = None) -> int:
         """Write every (template, copy) of the plan; returns the number of cases written."""
         written = 0
-        batch: dict[str, list[dict]] = {"case": [], "inbox_task": [], "audit_event": []}
+        batch: dict[str, list[dict]] = {"case": [], "inbox_task": [], "audit_event": [], "audit_chain": []}
         for template, copy in plan:
-            case, inbox, events = self._rows(template, copy)
+            case, inbox, events, chain = self._rows(template, copy)
             batch["case"].append(case)
             batch["inbox_task"] += inbox
             batch["audit_event"] += events
+            batch["audit_chain"].append(chain)
             written += 1
             if len(batch["case"]) >= self.chunk:
                 self._flush(batch)
@@ -184,7 +189,7 @@ class Seeder:
 
     def _flush(self, batch: dict[str, list[dict]]) -> None:
         with self.engine.begin() as conn:
-            for table in ("case", "inbox_task", "audit_event"):
+            for table in ("case", "inbox_task", "audit_event", "audit_chain"):
                 rows = batch[table]
                 if not rows:
                     continue
@@ -197,7 +202,8 @@ class Seeder:
                             for row in rows:
                                 copy.write_row([row[c] for c in columns])
                 else:
-                    model = {"case": Case, "inbox_task": InboxTask, "audit_event": AuditEvent}[table]
+                    model = {"case": Case, "inbox_task": InboxTask, "audit_event": AuditEvent,
+                             "audit_chain": AuditChain}[table]
                     conn.execute(model.__table__.insert(), rows)
                 rows.clear()
 
@@ -210,7 +216,7 @@ class Seeder:
                     f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT max(id) FROM \"{table}\"))"))
         # Production databases have statistics (autovacuum); a freshly seeded one gets them here.
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text('ANALYZE "case", inbox_task, audit_event'))
+            conn.execute(text('ANALYZE "case", inbox_task, audit_event, audit_chain'))
 
 
 def ticker(label: str, total: int) -> Callable[[int], None]:

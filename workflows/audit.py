@@ -5,6 +5,11 @@ edited, removed or reordered row breaks the chain from that point on. Events cut
 off at the end or removed wholesale leave an intact-looking (or empty) chain: each
 case's length and head hash are therefore also kept in `audit_chain`, written in
 the same transaction as every event, and verification compares the two.
+
+Events are buffered per transaction and written with Core (one executemany, one version-checked
+update of each touched chain record) before the session's next flush, query or commit: an engine step
+costs one round trip for all its events instead of one each. Session event listeners below do this for
+every session, so callers only `append`.
 """
 
 from __future__ import annotations
@@ -12,15 +17,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from .db import AuditChain, AuditEvent, utcnow
 
 GENESIS = "0" * 64
-CHAINS = "ligat_audit_chains"  # session.info key: case id → its AuditChain record
+CHAINS = "ligat_audit_chains"  # session.info key: case id → _Head of its chain in this transaction
+PENDING = "ligat_audit_pending"  # session.info key: events appended and not yet written
 
 
 def _digest(event: AuditEvent) -> str:
@@ -42,29 +51,51 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _chain(session: Session, case_id: int) -> AuditChain:
-    """The case's chain record. Kept in the session's info: a record added in this transaction is
-    pending, and pending objects are not in the identity map that session.get reads."""
-    chains: dict[int, AuditChain] = session.info.setdefault(CHAINS, {})
-    chain = chains.get(case_id)
-    if chain is not None and chain in session:  # a rollback expunges pending records: look again then
-        return chain
-    # No autoflush: this session's own new events of the case are already counted in the record.
-    with session.no_autoflush:
-        chain = session.get(AuditChain, case_id)
-        if chain is None:
-            # A chain begun before the record existed (the migration fills these in; this is a fallback).
-            last = session.execute(
-                select(AuditEvent.seq, AuditEvent.hash)
-                .where(AuditEvent.case_id == case_id)
-                .order_by(AuditEvent.seq.desc())
-                .limit(1)
-            ).first()
-            chain = AuditChain(case_id=case_id, length=last.seq if last else 0,
-                               head_hash=last.hash if last else GENESIS)
-            session.add(chain)
-    chains[case_id] = chain
-    return chain
+@dataclass
+class _Head:
+    """A case's chain as this transaction sees it: its length and head with the events appended so far,
+    and the length its `audit_chain` record holds in the database (None: no record yet)."""
+
+    length: int
+    head_hash: str
+    stored: int | None
+    updated_at: datetime | None = None
+
+
+def _head(session: Session, case_id: int) -> _Head:
+    """The case's chain head, read once per transaction (Core, so reading it flushes nothing)."""
+    heads: dict[int, _Head] = session.info.setdefault(CHAINS, {})
+    head = heads.get(case_id)
+    if head is not None:
+        return head
+    conn = session.connection()
+    record = conn.execute(select(AuditChain.length, AuditChain.head_hash)
+                          .where(AuditChain.case_id == case_id)).first()
+    if record is not None:
+        head = _Head(record.length, record.head_hash, record.length)
+    else:
+        # A chain begun before the record existed (the migration fills these in; this is a fallback).
+        last = conn.execute(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.case_id == case_id)
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        ).first()
+        head = _Head(last.seq if last else 0, last.hash if last else GENESIS, None)
+    heads[case_id] = head
+    return head
+
+
+def read_heads(session: Session, case_ids: list[int]) -> None:
+    """Read the chain heads of several cases in one query (a batch of steps, such as the scheduler's)."""
+    heads: dict[int, _Head] = session.info.setdefault(CHAINS, {})
+    wanted = [case_id for case_id in case_ids if case_id not in heads]
+    if not wanted:
+        return
+    rows = session.connection().execute(select(AuditChain.case_id, AuditChain.length, AuditChain.head_hash)
+                                        .where(AuditChain.case_id.in_(wanted)))
+    for row in rows:
+        heads[row.case_id] = _Head(row.length, row.head_hash, row.length)
 
 
 def append(
@@ -77,35 +108,105 @@ def append(
     task_title: str | None = None,
 ) -> AuditEvent:
     """Add one event to the case's chain inside the caller's transaction; the chain record
-    (length and head) moves with it in the same transaction."""
-    chain = _chain(session, case_id)
+    (length and head) moves with it in the same transaction.
+
+    The event is written with the others of the transaction in one statement (`write_pending`), before
+    the session's next flush, query or commit: a step's events cost one round trip, not one each."""
+    head = _head(session, case_id)
     event = AuditEvent(
         case_id=case_id,
-        seq=chain.length + 1,
+        seq=head.length + 1,
         occurred_at=utcnow(),
         actor=actor,
         action=action,
         task_name=task_name,
         task_title=task_title,
         data_json=json.dumps(data or {}, sort_keys=True, ensure_ascii=False, default=str),
-        prev_hash=chain.head_hash,
+        prev_hash=head.head_hash,
     )
     event.hash = _digest(event)
-    chain.length, chain.head_hash, chain.updated_at = event.seq, event.hash, event.occurred_at
-    session.add(event)
+    head.length, head.head_hash, head.updated_at = event.seq, event.hash, event.occurred_at
+    session.info.setdefault(PENDING, []).append({
+        "case_id": case_id, "seq": event.seq, "occurred_at": event.occurred_at, "actor": actor,
+        "action": action, "task_name": task_name, "task_title": task_title, "data_json": event.data_json,
+        "prev_hash": event.prev_hash, "hash": event.hash})
     return event
 
 
 def start_chain(session: Session, case_id: int) -> None:
     """A case created in this transaction has no events yet: its chain record starts empty."""
-    chain = AuditChain(case_id=case_id, length=0, head_hash=GENESIS)
-    session.add(chain)
-    session.info.setdefault(CHAINS, {})[case_id] = chain
+    session.info.setdefault(CHAINS, {})[case_id] = _Head(0, GENESIS, None)
+
+
+def write_pending(session: Session) -> None:
+    """Write the appended events (one executemany) and move each touched chain record, checking that no
+    one else moved it since it was read: a record found at another length is a lost race (StaleDataError,
+    which callers report as a concurrent update), never a silently forked chain."""
+    pending = session.info.pop(PENDING, None)
+    heads: dict[int, _Head] = session.info.get(CHAINS, {})
+    moved = [(case_id, head) for case_id, head in heads.items() if head.length != head.stored]
+    if not pending and not moved:
+        return
+    conn = session.connection()
+    table = AuditChain.__table__
+    for case_id, head in moved:
+        values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
+        if head.stored is None:
+            conn.execute(table.insert().values(case_id=case_id, **values))
+        else:
+            result = conn.execute(table.update().where(table.c.case_id == case_id, table.c.length == head.stored)
+                                  .values(**values))
+            if result.rowcount != 1:
+                raise StaleDataError(f"audit chain of case {case_id} moved on since it was read")
+        head.stored = head.length
+    if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
+        conn.execute(AuditEvent.__table__.insert(), pending)
 
 
 def forget_heads(session: Session) -> None:
-    """Drop cached chain records (after a rollback; a persistent record would reload anyway)."""
+    """Drop what this transaction knew of chains and its unwritten events (after a commit or rollback:
+    the next transaction reads the heads again)."""
     session.info.pop(CHAINS, None)
+    session.info.pop(PENDING, None)
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # Also a savepoint's release: its events are written inside it.
+    write_pending(session)
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _before_query(state: Any) -> None:
+    # Written where autoflush would have written ORM rows, so a query in the same transaction sees them.
+    session = state.session
+    if session.info.get(PENDING) and session.autoflush:
+        write_pending(session)
+
+
+@sa_event.listens_for(Session, "after_transaction_create")
+def _savepoint_guard(session: Session, transaction: Any) -> None:
+    if transaction.nested and session.info.get(PENDING):
+        # Events appended outside a savepoint would be written inside it and lost with its rollback.
+        raise RuntimeError("audit events pending when a savepoint began: call audit.write_pending first")
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: Any) -> None:
+    # Another process may append once the transaction is over (committed, rolled back or closed): the next
+    # one reads the heads again. A savepoint's end is not the end: what it wrote is what the heads say.
+    if transaction.parent is None:
+        forget_heads(session)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, previous_transaction: Any) -> None:
+    forget_heads(session)
 
 
 @dataclass

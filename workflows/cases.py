@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
@@ -44,7 +44,7 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
-from .packages import Descriptor, form_of, package_of_case
+from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
 from .scripting import CaseScriptEngine, ScriptContext
@@ -123,13 +123,21 @@ class PendingTimer:
             return None
 
 
-def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
+def _in_state(workflow: BpmnWorkflow, state: TaskState, tasks: Sequence[Any] | None) -> list[Any]:
+    """The workflow's tasks in a state: from a list of all its tasks the caller already holds (one walk of the
+    task tree per step instead of one per question), or by walking the tree."""
+    if tasks is None:
+        return workflow.get_tasks(state=state)
+    return [t for t in tasks if t.has_state(state)]
+
+
+def pending_timers(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -> list[PendingTimer]:
     """Every timer the workflow waits on. An event-based gateway waits on several events at once:
     Spiff reports it as one `MultipleEventDefinition` without a value, and keeps its timer's moment
     in the gateway task's `event_value`."""
     timers = [PendingTimer(e.name or "Timer", e.value, e.event_type)
               for e in workflow.waiting_events() if is_timer_event(e.event_type)]
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _in_state(workflow, TaskState.WAITING, tasks):
         definition = getattr(task.task_spec, "event_definition", None)
         inner = [type(d).__name__ for d in getattr(definition, "event_definitions", None) or []]
         if type(definition).__name__ == "MultipleEventDefinition":
@@ -140,14 +148,28 @@ def pending_timers(workflow: BpmnWorkflow) -> list[PendingTimer]:
     return timers
 
 
+HELD = "ligat_held_packages"  # session.info key: package rows kept referenced for the session's life
+
+
+def _held_package(session: Session, case: Case) -> ServicePackage:
+    """The case's package, kept referenced by the session: the session forgets rows nothing refers to, and
+    a batch of steps (the scheduler's wakes) would read the same package again for every case."""
+    package = package_of_case(session, case)
+    session.info.setdefault(HELD, {})[package.id] = package
+    return package
+
+
 class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
-    def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None):
+    def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None,
+                 package: ServicePackage | None = None):
         self.session = session
         self.case = case
         self.actor = actor
         self.definition = case.definition
+        # Held for the whole step: the session keeps loaded rows only while something refers to them.
+        self._package = package
         self.meta = _meta(self.definition)
         self.spec_json = definition_spec(self.definition)
         self.ctx = ScriptContext(session=session, case=case, actor=actor)
@@ -157,9 +179,18 @@ class _Step:
         self.workflow.script_engine = CaseScriptEngine(self.ctx)
         # One step, one status message: the reporter hears of where the step ended, not of every stop.
         self.status_before = (case.status, case.status_note or None)
-        self.waited = not self.new_case and bool(waiting_messages(self.workflow))
+        before = [] if self.new_case else self.workflow.get_tasks()
+        self.waited = bool(waiting_messages(self.workflow, before)) if before else False
         # What was reached before this step: the flows crossed now are recorded for the heatmap.
-        self.reached_before = set() if self.new_case else flows.reached_ids(self.workflow)
+        self.reached_before = {t.id for t in before if t.has_state(flows.REACHED)}
+        self.tasks: list[Any] = []  # every task once the engine has run (advance): read by the projections
+        self.ready: list[Any] = []  # of those, the human tasks ready to work on
+
+    @property
+    def package(self) -> ServicePackage:
+        if self._package is None:
+            self._package = _held_package(self.session, self.case)
+        return self._package
 
     # -- effects of scripts and task properties -------------------------------
     def change_status(self, status: str, note: str | None = None, keep_note: bool = False) -> None:
@@ -238,12 +269,14 @@ class _Step:
 
     def sync_inbox(self) -> None:
         case = self.case
-        ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
+        ready = {str(t.id): t for t in self.ready}
         open_rows = [] if self.new_case else self.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
         ).all()
         known = set()
         for row in open_rows:
+            if row.state != "open":  # completed in this step, not flushed yet (no autoflush here)
+                continue
             if row.task_uuid in ready:
                 known.add(row.task_uuid)
             else:
@@ -311,11 +344,11 @@ class _Step:
         """Stop the case's SLA clock while it waits on the citizen (an open task in a lane whose role
         has scope `citizen`), and move its due time later by the paused time when it runs again."""
         case = self.case
-        package = package_of_case(self.session, case)
+        package = self.package
         citizen = {r.name for r in package.descriptor.roles.values() if r.is_citizen}
         ready_roles = {
             (self.task_info(t).get("role") or t.task_spec.lane)
-            for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            for t in self.ready
         }
         waiting = bool(citizen & ready_roles) and not self.workflow.completed
         now = utcnow()
@@ -335,7 +368,7 @@ class _Step:
         one before or does now: most steps touch nothing here)."""
         waits = [] if self.workflow.completed else [
             (name, prop, value)
-            for name, waiting in waiting_messages(self.workflow).items()
+            for name, waiting in waiting_messages(self.workflow, self.tasks).items()
             for prop, value in (correlation_values(self.workflow, waiting) or {None: None}).items()]
         if not waits and not self.waited:
             return
@@ -348,15 +381,22 @@ class _Step:
         """Run engine steps to the next wait state and write everything down. `notify=False`: the
         caller changes the status after and sends the step's one message itself (notify_status)."""
         self.workflow.do_engine_steps()
-        flows.record_taken(self.session, self.case, self.workflow, self.reached_before)
+        # One walk of the task tree for everything below (the workflow does not change until it is saved).
+        self.tasks = self.workflow.get_tasks()
+        self.ready = [t for t in self.tasks if t.state == TaskState.READY and t.task_spec.manual]
+        flows.record_taken(self.session, self.case, self.workflow, self.reached_before, self.tasks)
         self.apply_effects()
-        self.sync_inbox()
-        self.sync_message_waits()
-        self.sla_clock()
-        if notify:
-            self.notify_status()
+        # The scripts have run: what follows only projects the step, and its reads (open rows, the package,
+        # relays) need none of the step's writes, so the rows go out together at commit instead of in a
+        # flush before each read.
+        with self.session.no_autoflush:
+            self.sync_inbox()
+            self.sync_message_waits()
+            self.sla_clock()
+            if notify:
+                self.notify_status()
         case = self.case
-        due = [timer.due_at for timer in pending_timers(self.workflow) if timer.due_at is not None]
+        due = [timer.due_at for timer in pending_timers(self.workflow, self.tasks) if timer.due_at is not None]
         case.next_timer_at = min(due) if due else None
         if self.workflow.completed and not case.completed:
             case.completed = True
@@ -490,7 +530,8 @@ def begin_case(
         started_by=actor,
         serialized="{}",
     )
-    sla = package_of_case(session, case).descriptor.catalogue.get("sla")
+    package = package_of_case(session, case)
+    sla = package.descriptor.catalogue.get("sla")
     if sla:
         case.sla_due_at = add_duration(utcnow(), sla)
     session.add(case)
@@ -499,7 +540,7 @@ def begin_case(
     audit.start_chain(session, case.id)
     workflow = new_workflow(definition_spec(definition))
     workflow.task_tree.data.update(data)
-    step = _Step(session, case, actor, workflow)
+    step = _Step(session, case, actor, workflow, package=package)
     audit.append(
         session, case.id, actor, "case_started",
         {"proses": definition.process_id, "versi": definition.version, "data": data,
@@ -507,9 +548,10 @@ def begin_case(
         # The versions of other packages' processes it calls, as deployed with this version.
         | ({"memanggil": meta["process"]["calls"]} if meta.get("process", {}).get("calls") else {}),
     )
-    step.notify_reporter(
-        f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
-    )
+    with session.no_autoflush:  # the route lookup needs nothing of this step: its rows go out together
+        step.notify_reporter(
+            f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
+        )
     step.advance()
     for document in stored:
         document.case_id = case.id
@@ -520,7 +562,8 @@ start_case = unit_of_work(begin_case)
 
 
 def _task_row(session: Session, task_id: int) -> InboxTask:
-    row = session.get(InboxTask, task_id)
+    # With its case and the case's definition in the same query: every caller works on the case next.
+    row = session.get(InboxTask, task_id, options=[joinedload(InboxTask.case).joinedload(Case.definition)])
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
     return row
@@ -577,13 +620,14 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
         raise TaskUnavailable(f"Tugas ini sedang dikerjakan oleh {row.claimed_by}.")
     cleaned: dict[str, Any] = {}
     schema: dict[str, Any] = {}
+    case = row.case
+    package = _held_package(session, case)
     if row.form:
-        schema = form_of(package_of_case(session, row.case), row.form)
+        schema = form_of(package, row.form)
         cleaned, errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
-    case = row.case
-    step = _Step(session, case, principal.username)
+    step = _Step(session, case, principal.username, package=package)
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
@@ -653,10 +697,10 @@ class WaitingMessage:
     definition: MessageEventDefinition
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> dict[str, WaitingMessage]:
+def waiting_messages(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -> dict[str, WaitingMessage]:
     """The messages the workflow waits for by name (start, catch and boundary events, event-based gateways)."""
     found: dict[str, WaitingMessage] = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in _in_state(workflow, TaskState.WAITING, tasks):
         definition = getattr(task.task_spec, "event_definition", None)
         for item in [definition, *(getattr(definition, "event_definitions", None) or [])]:
             if isinstance(item, MessageEventDefinition) and item.name:

@@ -43,6 +43,7 @@ def wake_due_timers(session: Session, batch: int = 100, max_batches: int = 50) -
         if not cases:
             session.rollback()
             break
+        audit.read_heads(session, [case.id for case in cases])  # one query for the batch, not one per case
         progressed = 0
         for case in cases:
             try:

@@ -175,7 +175,10 @@ def can_work_task(principal: Principal, row: InboxTask) -> bool:
     """The same rule as `task_scope`, for one row: a named user, or a role of the row within its scope."""
     if row.assignee and row.assignee != principal.username:
         return False
+    # The row's own role first: most tasks are worked through it, and it needs no candidate rows loaded.
+    if principal.covers(row.role, row.region_code, row.bidang, row.case_id):
+        return True
     if principal.may_be_named and any(c.username == principal.username for c in row.candidates):
         return True
-    roles = [row.role, *(c.role for c in row.candidates if c.role)]
+    roles = [c.role for c in row.candidates if c.role]
     return any(principal.covers(role, row.region_code, row.bidang, row.case_id) for role in roles)

@@ -53,6 +53,12 @@ def test_engine_completes_every_case_and_compares_with_memory(runs):
         assert _positive(figures[key]["cases_per_s"])
     # The spec is not stored in each case: LIGAT's saved state is a fraction of SpiffWorkflow's own.
     assert figures["persisted"]["state_bytes"] < figures["in_memory"]["state_bytes"] / 2
+    # Three use cases, three transactions; the statement count is printed with the figure.
+    assert figures["persisted"]["commits_per_case"] == 3
+    assert 10 < figures["persisted"]["statements_per_case"] < 60
+    if runs["engine"]["database"] == "postgresql":  # several client processes at once (SQLite: one writer)
+        parallel = figures["parallel"]
+        assert parallel["completed"] == parallel["cases"] > 0 and _positive(parallel["cases_per_s"])
 
 
 def test_inbox_seeds_working_cases_and_scopes_the_two_officers(runs):

@@ -84,11 +84,14 @@ def _race(engine, task_id: int, principal: Principal, data: dict) -> list:
         session = Session(engine)
         waited = {"done": False}
 
-        @event.listens_for(session, "before_flush")
-        def wait_for_other(*_args) -> None:
-            if not waited["done"]:
-                waited["done"] = True
-                barrier.wait()
+        # The step's first write (a flush, or the Core writes of flows and audit events) waits for the other.
+        @event.listens_for(session, "after_begin")
+        def on_begin(_session, _transaction, connection) -> None:
+            @event.listens_for(connection, "before_cursor_execute")
+            def wait_for_other(_conn, _cursor, statement, *_args) -> None:
+                if not waited["done"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                    waited["done"] = True
+                    barrier.wait()
 
         try:
             cases.complete_task(session, task_id, principal, data)

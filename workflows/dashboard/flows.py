@@ -8,8 +8,9 @@ before it have no rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -46,18 +47,19 @@ def flows_of_xml(bpmn_xml: str) -> dict[tuple[str, str], str]:
     return found
 
 
-@lru_cache(maxsize=256)
-def _flows_cached(definition_id: int, content_hash: str, bpmn_xml: str) -> dict[tuple[str, str], str]:
-    return flows_of_xml(bpmn_xml)
+_FLOWS: dict[tuple[int, str], dict[tuple[str, str], str]] = {}
 
 
 def flow_map(definition: ProcessDefinition) -> dict[tuple[str, str], str]:
-    return _flows_cached(definition.id, definition.content_hash, definition.bpmn_xml)
-
-
-def reached_ids(workflow: BpmnWorkflow) -> set:
-    """Ids of the tasks already reached: what a step taken now must not count again."""
-    return {task.id for task in workflow.get_tasks(state=REACHED)}
+    """The definition's flows, read once per process: a definition never changes, and its XML column is
+    deferred, so looking in the cache first spares a query per engine step."""
+    key = (definition.id, definition.content_hash)
+    found = _FLOWS.get(key)
+    if found is None:
+        if len(_FLOWS) > 256:
+            _FLOWS.clear()
+        found = _FLOWS[key] = flows_of_xml(definition.bpmn_xml)
+    return found
 
 
 def _source_of(task, target: str | None) -> str | None:  # noqa: ANN001 (SpiffWorkflow's Task)
@@ -74,12 +76,15 @@ def _source_of(task, target: str | None) -> str | None:  # noqa: ANN001 (SpiffWo
     return None
 
 
-def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: set) -> int:
-    """Write a `case_flow` row for each flow into a task reached since `before`; returns how many."""
+def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: set,
+                 tasks: Sequence[Any] | None = None) -> int:
+    """Write a `case_flow` row for each flow into a task reached since `before`; returns how many.
+    `tasks`: every task of the workflow, when the caller has walked the tree already."""
     flows = None
-    count = 0
+    rows: list[dict] = []
     now = utcnow()
-    for task in workflow.get_tasks(state=REACHED):
+    reached = workflow.get_tasks(state=REACHED) if tasks is None else [t for t in tasks if t.has_state(REACHED)]
+    for task in reached:
         if task.id in before or task.parent is None:
             continue
         target = getattr(task.task_spec, "bpmn_id", None)
@@ -90,7 +95,10 @@ def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: s
             flows = flow_map(case.definition)
         flow_id = flows.get((source, target))
         if flow_id:
-            session.add(CaseFlow(case_id=case.id, process_definition_id=case.process_definition_id,
-                                 flow_id=flow_id, taken_at=now))
-            count += 1
-    return count
+            rows.append({"case_id": case.id, "process_definition_id": case.process_definition_id,
+                         "flow_id": flow_id, "taken_at": now})
+    if rows:
+        # One executemany on the step's connection, not an ORM object per flow (nothing reads them back
+        # in the step, and the case row they point to is already written).
+        session.connection().execute(CaseFlow.__table__.insert(), rows)
+    return len(rows)

@@ -3,6 +3,7 @@ engine-made template cases); the inbox query and the full inbox page (HTTP throu
 client, logged in) for an office-wide operator and a kelurahan officer: p50 and p95.
 
     python -m bench.inbox [tiny|small|large]      (large: 1,000,000 cases, 100,000 open tasks)
+    python -m bench.inbox large --reuse          (PostgreSQL: the cases an earlier run of this size left)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from .common import Check, Result, app_engine, latency, make_target, parser, prepare, report, size_params, timed
+from .common import Check, Result, app_engine, latency, make_target, parser, prepare, reopen, report, size_params, timed
 from .seed import Copy, Seeder, Template, capture, ticker
 
 SIZES = {
@@ -178,12 +179,7 @@ def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
     return out
 
 
-def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    from workflows.db import Case, InboxTask
-
+def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
     engine = app_engine(app)
     templates = make_templates(engine)
     seeder = Seeder(engine)
@@ -191,13 +187,32 @@ def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(7)),
                            ticker("seeded cases", params["cases"]))
     seed_seconds = time.perf_counter() - started
-    with Session(engine) as session:
-        total_cases = session.scalar(select(func.count()).select_from(Case))
-        open_tasks = session.scalar(select(func.count()).select_from(InboxTask).where(InboxTask.state == "open"))
-    figures = {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), "cases": total_cases,
-               "open_tasks": open_tasks, "principals": measure(app, engine, params["repeat"])}
+    figures = {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), **counts(engine),
+               "principals": measure(app, engine, params["repeat"])}
     figures["copies_work"] = check_copies(engine, seeder.case_ids)
     return figures
+
+
+def counts(engine: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from workflows.db import Case, InboxTask
+
+    with Session(engine) as session:
+        return {"cases": session.scalar(select(func.count()).select_from(Case)),
+                "open_tasks": session.scalar(select(func.count()).select_from(InboxTask)
+                                             .where(InboxTask.state == "open"))}
+
+
+def reuse(target: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Measure again on the cases an earlier run of this size left in its PostgreSQL schema (this benchmark's
+    or bench.dashboard's: the same seed plan), brought to the current migrations; nothing is seeded, and the
+    seeded copies are not completed (the run leaves the cases as it found them)."""
+    app = reopen(target)
+    engine = app_engine(app)
+    return {"seeded_cases": 0, "seed_seconds": 0.0, **counts(engine),
+            "principals": measure(app, engine, params["repeat"])}
 
 
 def check_copies(engine: Any, case_ids: list[int]) -> int:
@@ -228,8 +243,9 @@ def check_copies(engine: Any, case_ids: list[int]) -> int:
 
 
 def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
-    lines = [f"{figures['cases']:,} cases, {figures['open_tasks']:,} open tasks (seeded {figures['seeded_cases']:,} "
-             f"in {figures['seed_seconds']} s)"]
+    seeded = (f"seeded {figures['seeded_cases']:,} in {figures['seed_seconds']} s" if figures["seeded_cases"]
+              else "the cases of an earlier run, not seeded again")
+    lines = [f"{figures['cases']:,} cases, {figures['open_tasks']:,} open tasks ({seeded})"]
     checks = []
     for who in figures["principals"].values():
         q, p = who["query"], who["page"]
@@ -241,11 +257,12 @@ def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
 
 
 def main(argv: list[str] | None = None) -> Result:
-    args = parser(__doc__.splitlines()[0], SIZES).parse_args(argv)
+    p = parser(__doc__.splitlines()[0], SIZES)
+    p.add_argument("--reuse", action="store_true", help="PostgreSQL: measure on the cases a previous run left")
+    args = p.parse_args(argv)
     params = size_params(args, SIZES)
     target = make_target(args, "inbox")
-    app = prepare(target)
-    figures = run(target, app, params)
+    figures = reuse(target, params) if args.reuse else run(prepare(target), params)
     lines, checks = summarize(figures)
     result = Result("inbox", target.dialect, args.size, params, figures, lines, checks)
     report(result, args)

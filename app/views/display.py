@@ -69,6 +69,17 @@ def _line_names() -> dict[str, str]:
     return g.ligat_line_names
 
 
+def id_url(endpoint: str, key: str) -> tuple[str, str]:
+    """The URL of `endpoint` for any id as (before, after) the id: a list builds each row's link by joining
+    strings instead of calling url_for for every row."""
+    from flask import url_for
+
+    from ..hardening import DB_INT_MAX
+
+    before, _, after = url_for(endpoint, **{key: DB_INT_MAX}).rpartition(str(DB_INT_MAX))
+    return before, after
+
+
 def region_label(code: str | None) -> str:
     from ..regions import region_label as label
 

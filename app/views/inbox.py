@@ -23,7 +23,7 @@ from ..models import SavedInboxFilter
 from ..regions import is_office_area, office_areas
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
-from .display import id_url
+from .display import id_url, request_packages
 from .errors import abort_for, flash_error
 
 PAGE_SIZE = 50
@@ -83,7 +83,7 @@ class InboxView(BaseView):
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
         page = max(request.args.get("hal", 1, type=int), 1)
-        lines = latest_packages(db.session)
+        lines = request_packages()
         narrow = _filter_from(request.args, lines)
         # One row more than a page tells whether there is a next page.
         rows = inbox_rows(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,

@@ -29,6 +29,7 @@ def is_village_of(code: str, office_region: str) -> bool:
     return any(c == code for c, _ in villages(office_region))
 
 
+@lru_cache(maxsize=8192)  # names of the bundled Kemendagri data never change in a process; lists ask per row
 def region_label(code: str | None) -> str:
     if not code:
         return "–"

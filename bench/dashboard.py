@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from .common import Check, Result, app_engine, latency, make_target, parser, prepare, report, size_params, timed
+from .common import Check, Result, app_engine, latency, make_target, parser, prepare, reopen, report, size_params, timed
 from .inbox import login, make_templates, plan
 from .seed import Seeder, ticker
 
@@ -171,12 +171,11 @@ def reuse(target: Any, params: dict[str, Any]) -> dict[str, Any]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
 
-    from app import create_app
     from workflows.dashboard import summary
     from workflows.dashboard.flows import CaseFlow
     from workflows.db import Base, Case, InboxTask
 
-    app = create_app(target.app_overrides())
+    app = reopen(target)
     engine = app_engine(app)
     Base.metadata.create_all(engine, tables=[summary.TaskDay.__table__, summary.FlowDay.__table__])
     started = time.perf_counter()
@@ -199,8 +198,6 @@ def main(argv: list[str] | None = None) -> Result:
     params = size_params(args, SIZES)
     target = make_target(args, "dashboard")
     if args.reuse:
-        if not target.schema:
-            raise SystemExit("--reuse needs DATABASE_URL (PostgreSQL) and the schema of an earlier run")
         figures = reuse(target, params)
     else:
         figures = run(prepare(target), params)

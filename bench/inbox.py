@@ -3,10 +3,12 @@ engine-made template cases); the inbox query and the full inbox page (HTTP throu
 client, logged in) for an office-wide operator and a kelurahan officer: p50 and p95.
 
     python -m bench.inbox [tiny|small|large]      (large: 1,000,000 cases, 100,000 open tasks)
+    python -m bench.inbox large --reuse          (PostgreSQL: the cases an earlier run of this size left)
 """
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-from .common import Check, Result, app_engine, latency, make_target, parser, prepare, report, size_params, timed
+from .common import Check, Result, app_engine, latency, make_target, parser, prepare, reopen, report, size_params, timed
 from .seed import Copy, Seeder, Template, capture, ticker
 
 SIZES = {
@@ -30,6 +32,7 @@ PBI_OFFICER = "kelurahan.abepura"  # demo user, region 91.71.03
 OPEN_MIX = {"verifikasi": 0.40, "lapangan_rehsos": 0.18, "lapangan_dayasos": 0.12, "eskalasi": 0.10,
             "pbi_perbaiki": 0.20}
 CLOSED_MIX = {"selesai": 0.8, "ditolak": 0.2}
+DEEP_PAGE = 20  # the page measured besides the first (?hal=20: rows 951-1000)
 PRINCIPALS = {"operator": "Operator Dinsos (office-wide)", PBI_OFFICER: "Petugas Kelurahan (district 91.71.03)"}
 
 
@@ -148,7 +151,8 @@ def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     from app.security import principal_for
-    from workflows.inbox import inbox, inbox_query
+    from app.views.inbox import PAGE_SIZE
+    from workflows.inbox import inbox_query, inbox_rows
 
     out: dict[str, Any] = {}
     for username, label in PRINCIPALS.items():
@@ -158,32 +162,42 @@ def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
             principal = principal_for(db.session.scalar(select(User).where(User.username == username)))
         with Session(engine) as session:
             visible = session.scalar(select(func.count()).select_from(inbox_query(principal).order_by(None).subquery()))
-            shown = len(inbox(session, principal))
+            shown = len(inbox_rows(session, principal, limit=PAGE_SIZE + 1))
 
+        # The page's own query: its rows and one more (is there a next page?), as plain tuples.
         def query(principal: Any = principal) -> None:
             with Session(engine) as session:
-                inbox(session, principal)
+                inbox_rows(session, principal, limit=PAGE_SIZE + 1)
 
         client = app.test_client()
         login(client, username)
 
-        def page(client: Any = client) -> None:
-            response = client.get("/inbox/")
+        def page(client: Any = client, url: str = "/inbox/") -> None:
+            response = client.get(url)
             assert response.status_code == 200, response.status_code
 
         body = client.get("/inbox/").get_data(as_text=True)
         rows_on_page = body.count("data-task-id=")
+        # A page further on costs more (each part of the query reads the pages before it): shown apart.
+        deep = min(DEEP_PAGE, max(1, -(-visible // PAGE_SIZE)))
+
+        def deep_page(client: Any = client, url: str = f"/inbox/?hal={deep}") -> None:
+            page(client, url)
+
+        # The page's CPU time in this process (Flask, the test client; not PostgreSQL's): on a shared machine
+        # the wall time is this plus the time spent waiting for a core.
+        started = time.process_time()
+        page_ms = timed(page, repeat)
+        cpu_ms = (time.process_time() - started) * 1000 / (repeat + 3)  # timed() warms up with 3 calls
         out[username] = {"label": label, "visible_tasks": visible, "rows_shown": shown, "rows_on_page": rows_on_page,
-                         "query": latency(timed(query, repeat)), "page": latency(timed(page, repeat))}
+                         "query": latency(timed(query, repeat)), "page": latency(page_ms),
+                         "page_cpu_ms": round(cpu_ms, 2), "load_average": round(os.getloadavg()[0], 1),
+                         "deep_page_number": deep,
+                         "deep_page": latency(timed(deep_page, max(5, repeat // 4)))}
     return out
 
 
-def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import Session
-
-    from workflows.db import Case, InboxTask
-
+def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
     engine = app_engine(app)
     templates = make_templates(engine)
     seeder = Seeder(engine)
@@ -191,13 +205,32 @@ def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(7)),
                            ticker("seeded cases", params["cases"]))
     seed_seconds = time.perf_counter() - started
-    with Session(engine) as session:
-        total_cases = session.scalar(select(func.count()).select_from(Case))
-        open_tasks = session.scalar(select(func.count()).select_from(InboxTask).where(InboxTask.state == "open"))
-    figures = {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), "cases": total_cases,
-               "open_tasks": open_tasks, "principals": measure(app, engine, params["repeat"])}
+    figures = {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), **counts(engine),
+               "principals": measure(app, engine, params["repeat"])}
     figures["copies_work"] = check_copies(engine, seeder.case_ids)
     return figures
+
+
+def counts(engine: Any) -> dict[str, int]:
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from workflows.db import Case, InboxTask
+
+    with Session(engine) as session:
+        return {"cases": session.scalar(select(func.count()).select_from(Case)),
+                "open_tasks": session.scalar(select(func.count()).select_from(InboxTask)
+                                             .where(InboxTask.state == "open"))}
+
+
+def reuse(target: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """Measure again on the cases an earlier run of this size left in its PostgreSQL schema (this benchmark's
+    or bench.dashboard's: the same seed plan), brought to the current migrations; nothing is seeded, and the
+    seeded copies are not completed (the run leaves the cases as it found them)."""
+    app = reopen(target)
+    engine = app_engine(app)
+    return {"seeded_cases": 0, "seed_seconds": 0.0, **counts(engine),
+            "principals": measure(app, engine, params["repeat"])}
 
 
 def check_copies(engine: Any, case_ids: list[int]) -> int:
@@ -228,24 +261,30 @@ def check_copies(engine: Any, case_ids: list[int]) -> int:
 
 
 def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
-    lines = [f"{figures['cases']:,} cases, {figures['open_tasks']:,} open tasks (seeded {figures['seeded_cases']:,} "
-             f"in {figures['seed_seconds']} s)"]
+    seeded = (f"seeded {figures['seeded_cases']:,} in {figures['seed_seconds']} s" if figures["seeded_cases"]
+              else "the cases of an earlier run, not seeded again")
+    lines = [f"{figures['cases']:,} cases, {figures['open_tasks']:,} open tasks ({seeded})"]
     checks = []
     for who in figures["principals"].values():
         q, p = who["query"], who["page"]
         lines.append(f"{who['label']}: sees {who['visible_tasks']:,} tasks ({who['rows_on_page']} on the page); "
                      f"query p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms; page p50 {p['p50_ms']} ms, "
-                     f"p95 {p['p95_ms']} ms")
+                     f"p95 {p['p95_ms']} ms"
+                     + (f" (CPU {who['page_cpu_ms']} ms a page, load average {who['load_average']})"
+                        if "page_cpu_ms" in who else "")
+                     + (f"; page {who['deep_page_number']} p50 {who['deep_page']['p50_ms']} ms, "
+                        f"p95 {who['deep_page']['p95_ms']} ms" if "deep_page" in who else ""))
         checks.append(Check(f"inbox page p95, {who['label']}", p["p95_ms"], 30, False, " ms"))
     return lines, checks
 
 
 def main(argv: list[str] | None = None) -> Result:
-    args = parser(__doc__.splitlines()[0], SIZES).parse_args(argv)
+    p = parser(__doc__.splitlines()[0], SIZES)
+    p.add_argument("--reuse", action="store_true", help="PostgreSQL: measure on the cases a previous run left")
+    args = p.parse_args(argv)
     params = size_params(args, SIZES)
     target = make_target(args, "inbox")
-    app = prepare(target)
-    figures = run(target, app, params)
+    figures = reuse(target, params) if args.reuse else run(prepare(target), params)
     lines, checks = summarize(figures)
     result = Result("inbox", target.dialect, args.size, params, figures, lines, checks)
     report(result, args)

@@ -153,6 +153,13 @@ def role_task_scope(principal: Principal) -> ColumnElement:
 def candidate_task_scope(principal: Principal) -> ColumnElement:
     """Inbox rows that reach this person through `inbox_candidate`: another candidate role of theirs (within
     its scope), or their name."""
+    conditions = candidate_task_scopes(principal)
+    return or_(*conditions) if conditions else false()
+
+
+def candidate_task_scopes(principal: Principal) -> list[ColumnElement]:
+    """The parts of `candidate_task_scope`, one per role and one for the name. Apart, each is a semi-join
+    from `inbox_candidate`'s index; ORed in one WHERE, PostgreSQL tests every open task against them."""
     conditions = [
         and_(InboxTask.id.in_(select(InboxCandidate.inbox_task_id).where(InboxCandidate.role == role)),
              _scope_sql(principal, scope, InboxTask.region_code, InboxTask.bidang))
@@ -162,7 +169,7 @@ def candidate_task_scope(principal: Principal) -> ColumnElement:
     if principal.may_be_named:
         conditions.append(InboxTask.id.in_(
             select(InboxCandidate.inbox_task_id).where(InboxCandidate.username == principal.username)))
-    return or_(*conditions) if conditions else false()
+    return conditions
 
 
 def task_scope(principal: Principal) -> ColumnElement:

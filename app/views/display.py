@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -22,9 +22,14 @@ def ui_lang() -> str:
 def format_dt(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "–"
-    local = value.replace(tzinfo=UTC).astimezone(OFFICE_TZ)
+    # WIT has a fixed offset: adding it is the time zone conversion, without astimezone and strftime
+    # (lists format a date on every row).
+    local = value.replace(tzinfo=None) + _OFFICE_OFFSET  # values are naive UTC (an aware one is read as UTC)
     text = f"{local.day} {BULAN[local.month - 1]} {local.year}"
-    return f"{text} {local:%H:%M} WIT" if with_time else text
+    return f"{text} {local.hour:02d}:{local.minute:02d} WIT" if with_time else text
+
+
+_OFFICE_OFFSET = OFFICE_TZ.utcoffset(None)
 
 
 BIDANG = {
@@ -58,17 +63,38 @@ def category_label(code: str | None) -> str:
     return _line_names().get(code, code)
 
 
-def _line_names() -> dict[str, str]:
-    """Names of the deployed lines, read once per request (lists call this for every row)."""
+def request_packages() -> list:
+    """The newest version of every service package, read once per request (a page's filters and its rows'
+    category names both need them)."""
     from flask import g
 
     from workflows.packages import latest_packages
 
     from ..extensions import db
 
+    if "ligat_packages" not in g:
+        g.ligat_packages = latest_packages(db.session)
+    return g.ligat_packages
+
+
+def _line_names() -> dict[str, str]:
+    """Names of the deployed lines, once per request (lists call this for every row)."""
+    from flask import g
+
     if "ligat_line_names" not in g:
-        g.ligat_line_names = {p.code: p.descriptor.name[ui_lang()] for p in latest_packages(db.session)}
+        g.ligat_line_names = {p.code: p.descriptor.name[ui_lang()] for p in request_packages()}
     return g.ligat_line_names
+
+
+def id_url(endpoint: str, key: str) -> tuple[str, str]:
+    """The URL of `endpoint` for any id as (before, after) the id: a list builds each row's link by joining
+    strings instead of calling url_for for every row."""
+    from flask import url_for
+
+    from ..hardening import DB_INT_MAX
+
+    before, _, after = url_for(endpoint, **{key: DB_INT_MAX}).rpartition(str(DB_INT_MAX))
+    return before, after
 
 
 def region_label(code: str | None) -> str:

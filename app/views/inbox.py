@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 import forms
 from workflows import cases
-from workflows.db import InboxTask
+from workflows.db import InboxTask, utcnow
 from workflows.errors import FormInvalid, LigatError, NotFound
-from workflows.inbox import DUE_CHOICES, InboxFilter, inbox
+from workflows.inbox import DUE_CHOICES, InboxFilter, inbox_rows, sla_badge
 from workflows.packages import latest_packages
 
 from ..casedata import log_case_view
@@ -23,6 +23,7 @@ from ..models import SavedInboxFilter
 from ..regions import is_office_area, office_areas
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
+from .display import id_url, request_packages
 from .errors import abort_for, flash_error
 
 PAGE_SIZE = 50
@@ -82,17 +83,22 @@ class InboxView(BaseView):
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
         page = max(request.args.get("hal", 1, type=int), 1)
-        lines = latest_packages(db.session)
+        lines = request_packages()
         narrow = _filter_from(request.args, lines)
         # One row more than a page tells whether there is a next page.
-        rows = inbox(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                     narrow=narrow)
+        rows = inbox_rows(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
+                          narrow=narrow)
         office = current_app.config["LIGAT_OFFICE_REGION"]
+        now = utcnow()
         return self.render_template(
             "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
             has_next=len(rows) > PAGE_SIZE, narrow=narrow, areas=office_areas(office),
             categories=forms.pmks_categories(), lines=lines, sensitive=_sensitive_categories(),
             args=_args_of(narrow), saved=_saved_filters(principal.username),
+            # Per row only strings are joined: links from one prefix, SLA codes (labels translated once).
+            task_url=id_url("InboxView.task", "task_id"), case_url=id_url("CaseView.show", "case_id"),
+            claim_url=id_url("InboxView.claim", "task_id"),
+            sla={row.id: sla_badge(row.due_at, now).code for row in rows},
         )
 
     # Saving a filter is reading the inbox in a narrower way: the same permission as the inbox itself.

@@ -1,12 +1,16 @@
 """review leftovers: an audit check also records the service packages' history chains (so the audit page
-shows a recorded result instead of checking on every view), and the public verification page's signature
-validations are kept by the PDF's hash (signature_check)
+shows a recorded result instead of checking on every view), the public verification page's signature
+validations are kept by the PDF's hash (signature_check), and every case closed before survey invitations
+were made at closing gets its invitation (the tracking page only reads it now)
 
 Revision ID: 0024
 Revises: 0021
 Create Date: 2026-11-24 10:20:00
 
 """
+import secrets
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,6 +35,15 @@ def upgrade():
         sa.Column('checked_at', sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint('pdf_sha256', 'trust', name=op.f('pk_signature_check')),
     )
+    closed = op.get_bind().execute(
+        sa.text('SELECT c.id FROM "case" c LEFT JOIN survey_invitation s ON s.case_id = c.id '
+                'WHERE c.completed = :yes AND s.id IS NULL').bindparams(yes=True)).scalars().all()
+    if closed:
+        invitation = sa.table('survey_invitation', sa.column('case_id', sa.Integer), sa.column('token', sa.String),
+                              sa.column('created_at', sa.DateTime))
+        now = datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as every stored time
+        op.bulk_insert(invitation, [{'case_id': case_id, 'token': secrets.token_urlsafe(32), 'created_at': now}
+                                    for case_id in closed])
 
 
 def downgrade():

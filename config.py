@@ -102,6 +102,9 @@ class Config:
     LIGAT_SIGNING_KEY = os.environ.get("LIGAT_SIGNING_KEY")
     LIGAT_SIGNING_KEY_PASSWORD = os.environ.get("LIGAT_SIGNING_KEY_PASSWORD")
     LIGAT_SIGNING_DEMO_DIR = os.environ.get("LIGAT_SIGNING_DEMO_DIR", str(VAR_DIR / "tanda-tangan"))
+    # Longest wait, in seconds, for LibreOffice to turn an approver's letter preview into PDF (then the
+    # page offers the .docx); the page waits for it, so it is kept well below a proxy's time limit.
+    LIGAT_LETTER_PREVIEW_TIMEOUT = float(os.environ.get("LIGAT_LETTER_PREVIEW_TIMEOUT", 45))
     # How often the scheduler verifies every audit chain (result and time on /audit/).
     LIGAT_AUDIT_CHECK_MINUTES = int(os.environ.get("LIGAT_AUDIT_CHECK_MINUTES", 60))
     # The dashboard's daily summary: how often the scheduler rewrites it, and how many past days each time.

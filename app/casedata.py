@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from workflows import persons
 from workflows.db import Case
-from workflows.packages import files_of, form_of, package_of_case
+from workflows.packages import ServicePackage, files_of, form_of, package_of_case
 from workflows.principal import BIDANG, OFFICE, REGION_BIDANG, Principal
 from workflows.visibility import can_view_case
 
@@ -42,9 +42,25 @@ def is_office_staff(principal: Principal) -> bool:
     )
 
 
-def _fields(case: Case) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+FieldList = tuple[tuple[str, dict[str, Any], dict[str, Any]], ...]
+# content hash of a package version → its fields: a version never changes, and a page asks several times
+# (the fields shown, the hidden ones, the NIKs logged). Read-only for callers, like form_of's schemas.
+_FIELDS: dict[str, FieldList] = {}
+_FIELDS_KEPT = 128
+
+
+def _fields(case: Case) -> FieldList:
     """(name, property, schema) of every field the package's forms define, start form first."""
     package = package_of_case(db.session, case)
+    found = _FIELDS.get(package.content_hash)
+    if found is None:
+        if len(_FIELDS) >= _FIELDS_KEPT:
+            _FIELDS.clear()
+        found = _FIELDS[package.content_hash] = _read_fields(package)
+    return found
+
+
+def _read_fields(package: ServicePackage) -> FieldList:
     start = package.descriptor.start.get("form")
     names = [start] if start else []
     names += [n for n in files_of(package).names("forms", ".schema.json") if n != start]
@@ -56,7 +72,7 @@ def _fields(case: Case) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
             if field not in seen:
                 seen.add(field)
                 out.append((field, prop, schema))
-    return out
+    return tuple(out)
 
 
 def form_fields(case: Case) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:

@@ -7,7 +7,8 @@ Input (before any view):
 - `<int:...>` route values, FAB's `<pk>` and paging parameters beyond the database's integer (2**31-1) → 404.
 
 Headers (Flask-Talisman, plus per-path rules below):
-- anti-framing: X-Frame-Options DENY and CSP frame-ancestors 'none';
+- anti-framing: X-Frame-Options DENY and CSP frame-ancestors 'none' (a view's answer may allow our own
+  pages only, `allow_same_origin_framing`: the letter preview PDF the task page embeds);
 - X-Content-Type-Options nosniff; Referrer-Policy same-origin (no-referrer on /lacak, whose URL
   carries the tracking code); Cache-Control no-store on pages with personal data;
 - Content-Security-Policy. Scripts: 'self' plus a per-request nonce. FAB's templates put the
@@ -161,8 +162,24 @@ def _view_headers(response: Response) -> Response:
     return response
 
 
+def allow_same_origin_framing(response: Response) -> Response:
+    """This answer (a PDF the task page embeds) may be shown in a frame of our own pages, no one else's."""
+    g.same_origin_framing = True
+    return response
+
+
+def _frame_same_origin(response: Response) -> None:
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    policy = response.headers.get("Content-Security-Policy")
+    if policy:
+        response.headers["Content-Security-Policy"] = policy.replace("frame-ancestors 'none'",
+                                                                     "frame-ancestors 'self'")
+
+
 def _headers(response: Response) -> Response:
     path = request.path
+    if g.get("same_origin_framing"):
+        _frame_same_origin(response)
     if path.startswith(NO_STORE_PREFIXES) and "no-store" not in response.headers.get("Cache-Control", ""):
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"

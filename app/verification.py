@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from workflows import issued_letters, signing, storage
+from workflows import issued_letters, signature_checks, signing, storage
 
 from .extensions import db
+from .ratelimit import limiter, setting
 
 verification = Blueprint("verification", __name__)
 
@@ -24,12 +25,14 @@ STATUS_TEXT = {
 
 
 @verification.get("/verifikasi/<token>")
+@limiter.limit(setting("LIGAT_RATELIMIT_LOOKUP"))
 def verify(token: str):  # noqa: ANN201
     letter = issued_letters.by_token(db.session, token)
     if letter is None:
         return render_template("portal/verifikasi.html", letter=None), 404
     status = letter.public_status()
-    # The stored PDF's signature checked on every view: a file changed on the server shows as broken.
+    # The stored PDF read and hashed on every view (a file changed on the server shows as broken); its
+    # signature validated once per content.
     signature = _signature(letter.pdf_key) if letter.pdf_key else None
     response = render_template("portal/verifikasi.html", letter=letter, status=status, status_text=STATUS_TEXT[status],
                                signature=signature)
@@ -39,6 +42,6 @@ def verify(token: str):  # noqa: ANN201
 def _signature(pdf_key: str) -> signing.SignatureState:
     """A stored PDF gone from the server reads as broken, not as an error page."""
     try:
-        return signing.signature_state(storage.read(pdf_key))
+        return signature_checks.signature_state(db.session, storage.read(pdf_key))
     except OSError:
         return signing.SignatureState(signing.BROKEN)

@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 
 from .errors import LetterError, LetterFieldsMissing, LetterTemplateInvalid, LetterTemplateNotFound, PdfConversionError
-from .formatting import format_tanggal, letter_number, mask_name, mask_nik, roman_month
+from .formatting import format_tanggal, letter_number, mask_name, mask_nik, preview_number, roman_month
 from .pdf import soffice_path, to_pdf
+from .preview import mark_preview
 from .render import QR_FIELD, fill_docx, qr_png, template_fields
 
 
@@ -39,6 +40,8 @@ __all__ = [
     "letter_number",
     "mask_name",
     "mask_nik",
+    "mark_preview",
+    "preview_number",
     "qr_png",
     "roman_month",
     "sha256_hex",

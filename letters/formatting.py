@@ -38,6 +38,24 @@ def letter_number(pattern: str, seq: int, d: date) -> str:
     """
     if seq < 1:
         raise ValueError(f"Nomor urut surat harus 1 atau lebih, bukan {seq}.")
+    return _fill_pattern(pattern, seq, d)
+
+
+class _NoSequence:
+    """Stands for the sequence number in a preview: `X` as wide as the pattern's format asks (`{seq:04d}` → XXXX)."""
+
+    def __format__(self, spec: str) -> str:
+        width = int("".join(ch for ch in spec if ch.isdigit()) or 0)
+        return "X" * max(width, 4)
+
+
+def preview_number(pattern: str, d: date) -> str:
+    """The number pattern filled for a letter preview: no sequence is taken, `X`s stand for the sequence
+    (`400.9/XXXX/DINSOS/XI/2026`), so it can never be the number of an issued letter."""
+    return _fill_pattern(pattern, _NoSequence(), d)
+
+
+def _fill_pattern(pattern: str, seq: object, d: date) -> str:
     try:
         parsed = list(string.Formatter().parse(pattern))
     except ValueError as exc:

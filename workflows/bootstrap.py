@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Modules that add tables and script functions (issue_letter, register_entry, time_after, …).
 ENGINE_MODULES = ("applicant_links", "audit_checks", "counting", "documents", "dtks", "issued_letters", "migration",
-                  "persons", "registers", "satisfaction", "timeplan", "whatsapp.models")
+                  "persons", "registers", "satisfaction", "signature_checks", "timeplan", "whatsapp.models")
 
 # Storage areas of the engine's own files: uploads, issued letters (report media come from the app).
 UPLOADS = "documents"

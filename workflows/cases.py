@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
-from . import audit, documents, notifications
+from . import audit, documents, notifications, satisfaction
 from .dashboard import flows
 from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_definition
@@ -402,6 +402,8 @@ class _Step:
             case.completed = True
             case.closed_at = utcnow()
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
+            # The citizen's survey invitation is made with the closing: the tracking page only reads it.
+            satisfaction.invitation_for(self.session, case)
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
 

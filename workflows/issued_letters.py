@@ -36,7 +36,7 @@ import letters
 from . import audit, durations, signing, storage
 from .db import Base, Case, utcnow
 from .errors import Forbidden, LigatError, NotFound
-from .packages import files_of, package_of_definition
+from .packages import LetterType, files_of, package_of_definition
 from .principal import ADMIN, HEAD_OF_OFFICE, Principal
 from .scripting import Effect, ScriptContext, register_script_function
 from .sequences import next_value
@@ -147,18 +147,19 @@ def _valid_until(issued_on: date, value: str | date | None) -> date | None:
     return date.fromisoformat(value)
 
 
-def issue(
-    session: Session,
-    case: Case,
-    actor: str,
-    letter_type: str,
-    fields: dict[str, Any],
-    *,
-    holder_name: str | None = None,
-    holder_nik: str | None = None,
-    valid_until: str | date | None = None,
-) -> IssuedLetter:
-    """Number, render, store and record one letter inside the caller's transaction."""
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A filled letter template: what `issue` stores and what a preview shows."""
+
+    kind: LetterType
+    document: bytes
+    issued_on: date
+    valid_until: date | None
+
+
+def letter_kind(session: Session, case: Case, letter_type: str) -> tuple[LetterType, bytes]:
+    """The case's package version's declaration of a letter type and its template; refused (before any number
+    is taken) when the type is not declared or its template is missing."""
     package = package_of_definition(session, case.definition)
     kind = package.descriptor.letter_types.get(letter_type) if package else None
     if kind is None:
@@ -170,14 +171,28 @@ def issue(
     template = files_of(package).get("letters", kind.template)
     if template is None:
         raise LigatError(f"Templat surat '{kind.template}' tidak ada di paket. (Letter template missing.)")
+    return kind, template
+
+
+def render(
+    session: Session,
+    kind: LetterType,
+    template: bytes,
+    actor: str,
+    fields: dict[str, Any],
+    *,
+    number: str,
+    qr_payload: str,
+    valid_until: str | date | None = None,
+    url: str = "",
+    issued_on: date | None = None,
+) -> RenderedLetter:
+    """Fill a letter type's template: the one way a letter is rendered, for issuing and for a preview.
+    `actor` is the approving officer (the signer), `url` the verification address the text may show,
+    `issued_on` the date printed (today in office time unless the caller numbered it for another day)."""
     if valid_until is None:
         valid_until = kind.valid_for
-    issued_on = office_today()
-    # The counter row stays locked until this transaction ends: concurrent approvals queue here.
-    seq = next_value(session, f"letter:{letter_type}", issued_on.year)
-    number = letters.letter_number(kind.number_pattern, seq, issued_on)
-    token = secrets.token_urlsafe(18)
-    url = SETTINGS.verification_url(token)
+    issued_on = issued_on or office_today()
     # A scenario run's throw-away database has no user table: it signs with the plain signer.
     lookup = _default_signer if session.info.get(PLAIN_SIGNER) else SETTINGS.signer_lookup
     signer = lookup(session, actor)
@@ -195,9 +210,33 @@ def issue(
     if until is not None:
         values.setdefault("berlaku_sampai", letters.format_tanggal(until))
     try:
-        document = letters.fill_docx(template, values, qr_payload=url, name=kind.template)
+        document = letters.fill_docx(template, values, qr_payload=qr_payload, name=kind.template)
     except letters.LetterError as exc:
         raise LigatError(str(exc)) from exc
+    return RenderedLetter(kind, document, issued_on, until)
+
+
+def issue(
+    session: Session,
+    case: Case,
+    actor: str,
+    letter_type: str,
+    fields: dict[str, Any],
+    *,
+    holder_name: str | None = None,
+    holder_nik: str | None = None,
+    valid_until: str | date | None = None,
+) -> IssuedLetter:
+    """Number, render, store and record one letter inside the caller's transaction."""
+    kind, template = letter_kind(session, case, letter_type)
+    # The counter row stays locked until this transaction ends: concurrent approvals queue here.
+    today = office_today()
+    seq = next_value(session, f"letter:{letter_type}", today.year)
+    number = letters.letter_number(kind.number_pattern, seq, today)
+    token = secrets.token_urlsafe(18)
+    url = SETTINGS.verification_url(token)
+    rendered = render(session, kind, template, actor, fields, number=number, qr_payload=url,
+                      valid_until=valid_until, url=url, issued_on=today)
     holder_name = holder_name or str(fields.get("nama") or "")
     holder_nik = holder_nik or fields.get("nik")
     letter = Letter(
@@ -208,12 +247,12 @@ def issue(
         case_id=case.id,
         holder_name_masked=letters.mask_name(holder_name) or "–",
         holder_nik_masked=letters.mask_nik(str(holder_nik)) if holder_nik else None,
-        sha256=letters.sha256_hex(document),
+        sha256=letters.sha256_hex(rendered.document),
         status="valid",
-        issued_on=issued_on,
+        issued_on=rendered.issued_on,
         issued_by=actor,
-        valid_until=until,
-        docx_key=storage.store(session, AREA, document, "docx"),
+        valid_until=rendered.valid_until,
+        docx_key=storage.store(session, AREA, rendered.document, "docx"),
         token=token,
     )
     session.add(letter)

@@ -1,9 +1,10 @@
 """The citizens' verdict: the public-service satisfaction survey (Survei Kepuasan Masyarakat, the
 nine elements of Permenpan RB 14/2017, each answered on a scale of 1 to 4) and its index (IKM).
 
-After a case closes, its citizen is invited once: a notification with a link to the survey when
-the case has a contact number (the scheduler's `invite_closed_cases`), and the tracking page for
-everyone (anonymous reporters included). A link carries a random token, never the ticket. One
+When a case closes, the engine step that closes it makes its invitation (workflows/cases.py); its
+citizen is invited once: a notification with a link to the survey when the case has a contact number
+(the scheduler's `invite_closed_cases`), and the tracking page for everyone (anonymous reporters
+included), which only reads the invitation. A link carries a random token, never the ticket. One
 answer per case.
 
 The index, as the regulation computes it: the mean of each element over the answers (NRR), the
@@ -118,13 +119,18 @@ ALREADY_ANSWERED = ("Survei untuk layanan ini sudah diisi. Terima kasih. "
 
 
 def invitation_for(session: Session, case: Case) -> SurveyInvitation:
-    """The case's invitation, made on first need (the caller commits)."""
-    found = session.scalar(select(SurveyInvitation).where(SurveyInvitation.case_id == case.id))
+    """The case's invitation, made on first need: when the engine step closes the case (the caller commits)."""
+    found = invitation_of(session, case.id)
     if found is None:
         found = SurveyInvitation(case_id=case.id, token=secrets.token_urlsafe(32))
         session.add(found)
         session.flush()
     return found
+
+
+def invitation_of(session: Session, case_id: int) -> SurveyInvitation | None:
+    """The case's invitation, made when the case closed (None for a case still open)."""
+    return session.scalar(select(SurveyInvitation).where(SurveyInvitation.case_id == case_id))
 
 
 def find_invitation(session: Session, token: str) -> tuple[SurveyInvitation, Case]:

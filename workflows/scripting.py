@@ -100,6 +100,11 @@ def _next_number(ctx: ScriptContext) -> ScriptFunction:
     return next_number
 
 
+def script_functions(ctx: ScriptContext) -> dict[str, ScriptFunction]:
+    """Every registered script function bound to one case's context (the engine's and a letter preview's)."""
+    return {name: factory(ctx) for name, factory in _REGISTRY.items()}
+
+
 def script_function_names() -> frozenset[str]:
     """Names a designer may call from scripts and expressions (checked at deploy)."""
     return frozenset(_REGISTRY) | {VARIABLE_FUNCTION}
@@ -111,7 +116,7 @@ class CaseScriptEngine(PythonScriptEngine):
     def __init__(self, ctx: ScriptContext):
         super().__init__(environment=SandboxEnvironment())
         self.ctx = ctx
-        self._functions = {name: factory(ctx) for name, factory in _REGISTRY.items()}
+        self._functions = script_functions(ctx)
 
     def execute(self, task, script, external_context=None):  # noqa: ANN001 (Spiff's signature)
         context = dict(self._functions)

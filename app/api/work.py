@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect
 from sqlalchemy import select
 
@@ -26,7 +26,9 @@ from workflows.visibility import can_view_case
 
 from ..casedata import hidden_fields, log_case_view, without
 from ..extensions import db
+from ..letter_preview import PdfUnavailable, letter_choices, preview_file
 from ..security import CASE, INBOX, current_principal
+from ..views.berkas import LETTER_MIME, send_case_file
 
 STATUS_FOR = {
     NotFound: 404, Forbidden: 403, TaskUnavailable: 409, ConcurrentUpdate: 409, FormInvalid: 422, ProcessError: 500,
@@ -67,7 +69,7 @@ class InboxApi(_ErrorsMixin, BaseApi):
     class_permission_name = INBOX
     # The same set as InboxView: FAB prunes permissions a view sharing the name does not list.
     base_permissions = ["can_read", "can_write"]
-    method_permission_name = {"list": "read", "claim": "write", "complete": "write"}
+    method_permission_name = {"list": "read", "claim": "write", "complete": "write", "letter_preview": "read"}
 
     # Reads also accept the browser session; writes need a JWT, so a cookie alone
     # can never change a case through this CSRF-exempt API.
@@ -84,6 +86,31 @@ class InboxApi(_ErrorsMixin, BaseApi):
             raise NotFound("Tugas tidak ditemukan. (Task not found.)")
         cases.check_can_work(current_principal(), row)
         return row
+
+    @expose("/<int:task_id>/letter-preview", methods=["GET"])
+    @protect(allow_browser_login=True)
+    def letter_preview(self, task_id: int):  # noqa: ANN201
+        """The letter the task's completion would issue, marked as a preview: PDF (`?format=docx` for the
+        .docx; `?type=` names the letter type where more than one may follow). Only for whoever may work on
+        the task (403 otherwise, 404 when no letter follows it); 503 when no PDF can be made here."""
+        variant = request.args.get("format", "pdf")
+        if variant not in LETTER_MIME:
+            return self.response(400, message="format: pdf atau docx. (format: pdf or docx.)")
+        try:
+            row = self._row(task_id)
+            choices = [code for code, _name in letter_choices(row)]
+            letter_type = request.args.get("type") or (choices[0] if choices else "")
+            if not letter_type:
+                raise NotFound("Tidak ada surat yang terbit setelah tugas ini. (No letter follows this task.)")
+            made = preview_file(row, current_principal(), letter_type, variant)
+        except PdfUnavailable as exc:
+            db.session.rollback()
+            return self.response(503, message=str(exc), docx=url_for("InboxApi.letter_preview", task_id=task_id,
+                                                                     format="docx", type=letter_type))
+        except LigatError as exc:
+            db.session.rollback()
+            return self.error(exc)
+        return send_case_file(made.data, made.mime, made.name)
 
     @expose("/<int:task_id>/claim", methods=["POST"])
     @protect()

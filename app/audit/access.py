@@ -20,6 +20,8 @@ LOGGED = {
     "BerkasView.letter": FILE_ACCESS,
     "PortalMediaView.file": FILE_ACCESS,
     "AuditView.history_pdf": FILE_ACCESS,
+    "InboxView.letter_preview": FILE_ACCESS,
+    "InboxApi.letter_preview": FILE_ACCESS,
 }
 
 # Routes that take such an argument but show no one's identity in full or serve no case file.

@@ -53,6 +53,7 @@ FILE_KINDS = {
     "letter": _l("Surat"),
     "media": _l("Foto/video laporan"),
     "history": _l("Riwayat kasus (PDF)"),
+    "letter_preview": _l("Pratinjau surat (tugas)"),
 }
 
 

@@ -25,12 +25,12 @@ def reopen_until(case: Case) -> datetime | None:
 
 
 def after_closing(case: Case) -> dict[str, Any]:
-    """What the tracking page offers once a case is closed: the survey link and the reopen form."""
+    """What the tracking page offers once a case is closed: the survey link and the reopen form. Reads
+    only: the invitation was made when the case closed (a GET changes nothing)."""
     if not case.completed:
         return {}
-    invitation = satisfaction.invitation_for(db.session, case)
-    db.session.commit()
-    return {"survey_url": url_for("portal.survey", token=invitation.token),
+    invitation = satisfaction.invitation_of(db.session, case.id)
+    return {"survey_url": url_for("portal.survey", token=invitation.token) if invitation else None,
             "survey_done": satisfaction.answered(db.session, case.id), "reopen_until": reopen_until(case)}
 
 

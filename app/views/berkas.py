@@ -23,8 +23,9 @@ LETTER_MIME = {
 }
 
 
-def _send(data: bytes, mime: str, name: str):  # noqa: ANN202
-    response = send_file(BytesIO(data), mimetype=mime, as_attachment=True, download_name=name)
+def send_case_file(data: bytes, mime: str, name: str, attachment: bool = True):  # noqa: ANN201
+    """A case's file, never cached; `attachment=False` shows it in the browser (an embedded PDF)."""
+    response = send_file(BytesIO(data), mimetype=mime, as_attachment=attachment, download_name=name)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -46,7 +47,7 @@ class BerkasView(BaseView):
             doc, data = documents.download(db.session, document_id, current_principal())
         except NotFound:
             abort(404)
-        return _send(data, doc.mime, f"{doc.kind}-{doc.id}.{doc.storage_key.rsplit('.', 1)[-1]}")
+        return send_case_file(data, doc.mime, f"{doc.kind}-{doc.id}.{doc.storage_key.rsplit('.', 1)[-1]}")
 
     @expose("/surat/<int:letter_id>/<variant>")
     @has_access
@@ -59,7 +60,7 @@ class BerkasView(BaseView):
             db.session.rollback()
             abort(404, description=str(exc))
         safe_number = letter.number.replace("/", "-")
-        return _send(data, LETTER_MIME[variant], f"surat-{safe_number}.{variant}")
+        return send_case_file(data, LETTER_MIME[variant], f"surat-{safe_number}.{variant}")
 
     def _person_page(self, nik: str, context: str):  # noqa: ANN202
         principal = current_principal()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -19,10 +19,13 @@ from workflows.packages import latest_packages
 from ..casedata import log_case_view
 from ..extensions import db
 from ..formfields import fields_for, form_data, prefill, schemas_of
+from ..hardening import allow_same_origin_framing
+from ..letter_preview import PdfUnavailable, letter_choices, pdf_on_offer, preview_file
 from ..models import SavedInboxFilter
 from ..regions import is_office_area, office_areas
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
+from .berkas import LETTER_MIME, send_case_file
 from .display import id_url, request_packages
 from .errors import abort_for, flash_error
 
@@ -74,6 +77,7 @@ class InboxView(BaseView):
         "claim": "write",
         "release": "write",
         "complete": "write",
+        "letter_preview": "read",
     }
     default_view = "index"
 
@@ -164,9 +168,33 @@ class InboxView(BaseView):
         log_case_view(row.case, current_principal(), f"tugas:{row.task_name}", data)
         return (
             self.render_template("ligat/task.html", row=row, case=row.case, fields=fields, data=data,
-                                 own_fields=own, principal=current_principal()),
+                                 own_fields=own, principal=current_principal(), previews=letter_choices(row),
+                                 pdf_on_offer=pdf_on_offer()),
             status,
         )
+
+    @expose("/<int:task_id>/pratinjau-surat/<letter_type>/<variant>")
+    @has_access
+    def letter_preview(self, task_id: int, letter_type: str, variant: str):  # noqa: ANN201
+        """The letter this task's completion would issue, marked as a preview (PDF shown in the task page,
+        `?unduh=1` to download; .docx). Who may work on the task may see it; nobody else."""
+        if variant not in LETTER_MIME:
+            abort(404)
+        row = self._row(task_id)
+        inline = variant == "pdf" and not request.args.get("unduh")
+        try:
+            made = preview_file(row, current_principal(), letter_type, variant)
+        except (PdfUnavailable, LigatError) as exc:
+            db.session.rollback()
+            if isinstance(exc, NotFound):
+                abort_for(exc)
+            # Shown in the task page's frame: a short page of its own with the way to the .docx.
+            response = current_app.make_response((self.render_template(
+                "ligat/letter_preview_message.html", message=str(exc), row=row, letter_type=letter_type,
+                docx=isinstance(exc, PdfUnavailable)), 503 if isinstance(exc, PdfUnavailable) else 422))
+            return allow_same_origin_framing(response)
+        response = send_case_file(made.data, made.mime, made.name, attachment=not inline)
+        return allow_same_origin_framing(response) if inline else response
 
     @expose("/<int:task_id>/ambil", methods=["POST"])
     @has_access

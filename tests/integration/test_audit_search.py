@@ -157,6 +157,40 @@ def test_check_now_records_its_run_and_needs_csrf(app, login_as, db_session):
     assert 'id="audit-check-last"' in html and "WIT" in html
 
 
+def test_the_page_shows_the_recorded_check_and_checks_nothing_itself(login_as, db_session, monkeypatch):
+    """Before any check (a new installation) the page says so and a view records none; a run records the
+    packages' history chains with the cases' chains, and the page shows that record, not a check of its own."""
+    from sqlalchemy import delete, func
+
+    from workflows.packages import drafts
+
+    db_session.execute(delete(AuditCheck))
+    db_session.commit()
+    try:
+        calls = []
+        real = drafts.verify_package_chains
+        monkeypatch.setattr(drafts, "verify_package_chains", lambda session: calls.append(1) or real(session))
+        auditor = login_as("auditor")
+        html = auditor.get("/audit/").get_data(as_text=True)
+        assert 'id="audit-check-none"' in html and 'id="package-chain-none"' in html
+        assert "belum pernah diperiksa" in html
+        assert db_session.scalar(select(func.count()).select_from(AuditCheck)) == 0 and calls == []
+
+        check = run_check(db_session, "cli", "uji")
+        assert calls == [1] and check.packages_checked and check.broken_packages == []
+        assert check.package_events_checked == real(db_session)[0]
+        html = auditor.get("/audit/").get_data(as_text=True)
+        assert 'id="package-chain-ok"' in html and 'id="audit-check-last"' in html and calls == [1]
+
+        monkeypatch.setattr(drafts, "verify_package_chains", lambda session: (7, ["pengaduan"]))
+        run_check(db_session, "jadwal", "sistem")
+        html = auditor.get("/audit/").get_data(as_text=True)
+        assert 'id="package-chain-broken"' in html and "pengaduan" in html
+    finally:
+        monkeypatch.undo()
+        run_check(db_session, "cli", "uji")  # the page's last result is not left broken for other tests
+
+
 def test_scheduled_check_records_its_run(app, db_session):
     from app.scheduler import run_audit_check_job
 

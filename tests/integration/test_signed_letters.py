@@ -102,6 +102,53 @@ def test_issued_letter_pdf_is_signed_and_the_verification_page_says_so(app, clie
         moved.rename(path)
 
 
+def test_verification_validates_each_pdf_once_and_is_rate_limited(app, client, login_as, db_session, monkeypatch):
+    """The public page (no login) keeps a signature's validation by the PDF's hash: views after the first
+    reuse it, a PDF changed on the server is another hash and is validated afresh; and it is rate-limited."""
+    from sqlalchemy import select
+
+    from workflows.signature_checks import SignatureCheck
+
+    nik, born = new_nik()
+    case_id = submit(login_as("kelurahan.gurabesi"), nik=nik, born=born)
+    operator = login_as("operator")
+    verify_ok(operator, db_session, case_id)
+    letter = approve(login_as("kadis"), db_session, case_id)
+    assert operator.get(f"/berkas/surat/{letter.id}/pdf").status_code == 200
+    db_session.expire_all()
+    letter = db_session.get(Letter, letter.id)
+    validations = []
+    real = signing.signature_state
+    monkeypatch.setattr(signing, "signature_state", lambda pdf: validations.append(len(pdf)) or real(pdf))
+    for _ in range(3):
+        assert 'data-signature="valid"' in client.get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+    assert len(validations) == 1
+    kept = db_session.scalars(select(SignatureCheck).where(SignatureCheck.pdf_sha256 == letter.pdf_sha256)).all()
+    assert [row.state for row in kept] == [signing.VALID] and kept[0].signer.startswith(app.config["LIGAT_OFFICE_NAME"])
+
+    path = storage.path_of(letter.pdf_key)
+    original = path.read_bytes()
+    try:
+        path.write_bytes(original + b"\n% diubah\n")
+        for _ in range(2):
+            assert 'data-signature="broken"' in client.get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+        assert len(validations) == 2
+    finally:
+        path.write_bytes(original)
+    assert 'data-signature="valid"' in client.get(f"/verifikasi/{letter.token}").get_data(as_text=True)
+    assert len(validations) == 2
+
+    monkeypatch.setitem(app.config, "LIGAT_RATELIMIT_LOOKUP", "2 per minute")
+    flood = app.test_client()
+    flood.environ_base["REMOTE_ADDR"] = "10.77.0.15"
+    for _ in range(2):
+        assert flood.get(f"/verifikasi/{letter.token}").status_code == 200
+    refused = flood.get(f"/verifikasi/{letter.token}")
+    assert refused.status_code == 429 and refused.headers.get("Retry-After")
+    assert flood.get("/verifikasi/" + "x" * 24).status_code == 429  # guessing tokens counts too
+    assert client.get(f"/verifikasi/{letter.token}").status_code == 200  # another address is not affected
+
+
 def test_one_letter_that_cannot_be_made_does_not_stop_the_others(app, db_session):
     """A letter whose .docx is gone is logged and skipped; the letters after it still get their
     signed PDF from the scheduler's job."""

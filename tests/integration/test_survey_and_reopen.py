@@ -62,6 +62,36 @@ def test_the_citizen_answers_the_survey_once_from_the_tracking_page(client, logi
     assert client.get("/survei/tidak-ada-token").status_code == 404
 
 
+def test_the_invitation_is_made_when_the_case_closes_and_tracking_writes_nothing(client, login_as, db_session):
+    ticket, code = submit_complaint(client)
+    case = case_by_ticket(db_session, ticket)
+    client.get(f"/lacak?tiket={ticket}&kode={code}")
+    assert satisfaction.invitation_of(db_session, case.id) is None  # an open case has none, viewed or not
+    operator = login_as("operator")
+    task = open_task(db_session, case, "verifikasi")
+    assert post_task(operator, task.id, {"keputusan": "tidak_valid", "alasan": "Laporan ganda."}).status_code == 302
+    db_session.expire_all()
+    invitation = satisfaction.invitation_of(db_session, case.id)
+    assert invitation is not None  # made by the engine step that closed the case, before anyone looked
+    assert invitation.created_at <= db_session.get(type(case), case.id).closed_at + timedelta(seconds=1)
+
+    # Tracking the closed case shows that invitation and writes nothing (no commit on a GET).
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    commits = []
+    with client.application.app_context():
+        engine = db.engine
+    listener = lambda conn: commits.append(1)  # noqa: E731
+    event.listen(engine, "commit", listener)
+    try:
+        html = client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)
+    finally:
+        event.remove(engine, "commit", listener)
+    assert f'href="/survei/{invitation.token}"' in html and commits == []
+
+
 def test_open_cases_have_no_survey_yet(client, db_session):
     ticket, code = submit_complaint(client)
     assert 'id="survey-link"' not in client.get(f"/lacak?tiket={ticket}&kode={code}").get_data(as_text=True)

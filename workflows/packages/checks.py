@@ -85,20 +85,24 @@ def _check_forms(checked: Checked) -> dict[str, dict]:
     return schemas
 
 
+def letter_types_called(script: str) -> list[str]:
+    """The letter types a script issues: the literal first argument of each `issue_letter(...)` call
+    (a script that does not parse issues none; the script checks report it)."""
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return []
+    return [call.args[0].value for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "issue_letter"
+            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)]
+
+
 def _letter_calls(process: ParsedProcess) -> list[tuple[str, str, str | None]]:
     """(letter type, element id, element name) of each issue_letter("literal", ...) in a process."""
     found = []
     for node in process.root.xpath(".//bpmn:scriptTask", namespaces=NS):
         for script in node.xpath("./bpmn:script/text()", namespaces=NS):
-            try:
-                tree = ast.parse(script)
-            except SyntaxError:
-                continue  # reported by the script checks
-            for call in ast.walk(tree):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "issue_letter"
-                        and call.args and isinstance(call.args[0], ast.Constant)
-                        and isinstance(call.args[0].value, str)):
-                    found.append((call.args[0].value, node.get("id"), node.get("name")))
+            found += [(letter_type, node.get("id"), node.get("name")) for letter_type in letter_types_called(script)]
     return found
 
 

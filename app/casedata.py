@@ -23,7 +23,7 @@ from workflows.visibility import can_view_case
 
 from .extensions import db
 from .formfields import option_label
-from .views.display import BULAN
+from .views.display import format_day
 
 
 def visible_case_or_404(case_id: int, principal: Principal) -> Case:
@@ -79,7 +79,7 @@ def _shown(prop: dict[str, Any], schema: dict[str, Any], field: str, value: Any)
             day = date.fromisoformat(value)
         except ValueError:
             return value
-        return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+        return format_day(day)
     return option_label(schema, field, value)
 
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def register(app: Flask, appbuilder: Any) -> None:
-    from . import survey  # noqa: F401 (its routes join the portal blueprint)
+    from . import language, survey  # noqa: F401 (their routes join the portal blueprint)
     from .officer import PortalMediaView, PublicSummaryView, case_portal_info
     from .views import portal
 

@@ -89,11 +89,13 @@ def _register_filters(app: Flask) -> None:
     from letters import mask_nik
     from workflows.inbox import sla_badge
 
-    from .display import bidang_label, category_label, format_dt, region_label
+    from .display import bidang_label, category_label, format_day, format_dt, region_label, ui_lang
 
     app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["bidang"] = bidang_label
     app.jinja_env.filters["kategori"] = category_label
     app.jinja_env.filters["wilayah"] = region_label
     app.jinja_env.globals["sla_badge"] = sla_badge
+    app.jinja_env.globals["ui_lang"] = ui_lang

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 # Kota Jayapura is on WIT (UTC+9); the office's zone could become a setting.
 OFFICE_TZ = timezone(timedelta(hours=9), "WIT")
 
@@ -19,11 +21,24 @@ def ui_lang() -> str:
     return "en" if locale is not None and locale.language == "en" else "id"
 
 
+def format_day(value: date) -> str:
+    """A calendar day in the page's language: "5 Maret 2026" / "5 March 2026"."""
+    months = MONTHS if _has_request() and ui_lang() == "en" else BULAN
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def _has_request() -> bool:
+    # Outside a request (letters, CLI, scheduler) texts stay Indonesian, the office's language.
+    from flask import has_request_context
+
+    return has_request_context()
+
+
 def format_dt(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "–"
     local = value.replace(tzinfo=UTC).astimezone(OFFICE_TZ)
-    text = f"{local.day} {BULAN[local.month - 1]} {local.year}"
+    text = format_day(local.date())
     return f"{text} {local:%H:%M} WIT" if with_time else text
 
 

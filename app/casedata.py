@@ -66,7 +66,7 @@ def form_fields(case: Case) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
 def field_text(schema: dict[str, Any], field: str, value: Any) -> str:
     """A value as its form shows it (option labels, ya/tidak)."""
     if isinstance(value, bool):
-        return "ya" if value else "tidak"
+        return _("ya") if value else _("tidak")
     return option_label(schema, field, value)
 
 

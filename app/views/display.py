@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
+from flask_babel import lazy_gettext
+
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -19,6 +21,13 @@ def ui_lang() -> str:
 
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "id"
+
+
+def local_text(value: object) -> str:
+    """A package's text kept in both languages ({"id": …, "en": …}) in the page's language."""
+    from workflows.packages import text
+
+    return text(value, ui_lang())
 
 
 def format_day(value: date) -> str:
@@ -43,16 +52,43 @@ def format_dt(value: datetime | None, with_time: bool = True) -> str:
 
 
 BIDANG = {
-    "rehsos": "Rehabilitasi Sosial",
-    "linjamsos": "Perlindungan dan Jaminan Sosial",
-    "dayasos": "Pemberdayaan Sosial",
-    "sekretariat": "Sekretariat",
-    "sesuai_kategori": "Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, Pemberdayaan Sosial)",
+    "rehsos": lazy_gettext("Rehabilitasi Sosial"),
+    "linjamsos": lazy_gettext("Perlindungan dan Jaminan Sosial"),
+    "dayasos": lazy_gettext("Pemberdayaan Sosial"),
+    "sekretariat": lazy_gettext("Sekretariat"),
+    "sesuai_kategori": lazy_gettext("Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, "
+                                    "Pemberdayaan Sosial)"),
 }
 
 
+# Who did a step when it was no officer: the engine's actor names, read in the page's language.
+ACTORS = {"warga": lazy_gettext("warga"), "sistem": lazy_gettext("sistem")}
+
+
+def actor_label(actor: str | None) -> str:
+    return str(ACTORS.get(actor or "", actor or "–"))
+
+
+# The office's own roles (workflows/principal.py) in the page's language. A role a package adds keeps
+# its name: the package names it.
+ROLES = {
+    "Operator Dinsos": lazy_gettext("Operator Dinsos"),
+    "Petugas Lapangan": lazy_gettext("Petugas Lapangan"),
+    "Kepala Bidang": lazy_gettext("Kepala Bidang"),
+    "Kepala Dinas": lazy_gettext("Kepala Dinas"),
+    "Petugas Kelurahan": lazy_gettext("Petugas Kelurahan"),
+    "Auditor": lazy_gettext("Auditor"),
+    "Perancang Proses": lazy_gettext("Perancang Proses"),
+    "Admin": lazy_gettext("Admin"),
+}
+
+
+def role_label(role: str | None) -> str:
+    return str(ROLES.get(role or "", role or "–"))
+
+
 def bidang_label(code: str | None) -> str:
-    return BIDANG.get(code or "", code or "–")
+    return str(BIDANG.get(code or "", code or "–"))
 
 
 @lru_cache(maxsize=1)
@@ -75,12 +111,12 @@ def _line_names() -> dict[str, str]:
     """Names of the deployed lines, read once per request (lists call this for every row)."""
     from flask import g
 
-    from workflows.packages import latest_packages
+    from workflows.packages import latest_packages, text
 
     from ..extensions import db
 
     if "ligat_line_names" not in g:
-        g.ligat_line_names = {p.code: p.descriptor.name["id"] for p in latest_packages(db.session)}
+        g.ligat_line_names = {p.code: text(p.descriptor.name, ui_lang()) for p in latest_packages(db.session)}
     return g.ligat_line_names
 
 

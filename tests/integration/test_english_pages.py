@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.security import DEMO_USERS
 from tests.english import untranslated
@@ -19,11 +18,13 @@ from tests.integration.test_pbi_jkn_http import approve, new_nik, submit, verify
 DESCRIPTION = "Seorang ibu dan dua anak tidur di emperan pasar sejak minggu lalu."
 PLACE = "Emperan Pasar Hamadi, dekat pintu timur"
 REJECTION = "Laporan ganda, sudah ditangani."
+# Typed by the kelurahan officer in tests/integration/test_pbi_jkn_http.request_form.
+REQUEST_REASON = "Sakit dan tidak mampu membayar iuran BPJS Kesehatan."
 OFFICER_PAGES = ("/inbox/", "/kasus/", "/dasbor/", "/dasbor/peta-proses/pengaduan", "/audit/", "/akun/",
                  "/perancang/")
 # The demo people's names and titles are data, not interface text.
 PEOPLE = tuple({f"{d.first_name} {d.last_name}" for d in DEMO_USERS} | {d.last_name for d in DEMO_USERS}
-               | {d.jabatan for d in DEMO_USERS if d.jabatan})
+               | {d.jabatan for d in DEMO_USERS if d.jabatan} | {d.username for d in DEMO_USERS})
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,9 @@ def _task_pages(client) -> list[str]:
 def test_the_officer_pages_read_in_english_for_every_demo_role(app, english_cases):
     from tests.conftest import login
 
-    allowed = (DESCRIPTION, PLACE, REJECTION, english_cases["ticket"])
+    # The PBI-JKN script's status note carries the letter's number (package text, still pending).
+    note = f"Nomor {english_cases['letter'].number}; surat diserahkan melalui kelurahan."
+    allowed = (DESCRIPTION, PLACE, REJECTION, REQUEST_REASON, note)
     found: list[str] = []
     for demo in DEMO_USERS:
         client = app.test_client()
@@ -93,7 +96,8 @@ def test_the_portal_pages_read_in_english(client, english_cases):
     _english(client)
     ticket, code = english_cases["closed"]
     pages = ["/", "/layanan", "/layanan/pengaduan", "/layanan/pbi_jkn", "/lapor",
-             f"/lacak?tiket={english_cases['ticket']}&kode={english_cases['code']}", f"/lacak?tiket={ticket}&kode={code}",
+             f"/lacak?tiket={english_cases['ticket']}&kode={english_cases['code']}",
+             f"/lacak?tiket={ticket}&kode={code}",
              english_cases["survey"], f"/laporan/{english_cases['ticket']}",
              f"/verifikasi/{english_cases['letter'].token}", "/verifikasi/tidak-ada", "/halaman-tidak-ada",
              "/laporan/ADU-0000-000000", "/offline"]

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
+from flask_babel import gettext as _
 
 import forms
 from workflows import documents, satisfaction
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
-from ..views.display import ui_lang
+from ..views.display import format_day, ui_lang
 from .params import dashboard_access, date_arg, filters_from_request, lines, process_of, query_args
 from .tables import CASE_HEADERS, FIGURE_HEADERS, case_rows, figure_rows
 
@@ -101,7 +102,7 @@ class DashboardView(BaseView):
         first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
         documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
         db.session.commit()
-        flash(f"Ringkasan diperbarui sampai {through}. (Summary refreshed through {through}.)", "success")
+        flash(_("Ringkasan diperbarui sampai %(day)s.", day=format_day(through)), "success")
         args = {k: v for k, v in request.form.items() if k in ("dari", "sampai", "lini", "wilayah", "kategori")}
         return redirect(url_for("DashboardView.index", **args))
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
 from workflows.errors import LigatError
 from workflows.issued_letters import office_today
@@ -80,8 +81,7 @@ class ServiceStartView(BaseView):
         except LigatError as exc:
             flash(str(exc), "danger")
             return self._render(line, data, {}, 409)
-        flash(f"Permohonan {case.reference} tersimpan dan diteruskan. (Request {case.reference} submitted.)",
-              "success")
+        flash(_("Permohonan %(ref)s tersimpan dan diteruskan.", ref=case.reference), "success")
         return redirect(url_for("CaseView.show", case_id=case.id))
 
     # -- many cases from one list --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from io import BytesIO
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
 from workflows import documents, issued_letters, persons
 from workflows.db import Case
@@ -84,7 +85,7 @@ class BerkasView(BaseView):
             return self.render_template("ligat/warga.html", nik=None, records=[], check=None)
         nik = "".join(ch for ch in request.form.get("nik", "") if ch.isdigit())
         if len(nik) != 16:
-            flash("NIK harus 16 digit angka. (NIK must be 16 digits.)", "danger")
+            flash(_("NIK harus 16 digit angka."), "danger")
             return self.render_template("ligat/warga.html", nik=None, records=[], check=None), 422
         return self._person_page(nik, "pencarian_warga")
 
@@ -112,5 +113,5 @@ class SuratView(BaseView):
         except LigatError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"Surat {letter.number} telah dicabut.", "success")
+            flash(_("Surat %(number)s telah dicabut.", number=letter.number), "success")
         return redirect(url_for("CaseView.show", case_id=case.id))

@@ -44,7 +44,7 @@ def download(data: bytes, fmt: str, name: str) -> Response:
 def export_format() -> str:
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
-        abort(400, description="Format harus csv atau xlsx. (Format must be csv or xlsx.)")
+        abort(400, description=_("Format harus csv atau xlsx."))
     return fmt
 
 
@@ -59,7 +59,7 @@ def definition_or_404(code: str) -> ProcessDefinition:
     try:
         return heatmap.definition_of(db.session, process_of(code), request.args.get("versi", type=int))
     except (BadFilter, NotFound):
-        abort(404, description="Layanan atau versi tidak ditemukan. (Service line or version not found.)")
+        abort(404, description=_("Layanan atau versi tidak ditemukan."))
 
 
 class DashboardView(BaseView):
@@ -98,7 +98,7 @@ class DashboardView(BaseView):
         """On demand: rewrite the daily summary's last days now (the head of office and admins)."""
         principal = current_principal()
         if not (principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN)):
-            abort(403, description="Hanya Kepala Dinas atau Admin. (Head of office or admin only.)")
+            abort(403, description=_("Hanya Kepala Dinas atau Admin."))
         first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
         documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
         db.session.commit()

@@ -107,7 +107,7 @@ class SuratView(BaseView):
         if case is None or not can_view_case(principal, case):
             abort(404)
         if not issued_letters.can_revoke(principal):
-            abort(403, description="Hanya Kepala Dinas atau Admin yang dapat mencabut surat.")
+            abort(403, description=_("Hanya Kepala Dinas atau Admin yang dapat mencabut surat."))
         try:
             issued_letters.revoke(db.session, letter_id, principal, request.form.get("alasan", ""))
         except LigatError as exc:

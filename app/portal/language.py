@@ -8,6 +8,7 @@ from flask import abort, current_app, redirect, request, session
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_babel import refresh
 
+from ..views.display import ui_lang
 from .views import portal
 
 
@@ -16,6 +17,14 @@ def _back_to(target: str | None) -> str:
     if target and target.startswith("/") and is_safe_redirect_url(target):
         return target
     return "/"
+
+
+@portal.after_request
+def content_language(response):  # noqa: ANN001, ANN201
+    """The page's language for browsers and for the service worker, which keeps a copy per language."""
+    response.headers["Content-Language"] = ui_lang()
+    response.vary.add("Cookie")
+    return response
 
 
 @portal.get("/bahasa/<kode>")

@@ -4,6 +4,8 @@ both). Screenshots are kept under test-artifacts/; every page's text must read a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.english import untranslated
@@ -26,11 +28,14 @@ def _check(page, name: str, artifacts, allowed: tuple[str, ...] = ()) -> None:
 @pytest.mark.parametrize("size", ["phone", "desktop"])
 def test_portal_and_officer_pages_in_english(browser, live_server, app, artifacts, size):
     ticket, code = submit_complaint(app.test_client(), kategori="gelandangan", deskripsi=DESCRIPTION, lokasi=PLACE)
-    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
+    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP), permissions=["geolocation"],
+                                  geolocation={"latitude": -2.5412, "longitude": 140.7068, "accuracy": 8})
+    context.route(re.compile(r"^https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto(f"{live_server}/layanan")
     assert page.locator("html").get_attribute("lang") == "id"
+    page.evaluate("navigator.serviceWorker.ready")  # its offline copies are made in Indonesian first
     page.click("#lang-en")  # a plain link: back to the same page, now in English
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.url.endswith("/layanan")
@@ -42,6 +47,24 @@ def test_portal_and_officer_pages_in_english(browser, live_server, app, artifact
         page.goto(live_server + path)
         assert page.locator("html").get_attribute("lang") == "en", path
         _check(page, f"{name}-{size}", artifacts, (ticket,))
+
+    # What the report form's script writes is English too.
+    page.goto(f"{live_server}/lapor")
+    page.click("#use-gps")
+    page.wait_for_function("() => document.getElementById('f_lintang').value !== ''")
+    assert page.inner_text("#gps-status").startswith("Location found")
+
+    if size == "phone":
+        # Without signal the service worker shows the page in the language last seen, and the switch
+        # still works: the Indonesian copy comes back.
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        context.set_offline(True)
+        page.goto(f"{live_server}/lapor")
+        assert page.locator("html").get_attribute("lang") == "en" and page.is_visible("#report-form")
+        page.click("#lang-id")
+        page.wait_for_function("() => document.documentElement.lang === 'id'")
+        assert "Laporkan masalah sosial" in page.inner_text("h1")
+        context.set_offline(False)
 
     # The officer signs in from the same browser: the portal's choice holds on the officers' pages.
     page.goto(f"{live_server}/login/")

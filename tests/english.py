@@ -63,8 +63,8 @@ PACKAGE_TEXT_PENDING: frozenset[str] = frozenset({
 
 _SKIPPED = {"script", "style", "noscript", "template"}
 _READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
-# Codes (snake_case identifiers such as a package code) are data, not words.
-_WORD = re.compile(r"[A-Za-z_]+")
+# Whole words only: codes (a package code such as layanan_disabilitas, a hash such as 5ada95d3…) are data.
+_WORD = re.compile(r"(?<!\w)[A-Za-z]+(?!\w)")
 
 
 def visible_texts(html: str) -> list[str]:
@@ -95,7 +95,7 @@ def indonesian_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     for phrase in sorted((*PACKAGE_TEXT_PENDING, *PROPER_NOUNS, *allowed), key=len, reverse=True):
         if phrase:
             text = text.replace(phrase, " ")
-    return [w for w in _WORD.findall(text) if "_" not in w and w.lower() in INDONESIAN_WORDS]
+    return [w for w in _WORD.findall(text) if w.lower() in INDONESIAN_WORDS]
 
 
 def untranslated(html: str, allowed: Iterable[str] = ()) -> list[str]:

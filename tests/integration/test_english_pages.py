@@ -114,3 +114,4 @@ def test_the_detector_catches_indonesian_and_passes_english():
     assert any("Kotak tugas" in f for f in found) and any("Belum ada tugas." in f for f in found)
     assert any("Simpan perubahan" in f for f in found)
     assert not untranslated("<p>The report was sent to Dinas Sosial Kota Jayapura.</p>")
+    assert not untranslated("<p>hash 5ada95d3ff · package layanan_disabilitas</p>")

@@ -14,7 +14,8 @@ from .views import portal
 
 def _back_to(target: str | None) -> str:
     """The page the switch was pressed on, only when it is one of ours (never an outside address)."""
-    if target and target.startswith("/") and is_safe_redirect_url(target):
+    # A backslash is refused outright: some browsers read "/\\host" as "//host".
+    if target and target.startswith("/") and "\\" not in target and is_safe_redirect_url(target):
         return target
     return "/"
 

@@ -115,3 +115,24 @@ def test_the_detector_catches_indonesian_and_passes_english():
     assert any("Simpan perubahan" in f for f in found)
     assert not untranslated("<p>The report was sent to Dinas Sosial Kota Jayapura.</p>")
     assert not untranslated("<p>hash 5ada95d3ff · package layanan_disabilitas</p>")
+
+
+def test_the_language_switch_is_remembered_for_portal_and_officer_pages(app):
+    from tests.conftest import login
+
+    client = app.test_client()
+    assert '<html lang="id">' in client.get("/lapor").get_data(as_text=True)
+    switched = client.get("/bahasa/en?next=/lapor")
+    assert switched.status_code == 302 and switched.headers["Location"] == "/lapor"
+    page = client.get("/lapor")
+    assert '<html lang="en">' in page.get_data(as_text=True) and page.headers["Content-Language"] == "en"
+    assert "Cookie" in page.headers["Vary"]
+    # Only our own pages are a way back; an unknown language is no page at all.
+    for outside in ("//contoh.example/x", "https://contoh.example/x", "/\\contoh.example"):
+        assert client.get("/bahasa/en", query_string={"next": outside}).headers["Location"] == "/"
+    assert client.get("/bahasa/xx").status_code == 404
+    # The same choice holds on the officers' pages after signing in (one session key, FAB's own).
+    login(client, "operator")
+    assert "All tasks of my roles" in client.get("/inbox/").get_data(as_text=True)
+    client.get("/lang/id")  # and FAB's switch on the officers' pages is the portal's choice too
+    assert '<html lang="id">' in client.get("/").get_data(as_text=True)

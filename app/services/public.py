@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext
 
 from workflows import applicant_links, cases, documents
 from workflows.db import Case, InboxTask
@@ -83,8 +83,8 @@ def apply_submit(code: str):  # noqa: ANN201
 def receipt():  # noqa: ANN201
     case = find_case(request.args.get("tiket", ""), request.args.get("kode", ""))
     if case is None:
-        return render_template("layanan/message.html", title=_("Tidak ditemukan"),
-                               message=_("Nomor permohonan atau kode lacak tidak cocok.")), 404
+        return render_template("layanan/message.html", title=gettext("Tidak ditemukan"),
+                               message=gettext("Nomor permohonan atau kode lacak tidak cocok.")), 404
     return render_template("layanan/receipt.html", case=case)
 
 
@@ -94,13 +94,13 @@ def _link_or_error(reference: str, token: str) -> tuple[Case | None, Any, Any]:
         case, link = applicant_links.find(db.session, reference, token)
     except applicant_links.LinkInvalid as exc:
         db.session.rollback()
-        return None, None, (render_template("layanan/message.html", title=_("Tautan tidak berlaku"),
+        return None, None, (render_template("layanan/message.html", title=gettext("Tautan tidak berlaku"),
                                             message=str(exc)), 410)
     task = applicant_links.open_task(db.session, case)
     if task is None:
         return None, None, (render_template(
-            "layanan/message.html", title=_("Tidak ada yang perlu diperbaiki"),
-            message=_("Permohonan ini sedang tidak menunggu perbaikan dari Anda.")), 410)
+            "layanan/message.html", title=gettext("Tidak ada yang perlu diperbaiki"),
+            message=gettext("Permohonan ini sedang tidak menunggu perbaikan dari Anda.")), 410)
     return case, link, task
 
 
@@ -156,8 +156,10 @@ def resubmit(reference: str, token: str):  # noqa: ANN201
         return _render_resubmit(case, task, data, {**exc.errors, **file_errors}, 422)
     except LigatError as exc:
         db.session.rollback()
-        return render_template("layanan/message.html", title=_("Perbaikan tidak tersimpan"), message=str(exc)), 409
-    return render_template("layanan/message.html", title=_("Perbaikan terkirim"),
-                           message=_("Terima kasih. Perbaikan berkas %(ref)s sudah kami terima dan akan diperiksa "
-                                     "kembali. Tautan ini tidak dapat dipakai lagi.", ref=case.reference),
+        return render_template("layanan/message.html", title=gettext("Perbaikan tidak tersimpan"),
+                               message=str(exc)), 409
+    return render_template("layanan/message.html", title=gettext("Perbaikan terkirim"),
+                           message=gettext("Terima kasih. Perbaikan berkas %(ref)s sudah kami terima dan akan "
+                                           "diperiksa kembali. Tautan ini tidak dapat dipakai lagi.",
+                                           ref=case.reference),
                            case=case)

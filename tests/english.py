@@ -9,6 +9,9 @@ from collections.abc import Iterable
 
 import lxml.html
 
+# Service-package data still Indonesian on this branch (removed by the package-English work).
+from tests.package_text_pending import PACKAGE_TEXT_PENDING
+
 # Common Indonesian function words and words of LIGAT's screens. None of them is an English word
 # a page would use ("data", "status", "total" and "per" are both, so they are not here).
 INDONESIAN_WORDS = frozenset("""
@@ -34,32 +37,6 @@ PROPER_NOUNS = (
     "Kota Baru", "Jl.",
 )
 
-# Service-package data (task names, public statuses, PMKS categories, form labels, catalogue
-# entries) that is still Indonesian on this branch: the package-English work gives it English
-# and removes this set. Exact texts of the packages, taken out wherever a page shows them.
-PACKAGE_TEXT_PENDING: frozenset[str] = frozenset({
-    # PMKS categories (forms/pmks.json)
-    "Anak dengan kedisabilitasan", "Anak korban tindak kekerasan", "Anak yang berhadapan dengan hukum",
-    "Anak yang memerlukan perlindungan khusus", "Bekas warga binaan lembaga pemasyarakatan",
-    "Korban tindak kekerasan", "Lanjut usia terlantar", "Orang dengan HIV/AIDS (ODHA)",
-    # public statuses and status notes (bpmn/*)
-    "Diterima", "Ditolak", "Menunggu persetujuan", "Surat siap diserahkan", "Surat terbit",
-    "surat diserahkan melalui kelurahan.",
-    # task and flow names (bpmn/*)
-    "Serahkan Surat", "Verifikasi Berkas PBI-JKN", "Tindak Lanjut Lapangan", "Tutup pengaduan",
-    "Tolak pengaduan", "Pengaduan diterima", "Tentukan bidang", "tidak valid", "Selesai",
-    # form labels and options (forms/*)
-    "Alamat", "Alasan penolakan (dilihat pelapor)", "Alasan permohonan", "Catatan internal", "Catatan",
-    "Darurat: warga sedang sakit dan membutuhkan layanan sekarang",
-    "Data pemohon (nama, KK, tanggal lahir, alamat) salah", "Diterima oleh (nama)", "Informasi yang dibutuhkan",
-    "KTP (PDF, JPEG atau PNG)", "KTP kurang / salah", "Kartu Keluarga (PDF, JPEG atau PNG)",
-    "Kartu Keluarga kurang / salah", "Kategori PMKS", "Keputusan", "Lengkap dan layak: teruskan ke persetujuan",
-    "Lokasi (alamat / patokan)", "Nama lengkap (sesuai KTP)", "Nomor KK", "SKTM kurang / salah",
-    "Setujui dan terbitkan surat", "Surat Keterangan Tidak Mampu (PDF, JPEG atau PNG)",
-    "Surat telah diserahkan kepada warga", "Tanggal lahir", "Tidak valid: tolak", "Valid: teruskan ke bidang",
-    # letter types (bpmn/*/service.json)
-    "Surat Rekomendasi PBI-JKN",
-})
 
 _SKIPPED = {"script", "style", "noscript", "template"}
 _READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
@@ -93,8 +70,9 @@ def visible_texts(html: str) -> list[str]:
 def indonesian_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """The Indonesian words of one text, after proper nouns and allowed data are taken out."""
     for phrase in sorted((*PACKAGE_TEXT_PENDING, *PROPER_NOUNS, *allowed), key=len, reverse=True):
-        if phrase:
-            text = text.replace(phrase, " ")
+        if phrase and phrase in text:
+            # Whole words only: "Ya" in a list must not cut "Yayasan" in two.
+            text = re.sub(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", " ", text)
     return [w for w in _WORD.findall(text) if w.lower() in INDONESIAN_WORDS]
 
 

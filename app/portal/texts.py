@@ -1,18 +1,21 @@
 """Texts the portal's scripts write into the page (portal.js, report.js), in the page's language.
-base.html hands them over as a JSON data block, so the scripts carry no Indonesian of their own
-and a page cached for offline use keeps the language it was shown in."""
+A page hands them over as JSON data blocks (base.html: every page's, report.html: the report
+form's), so the scripts carry no Indonesian of their own and a page cached for offline use keeps
+the language it was shown in."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
 
-SCRIPT_TEXTS = {
+PAGE_TEXTS = {
     "tracking_code": lazy_gettext("kode lacak"),
     "track": lazy_gettext("Lacak"),
     "queued_count": lazy_gettext("%(n)s laporan tersimpan, akan dikirim otomatis saat ada sinyal."),
     "not_sent": lazy_gettext("Laporan tidak dapat dikirim:"),
     "discard": lazy_gettext("Hapus"),
     "sent_now": lazy_gettext("Laporan yang tersimpan sudah terkirim. Simpan nomor tiket dan kode lacak:"),
+}
+REPORT_TEXTS = {
     "gps_unsupported": lazy_gettext("HP ini tidak mendukung GPS di peramban. Isi alamat atau patokan."),
     "gps_searching": lazy_gettext("Mencari lokasi…"),
     "gps_found": lazy_gettext("Lokasi ditemukan (akurasi ±%(n)s m). Geser penanda bila kurang tepat."),
@@ -27,5 +30,8 @@ SCRIPT_TEXTS = {
 }
 
 
-def script_texts() -> dict[str, str]:
-    return {key: str(value) for key, value in SCRIPT_TEXTS.items()}
+GROUPS = {"page": PAGE_TEXTS, "report": REPORT_TEXTS}
+
+
+def script_texts(group: str = "page") -> dict[str, str]:
+    return {key: str(value) for key, value in GROUPS[group].items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 
@@ -21,6 +22,19 @@ def ui_lang() -> str:
 
     locale = get_locale()
     return "en" if locale is not None and locale.language == "en" else "id"
+
+
+# The engine layer (no Flask-Babel) writes messages for people as "Indonesian. (English.)".
+_BOTH = re.compile(r"^(?P<id>.+?[.!?:])\s+\((?P<en>[^()]+[.!?])\)$", re.S)
+
+
+def page_message(message: str) -> str:
+    """An engine message in the page's language: its English half on an English page; an Indonesian
+    page keeps both halves, as written."""
+    found = _BOTH.match(message or "")
+    if found and _has_request() and ui_lang() == "en":
+        return found.group("en")
+    return message
 
 
 def local_text(value: object) -> str:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from app.security import DEMO_USERS
 from tests.english import untranslated
 from tests.integration.portal_helpers import VILLAGE
 from tests.integration.test_complaint_http import case_by_ticket, open_task, post_task, submit_complaint
-from tests.integration.test_pbi_jkn_http import approve, new_nik, submit, verify_ok
+from tests.integration.test_pbi_jkn_http import approve, case_row, new_nik, submit, verify_ok
+from workflows.db import InboxTask
 
 # What the test's citizens and officers typed: their own words stay as typed.
 DESCRIPTION = "Seorang ibu dan dua anak tidur di emperan pasar sejak minggu lalu."
@@ -20,8 +22,7 @@ PLACE = "Emperan Pasar Hamadi, dekat pintu timur"
 REJECTION = "Laporan ganda, sudah ditangani."
 # Typed by the kelurahan officer in tests/integration/test_pbi_jkn_http.request_form.
 REQUEST_REASON = "Sakit dan tidak mampu membayar iuran BPJS Kesehatan."
-OFFICER_PAGES = ("/inbox/", "/kasus/", "/dasbor/", "/dasbor/peta-proses/pengaduan", "/audit/", "/akun/",
-                 "/perancang/")
+OFFICER_PAGES = ("/inbox/", "/kasus/", "/dasbor/", "/dasbor/peta-proses/pengaduan", "/akun/", "/perancang/")
 # The demo people's names and titles are data, not interface text.
 PEOPLE = tuple({f"{d.first_name} {d.last_name}" for d in DEMO_USERS} | {d.last_name for d in DEMO_USERS}
                | {d.jabatan for d in DEMO_USERS if d.jabatan} | {d.username for d in DEMO_USERS})
@@ -54,8 +55,11 @@ def english_cases(app):
     tracking = citizen.get(f"/lacak?tiket={closed_ticket}&kode={closed_code}").get_data(as_text=True)
     survey = re.search(r'id="survey-link" href="([^"]+)"', tracking).group(1)
     complaint = case_by_ticket(session, ticket)
+    tasks = session.scalars(select(InboxTask.id).where(InboxTask.case_id.in_([complaint.id, request_id]),
+                                                       InboxTask.completed_at.is_(None))).all()
     yield {"ticket": ticket, "code": code, "complaint": complaint.id, "request": request_id, "letter": letter,
-           "survey": survey, "closed": (closed_ticket, closed_code)}
+           "survey": survey, "closed": (closed_ticket, closed_code), "tasks": [f"/inbox/{t}" for t in tasks],
+           "references": (ticket, case_row(session, request_id).reference)}
     session.close()
 
 
@@ -69,10 +73,15 @@ def _offences(client, url: str, allowed: tuple[str, ...] = ()) -> list[str]:
     return [f"{url}: {text}" for text in untranslated(response.get_data(as_text=True), (*PEOPLE, *allowed))]
 
 
-def _task_pages(client) -> list[str]:
-    """The first task pages of the person's inbox (a task page shows a case's own data)."""
-    html = client.get("/inbox/").get_data(as_text=True)
-    return list(dict.fromkeys(re.findall(r'href="(/inbox/\d+)"', html)))[:2]
+def case_titles(app) -> tuple[str, ...]:
+    """Every case's title: made from what its applicant or reporter typed (the whole run's cases are listed)."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from workflows.db import Case
+
+    with app.app_context():
+        return tuple(t for t in db.session.scalars(select(Case.title)) if t)
 
 
 def test_the_officer_pages_read_in_english_for_every_demo_role(app, english_cases):
@@ -80,14 +89,18 @@ def test_the_officer_pages_read_in_english_for_every_demo_role(app, english_case
 
     # The PBI-JKN script's status note carries the letter's number (package text, still pending).
     note = f"Nomor {english_cases['letter'].number}; surat diserahkan melalui kelurahan."
-    allowed = (DESCRIPTION, PLACE, REJECTION, REQUEST_REASON, note)
+    # The issued letter's type is stored with it as printed on the letter.
+    allowed = (DESCRIPTION, PLACE, REJECTION, REQUEST_REASON, note, english_cases["letter"].type_label,
+               *case_titles(app))
+    # The audit trail searched for this test's cases (the whole run's events hold other tests' words).
+    audit = tuple(f"/audit/?tiket={reference}" for reference in english_cases["references"])
     found: list[str] = []
     for demo in DEMO_USERS:
         client = app.test_client()
         login(client, demo.username)
         _english(client)
-        for url in (*OFFICER_PAGES, f"/kasus/{english_cases['complaint']}", f"/kasus/{english_cases['request']}",
-                    *_task_pages(client)):
+        cases = (f"/kasus/{english_cases['complaint']}", f"/kasus/{english_cases['request']}")
+        for url in (*OFFICER_PAGES, *audit, *cases, *english_cases["tasks"]):
             found += [f"[{demo.username}] {text}" for text in _offences(client, url, allowed)]
     assert not found, "Indonesian text on English officer pages:\n" + "\n".join(found)
 
@@ -101,7 +114,8 @@ def test_the_portal_pages_read_in_english(client, english_cases):
              english_cases["survey"], f"/laporan/{english_cases['ticket']}",
              f"/verifikasi/{english_cases['letter'].token}", "/verifikasi/tidak-ada", "/halaman-tidak-ada",
              "/laporan/ADU-0000-000000", "/offline"]
-    found = [text for url in pages for text in _offences(client, url, (DESCRIPTION, PLACE, REJECTION))]
+    data = (DESCRIPTION, PLACE, REJECTION, english_cases["letter"].type_label)  # the letter's type as printed on it
+    found = [text for url in pages for text in _offences(client, url, data)]
     assert not found, "Indonesian text on English portal pages:\n" + "\n".join(found)
 
 

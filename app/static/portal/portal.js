@@ -8,10 +8,19 @@
   var delay = 5000;
   var timer = null;
 
-  // The page's texts in its language (base.html → #ligat-texts); `fallback` only if the block is missing.
+  // The page's texts in its language (JSON blocks .ligat-texts); `fallback` only if a block is missing.
   var texts = {};
-  try { texts = JSON.parse(document.getElementById('ligat-texts').textContent); } catch (e) { texts = {}; }
+  function readTexts() {
+    Array.prototype.forEach.call(document.querySelectorAll('script.ligat-texts'), function (block) {
+      try {
+        var found = JSON.parse(block.textContent);
+        Object.keys(found).forEach(function (k) { texts[k] = found[k]; });
+      } catch (e) { /* a broken block leaves the fallbacks */ }
+    });
+  }
+  readTexts();
   function t(key, fallback, n) {
+    if (!texts[key]) readTexts();  // a block further down the page (the report form's) is read when first needed
     return String(texts[key] || fallback).replace('%(n)s', n === undefined ? '' : n);
   }
   window.ligatText = t;

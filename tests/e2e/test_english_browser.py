@@ -8,8 +8,9 @@ import re
 
 import pytest
 
+from tests.conftest import login
 from tests.english import untranslated
-from tests.integration.test_complaint_http import submit_complaint
+from tests.integration.test_complaint_http import case_by_ticket, open_task, post_task, submit_complaint
 from tests.integration.test_english_pages import DESCRIPTION, PEOPLE, PLACE, case_titles
 
 from .conftest import PHONE
@@ -26,7 +27,7 @@ def _check(page, name: str, artifacts, allowed: tuple[str, ...] = ()) -> None:
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_portal_and_officer_pages_in_english(browser, live_server, app, artifacts, size):
+def test_portal_and_officer_pages_in_english(browser, live_server, app, artifacts, db_session, size):
     ticket, code = submit_complaint(app.test_client(), kategori="gelandangan", deskripsi=DESCRIPTION, lokasi=PLACE)
     context = browser.new_context(**(PHONE if size == "phone" else DESKTOP), permissions=["geolocation"],
                                   geolocation={"latitude": -2.5412, "longitude": 140.7068, "accuracy": 8})
@@ -85,3 +86,9 @@ def test_portal_and_officer_pages_in_english(browser, live_server, app, artifact
     page.wait_for_function("() => document.documentElement.lang === 'id'")
     assert "Laporkan masalah sosial" in page.inner_text("h1")
     context.close()
+    # Leave no open task in the operator's inbox: later tests look for theirs on its first page.
+    operator = app.test_client()
+    login(operator, "operator")
+    task = open_task(db_session, case_by_ticket(db_session, ticket), "verifikasi")
+    done = post_task(operator, task.id, {"keputusan": "tidak_valid", "alasan": "Uji bahasa selesai."})
+    assert done.status_code == 302

@@ -24,7 +24,7 @@ from workflows.visibility import can_view_case
 from .extensions import db
 from .formfields import option_label
 from .package_english import package_text, shown_value
-from .views.display import BULAN
+from .views.display import format_day
 
 
 def visible_case_or_404(case_id: int, principal: Principal) -> Case:
@@ -83,7 +83,7 @@ def form_fields(case: Case) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
 def field_text(schema: dict[str, Any], field: str, value: Any) -> str:
     """A value as its form shows it (option labels, ya/tidak)."""
     if isinstance(value, bool):
-        return "ya" if value else "tidak"
+        return _("ya") if value else _("tidak")
     return option_label(schema, field, value)
 
 
@@ -96,7 +96,7 @@ def _shown(prop: dict[str, Any], schema: dict[str, Any], field: str, value: Any)
             day = date.fromisoformat(value)
         except ValueError:
             return value
-        return f"{day.day} {BULAN[day.month - 1]} {day.year}"
+        return format_day(day)
     return option_label(schema, field, value)
 
 

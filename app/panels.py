@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 from workflows import cases, documents, dtks, issued_letters, persons, registers
 from workflows.db import Case, InboxTask
 from workflows.packages import form_of, package_of_case, text
@@ -31,6 +33,7 @@ from .extensions import db
 from .formfields import option_label
 from .package_english import package_text, shown_value
 from .security import current_principal
+from .views.display import ui_lang
 
 
 @dataclass
@@ -44,9 +47,7 @@ class Panel:
 
 
 def _text(value: Any) -> str:
-    """A descriptor text ({"id", "en"}) in the page's language."""
-    from .views.display import ui_lang
-
+    """A package text ({"id", "en"}) in the page's language."""
     return text(value, ui_lang())
 
 
@@ -92,24 +93,25 @@ def _fields(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     if nik_field:
         check = persons.check_nik(str(data.get(nik_field, "")))
         if check.valid:
-            sex = "perempuan" if check.gender == "P" else "laki-laki"
-            rows.append(("Pemeriksaan NIK", f"sah: {sex}, lahir {check.birth_date:%d-%m-%Y}, distrik {check.district}"))
+            sex = _("perempuan") if check.gender == "P" else _("laki-laki")
+            rows.append((_("Pemeriksaan NIK"), _("sah: %(sex)s, lahir %(born)s, distrik %(district)s", sex=sex,
+                                                 born=f"{check.birth_date:%d-%m-%Y}", district=check.district)))
         else:
-            rows.append(("Pemeriksaan NIK", check.message or "tidak sah"))
-    return Panel(_text(spec.get("title")) or "Data permohonan", rows, spec.get("style", "default"),
+            rows.append((_("Pemeriksaan NIK"), check.message or _("tidak sah")))
+    return Panel(_text(spec.get("title")) or _("Data permohonan"), rows, spec.get("style", "default"),
                  html_id=spec.get("id"))
 
 
 def _dtks(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     row = dtks.lookup(db.session, case.subject_nik or "")
     if row is None:
-        return Panel("DTKS", [("Status", "Tidak terdaftar di DTKS")], "warning", html_id=spec.get("id"),
-                     note="NIK ini tidak ditemukan di Data Terpadu Kesejahteraan Sosial. (Not in DTKS.)")
-    rows = [("Status", "Terdaftar di DTKS"), ("Desil", str(row.desil or "–"))]
+        return Panel("DTKS", [(_("Status"), _("Tidak terdaftar di DTKS"))], "warning", html_id=spec.get("id"),
+                     note=_("NIK ini tidak ditemukan di Data Terpadu Kesejahteraan Sosial."))
+    rows = [(_("Status"), _("Terdaftar di DTKS")), (_("Desil"), str(row.desil or "–"))]
     if data.get("no_kk") and row.no_kk != data.get("no_kk"):
         from letters import mask_nik
 
-        rows.append(("Nomor KK di DTKS", f"berbeda ({mask_nik(row.no_kk)})"))
+        rows.append((_("Nomor KK di DTKS"), _("berbeda (%(kk)s)", kk=mask_nik(row.no_kk))))
     return Panel("DTKS", rows, "success", html_id=spec.get("id"))
 
 
@@ -124,17 +126,17 @@ def _person_history(spec: dict, case: Case, data: dict, principal: Principal) ->
         letters_text = ", ".join(f"{letter.number} ({letter.status})" for letter in record.letters)
         items.append(f"{record.case.reference} · {record.case.definition.name} · {record.case.status} · "
                      f"{format_dt(record.case.created_at, with_time=False)}"
-                     + (f" · surat {letters_text}" if letters_text else ""))
-    panel = Panel(_text(spec.get("title")) or "Layanan sebelumnya untuk NIK ini", kind="default",
+                     + (" · " + _("surat %(letters)s", letters=letters_text) if letters_text else ""))
+    panel = Panel(_text(spec.get("title")) or _("Layanan sebelumnya untuk NIK ini"), kind="default",
                   html_id=spec.get("id"), items=items)
     if not items:
-        panel.note = "Belum pernah menerima layanan LIGAT."
+        panel.note = _("Belum pernah menerima layanan LIGAT.")
     if spec.get("letter_type"):
         duplicates = persons.recent_letters(db.session, nik, spec["letter_type"], exclude_case_id=case.id)
         if duplicates:
             panel.kind = "danger"
-            panel.note = ("Kemungkinan ganda: surat " + ", ".join(d.number for d in duplicates)
-                          + " terbit dalam 12 bulan terakhir. (Possible duplicate.)")
+            panel.note = _("Kemungkinan ganda: surat %(numbers)s terbit dalam 12 bulan terakhir.",
+                           numbers=", ".join(d.number for d in duplicates))
     return panel
 
 
@@ -145,15 +147,16 @@ def _register(spec: dict, case: Case, data: dict, principal: Principal) -> Panel
     register = registers.spec_of_case(db.session, case)
     entry = record.entry
     rows = [(register.name(), entry.name), (register.key_label(), entry.key),
-            ("Permohonan", register.kind_label(record.kind))]
+            (_("Permohonan"), register.kind_label(record.kind))]
     rows += [(_text(r["label"]), str(data.get(r["variable"], "–"))) for r in spec.get("rows", [])]
     items = [f"{register.kind_label(r.kind)} · {r.case.reference} · {register.status_label(register.current_status(r))}"
-             + (f" · {r.letter_number}, s.d. {r.valid_until:%d-%m-%Y}" if r.letter_number and r.valid_until else "")
+             + (" · " + _("%(number)s, s.d. %(until)s", number=r.letter_number, until=f"{r.valid_until:%d-%m-%Y}")
+                if r.letter_number and r.valid_until else "")
              for r in entry.records if r.id != record.id]
     panel = Panel(_text(spec.get("title")) or register.name(), rows, spec.get("style", "info"),
                   html_id=spec.get("id"), items=items)
     if not items:
-        panel.note = "Permohonan pertama untuk entri ini. (First application of this entry.)"
+        panel.note = _("Permohonan pertama untuk entri ini.")
     return panel
 
 

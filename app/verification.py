@@ -9,6 +9,7 @@ token in the address is random (not the number), so letters cannot be enumerated
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import lazy_gettext
 
 from workflows import issued_letters, signature_checks, signing, storage
 
@@ -18,9 +19,9 @@ from .ratelimit import limiter, setting
 verification = Blueprint("verification", __name__)
 
 STATUS_TEXT = {
-    "valid": "SAH: surat ini tercatat dan berlaku.",
-    "revoked": "DICABUT: surat ini tidak berlaku lagi.",
-    "expired": "KEDALUWARSA: masa berlaku surat ini telah habis.",
+    "valid": lazy_gettext("SAH: surat ini tercatat dan berlaku."),
+    "revoked": lazy_gettext("DICABUT: surat ini tidak berlaku lagi."),
+    "expired": lazy_gettext("KEDALUWARSA: masa berlaku surat ini telah habis."),
 }
 
 

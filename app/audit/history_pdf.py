@@ -17,7 +17,7 @@ from workflows import signing
 from workflows.audit import against_record, verify_case
 from workflows.db import AuditChain, AuditEvent, Case
 
-from ..views.display import format_dt
+from ..views.display import actor_label, format_dt
 from .readable import readable
 
 
@@ -47,7 +47,7 @@ def history_docx(case: Case, events: list[AuditEvent], state: str, office: str, 
         heading.add_run(f"#{event.seq} {item.label}").bold = True
         if event.task_title:
             heading.add_run(f" · {_('Tugas')}: {event.task_title}")
-        heading.add_run(f" · {event.actor} · {format_dt(event.occurred_at)}")
+        heading.add_run(f" · {actor_label(event.actor)} · {format_dt(event.occurred_at)}")
         for row in item.items:
             document.add_paragraph(f"{row.label}: {row.text}", style="List Bullet")
         hashes = document.add_paragraph()
@@ -65,5 +65,5 @@ def history_pdf(session, case: Case, office: str, made_by: str, made_at: str) ->
     state = chain_state(session, case, events)
     pdf = to_pdf(history_docx(case, events, state, office, made_by, made_at))
     if pdf is not None and signing.SETTINGS.enabled:
-        pdf = signing.sign_pdf(pdf, f"Riwayat kasus {case.reference}, dicetak oleh {made_by}")
+        pdf = signing.sign_pdf(pdf, _("Riwayat kasus %(ref)s, dicetak oleh %(who)s", ref=case.reference, who=made_by))
     return pdf

@@ -48,6 +48,11 @@ ENGINE_KEYS = {
     "surat_id": _l("Surat"),
 }
 
+# Values the engine itself writes into an event's data (workflows/cases.py), read in the page's language.
+ENGINE_VALUES = {
+    "kontak_pelapor": {"tidak ada": _l("tidak ada"), "disimpan": _l("disimpan")},
+}
+
 FILE_KINDS = {
     "document": _l("Dokumen"),
     "letter": _l("Surat"),

@@ -17,8 +17,8 @@ from workflows.db import AuditEvent, Case
 
 from ..casedata import field_text, form_fields
 from ..package_english import package_text, shown_value
-from ..views.display import format_dt
-from .labels import ENGINE_KEYS, STATUS_ACTIONS, action_label
+from ..views.display import format_dt, role_label
+from .labels import ENGINE_KEYS, ENGINE_VALUES, STATUS_ACTIONS, action_label
 
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 _SIXTEEN_DIGITS = re.compile(r"^\d{16}$")
@@ -51,7 +51,7 @@ def _time_text(value: str) -> str:
 
 def _plain(value: Any, mask: bool) -> str:
     if isinstance(value, bool):
-        return "ya" if value else "tidak"
+        return _("ya") if value else _("tidak")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     text = "" if value is None else str(value)
@@ -88,9 +88,14 @@ def data_items(fields: dict[str, tuple[dict, dict]], data: dict[str, Any], mask:
                               url_for("BerkasView.letter", letter_id=value, variant="pdf")))
         else:
             label = ENGINE_KEYS.get(key)
-            # A status is a package's text (English in its table); other engine values are shown as kept.
-            shown = package_text(value) if key == "status" and isinstance(value, str) else _plain(value, mask)
-            items.append(Item(str(label) if label is not None else key.replace("_", " "), shown))
+            if key == "status" and isinstance(value, str):
+                value = package_text(value)  # a status is a package's text (English in its table)
+            elif key == "peran" and isinstance(value, str):
+                value = role_label(value)
+            elif key in ENGINE_VALUES and isinstance(value, str):
+                value = str(ENGINE_VALUES[key].get(value, value))
+            # A process variable no form defines: shown by its name in the diagram (a code, not a text).
+            items.append(Item(str(label) if label is not None else key, _plain(value, mask)))
     return items
 
 

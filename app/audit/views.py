@@ -15,12 +15,12 @@ from workflows.audit_search import EVENTS, FILE_ACCESS, KINDS, PERSON_VIEWS, Aud
 from workflows.db import utcnow
 from workflows.durations import SETTINGS as TIME_SETTINGS
 from workflows.durations import parse_day
-from workflows.packages import latest_packages
+from workflows.packages import latest_packages, text
 
 from ..casedata import form_fields, visible_case_or_404
 from ..extensions import db
 from ..security import AUDIT, current_principal
-from ..views.display import format_dt
+from ..views.display import format_dt, ui_lang
 from .history_pdf import history_pdf
 from .labels import ACTIONS, FILE_KINDS
 from .readable import readable
@@ -94,7 +94,7 @@ class AuditView(BaseView):
         # Only the recorded result: the scheduler, "check now" or the CLI make the checks (a GET that checked
         # every chain would be slow on a large database, and would write).
         last = audit_checks.last_check(db.session)
-        lines = sorted((p.code, p.descriptor.name["id"]) for p in latest_packages(db.session))
+        lines = sorted((p.code, text(p.descriptor.name, ui_lang())) for p in latest_packages(db.session))
         page_args = {k: v for k, v in request.args.items() if k in FILTER_ARGS}
         return self.render_template(
             "ligat/audit.html", query=query, result=result, rows=rows, lines=lines, actions=ACTIONS,

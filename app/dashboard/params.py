@@ -9,12 +9,13 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, current_app, g, redirect, request
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from workflows.dashboard.filters import BadFilter, Filters, may_see_dashboard
 from workflows.durations import parse_day
 from workflows.issued_letters import office_today
-from workflows.packages import latest_packages
+from workflows.packages import latest_packages, text
 
 from ..extensions import db
 from ..regions import is_office_area
@@ -33,8 +34,7 @@ def dashboard_access(view: Any) -> Any:
         if not current_user.is_authenticated:
             return redirect(current_app.appbuilder.get_url_for_login)
         if not may_see_dashboard(current_principal()):
-            abort(403, description="Dasbor hanya untuk Kepala Dinas, Kepala Bidang dan Admin. "
-                                   "(The dashboard is for the head of office, heads of bidang and admins.)")
+            abort(403, description=str(lazy_gettext("Dasbor hanya untuk Kepala Dinas, Kepala Bidang dan Admin.")))
         return view(*args, **kwargs)
 
     return wrapper
@@ -44,8 +44,7 @@ def lines() -> dict[str, dict[str, str]]:
     """Deployed lines by process id: their package code and name (read once per request: the filters,
     the links and the tables all ask)."""
     if "dashboard_lines" not in g:
-        lang = ui_lang()
-        g.dashboard_lines = {p.descriptor.process: {"kode": p.code, "nama": p.descriptor.name[lang]}
+        g.dashboard_lines = {p.descriptor.process: {"kode": p.code, "nama": text(p.descriptor.name, ui_lang())}
                              for p in latest_packages(db.session)}
     return g.dashboard_lines
 

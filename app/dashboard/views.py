@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
+from flask_babel import gettext as _
 
 import forms
 from workflows import documents, satisfaction
@@ -23,7 +24,7 @@ from ..package_english import localized_bpmn, localized_figures, localized_heatm
 from ..regions import office_areas
 from ..security import DASHBOARD, current_principal
 from ..services.tables import write_csv, write_xlsx
-from ..views.display import ui_lang
+from ..views.display import format_day, ui_lang
 from .params import dashboard_access, date_arg, filters_from_request, lines, process_of, query_args
 from .tables import CASE_HEADERS, FIGURE_HEADERS, case_rows, figure_rows
 
@@ -45,7 +46,7 @@ def download(data: bytes, fmt: str, name: str) -> Response:
 def export_format() -> str:
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
-        abort(400, description="Format harus csv atau xlsx. (Format must be csv or xlsx.)")
+        abort(400, description=_("Format harus csv atau xlsx."))
     return fmt
 
 
@@ -60,7 +61,7 @@ def definition_or_404(code: str) -> ProcessDefinition:
     try:
         return heatmap.definition_of(db.session, process_of(code), request.args.get("versi", type=int))
     except (BadFilter, NotFound):
-        abort(404, description="Layanan atau versi tidak ditemukan. (Service line or version not found.)")
+        abort(404, description=_("Layanan atau versi tidak ditemukan."))
 
 
 class DashboardView(BaseView):
@@ -99,11 +100,11 @@ class DashboardView(BaseView):
         """On demand: rewrite the daily summary's last days now (the head of office and admins)."""
         principal = current_principal()
         if not (principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN)):
-            abort(403, description="Hanya Kepala Dinas atau Admin. (Head of office or admin only.)")
+            abort(403, description=_("Hanya Kepala Dinas atau Admin."))
         first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
         documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
         db.session.commit()
-        flash(f"Ringkasan diperbarui sampai {through}. (Summary refreshed through {through}.)", "success")
+        flash(_("Ringkasan diperbarui sampai %(day)s.", day=format_day(through)), "success")
         args = {k: v for k, v in request.form.items() if k in ("dari", "sampai", "lini", "wilayah", "kategori")}
         return redirect(url_for("DashboardView.index", **args))
 

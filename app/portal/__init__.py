@@ -10,11 +10,13 @@ from flask import Flask
 
 
 def register(app: Flask, appbuilder: Any) -> None:
-    from . import survey  # noqa: F401 (its routes join the portal blueprint)
+    from . import language, survey  # noqa: F401 (their routes join the portal blueprint)
     from .officer import PortalMediaView, PublicSummaryView, case_portal_info
+    from .texts import script_texts
     from .views import portal
 
     app.register_blueprint(portal)
     appbuilder.add_view_no_menu(PortalMediaView)
     appbuilder.add_view_no_menu(PublicSummaryView)
     app.jinja_env.globals["portal_info"] = case_portal_info
+    app.jinja_env.globals["portal_script_texts"] = script_texts

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -175,7 +176,10 @@ def public_view(case: Case, where: PortalReport | None, decimals: int = 3) -> Pu
     if reviewed:
         summary = where.public_summary
     else:
-        summary = f"Laporan {catalogue.category_name(case.category).lower()}" + (f" di {place}" if place else "")
+        # A neutral sentence in the reader's language (Indonesian outside a request: WhatsApp, Open311).
+        name = catalogue.category_name(case.category).lower()
+        summary = gettext("Laporan %(category)s di %(place)s", category=name, place=place) if place \
+            else gettext("Laporan %(category)s", category=name)
 
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, max(decimals, 0))

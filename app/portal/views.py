@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
@@ -42,14 +43,14 @@ from .models import PortalReport
 portal = Blueprint("portal", __name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-TOO_LARGE = "Kiriman terlalu besar. Kirim paling banyak 5 foto atau satu video pendek. (Upload too large.)"
-BUSY = "Server sedang sibuk. Laporan Anda belum terkirim; coba lagi sebentar. (Server busy, try again.)"
+TOO_LARGE = lazy_gettext("Kiriman terlalu besar. Kirim paling banyak 5 foto atau satu video pendek.")
+BUSY = lazy_gettext("Server sedang sibuk. Laporan Anda belum terkirim; coba lagi sebentar.")
 
 
 @portal.errorhandler(413)
 def too_large(_error: Exception):  # noqa: ANN201
     if wants_json():
-        return jsonify({"errors": {"foto": TOO_LARGE}}), 413
+        return jsonify({"errors": {"foto": str(TOO_LARGE)}}), 413
     return render_template("portal/error.html", message=TOO_LARGE, code=413), 413
 
 
@@ -156,7 +157,7 @@ def report_submit():  # noqa: ANN201
             cleaned, attachments, source="antrian" if data.get("dikirim_dari") == "antrian" else "web")
     except ConcurrentUpdate:
         if wants_json():
-            return jsonify({"error": BUSY}), 503, {"Retry-After": "10"}
+            return jsonify({"error": str(BUSY)}), 503, {"Retry-After": "10"}
         return render_template("portal/error.html", message=BUSY, code=503), 503
     g.report_created = created
     receipt_url = url_for("portal.receipt", tiket=case.reference, kode=case.tracking_code)
@@ -175,9 +176,9 @@ def similar():  # noqa: ANN201
     try:
         lat, lon = float(request.args["lintang"]), float(request.args["bujur"])
     except (KeyError, ValueError):
-        return jsonify({"error": "lintang dan bujur wajib diisi. (lat/lon required.)"}), 400
+        return jsonify({"error": str(lazy_gettext("Lintang dan bujur wajib diisi."))}), 400
     if catalogue.category(category) is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return jsonify({"error": "Kategori atau koordinat tidak sah. (Invalid category or coordinates.)"}), 400
+        return jsonify({"error": str(lazy_gettext("Kategori atau koordinat tidak sah."))}), 400
     config = current_app.config
     found = reports.similar_nearby(db.session, category, lat, lon, config["LIGAT_SIMILAR_RADIUS_M"],
                                    config["LIGAT_SIMILAR_DAYS"])
@@ -206,7 +207,7 @@ def find_case(reference: str, code: str) -> Case | None:
 def receipt():  # noqa: ANN201
     case = find_case(request.args.get("tiket", ""), request.args.get("kode", ""))
     if case is None:
-        return render_template("portal/track.html", error="Tiket tidak ditemukan."), 404
+        return render_template("portal/track.html", error=lazy_gettext("Tiket tidak ditemukan.")), 404
     return render_template("portal/receipt.html", case=case)
 
 
@@ -234,7 +235,7 @@ def track():  # noqa: ANN201
     if case is None:
         return (
             render_template(
-                "portal/track.html", error="Tiket atau kode lacak tidak cocok. (Ticket or tracking code not found.)",
+                "portal/track.html", error=lazy_gettext("Tiket atau kode lacak tidak cocok."),
                 tiket=reference,
             ),
             404,
@@ -266,12 +267,12 @@ def _public_view(case: Case, where: PortalReport | None = None) -> reports.Publi
 
 @portal.get("/layanan")
 def catalogue_index():  # noqa: ANN201
-    return render_template("portal/services.html", services=catalogue.services(db.session))
+    return render_template("portal/services.html", services=catalogue.services(db.session, ui_lang()))
 
 
 @portal.get("/layanan/<kode>")
 def catalogue_service(kode: str):  # noqa: ANN201
-    service = catalogue.service(db.session, kode)
+    service = catalogue.service(db.session, kode, ui_lang())
     if service is None:
         abort(404)
     return render_template("portal/service.html", service=service)

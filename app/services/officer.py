@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
 from workflows.errors import LigatError
 from workflows.issued_letters import office_today
@@ -34,7 +35,7 @@ class ServiceStartView(BaseView):
         if line is None:
             abort(404)
         if not line.may_start(current_principal()):
-            abort(403, description="Peran Anda tidak dapat memulai layanan ini. (Your role cannot start this service.)")
+            abort(403, description=_("Peran Anda tidak dapat memulai layanan ini."))
         return line
 
     def _render(self, line: Line, values: dict | None = None, errors: dict | None = None, status: int = 200,
@@ -80,8 +81,7 @@ class ServiceStartView(BaseView):
         except LigatError as exc:
             flash(str(exc), "danger")
             return self._render(line, data, {}, 409)
-        flash(f"Permohonan {case.reference} tersimpan dan diteruskan. (Request {case.reference} submitted.)",
-              "success")
+        flash(_("Permohonan %(ref)s tersimpan dan diteruskan.", ref=case.reference), "success")
         return redirect(url_for("CaseView.show", case_id=case.id))
 
     # -- many cases from one list --------------------------------------------------------------------
@@ -168,12 +168,12 @@ class ServiceStartView(BaseView):
         if not raw:
             month = office_today().replace(day=1)
         elif not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", raw):
-            abort(400, description="Bulan ditulis TTTT-BB, mis. 2026-11. (Month as YYYY-MM, e.g. 2026-11.)")
+            abort(400, description=_("Bulan ditulis TTTT-BB, mis. 2026-11."))
         else:
             month = date.fromisoformat(raw + "-01")
         fmt = request.args.get("format", "xlsx")
         if fmt not in ("xlsx", "csv"):
-            abort(400, description="Format xlsx atau csv. (Format xlsx or csv.)")
+            abort(400, description=_("Format xlsx atau csv."))
         exported = exports.rows(package, spec, month)
         exports.log(principal, package, spec, month, fmt, exported)
         data = (tables.write_xlsx(exported.headers, exported.rows, spec["code"]) if fmt == "xlsx"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from workflows import applicant_links, cases, documents
 from workflows.db import Case, InboxTask
@@ -82,9 +83,8 @@ def apply_submit(code: str):  # noqa: ANN201
 def receipt():  # noqa: ANN201
     case = find_case(request.args.get("tiket", ""), request.args.get("kode", ""))
     if case is None:
-        return render_template("layanan/message.html", title="Tidak ditemukan",
-                               message="Nomor permohonan atau kode lacak tidak cocok. "
-                                       "(Request number or tracking code not found.)"), 404
+        return render_template("layanan/message.html", title=gettext("Tidak ditemukan"),
+                               message=gettext("Nomor permohonan atau kode lacak tidak cocok.")), 404
     return render_template("layanan/receipt.html", case=case)
 
 
@@ -94,14 +94,13 @@ def _link_or_error(reference: str, token: str) -> tuple[Case | None, Any, Any]:
         case, link = applicant_links.find(db.session, reference, token)
     except applicant_links.LinkInvalid as exc:
         db.session.rollback()
-        return None, None, (render_template("layanan/message.html", title="Tautan tidak berlaku",
+        return None, None, (render_template("layanan/message.html", title=gettext("Tautan tidak berlaku"),
                                             message=str(exc)), 410)
     task = applicant_links.open_task(db.session, case)
     if task is None:
         return None, None, (render_template(
-            "layanan/message.html", title="Tidak ada yang perlu diperbaiki",
-            message="Permohonan ini sedang tidak menunggu perbaikan dari Anda. "
-                    "(This request is not waiting for a correction from you.)"), 410)
+            "layanan/message.html", title=gettext("Tidak ada yang perlu diperbaiki"),
+            message=gettext("Permohonan ini sedang tidak menunggu perbaikan dari Anda.")), 410)
     return case, link, task
 
 
@@ -157,9 +156,10 @@ def resubmit(reference: str, token: str):  # noqa: ANN201
         return _render_resubmit(case, task, data, {**exc.errors, **file_errors}, 422)
     except LigatError as exc:
         db.session.rollback()
-        return render_template("layanan/message.html", title="Perbaikan tidak tersimpan", message=str(exc)), 409
-    return render_template("layanan/message.html", title="Perbaikan terkirim",
-                           message=f"Terima kasih. Perbaikan berkas {case.reference} sudah kami terima dan akan "
-                                   "diperiksa kembali. Tautan ini tidak dapat dipakai lagi. "
-                                   "(Thank you, your correction was received.)",
+        return render_template("layanan/message.html", title=gettext("Perbaikan tidak tersimpan"),
+                               message=str(exc)), 409
+    return render_template("layanan/message.html", title=gettext("Perbaikan terkirim"),
+                           message=gettext("Terima kasih. Perbaikan berkas %(ref)s sudah kami terima dan akan "
+                                           "diperiksa kembali. Tautan ini tidak dapat dipakai lagi.",
+                                           ref=case.reference),
                            case=case)

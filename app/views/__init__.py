@@ -90,9 +90,23 @@ def _register_filters(app: Flask) -> None:
     from workflows.inbox import sla_badge
 
     from ..package_english import package_text
-    from .display import bidang_label, category_label, format_dt, region_label
+    from .display import (
+        actor_label,
+        bidang_label,
+        category_label,
+        format_day,
+        format_dt,
+        local_text,
+        region_label,
+        role_label,
+        ui_lang,
+    )
 
     app.jinja_env.filters["dt"] = format_dt
+    app.jinja_env.filters["day"] = format_day
+    app.jinja_env.filters["actor"] = actor_label
+    app.jinja_env.filters["role"] = role_label
+    app.jinja_env.filters["local"] = local_text
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["bidang"] = bidang_label
     app.jinja_env.filters["kategori"] = category_label
@@ -100,3 +114,4 @@ def _register_filters(app: Flask) -> None:
     app.jinja_env.filters["paket"] = package_text
     app.jinja_env.filters["wilayah"] = region_label
     app.jinja_env.globals["sla_badge"] = sla_badge
+    app.jinja_env.globals["ui_lang"] = ui_lang

@@ -8,6 +8,7 @@ from io import BytesIO
 
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 
 from workflows import documents, issued_letters, persons
 from workflows.db import Case
@@ -85,7 +86,7 @@ class BerkasView(BaseView):
             return self.render_template("ligat/warga.html", nik=None, records=[], check=None)
         nik = "".join(ch for ch in request.form.get("nik", "") if ch.isdigit())
         if len(nik) != 16:
-            flash("NIK harus 16 digit angka. (NIK must be 16 digits.)", "danger")
+            flash(_("NIK harus 16 digit angka."), "danger")
             return self.render_template("ligat/warga.html", nik=None, records=[], check=None), 422
         return self._person_page(nik, "pencarian_warga")
 
@@ -107,11 +108,11 @@ class SuratView(BaseView):
         if case is None or not can_view_case(principal, case):
             abort(404)
         if not issued_letters.can_revoke(principal):
-            abort(403, description="Hanya Kepala Dinas atau Admin yang dapat mencabut surat.")
+            abort(403, description=_("Hanya Kepala Dinas atau Admin yang dapat mencabut surat."))
         try:
             issued_letters.revoke(db.session, letter_id, principal, request.form.get("alasan", ""))
         except LigatError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"Surat {letter.number} telah dicabut.", "success")
+            flash(_("Surat %(number)s telah dicabut.", number=letter.number), "success")
         return redirect(url_for("CaseView.show", case_id=case.id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workflows import cases
@@ -76,5 +77,5 @@ class CaseView(BaseView):
         except LigatError as exc:
             flash_error(exc)
         else:
-            flash(f"Pesan '{name}' diteruskan ke proses. (Message delivered.)", "success")
+            flash(_("Pesan '%(name)s' diteruskan ke proses.", name=name), "success")
         return redirect(url_for("CaseView.show", case_id=case_id))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
+
+from flask_babel import lazy_gettext
 
 BULAN = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
          "Oktober", "November", "Desember"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
 # Kota Jayapura is on WIT (UTC+9); the office's zone could become a setting.
 OFFICE_TZ = timezone(timedelta(hours=9), "WIT")
 
@@ -19,13 +24,46 @@ def ui_lang() -> str:
     return "en" if locale is not None and locale.language == "en" else "id"
 
 
+# The engine layer (no Flask-Babel) writes messages for people as "Indonesian. (English.)".
+_BOTH = re.compile(r"^(?P<id>.+?[.!?:])\s+\((?P<en>[^()]+[.!?])\)$", re.S)
+
+
+def page_message(message: str) -> str:
+    """An engine message in the page's language: its English half on an English page; an Indonesian
+    page keeps both halves, as written."""
+    found = _BOTH.match(message or "")
+    if found and _has_request() and ui_lang() == "en":
+        return found.group("en")
+    return message
+
+
+def local_text(value: object) -> str:
+    """A package's text kept in both languages ({"id": …, "en": …}) in the page's language."""
+    from workflows.packages import text
+
+    return text(value, ui_lang())
+
+
+def format_day(value: date) -> str:
+    """A calendar day in the page's language: "5 Maret 2026" / "5 March 2026"."""
+    months = MONTHS if _has_request() and ui_lang() == "en" else BULAN
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def _has_request() -> bool:
+    # Outside a request (letters, CLI, scheduler) texts stay Indonesian, the office's language.
+    from flask import has_request_context
+
+    return has_request_context()
+
+
 def format_dt(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return "–"
     # WIT has a fixed offset: adding it is the time zone conversion, without astimezone and strftime
     # (lists format a date on every row).
     local = value.replace(tzinfo=None) + _OFFICE_OFFSET  # values are naive UTC (an aware one is read as UTC)
-    text = f"{local.day} {BULAN[local.month - 1]} {local.year}"
+    text = format_day(local.date())
     return f"{text} {local.hour:02d}:{local.minute:02d} WIT" if with_time else text
 
 
@@ -33,16 +71,51 @@ _OFFICE_OFFSET = OFFICE_TZ.utcoffset(None)
 
 
 BIDANG = {
-    "rehsos": "Rehabilitasi Sosial",
-    "linjamsos": "Perlindungan dan Jaminan Sosial",
-    "dayasos": "Pemberdayaan Sosial",
-    "sekretariat": "Sekretariat",
-    "sesuai_kategori": "Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, Pemberdayaan Sosial)",
+    "rehsos": lazy_gettext("Rehabilitasi Sosial"),
+    "linjamsos": lazy_gettext("Perlindungan dan Jaminan Sosial"),
+    "dayasos": lazy_gettext("Pemberdayaan Sosial"),
+    "sekretariat": lazy_gettext("Sekretariat"),
+    "sesuai_kategori": lazy_gettext("Sesuai kategori (Rehabilitasi Sosial, Perlindungan dan Jaminan Sosial, "
+                                    "Pemberdayaan Sosial)"),
 }
 
 
+# Who did a step when it was no officer: the engine's actor names, read in the page's language.
+ACTORS = {"warga": lazy_gettext("warga"), "sistem": lazy_gettext("sistem")}
+
+
+def actor_label(actor: str | None) -> str:
+    return str(ACTORS.get(actor or "", actor or "–"))
+
+
+# The office's own roles (workflows/principal.py) in the page's language. A role a package adds keeps
+# its name: the package names it.
+ROLES = {
+    "Operator Dinsos": lazy_gettext("Operator Dinsos"),
+    "Petugas Lapangan": lazy_gettext("Petugas Lapangan"),
+    "Kepala Bidang": lazy_gettext("Kepala Bidang"),
+    "Kepala Dinas": lazy_gettext("Kepala Dinas"),
+    "Petugas Kelurahan": lazy_gettext("Petugas Kelurahan"),
+    "Auditor": lazy_gettext("Auditor"),
+    "Perancang Proses": lazy_gettext("Perancang Proses"),
+    "Admin": lazy_gettext("Admin"),
+}
+
+
+def role_label(role: str | None) -> str:
+    """A role's name in the page's language: the built-in roles from the catalogue, a role a package
+    declares from that package's English table."""
+    if role in ROLES:
+        return str(ROLES[role])
+    if not role:
+        return "–"
+    from ..package_english import package_text
+
+    return package_text(role)
+
+
 def bidang_label(code: str | None) -> str:
-    return BIDANG.get(code or "", code or "–")
+    return str(BIDANG.get(code or "", code or "–"))
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +154,10 @@ def _line_names() -> dict[str, str]:
     """Names of the deployed lines, once per request (lists call this for every row)."""
     from flask import g
 
+    from workflows.packages import text
+
     if "ligat_line_names" not in g:
-        g.ligat_line_names = {p.code: p.descriptor.name[ui_lang()] for p in request_packages()}
+        g.ligat_line_names = {p.code: text(p.descriptor.name, ui_lang()) for p in request_packages()}
     return g.ligat_line_names
 
 

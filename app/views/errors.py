@@ -11,6 +11,7 @@ from workflows.errors import Forbidden, NotFound
 
 from ..extensions import db
 from ..hardening import refuse
+from .display import page_message
 
 
 def abort_for(error: Exception) -> None:
@@ -21,7 +22,7 @@ def abort_for(error: Exception) -> None:
 
 
 def flash_error(error: Exception) -> None:
-    flash(str(error), "danger")
+    flash(page_message(str(error)), "danger")
 
 
 # Titles of the error pages; the Indonesian text is the msgid (English in the catalogue).
@@ -48,7 +49,7 @@ PUBLIC_PREFIXES = ("/lapor", "/lacak", "/laporan/", "/layanan", "/permohonan/", 
 def _message(error: HTTPException) -> str:
     """Our own description where the code that aborted gave one; Werkzeug's English default is not shown."""
     own = error.description and error.description != type(error).description
-    return str(error.description) if own else str(EXPLANATIONS.get(error.code or 500, ""))
+    return page_message(str(error.description)) if own else str(EXPLANATIONS.get(error.code or 500, ""))
 
 
 def _back_link() -> str | None:

@@ -16,6 +16,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask.cli import with_appcontext
 from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla import Model
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.exc import IntegrityError
@@ -140,5 +141,5 @@ class Open311KeyView(BaseView):
     def revoke(self, key_id: int):  # noqa: ANN201
         row = revoke_key(db.session, key_id)
         if row is not None:
-            flash(f"Kunci '{row.name}' dicabut.", "info")
+            flash(_("Kunci '%(name)s' dicabut.", name=row.name), "info")
         return redirect(url_for("Open311KeyView.index"))

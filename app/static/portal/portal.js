@@ -8,6 +8,23 @@
   var delay = 5000;
   var timer = null;
 
+  // The page's texts in its language (JSON blocks .ligat-texts); `fallback` only if a block is missing.
+  var texts = {};
+  function readTexts() {
+    Array.prototype.forEach.call(document.querySelectorAll('script.ligat-texts'), function (block) {
+      try {
+        var found = JSON.parse(block.textContent);
+        Object.keys(found).forEach(function (k) { texts[k] = found[k]; });
+      } catch (e) { /* a broken block leaves the fallbacks */ }
+    });
+  }
+  readTexts();
+  function t(key, fallback, n) {
+    if (!texts[key]) readTexts();  // a block further down the page (the report form's) is read when first needed
+    return String(texts[key] || fallback).replace('%(n)s', n === undefined ? '' : n);
+  }
+  window.ligatText = t;
+
   function showNetwork() { if (banner) banner.hidden = navigator.onLine; }
 
   function el(tag, attrs, text) {
@@ -20,10 +37,10 @@
   function receiptItem(receipt) {
     var li = el('li', {'class': 'receipt', 'data-tiket': receipt.tiket});
     li.appendChild(el('strong', {}, receipt.tiket));
-    li.appendChild(document.createTextNode(' · kode lacak '));
+    li.appendChild(document.createTextNode(' · ' + t('tracking_code', 'kode lacak') + ' '));
     li.appendChild(el('strong', {'class': 'code'}, receipt.kode));
     li.appendChild(document.createTextNode(' '));
-    li.appendChild(el('a', {href: receipt.url || ('/lacak?tiket=' + receipt.tiket + '&kode=' + receipt.kode)}, 'Lacak'));
+    li.appendChild(el('a', {href: receipt.url || ('/lacak?tiket=' + receipt.tiket + '&kode=' + receipt.kode)}, t('track', 'Lacak')));
     return li;
   }
 
@@ -36,18 +53,18 @@
         var waiting = pending.filter(function (i) { return !i.gagal; });
         if (waiting.length) {
           status.appendChild(el('p', {'class': 'queued', id: 'queued-count'},
-            waiting.length + ' laporan tersimpan, akan dikirim otomatis saat ada sinyal.'));
+            t('queued_count', '%(n)s laporan tersimpan, akan dikirim otomatis saat ada sinyal.', waiting.length)));
         }
         pending.filter(function (i) { return i.gagal; }).forEach(function (item) {
-          var p = el('p', {'class': 'failed'}, 'Laporan tidak dapat dikirim: ' + item.gagal + ' ');
-          var drop = el('button', {type: 'button', 'class': 'link'}, 'Hapus');
+          var p = el('p', {'class': 'failed'}, t('not_sent', 'Laporan tidak dapat dikirim:') + ' ' + item.gagal + ' ');
+          var drop = el('button', {type: 'button', 'class': 'link'}, t('discard', 'Hapus'));
           drop.addEventListener('click', function () { Outbox.discard(item.id).then(function () { render(); }); });
           p.appendChild(drop);
           status.appendChild(p);
         });
         if (justSent && justSent.length) {
           var box = el('div', {'class': 'sent', id: 'sent-now'});
-          box.appendChild(el('p', {}, 'Laporan yang tersimpan sudah terkirim. Simpan nomor tiket dan kode lacak:'));
+          box.appendChild(el('p', {}, t('sent_now', 'Laporan yang tersimpan sudah terkirim. Simpan nomor tiket dan kode lacak:')));
           var ul = el('ul', {'class': 'plain'});
           justSent.forEach(function (r) { ul.appendChild(receiptItem(r)); });
           box.appendChild(ul);

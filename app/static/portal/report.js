@@ -10,6 +10,7 @@
   var lat = document.getElementById('f_lintang');
   var lon = document.getElementById('f_bujur');
   var gpsStatus = document.getElementById('gps-status');
+  var t = window.ligatText || function (key, fallback, n) { return String(fallback).replace('%(n)s', n); };
   var result = document.getElementById('form-result');
   var clientId = document.getElementById('f_client_id');
   var maxPhotos = parseInt(form.dataset.maxPhotos || '5', 10);
@@ -56,18 +57,19 @@
 
   document.getElementById('use-gps').addEventListener('click', function () {
     if (!navigator.geolocation) {
-      gpsStatus.textContent = 'HP ini tidak mendukung GPS di peramban. Isi alamat atau patokan.';
+      gpsStatus.textContent = t('gps_unsupported', 'HP ini tidak mendukung GPS di peramban. Isi alamat atau patokan.');
       return;
     }
-    gpsStatus.textContent = 'Mencari lokasi…';
+    gpsStatus.textContent = t('gps_searching', 'Mencari lokasi…');
     navigator.geolocation.getCurrentPosition(function (pos) {
       setCoords(pos.coords.latitude, pos.coords.longitude, true);
-      gpsStatus.textContent = 'Lokasi ditemukan (akurasi ±' + Math.round(pos.coords.accuracy) + ' m). Geser penanda bila kurang tepat.';
+      gpsStatus.textContent = t('gps_found', 'Lokasi ditemukan (akurasi ±%(n)s m). Geser penanda bila kurang tepat.',
+        Math.round(pos.coords.accuracy));
       gpsStatus.dataset.found = '1';
     }, function (err) {
       gpsStatus.textContent = err.code === 1
-        ? 'Izin lokasi ditolak. Tulis alamat atau patokan, atau ketuk peta.'
-        : 'Lokasi belum ditemukan. Coba di tempat terbuka, atau tulis alamatnya.';
+        ? t('gps_denied', 'Izin lokasi ditolak. Tulis alamat atau patokan, atau ketuk peta.')
+        : t('gps_failed', 'Lokasi belum ditemukan. Coba di tempat terbuka, atau tulis alamatnya.');
     }, {enableHighAccuracy: true, timeout: 20000, maximumAge: 60000});
   });
 
@@ -185,8 +187,8 @@
     else if (place.length < 5) errors.lokasi = 'Minimal 5 karakter. (At least 5 characters.)';
     if (!document.getElementById('f_kode_wilayah').value) errors.kode_wilayah = 'Wajib diisi. (Required.)';
     var photos = (photoInput.files || []).length;
-    if (photos > maxPhotos) errors.foto = 'Paling banyak ' + maxPhotos + ' foto.';
-    if (photos && videoInput.files && videoInput.files.length) errors.foto = 'Kirim foto atau satu video, tidak keduanya.';
+    if (photos > maxPhotos) errors.foto = t('max_photos', 'Paling banyak %(n)s foto.', maxPhotos);
+    if (photos && videoInput.files && videoInput.files.length) errors.foto = t('photo_or_video', 'Kirim foto atau satu video, tidak keduanya.');
     return errors;
   }
 
@@ -221,7 +223,8 @@
       var p = document.createElement('p');
       p.className = 'alert queued';
       p.id = 'queued-notice';
-      p.textContent = 'Laporan tersimpan di HP ini dan akan dikirim otomatis saat ada sinyal.' + (reason ? ' ' + reason : '');
+      p.textContent = t('kept_on_phone', 'Laporan tersimpan di HP ini dan akan dikirim otomatis saat ada sinyal.') +
+        (reason ? ' ' + reason : '');
       result.appendChild(p);
       p.scrollIntoView({block: 'center'});
       if (window.LigatPage) {
@@ -244,7 +247,7 @@
     sending = true;
     var button = document.getElementById('submit-report');
     button.disabled = true;
-    button.textContent = 'Mengirim…';
+    button.textContent = t('sending', 'Mengirim…');
     collect().then(function (item) {
       if (!navigator.onLine) return queued(item);
       return Outbox.send(item).then(function (res) {
@@ -257,11 +260,11 @@
         return queued(item, res.body && res.body.error ? '(' + res.body.error + ')' : '');
       }, function () { return queued(item); });
     }).catch(function (err) {
-      result.textContent = 'Laporan belum tersimpan: ' + err;
+      result.textContent = t('not_saved', 'Laporan belum tersimpan:') + ' ' + err;
     }).then(function () {
       sending = false;
       button.disabled = false;
-      button.textContent = 'Kirim Laporan';
+      button.textContent = t('send', 'Kirim Laporan');
     });
   });
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from workflows import cases, documents, dtks, issued_letters, persons, registers
 from workflows.db import Case, InboxTask
@@ -115,6 +116,10 @@ def _dtks(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     return Panel("DTKS", rows, "success", html_id=spec.get("id"))
 
 
+LETTER_STATES = {"valid": lazy_gettext("berlaku"), "revoked": lazy_gettext("dicabut"),
+                 "expired": lazy_gettext("kedaluwarsa")}
+
+
 def _person_history(spec: dict, case: Case, data: dict, principal: Principal) -> Panel:
     from .views.display import format_dt
 
@@ -123,8 +128,9 @@ def _person_history(spec: dict, case: Case, data: dict, principal: Principal) ->
     records = [r for r in persons.services_of(db.session, nik, principal) if r.case.id != case.id]
     items = []
     for record in records:
-        letters_text = ", ".join(f"{letter.number} ({letter.status})" for letter in record.letters)
-        items.append(f"{record.case.reference} · {record.case.definition.name} · {record.case.status} · "
+        letters_text = ", ".join(f"{letter.number} ({LETTER_STATES.get(letter.status, letter.status)})"
+                                 for letter in record.letters)
+        items.append(f"{record.case.reference} · {record.case.definition.name} · {package_text(record.case.status)} · "
                      f"{format_dt(record.case.created_at, with_time=False)}"
                      + (" · " + _("surat %(letters)s", letters=letters_text) if letters_text else ""))
     panel = Panel(_text(spec.get("title")) or _("Layanan sebelumnya untuk NIK ini"), kind="default",

@@ -10,8 +10,9 @@ from flask_appbuilder import BaseView, expose
 
 import forms
 from workflows import documents, satisfaction
-from workflows.dashboard import figures, heatmap, summary
+from workflows.dashboard import figures, heatmap, snapshot, summary
 from workflows.dashboard.filters import BadFilter, Filters
+from workflows.dashboard.histogram import RESOLUTION_PERCENT
 from workflows.dashboard.verdict import verdict
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
@@ -76,7 +77,9 @@ class DashboardView(BaseView):
     def _common(self, filters: Filters) -> dict[str, Any]:
         return {"filters": filters, "args": query_args(filters), "lines": lines(),
                 "areas": office_areas(current_app.config["LIGAT_OFFICE_REGION"]),
-                "categories": forms.pmks_categories()}
+                "categories": forms.pmks_categories(),
+                "snapshot_at": figures.snapshot_time(db.session, current_principal()),
+                "resolution": RESOLUTION_PERCENT}
 
     @expose("/")
     @dashboard_access
@@ -94,11 +97,13 @@ class DashboardView(BaseView):
     @expose("/perbarui", methods=["POST"])
     @dashboard_access
     def refresh(self):  # noqa: ANN201
-        """On demand: rewrite the daily summary's last days now (the head of office and admins)."""
+        """On demand: rewrite the daily summary's last days and take the snapshot now (the head of office and
+        admins)."""
         principal = current_principal()
         if not (principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN)):
             abort(403, description="Hanya Kepala Dinas atau Admin. (Head of office or admin only.)")
         first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
+        snapshot.take(db.session)
         documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
         db.session.commit()
         flash(f"Ringkasan diperbarui sampai {through}. (Summary refreshed through {through}.)", "success")

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, select
 from sqlalchemy.orm import Session
 
-from ..db import Case
+from ..db import Case, InboxCandidate
 from ..durations import SETTINGS as TIME
 from ..errors import LigatError
 from ..principal import ADMIN, HEAD_OF_BIDANG, HEAD_OF_OFFICE, Principal
-from ..visibility import case_scope, region_filter
+from ..visibility import case_scope, named_cases, region_filter
 
 # Who opens the dashboard: the head of office and admins see every case, a head of bidang the cases
 # their role reaches (workflows/visibility.py decides, as everywhere).
@@ -93,6 +93,25 @@ def office_date(moment: datetime) -> date:
 def visible_cases(session: Session, principal: Principal, filters: Filters) -> list[ColumnElement]:
     """The viewer's visibility and the filters, as conditions on the case table."""
     return [case_scope(session, principal), *filters.case_conditions()]
+
+
+def table_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list[ColumnElement]:
+    """Visibility and filters on a summary or snapshot table's columns (the case's definition, region, bidang,
+    line and category; without case ids, so cases seen only through a named task are not there: see
+    `summaries_cover`)."""
+    return [case_scope(session, principal, table.process_definition_id, table.region_code, table.bidang, None),
+            *filters.case_conditions(table)]
+
+
+def summaries_cover(session: Session, principal: Principal) -> bool:
+    """Can the summaries and the snapshot show everything this viewer may see? Not when an open task names
+    them (candidate user, assignee) on a case their roles do not reach: such a case is visible to them and
+    the summaries cannot tell it apart, so their figures are then read live."""
+    if principal.reads_everything or not principal.may_be_named:
+        return True
+    elsewhere = (named_cases(principal.username).join(Case, Case.id == InboxCandidate.case_id)
+                 .where(not_(case_scope(session, principal, case_id_col=None))).limit(1))
+    return session.scalar(elsewhere) is None
 
 
 def _offset_hours() -> int:

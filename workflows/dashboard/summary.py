@@ -1,8 +1,9 @@
 """Daily summaries the dashboard reads for past days, so a period of a province's million cases is a
 sum over a few thousand rows instead of a scan of the cases: cases opened and closed (`CaseDay`), user
-tasks done and whether by their due time (`TaskDay`), sequence flows taken (`FlowDay`), each per office
-day, line version, category, region and bidang (the case's, for the visibility rule). Days after the
-last refresh are read live.
+tasks done and whether by their due time (`TaskDay`), sequence flows taken (`FlowDay`), closed cases'
+durations as log-spaced histograms (`DurationDay`, histogram.py), each per office day, line version,
+category, region and bidang (the case's, for the visibility rule). Days after the last refresh are read
+live.
 
 Refreshed by the scheduler (the last `days_back` days again, since a case's bidang is set when it is
 dispatched and a closing lands on its own day) and on demand (`flask ligat dashboard-refresh [--all]`,
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, case, delete, func, insert, literal, select, text
+from sqlalchemy import Date, DateTime, Float, Index, Integer, String, case, delete, func, insert, literal, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..db import Base, Case, InboxTask, utcnow
 from ..issued_letters import office_today
-from .filters import between_days, office_date, office_day
+from .filters import between_days, office_date, office_day, seconds_between
 from .flows import CaseFlow
+from .histogram import bucket_of
 
 LOCK_KEY = 20261114  # pg_advisory_xact_lock key of the dashboard refresh
 STATE_ID = 1
@@ -73,6 +75,18 @@ class FlowDay(_DayGroup, Base):
     taken: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DurationDay(_DayGroup, Base):
+    """Cases closed on one office day whose time from opening to closing fell in one histogram bucket."""
+
+    __tablename__ = "dash_duration_day"
+    __table_args__ = (Index("ix_dash_duration_day_day", "day"),)
+
+    bucket: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    seconds_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    seconds_max: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class SummaryState(Base):
     """Up to which office day the summary holds every case (one row)."""
 
@@ -115,6 +129,7 @@ def refresh(session: Session, days_back: int | None = 45) -> tuple[date, date]:
         closed_day, *_keys(), literal(0), func.count(), func.count(Case.sla_due_at),
         func.sum(case((Case.closed_at <= Case.sla_due_at, 1), else_=0)),
     ).where(Case.completed.is_(True), between_days(Case.closed_at, first, through)).group_by(closed_day, *_keys())))
+    _refresh_durations(session, first, through)
     _refresh_tasks_and_flows(session, first, through)
     state = session.get(SummaryState, STATE_ID)
     if state is None:
@@ -123,6 +138,19 @@ def refresh(session: Session, days_back: int | None = 45) -> tuple[date, date]:
         state.through_day, state.refreshed_at = through, utcnow()
     session.flush()
     return first, through
+
+
+def _refresh_durations(session: Session, first: date, through: date) -> None:
+    session.execute(delete(DurationDay).where(DurationDay.day >= first, DurationDay.day <= through))
+    closed_day = office_day(session, Case.closed_at)
+    seconds = seconds_between(session, Case.closed_at, Case.created_at)
+    bucket = bucket_of(session, seconds)
+    session.execute(insert(DurationDay).from_select(
+        ["day", "process_definition_id", "process_id", "category", "region_code", "bidang", "bucket", "closed",
+         "seconds_sum", "seconds_max"],
+        select(closed_day, *_keys(), bucket, func.count(), func.sum(seconds), func.max(seconds))
+        .where(Case.completed.is_(True), between_days(Case.closed_at, first, through))
+        .group_by(closed_day, *_keys(), bucket)))
 
 
 def _refresh_tasks_and_flows(session: Session, first: date, through: date) -> None:

@@ -58,10 +58,10 @@ def _add(counter: dict[str, int], rows: list) -> None:
         counter[key] = counter.get(key, 0) + int(n or 0)
 
 
-def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
-                    ) -> tuple[dict[str, int], dict[str, int]]:
+def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+                    use_summary: bool) -> tuple[dict[str, int], dict[str, int]]:
     """Per user task: done in the period; per flow: times taken in it (past days from the daily summaries)."""
-    from_summary, live = split_period(session, principal, filters)
+    from_summary, live = split_period(session, principal, filters, use_summary)
     done: dict[str, int] = {}
     taken: dict[str, int] = {}
     if from_summary:
@@ -86,11 +86,11 @@ def _done_and_taken(session: Session, principal: Principal, definition: ProcessD
     return done, taken
 
 
-def _waiting(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
-             ) -> dict[tuple, Spread]:
+def _waiting(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+             use_snapshot: bool) -> dict[tuple, Spread]:
     """Per user task: how many wait now and how long (from the snapshot when there is one, its ages moved on
     to now; else from every open task)."""
-    taken = snapshot_time(session, principal)
+    taken = snapshot_time(session, principal, use_snapshot)
     if taken is None:
         scope = [*visible_cases(session, principal, filters), Case.process_definition_id == definition.id]
         joined = InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id)
@@ -106,12 +106,13 @@ def _waiting(session: Session, principal: Principal, definition: ProcessDefiniti
     return {key: buckets.shifted(since).spread() for key, buckets in grouped(rows, 1).items()}
 
 
-def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
-            ) -> dict[str, Any]:
+def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+            use_summary: bool = True) -> dict[str, Any]:
     """Numbers per task and per flow of one diagram version, over the cases the viewer may see. A flow's number
-    is how many times it was taken in the period (a case looping back twice counts twice)."""
-    waiting = _waiting(session, principal, definition, filters)
-    done, taken = _done_and_taken(session, principal, definition, filters)
+    is how many times it was taken in the period (a case looping back twice counts twice). `use_summary`
+    False: everything from the cases, neither the daily summaries nor the snapshot."""
+    waiting = _waiting(session, principal, definition, filters, use_summary)
+    done, taken = _done_and_taken(session, principal, definition, filters, use_summary)
     diagram = elements(definition.bpmn_xml)
     tasks = []
     for task in diagram["tugas"]:
@@ -122,4 +123,4 @@ def heatmap(session: Session, principal: Principal, definition: ProcessDefinitio
     flows = [{**flow, "kasus": taken.get(flow["id"], 0)} for flow in diagram["alur"]]
     return {"proses": definition.process_id, "versi": definition.version, "tugas": tasks, "alur": flows,
             "periode": {"dari": filters.start.isoformat(), "sampai": filters.end.isoformat()},
-            "sekarang_per": iso_utc(snapshot_time(session, principal))}
+            "sekarang_per": iso_utc(snapshot_time(session, principal, use_summary))}

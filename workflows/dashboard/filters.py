@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, not_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from ..db import Case, InboxCandidate
@@ -110,7 +110,7 @@ def summaries_cover(session: Session, principal: Principal) -> bool:
     if principal.reads_everything or not principal.may_be_named:
         return True
     elsewhere = (named_cases(principal.username).join(Case, Case.id == InboxCandidate.case_id)
-                 .where(not_(case_scope(session, principal, case_id_col=None))).limit(1))
+                 .where(case_scope(session, principal, case_id_col=None).is_not(true())).limit(1))  # NULL bidang too
     return session.scalar(elsewhere) is None
 
 

@@ -91,7 +91,7 @@ class DashboardView(BaseView):
             "dashboard/index.html", data=data, verdict=verdict(db.session, principal, filters),
             elements=satisfaction.ELEMENTS, grade_labels=satisfaction.GRADE_LABELS,
             lang=ui_lang(),
-            summary_through=summary.refreshed_through(db.session),
+            summary_at=(summary.coverage(db.session) or (None, None))[1],
             may_refresh=principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN), **self._common(filters))
 
     @expose("/perbarui", methods=["POST"])

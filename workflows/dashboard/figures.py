@@ -8,7 +8,7 @@ the database; a figure is a plain dict (JSON as the API gives it)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -26,6 +26,7 @@ from .filters import (
     base_query,
     grouped_spread,
     iso_week,
+    office_date,
     office_day,
     region_levels,
     seconds_between,
@@ -50,14 +51,16 @@ def _ratio(on_time: int, total: int) -> float | None:
 
 def split_period(session: Session, principal: Principal, filters: Filters, use_summary: bool = True
                  ) -> tuple[Filters | None, Filters | None]:
-    """The period's days the daily summaries hold (summary.py) and the later days read live; either may be None.
-    Everything is read live when the summaries cannot show all this viewer may see (`summaries_cover`)."""
-    through = summary.refreshed_through(session) if use_summary else None
-    if through is None or not summaries_cover(session, principal):
+    """The part of the period the daily summaries hold (summary.py: every day up to their last refresh) and
+    the part read live (what happened since); either may be None. Everything is read live when the summaries
+    cannot show all this viewer may see (`summaries_cover`)."""
+    covered = summary.coverage(session) if use_summary else None
+    if covered is None or not summaries_cover(session, principal):
         return None, filters
+    through, cutoff = covered
     from_summary = replace(filters, end=min(filters.end, through)) if filters.start <= through else None
-    live_start = max(filters.start, through + timedelta(days=1))
-    return from_summary, (replace(filters, start=live_start) if live_start <= filters.end else None)
+    live_start = max(filters.start, office_date(cutoff))
+    return from_summary, (replace(filters, start=live_start, after=cutoff) if live_start <= filters.end else None)
 
 
 def summary_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list:

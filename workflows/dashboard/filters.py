@@ -37,13 +37,15 @@ class BadFilter(LigatError):
 @dataclass(frozen=True)
 class Filters:
     """Office dates `start`..`end` inclusive; the optional line (process id), region (a Kemendagri code:
-    the region and every region under it) and category."""
+    the region and every region under it) and category; `after`: only moments from then on (the part of a
+    period the daily summaries do not hold yet)."""
 
     start: date
     end: date
     process_id: str | None = None
     region_code: str | None = None
     category: str | None = None
+    after: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -68,7 +70,8 @@ class Filters:
         return conditions
 
     def in_period(self, column: Any) -> ColumnElement:
-        return between_days(column, self.start, self.end)
+        within = between_days(column, self.start, self.end)
+        return within if self.after is None else and_(within, column >= self.after)
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:

@@ -47,6 +47,38 @@ def add_flows(engine: Any) -> int:
         return session.scalar(select(func.count()).select_from(CaseFlow)) or 0
 
 
+SPREAD_DAYS = 60  # closed in the last this many days: their durations are spread (the measured period is 30)
+SHORTEST, LONGEST = 600, 60 * 86400  # seconds: ten minutes to sixty days, log-uniform
+
+
+def spread_durations(engine: Any) -> int:
+    """Bulk copies close within a second of opening (the engine ran their template at once), so every
+    duration would fall in one histogram bucket. Give the cases closed in the last SPREAD_DAYS days
+    log-uniform durations (their opening moved earlier), as real cases have, so the completion-time figure is
+    measured on a histogram as wide as a real one. Done once: skipped when those durations are already spread."""
+    from sqlalchemy import text
+
+    if engine.dialect.name == "postgresql":
+        since = f"(now() AT TIME ZONE 'utc') - interval '{SPREAD_DAYS} days'"
+        took = "extract(epoch from closed_at - created_at)"
+    else:
+        since = f"datetime('now', '-{SPREAD_DAYS} days')"
+        took = "(julianday(closed_at) - julianday(created_at)) * 86400"
+    with engine.begin() as conn:
+        longest = conn.execute(text(
+            f'SELECT max({took}) FROM "case" WHERE completed AND closed_at >= {since}')).scalar()
+        if longest is None or float(longest) > 60:
+            return 0
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT setseed(0.14)"))
+            seconds = f"exp(ln({SHORTEST}) + random() * (ln({LONGEST}) - ln({SHORTEST})))"
+            moved = f"closed_at - make_interval(secs => {seconds})"
+        else:
+            moved = f"datetime(closed_at, '-' || (abs(random()) % {LONGEST - SHORTEST} + {SHORTEST}) || ' seconds')"
+        return conn.execute(text(
+            f'UPDATE "case" SET created_at = {moved} WHERE completed AND closed_at >= {since}')).rowcount
+
+
 def figure_calls(engine: Any, principal: Any, filters: Any, definition_id: int) -> dict[str, Any]:
     """One callable per figure, each in its own session as a request would run it."""
     from sqlalchemy.orm import Session
@@ -204,6 +236,7 @@ def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
     written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(11)),
                            ticker("seeded cases", params["cases"]))
     flows = add_flows(engine)
+    spread_durations(engine)
     seed_seconds = time.perf_counter() - started
     summary_seconds, snapshot_seconds = build_summaries(engine)
     with Session(engine) as session:
@@ -249,6 +282,7 @@ def reuse(target: Any, params: dict[str, Any]) -> dict[str, Any]:
     app = create_app(target.app_overrides())  # migrations: the tables and index of 0025 too
     engine = app_engine(app)
     Base.metadata.create_all(engine, tables=[summary.TaskDay.__table__, summary.FlowDay.__table__])
+    spread_durations(engine)
     summary_seconds, snapshot_seconds = build_summaries(engine)
     with Session(engine) as session:
         figures = {"seeded_cases": 0, "seed_seconds": 0.0, "summary_seconds": summary_seconds,

@@ -7,6 +7,7 @@ the database; a figure is a plain dict (JSON as the API gives it)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -124,19 +125,33 @@ def volume(session: Session, principal: Principal, filters: Filters, use_summary
     total: dict[str, int] = {"masuk": 0, "selesai": 0, "dengan_sla": 0, "tepat_waktu": 0}
     sla_by_line: dict[Any, dict[str, int]] = {}
 
+    weeks_months: dict[Any, tuple[str, str]] = {}
+    levels: dict[Any, tuple[str | None, str | None]] = {}
+
     def count(rows: list, field: str) -> None:
+        # Thousands of rows: tally per group first, each day's week and month and each region's levels once.
+        tallies: dict[str, dict[Any, int]] = {name: defaultdict(int) for name in groups}
         for row in rows:
-            day, process_id, category, region, n = as_date(row[0]), row[1], row[2], row[3], row[4]
-            district, village = region_levels(region)
-            for name, key in (("minggu", iso_week(day)), ("bulan", f"{day:%Y-%m}"), ("lini", process_id),
-                              ("kategori", category), ("kecamatan", district), ("kelurahan", village)):
-                add_to(groups[name], key, field, n)
+            day, process_id, category, region, n = row[0], row[1], row[2], row[3], row[4]
+            if day not in weeks_months:
+                as_day = as_date(day)
+                weeks_months[day] = (iso_week(as_day), f"{as_day:%Y-%m}")
+            if region not in levels:
+                levels[region] = region_levels(region)
+            week, month = weeks_months[day]
+            district, village = levels[region]
+            for name, key in (("minggu", week), ("bulan", month), ("lini", process_id), ("kategori", category),
+                              ("kecamatan", district), ("kelurahan", village)):
+                tallies[name][key] += n
             total[field] += n
             if field == "selesai":
                 add_to(sla_by_line, process_id, "dengan_sla", row[5] or 0)
                 add_to(sla_by_line, process_id, "tepat_waktu", row[6] or 0)
                 total["dengan_sla"] += row[5] or 0
                 total["tepat_waktu"] += row[6] or 0
+        for name, tally in tallies.items():
+            for key, n in tally.items():
+                add_to(groups[name], key, field, n)
 
     count(opened, "masuk")
     count(closed, "selesai")

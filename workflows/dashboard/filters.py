@@ -93,17 +93,26 @@ def office_date(moment: datetime) -> date:
     return moment.replace(tzinfo=UTC).astimezone(TIME.office_tz).date()
 
 
+def _once(session: Session, key: tuple, make: Any) -> Any:
+    """`make()` once per session (a request): a page asks the same visibility questions for every figure."""
+    cache = session.info.setdefault("dashboard", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def visible_cases(session: Session, principal: Principal, filters: Filters) -> list[ColumnElement]:
     """The viewer's visibility and the filters, as conditions on the case table."""
-    return [case_scope(session, principal), *filters.case_conditions()]
+    return [_once(session, ("case", principal), lambda: case_scope(session, principal)), *filters.case_conditions()]
 
 
 def table_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list[ColumnElement]:
     """Visibility and filters on a summary or snapshot table's columns (the case's definition, region, bidang,
     line and category; without case ids, so cases seen only through a named task are not there: see
     `summaries_cover`)."""
-    return [case_scope(session, principal, table.process_definition_id, table.region_code, table.bidang, None),
-            *filters.case_conditions(table)]
+    scope = _once(session, (table.__tablename__, principal), lambda: case_scope(
+        session, principal, table.process_definition_id, table.region_code, table.bidang, None))
+    return [scope, *filters.case_conditions(table)]
 
 
 def summaries_cover(session: Session, principal: Principal) -> bool:
@@ -112,9 +121,13 @@ def summaries_cover(session: Session, principal: Principal) -> bool:
     the summaries cannot tell it apart, so their figures are then read live."""
     if principal.reads_everything or not principal.may_be_named:
         return True
-    elsewhere = (named_cases(principal.username).join(Case, Case.id == InboxCandidate.case_id)
-                 .where(case_scope(session, principal, case_id_col=None).is_not(true())).limit(1))  # NULL bidang too
-    return session.scalar(elsewhere) is None
+
+    def covered() -> bool:
+        elsewhere = (named_cases(principal.username).join(Case, Case.id == InboxCandidate.case_id)
+                     .where(case_scope(session, principal, case_id_col=None).is_not(true())).limit(1))  # NULL too
+        return session.scalar(elsewhere) is None
+
+    return _once(session, ("cover", principal), covered)
 
 
 def _offset_hours() -> int:

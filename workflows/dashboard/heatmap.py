@@ -53,6 +53,20 @@ def elements(bpmn_xml: str) -> dict[str, list[dict[str, str]]]:
     return {"tugas": tasks, "alur": flows}
 
 
+_DIAGRAMS: dict[tuple[int, str], dict[str, list[dict[str, str]]]] = {}
+
+
+def _elements_of(definition: ProcessDefinition) -> dict[str, list[dict[str, str]]]:
+    """`elements` of a stored version, parsed once per process (a version's diagram never changes; its
+    content hash is in the key all the same)."""
+    key = (definition.id, definition.content_hash)
+    if key not in _DIAGRAMS:
+        if len(_DIAGRAMS) > 256:
+            _DIAGRAMS.clear()
+        _DIAGRAMS[key] = elements(definition.bpmn_xml)
+    return _DIAGRAMS[key]
+
+
 def _add(counter: dict[str, int], rows: list) -> None:
     for key, n in rows:
         counter[key] = counter.get(key, 0) + int(n or 0)
@@ -113,7 +127,7 @@ def heatmap(session: Session, principal: Principal, definition: ProcessDefinitio
     False: everything from the cases, neither the daily summaries nor the snapshot."""
     waiting = _waiting(session, principal, definition, filters, use_summary)
     done, taken = _done_and_taken(session, principal, definition, filters, use_summary)
-    diagram = elements(definition.bpmn_xml)
+    diagram = _elements_of(definition)
     tasks = []
     for task in diagram["tugas"]:
         spread = waiting.get((task["id"],))

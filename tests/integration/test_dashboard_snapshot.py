@@ -254,3 +254,14 @@ def test_the_scheduler_takes_the_snapshot_again(app, seeded, engine, login_as):
             session.commit()
         run_dashboard_snapshot_job(app)
     assert api(client)["terbuka"] == before["terbuka"]
+
+
+def test_the_refresh_command_rebuilds_the_summary_and_takes_the_snapshot(app, seeded, engine):
+    with Session(engine) as session:
+        before = snapshot.taken_at(session)
+    result = app.test_cli_runner().invoke(args=["ligat", "dashboard-refresh", "--days", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Ringkasan dasbor diperbarui" in result.output
+    with Session(engine) as session:
+        assert snapshot.taken_at(session) > before
+        assert summary.refreshed_through(session) == office_today()

@@ -107,8 +107,10 @@ def run_dashboard_job(app: Flask) -> int:
 
 def run_dashboard_snapshot_job(app: Flask) -> int:
     """What is open now for the dashboard's backlog, heatmap and open count (taken every minute or so)."""
+    seconds = app.config["LIGAT_DASHBOARD_SNAPSHOT_SECONDS"]
+
     def job(session: Session) -> int:
-        snapshot.take(session)
+        snapshot.take(session, fresh_for=seconds / 2)
         session.commit()
         return 1
 

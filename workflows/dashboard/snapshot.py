@@ -70,11 +70,17 @@ def _keys() -> list:
     return [Case.process_definition_id, Case.process_id, Case.category, Case.region_code, Case.bidang]
 
 
-def take(session: Session) -> datetime:
-    """Replace the snapshot with what is open now; returns its time. The caller commits."""
+def take(session: Session, fresh_for: float = 0) -> datetime:
+    """Replace the snapshot with what is open now; returns its time. The caller commits. With `fresh_for`
+    (seconds), a snapshot younger than that is kept: every web process runs the scheduler, one of them
+    taking it each round is enough."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
     now = utcnow()
+    if fresh_for:
+        taken = taken_at(session)
+        if taken is not None and (now - taken).total_seconds() < fresh_for:
+            return taken
     session.execute(delete(OpenTaskNow))
     session.execute(delete(OpenCaseNow))
     age = seconds_between(session, literal(now), InboxTask.created_at)

@@ -110,6 +110,8 @@ class Config:
     # The dashboard's daily summary: how often the scheduler rewrites it, and how many past days each time.
     LIGAT_DASHBOARD_REFRESH_MINUTES = int(os.environ.get("LIGAT_DASHBOARD_REFRESH_MINUTES", 10))
     LIGAT_DASHBOARD_REFRESH_DAYS = int(os.environ.get("LIGAT_DASHBOARD_REFRESH_DAYS", 45))
+    # How often the scheduler takes the dashboard's snapshot of what is open now (backlog, heatmap, open cases).
+    LIGAT_DASHBOARD_SNAPSHOT_SECONDS = int(os.environ.get("LIGAT_DASHBOARD_SNAPSHOT_SECONDS", 60))
     LIGAT_NOTIFY_CHANNEL = os.environ.get("LIGAT_NOTIFY_CHANNEL", "log")
     # The office's own days off, beyond national holidays and cuti bersama, for SLAs in working days:
     # comma-separated ISO dates, e.g. "2026-10-12,2026-12-31" (workflows/durations.py).

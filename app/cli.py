@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from workflows import packages
 from workflows.audit_checks import run_check
+from workflows.dashboard import snapshot
 from workflows.dashboard.summary import refresh as refresh_summary
 from workflows.errors import DeployError
 from workflows.timers import wake_due_timers
@@ -45,8 +46,10 @@ def verify_audit_command() -> None:
 @click.option("--all", "everything", is_flag=True, help="Rebuild every day, not only the last days.")
 @click.option("--days", default=45, show_default=True, help="How many past days to rewrite.")
 def dashboard_refresh_command(everything: bool, days: int) -> None:
-    """Rewrite the dashboard's daily summary of cases opened and closed (the scheduler does the last days)."""
+    """Rewrite the dashboard's daily summary (the scheduler does the last days) and take its snapshot of what
+    is open now."""
     first, through = refresh_summary(db.session, None if everything else days)
+    snapshot.take(db.session)
     db.session.commit()
     click.echo(f"Ringkasan dasbor diperbarui: {first} s.d. {through}. (Dashboard summary refreshed.)")
 

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from workflows.audit_checks import run_check
+from workflows.dashboard import snapshot
 from workflows.dashboard.summary import refresh as refresh_summary
 from workflows.documents import remove_stale_staged
 from workflows.issued_letters import render_pending_pdfs
@@ -104,6 +105,18 @@ def run_dashboard_job(app: Flask) -> int:
     return _in_app(app, job)
 
 
+def run_dashboard_snapshot_job(app: Flask) -> int:
+    """What is open now for the dashboard's backlog, heatmap and open count (taken every minute or so)."""
+    seconds = app.config["LIGAT_DASHBOARD_SNAPSHOT_SECONDS"]
+
+    def job(session: Session) -> int:
+        snapshot.take(session, fresh_for=seconds / 2)
+        session.commit()
+        return 1
+
+    return _in_app(app, job)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(daemon=True, job_defaults={"coalesce": True, "max_instances": 1})
     seconds = app.config["LIGAT_TIMER_POLL_SECONDS"]
@@ -118,6 +131,8 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
                       args=[app], id="audit_check")
     scheduler.add_job(run_dashboard_job, "interval", minutes=app.config["LIGAT_DASHBOARD_REFRESH_MINUTES"],
                       args=[app], id="dashboard_summary")
+    scheduler.add_job(run_dashboard_snapshot_job, "interval", seconds=app.config["LIGAT_DASHBOARD_SNAPSHOT_SECONDS"],
+                      args=[app], id="dashboard_snapshot")
     scheduler.start()
     log.info("penjadwal berjalan: timer dan notifikasi tiap %s detik", seconds)
     return scheduler

@@ -80,6 +80,8 @@ class Case(Base):
         # Migration 0014: the dashboard's cases opened / closed in a period.
         Index("ix_case_created_at", "created_at"),
         Index("ix_case_closed_at", "closed_at"),
+        # Migration 0025: a head of bidang's live dashboard figures (their bidang, open or closed).
+        Index("ix_case_bidang_completed", "bidang", "completed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

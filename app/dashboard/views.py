@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 
 import forms
 from workflows import documents, satisfaction
-from workflows.dashboard import figures, heatmap, summary
+from workflows.dashboard import figures, heatmap, snapshot, summary
 from workflows.dashboard.filters import BadFilter, Filters
+from workflows.dashboard.histogram import RESOLUTION_PERCENT
 from workflows.dashboard.verdict import verdict
 from workflows.db import ProcessDefinition
 from workflows.errors import NotFound
@@ -79,7 +80,9 @@ class DashboardView(BaseView):
     def _common(self, filters: Filters) -> dict[str, Any]:
         return {"filters": filters, "args": query_args(filters), "lines": lines(),
                 "areas": office_areas(current_app.config["LIGAT_OFFICE_REGION"]),
-                "categories": forms.pmks_categories()}
+                "categories": forms.pmks_categories(),
+                "snapshot_at": figures.snapshot_time(db.session, current_principal()),
+                "resolution": RESOLUTION_PERCENT}
 
     @expose("/")
     @dashboard_access
@@ -91,17 +94,19 @@ class DashboardView(BaseView):
             "dashboard/index.html", data=data, verdict=verdict(db.session, principal, filters),
             elements=satisfaction.ELEMENTS, grade_labels=satisfaction.GRADE_LABELS,
             lang=ui_lang(),
-            summary_through=summary.refreshed_through(db.session),
+            summary_at=(summary.coverage(db.session) or (None, None))[1],
             may_refresh=principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN), **self._common(filters))
 
     @expose("/perbarui", methods=["POST"])
     @dashboard_access
     def refresh(self):  # noqa: ANN201
-        """On demand: rewrite the daily summary's last days now (the head of office and admins)."""
+        """On demand: rewrite the daily summary's last days and take the snapshot now (the head of office and
+        admins)."""
         principal = current_principal()
         if not (principal.has_role(HEAD_OF_OFFICE) or principal.has_role(ADMIN)):
             abort(403, description=_("Hanya Kepala Dinas atau Admin."))
         first, through = summary.refresh(db.session, current_app.config["LIGAT_DASHBOARD_REFRESH_DAYS"])
+        snapshot.take(db.session)
         documents.log_access(db.session, None, "dasbor_ringkasan", 0, principal.username)
         db.session.commit()
         flash(_("Ringkasan diperbarui sampai %(day)s.", day=format_day(through)), "success")

@@ -121,6 +121,10 @@ def test_dashboard_measures_every_figure_for_both_viewers(runs):
                                        "letters_per_day", "case_list_page", "map_points", "heatmap"}
         assert all(_positive(value["p95_ms"]) for value in who["figures"].values())
         assert _positive(who["page"]["p95_ms"])
+        # The figures the summaries and the snapshot stand in for are measured live too.
+        assert set(who["live"]) == {"volume", "open_now", "completion_times", "backlog", "heatmap"}
+        assert all(_positive(value["p95_ms"]) for value in who["live"].values())
+    assert figures["snapshot_seconds"] >= 0 and figures["summary_seconds"] >= 0
 
 
 def test_results_record_keeps_one_run_per_key_and_the_analysis(tmp_path: Path):

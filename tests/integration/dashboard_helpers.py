@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.portal.models import PortalReport
 from workflows import cases, storage
-from workflows.dashboard import summary
+from workflows.dashboard import snapshot, summary
 from workflows.dashboard.flows import CaseFlow
 from workflows.db import Case, InboxTask, utcnow
 from workflows.issued_letters import Letter
@@ -74,7 +74,8 @@ def _open(session: Session, case_id: int, name: str) -> InboxTask:
 
 
 def _set_waits(session: Session, out: Seed) -> None:
-    """Open tasks waited known hours until now (set again when the seed is reused later in the run)."""
+    """Open tasks waited known hours until now (set again when the seed is reused later in the run); a
+    snapshot of open tasks taken earlier in the run is taken again, as the scheduler would."""
     now = utcnow()
     for (name, task), (waited, due_in) in OPEN_WAITS.items():
         session.execute(update(InboxTask).where(
@@ -82,6 +83,9 @@ def _set_waits(session: Session, out: Seed) -> None:
         ).values(created_at=now - timedelta(hours=waited),
                  due_at=None if due_in is None else now + timedelta(hours=due_in)))
     session.commit()
+    if snapshot.taken_at(session) is not None:
+        snapshot.take(session)
+        session.commit()
 
 
 def _existing(session: Session) -> Seed | None:

@@ -7,8 +7,9 @@ the database; a figure is a plain dict (JSON as the API gives it)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -17,8 +18,7 @@ from sqlalchemy.orm import Session
 from ..db import Case, InboxTask, utcnow
 from ..issued_letters import Letter
 from ..principal import Principal
-from ..visibility import case_scope
-from . import summary
+from . import snapshot, summary
 from .filters import (
     BadFilter,
     Filters,
@@ -27,13 +27,18 @@ from .filters import (
     base_query,
     grouped_spread,
     iso_week,
+    office_date,
     office_day,
     region_levels,
     seconds_between,
     sorted_items,
+    summaries_cover,
+    table_scope,
     visible_cases,
 )
-from .summary import CaseDay, TaskDay
+from .histogram import RESOLUTION_PERCENT, bucket_of, grouped
+from .snapshot import OpenCaseNow, OpenTaskNow
+from .summary import CaseDay, DurationDay, TaskDay
 
 COUNTS = ("masuk", "selesai")
 SLA_FIELDS = ("dengan_sla", "tepat_waktu")
@@ -45,20 +50,32 @@ def _ratio(on_time: int, total: int) -> float | None:
     return round(100.0 * on_time / total, 1) if total else None
 
 
-def split_period(session: Session, filters: Filters, use_summary: bool = True) -> tuple[Filters | None, Filters | None]:
-    """The period's days the daily summaries hold (summary.py) and the later days read live; either may be None."""
-    through = summary.refreshed_through(session) if use_summary else None
-    if through is None:
+def split_period(session: Session, principal: Principal, filters: Filters, use_summary: bool = True
+                 ) -> tuple[Filters | None, Filters | None]:
+    """The part of the period the daily summaries hold (summary.py: every day up to their last refresh) and
+    the part read live (what happened since); either may be None. Everything is read live when the summaries
+    cannot show all this viewer may see (`summaries_cover`)."""
+    covered = summary.coverage(session) if use_summary else None
+    if covered is None or not summaries_cover(session, principal):
         return None, filters
+    through, cutoff = covered
     from_summary = replace(filters, end=min(filters.end, through)) if filters.start <= through else None
-    live_start = max(filters.start, through + timedelta(days=1))
-    return from_summary, (replace(filters, start=live_start) if live_start <= filters.end else None)
+    live_start = max(filters.start, office_date(cutoff))
+    return from_summary, (replace(filters, start=live_start, after=cutoff) if live_start <= filters.end else None)
 
 
 def summary_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list:
-    """Visibility and filters on a summary table's columns, and its days."""
-    return [case_scope(session, principal, table.process_definition_id, table.region_code, table.bidang, None),
-            *filters.case_conditions(table), table.day >= filters.start, table.day <= filters.end]
+    """Visibility and filters on a daily summary table's columns, and its days."""
+    return [*table_scope(session, principal, filters, table), table.day >= filters.start, table.day <= filters.end]
+
+
+def snapshot_time(session: Session, principal: Principal, use_snapshot: bool = True) -> datetime | None:
+    """When the snapshot of what is open now (snapshot.py) was taken, if this viewer's figures come from it;
+    None: they are read live."""
+    if not use_snapshot:
+        return None
+    taken = snapshot.taken_at(session)
+    return taken if taken is not None and summaries_cover(session, principal) else None
 
 
 def _live_rows(session: Session, principal: Principal, filters: Filters) -> tuple[list, list]:
@@ -94,7 +111,7 @@ def volume(session: Session, principal: Principal, filters: Filters, use_summary
     """Cases opened and closed in the period: in total, per week, per month, per line, category,
     kecamatan and kelurahan; with the line's service level (closed by `sla_due_at`) per line.
     Days the summary holds are read from it, later days from the cases."""
-    from_summary, live = split_period(session, filters, use_summary)
+    from_summary, live = split_period(session, principal, filters, use_summary)
     opened: list = []
     closed: list = []
     if from_summary:
@@ -108,19 +125,33 @@ def volume(session: Session, principal: Principal, filters: Filters, use_summary
     total: dict[str, int] = {"masuk": 0, "selesai": 0, "dengan_sla": 0, "tepat_waktu": 0}
     sla_by_line: dict[Any, dict[str, int]] = {}
 
+    weeks_months: dict[Any, tuple[str, str]] = {}
+    levels: dict[Any, tuple[str | None, str | None]] = {}
+
     def count(rows: list, field: str) -> None:
+        # Thousands of rows: tally per group first, each day's week and month and each region's levels once.
+        tallies: dict[str, dict[Any, int]] = {name: defaultdict(int) for name in groups}
         for row in rows:
-            day, process_id, category, region, n = as_date(row[0]), row[1], row[2], row[3], row[4]
-            district, village = region_levels(region)
-            for name, key in (("minggu", iso_week(day)), ("bulan", f"{day:%Y-%m}"), ("lini", process_id),
-                              ("kategori", category), ("kecamatan", district), ("kelurahan", village)):
-                add_to(groups[name], key, field, n)
+            day, process_id, category, region, n = row[0], row[1], row[2], row[3], row[4]
+            if day not in weeks_months:
+                as_day = as_date(day)
+                weeks_months[day] = (iso_week(as_day), f"{as_day:%Y-%m}")
+            if region not in levels:
+                levels[region] = region_levels(region)
+            week, month = weeks_months[day]
+            district, village = levels[region]
+            for name, key in (("minggu", week), ("bulan", month), ("lini", process_id), ("kategori", category),
+                              ("kecamatan", district), ("kelurahan", village)):
+                tallies[name][key] += n
             total[field] += n
             if field == "selesai":
                 add_to(sla_by_line, process_id, "dengan_sla", row[5] or 0)
                 add_to(sla_by_line, process_id, "tepat_waktu", row[6] or 0)
                 total["dengan_sla"] += row[5] or 0
                 total["tepat_waktu"] += row[6] or 0
+        for name, tally in tallies.items():
+            for key, n in tally.items():
+                add_to(groups[name], key, field, n)
 
     count(opened, "masuk")
     count(closed, "selesai")
@@ -133,19 +164,16 @@ def volume(session: Session, principal: Principal, filters: Filters, use_summary
     }
 
 
-def open_now(session: Session, principal: Principal, filters: Filters) -> int:
-    return session.scalar(select(func.count()).select_from(Case).where(
-        *visible_cases(session, principal, filters), Case.completed.is_(False))) or 0
+def open_now(session: Session, principal: Principal, filters: Filters, use_snapshot: bool = True) -> int:
+    """Cases open now (the period does not apply), from the snapshot when there is one."""
+    if snapshot_time(session, principal, use_snapshot) is None:
+        return session.scalar(select(func.count()).select_from(Case).where(
+            *visible_cases(session, principal, filters), Case.completed.is_(False))) or 0
+    return int(session.scalar(select(func.sum(OpenCaseNow.open_cases)).where(
+        *table_scope(session, principal, filters, OpenCaseNow))) or 0)
 
 
-def completion_times(session: Session, principal: Principal, filters: Filters) -> dict[str, Any]:
-    """Median and 90th percentile of the time from opening to closing, of the cases closed in the period:
-    over all of them and per line (hours)."""
-    query = base_query(*visible_cases(session, principal, filters), Case.completed.is_(True),
-                       filters.in_period(Case.closed_at))
-    seconds = seconds_between(session, Case.closed_at, Case.created_at)
-    per_line = grouped_spread(session, [Case.process_id], seconds, query)
-    overall = grouped_spread(session, [], seconds, query).get(())
+def _spread_items(per_line: dict[tuple, Any], overall: Any) -> dict[str, Any]:
     return {
         "semua": overall.as_dict() if overall else {"jumlah": 0, "median_jam": None, "p90_jam": None,
                                                     "maks_jam": None},
@@ -153,10 +181,45 @@ def completion_times(session: Session, principal: Principal, filters: Filters) -
     }
 
 
+def _exact_completion_times(session: Session, principal: Principal, filters: Filters) -> dict[str, Any]:
+    query = base_query(*visible_cases(session, principal, filters), Case.completed.is_(True),
+                       filters.in_period(Case.closed_at))
+    seconds = seconds_between(session, Case.closed_at, Case.created_at)
+    per_line = grouped_spread(session, [Case.process_id], seconds, query)
+    return {**_spread_items(per_line, grouped_spread(session, [], seconds, query).get(())), "kelas_persen": None}
+
+
+def completion_times(session: Session, principal: Principal, filters: Filters, use_summary: bool = True
+                     ) -> dict[str, Any]:
+    """Median and 90th percentile of the time from opening to closing, of the cases closed in the period:
+    over all of them and per line (hours). Days the summary holds come from its duration histograms
+    (`kelas_persen`: the buckets' width, the figures' largest error; histogram.py), later days are bucketed
+    live; with no summary day in the period every case is read (`kelas_persen` None: exact)."""
+    from_summary, live = split_period(session, principal, filters, use_summary)
+    if from_summary is None:
+        return _exact_completion_times(session, principal, filters)
+    rows = list(session.execute(
+        select(DurationDay.process_id, DurationDay.bucket, func.sum(DurationDay.closed),
+               func.sum(DurationDay.seconds_sum), func.max(DurationDay.seconds_max))
+        .where(*summary_scope(session, principal, from_summary, DurationDay))
+        .group_by(DurationDay.process_id, DurationDay.bucket)))
+    if live:
+        seconds = seconds_between(session, Case.closed_at, Case.created_at)
+        bucket = bucket_of(session, seconds)
+        rows += session.execute(
+            select(Case.process_id, bucket, func.count(), func.sum(seconds), func.max(seconds))
+            .where(*visible_cases(session, principal, live), Case.completed.is_(True), live.in_period(Case.closed_at))
+            .group_by(Case.process_id, bucket)).all()
+    per_line = grouped(rows, 1)
+    overall = grouped([row[1:] for row in rows], 0).get(())
+    return {**_spread_items({key: b.spread() for key, b in per_line.items()}, overall.spread() if overall else None),
+            "kelas_persen": RESOLUTION_PERCENT}
+
+
 def stage_sla(session: Session, principal: Principal, filters: Filters, use_summary: bool = True
               ) -> list[dict[str, Any]]:
     """Per line and stage (user task): tasks with a due time completed in the period, and how many by then."""
-    from_summary, live = split_period(session, filters, use_summary)
+    from_summary, live = split_period(session, principal, filters, use_summary)
     rows: list = []
     if from_summary:
         rows += session.execute(
@@ -181,9 +244,32 @@ def stage_sla(session: Session, principal: Principal, filters: Filters, use_summ
              "persen": _ratio(good, n)} for (line, task), (title, n, good) in sorted(merged.items())]
 
 
-def backlog(session: Session, principal: Principal, filters: Filters) -> list[dict[str, Any]]:
+def backlog(session: Session, principal: Principal, filters: Filters, use_snapshot: bool = True
+            ) -> list[dict[str, Any]]:
     """Open tasks now, per line and stage, with how long they have waited (hours). The period does not
-    apply: the backlog is today's; line, region and category do."""
+    apply: the backlog is today's; line, region and category do. From the snapshot when there is one (its
+    ages moved on to now; median and p90 to its buckets' width), else from every open task."""
+    taken = snapshot_time(session, principal, use_snapshot)
+    if taken is None:
+        return _live_backlog(session, principal, filters)
+    rows = session.execute(
+        select(OpenTaskNow.process_id, OpenTaskNow.task_name, func.min(OpenTaskNow.title),
+               func.sum(OpenTaskNow.overdue), OpenTaskNow.bucket, func.sum(OpenTaskNow.waiting),
+               func.sum(OpenTaskNow.age_sum), func.max(OpenTaskNow.age_max))
+        .where(*table_scope(session, principal, filters, OpenTaskNow))
+        .group_by(OpenTaskNow.process_id, OpenTaskNow.task_name, OpenTaskNow.bucket)).all()
+    titles: dict[tuple, str] = {}
+    overdue: dict[tuple, int] = {}
+    for line, task, title, late, *_ in rows:
+        titles[(line, task)] = min(titles.get((line, task), title), title)
+        overdue[(line, task)] = overdue.get((line, task), 0) + int(late or 0)
+    since = (utcnow() - taken).total_seconds()
+    ages = grouped([(line, task, *rest) for line, task, _, _, *rest in rows], 2)
+    return [{"lini": key[0], "tahap": key[1], "judul": titles[key], "terlambat": overdue[key],
+             **buckets.shifted(since).spread().as_dict()} for key, buckets in sorted(ages.items())]
+
+
+def _live_backlog(session: Session, principal: Principal, filters: Filters) -> list[dict[str, Any]]:
     now = utcnow()
     query = base_query(*visible_cases(session, principal, filters), InboxTask.state == "open",
                        from_=InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id))
@@ -210,6 +296,10 @@ def letters_per_day(session: Session, principal: Principal, filters: Filters) ->
     return [{"hari": as_date(day).isoformat(), "jumlah": n} for day, n in rows]
 
 
+def iso_utc(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+
+
 def dashboard(session: Session, principal: Principal, filters: Filters) -> dict[str, Any]:
     """Every figure at once, as the page and the API give them."""
     return {
@@ -217,6 +307,7 @@ def dashboard(session: Session, principal: Principal, filters: Filters) -> dict[
         "terbuka": open_now(session, principal, filters),
         "volume": volume(session, principal, filters),
         "waktu_selesai": completion_times(session, principal, filters),
+        "sekarang_per": iso_utc(snapshot_time(session, principal)),
         "sla_tahap": stage_sla(session, principal, filters),
         "antrean": backlog(session, principal, filters),
         "surat_per_hari": letters_per_day(session, principal, filters),

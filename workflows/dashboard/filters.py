@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
-from ..db import Case
+from ..db import Case, InboxCandidate
 from ..durations import SETTINGS as TIME
 from ..errors import LigatError
 from ..principal import ADMIN, HEAD_OF_BIDANG, HEAD_OF_OFFICE, Principal
-from ..visibility import case_scope, region_filter
+from ..visibility import case_scope, named_cases, region_filter
 
 # Who opens the dashboard: the head of office and admins see every case, a head of bidang the cases
 # their role reaches (workflows/visibility.py decides, as everywhere).
@@ -37,13 +37,15 @@ class BadFilter(LigatError):
 @dataclass(frozen=True)
 class Filters:
     """Office dates `start`..`end` inclusive; the optional line (process id), region (a Kemendagri code:
-    the region and every region under it) and category."""
+    the region and every region under it) and category; `after`: only moments from then on (the part of a
+    period the daily summaries do not hold yet)."""
 
     start: date
     end: date
     process_id: str | None = None
     region_code: str | None = None
     category: str | None = None
+    after: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.end < self.start:
@@ -68,7 +70,8 @@ class Filters:
         return conditions
 
     def in_period(self, column: Any) -> ColumnElement:
-        return between_days(column, self.start, self.end)
+        within = between_days(column, self.start, self.end)
+        return within if self.after is None else and_(within, column >= self.after)
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -90,9 +93,41 @@ def office_date(moment: datetime) -> date:
     return moment.replace(tzinfo=UTC).astimezone(TIME.office_tz).date()
 
 
+def _once(session: Session, key: tuple, make: Any) -> Any:
+    """`make()` once per session (a request): a page asks the same visibility questions for every figure."""
+    cache = session.info.setdefault("dashboard", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def visible_cases(session: Session, principal: Principal, filters: Filters) -> list[ColumnElement]:
     """The viewer's visibility and the filters, as conditions on the case table."""
-    return [case_scope(session, principal), *filters.case_conditions()]
+    return [_once(session, ("case", principal), lambda: case_scope(session, principal)), *filters.case_conditions()]
+
+
+def table_scope(session: Session, principal: Principal, filters: Filters, table: Any) -> list[ColumnElement]:
+    """Visibility and filters on a summary or snapshot table's columns (the case's definition, region, bidang,
+    line and category; without case ids, so cases seen only through a named task are not there: see
+    `summaries_cover`)."""
+    scope = _once(session, (table.__tablename__, principal), lambda: case_scope(
+        session, principal, table.process_definition_id, table.region_code, table.bidang, None))
+    return [scope, *filters.case_conditions(table)]
+
+
+def summaries_cover(session: Session, principal: Principal) -> bool:
+    """Can the summaries and the snapshot show everything this viewer may see? Not when an open task names
+    them (candidate user, assignee) on a case their roles do not reach: such a case is visible to them and
+    the summaries cannot tell it apart, so their figures are then read live."""
+    if principal.reads_everything or not principal.may_be_named:
+        return True
+
+    def covered() -> bool:
+        elsewhere = (named_cases(principal.username).join(Case, Case.id == InboxCandidate.case_id)
+                     .where(case_scope(session, principal, case_id_col=None).is_not(true())).limit(1))  # NULL too
+        return session.scalar(elsewhere) is None
+
+    return _once(session, ("cover", principal), covered)
 
 
 def _offset_hours() -> int:

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 from ..db import Case, InboxTask, ProcessDefinition, utcnow
 from ..errors import NotFound
 from ..principal import Principal
-from .figures import split_period, summary_scope
-from .filters import Filters, base_query, grouped_spread, seconds_between, visible_cases
+from .figures import iso_utc, snapshot_time, split_period, summary_scope
+from .filters import Filters, Spread, base_query, grouped_spread, seconds_between, table_scope, visible_cases
 from .flows import BPMN_NS, CaseFlow
+from .histogram import grouped
+from .snapshot import OpenTaskNow
 from .summary import FlowDay, TaskDay
 
 # Elements a case waits at (a plain bpmn:task is a human task too, README "Diagrams from other modelers").
@@ -51,15 +53,29 @@ def elements(bpmn_xml: str) -> dict[str, list[dict[str, str]]]:
     return {"tugas": tasks, "alur": flows}
 
 
+_DIAGRAMS: dict[tuple[int, str], dict[str, list[dict[str, str]]]] = {}
+
+
+def _elements_of(definition: ProcessDefinition) -> dict[str, list[dict[str, str]]]:
+    """`elements` of a stored version, parsed once per process (a version's diagram never changes; its
+    content hash is in the key all the same)."""
+    key = (definition.id, definition.content_hash)
+    if key not in _DIAGRAMS:
+        if len(_DIAGRAMS) > 256:
+            _DIAGRAMS.clear()
+        _DIAGRAMS[key] = elements(definition.bpmn_xml)
+    return _DIAGRAMS[key]
+
+
 def _add(counter: dict[str, int], rows: list) -> None:
     for key, n in rows:
         counter[key] = counter.get(key, 0) + int(n or 0)
 
 
-def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
-                    ) -> tuple[dict[str, int], dict[str, int]]:
+def _done_and_taken(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+                    use_summary: bool) -> tuple[dict[str, int], dict[str, int]]:
     """Per user task: done in the period; per flow: times taken in it (past days from the daily summaries)."""
-    from_summary, live = split_period(session, filters)
+    from_summary, live = split_period(session, principal, filters, use_summary)
     done: dict[str, int] = {}
     taken: dict[str, int] = {}
     if from_summary:
@@ -84,16 +100,34 @@ def _done_and_taken(session: Session, principal: Principal, definition: ProcessD
     return done, taken
 
 
-def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters
-            ) -> dict[str, Any]:
+def _waiting(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+             use_snapshot: bool) -> dict[tuple, Spread]:
+    """Per user task: how many wait now and how long (from the snapshot when there is one, its ages moved on
+    to now; else from every open task)."""
+    taken = snapshot_time(session, principal, use_snapshot)
+    if taken is None:
+        scope = [*visible_cases(session, principal, filters), Case.process_definition_id == definition.id]
+        joined = InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id)
+        return grouped_spread(session, [InboxTask.task_name], seconds_between(session, utcnow(), InboxTask.created_at),
+                              base_query(*scope, InboxTask.state == "open", from_=joined))
+    rows = session.execute(
+        select(OpenTaskNow.task_name, OpenTaskNow.bucket, func.sum(OpenTaskNow.waiting), func.sum(OpenTaskNow.age_sum),
+               func.max(OpenTaskNow.age_max))
+        .where(*table_scope(session, principal, filters, OpenTaskNow),
+               OpenTaskNow.process_definition_id == definition.id)
+        .group_by(OpenTaskNow.task_name, OpenTaskNow.bucket)).all()
+    since = (utcnow() - taken).total_seconds()
+    return {key: buckets.shifted(since).spread() for key, buckets in grouped(rows, 1).items()}
+
+
+def heatmap(session: Session, principal: Principal, definition: ProcessDefinition, filters: Filters,
+            use_summary: bool = True) -> dict[str, Any]:
     """Numbers per task and per flow of one diagram version, over the cases the viewer may see. A flow's number
-    is how many times it was taken in the period (a case looping back twice counts twice)."""
-    scope = [*visible_cases(session, principal, filters), Case.process_definition_id == definition.id]
-    joined = InboxTask.__table__.join(Case.__table__, Case.id == InboxTask.case_id)
-    waiting = grouped_spread(session, [InboxTask.task_name], seconds_between(session, utcnow(), InboxTask.created_at),
-                             base_query(*scope, InboxTask.state == "open", from_=joined))
-    done, taken = _done_and_taken(session, principal, definition, filters)
-    diagram = elements(definition.bpmn_xml)
+    is how many times it was taken in the period (a case looping back twice counts twice). `use_summary`
+    False: everything from the cases, neither the daily summaries nor the snapshot."""
+    waiting = _waiting(session, principal, definition, filters, use_summary)
+    done, taken = _done_and_taken(session, principal, definition, filters, use_summary)
+    diagram = _elements_of(definition)
     tasks = []
     for task in diagram["tugas"]:
         spread = waiting.get((task["id"],))
@@ -102,4 +136,5 @@ def heatmap(session: Session, principal: Principal, definition: ProcessDefinitio
                       "selesai": done.get(task["id"], 0)})
     flows = [{**flow, "kasus": taken.get(flow["id"], 0)} for flow in diagram["alur"]]
     return {"proses": definition.process_id, "versi": definition.version, "tugas": tasks, "alur": flows,
-            "periode": {"dari": filters.start.isoformat(), "sampai": filters.end.isoformat()}}
+            "periode": {"dari": filters.start.isoformat(), "sampai": filters.end.isoformat()},
+            "sekarang_per": iso_utc(snapshot_time(session, principal, use_summary))}

@@ -18,7 +18,7 @@ from workflows.visibility import can_view_case
 from ..casedata import visible_case_or_404
 from ..extensions import db
 from ..security import CASE, current_principal
-from . import reports
+from . import cleaning, reports
 from .models import PortalMedia
 
 
@@ -36,6 +36,10 @@ class PortalMediaView(BaseView):
         case = db.session.get(Case, item.case_id) if item else None
         # 404, not 403: a file of a case outside one's region is not revealed to exist.
         if item is None or case is None or not can_view_case(current_principal(), case):
+            abort(404)
+        # A photo the scheduler has not re-encoded yet is re-encoded now; one that cannot be has
+        # nothing to serve. The file as the citizen sent it (raw_key) is never sent.
+        if item.storage_key is None and not cleaning.clean_one(db.session, item.id):
             abort(404)
         path = storage.path_of(item.storage_key)
         if not path.is_file():

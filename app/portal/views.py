@@ -141,12 +141,13 @@ def report_submit():  # noqa: ANN201
     data.pop("csrf_token", None)
     cleaned, errors = validate_report(data)
     attachments: list[media.CleanMedia] = []
-    existing = reports.find_by_client_key(db.session, cleaned.get("client_id"))
-    if existing is None:
-        try:
-            attachments = read_uploads()
-        except media.MediaRejected as exc:
-            errors["foto"] = str(exc)
+    try:
+        attachments = read_uploads()  # checks only (cheap): photos are re-encoded after the answer
+    except media.MediaRejected as exc:
+        errors["foto"] = str(exc)
+    # A phone re-sending its queue gets its first ticket back even if the form would be refused now;
+    # without errors, create_report finds the first case by the same key itself (one query, not two).
+    existing = reports.find_by_client_key(db.session, cleaned.get("client_id")) if errors else None
     if errors and existing is None:
         if wants_json():
             return jsonify({"errors": errors}), 422

@@ -1,7 +1,10 @@
-"""Background jobs: wake due timers, send queued notifications, verify the audit chains.
+"""Background jobs: wake due timers, send queued notifications, re-encode report photos,
+verify the audit chains.
 
-Safe in every web process at once: timers are claimed with row locks (see
-workflows/timers.py) and outbox rows with SKIP LOCKED on PostgreSQL.
+Started once, by run.py: inside the one waitress process (SQLite), or in run.py's own process
+beside the gunicorn workers (PostgreSQL; app/server.py starts workers with LIGAT_SCHEDULER=0).
+Still safe if a second scheduler runs (another machine): timers are claimed with row locks (see
+workflows/timers.py), outbox rows with SKIP LOCKED on PostgreSQL, a report photo by its raw key.
 """
 
 from __future__ import annotations

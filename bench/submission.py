@@ -61,10 +61,10 @@ SIZES = {
              "ramp_from": 20, "ramp_step": 20, "ramp_to": 40, "ramp_seconds": 1.0, "photo_share": 0.2,
              "workers": 2, "shipped_seconds": 0.0},
     "small": {"clients": 50, "seconds": 5.0, "max_requests": 5_000, "open_rate": 100, "open_seconds": 10.0,
-              "ramp_from": 100, "ramp_step": 50, "ramp_to": 400, "ramp_seconds": 5.0, "photo_share": 0.1,
+              "ramp_from": 25, "ramp_step": 25, "ramp_to": 400, "ramp_seconds": 5.0, "photo_share": 0.1,
               "workers": 0, "shipped_seconds": 3.0},
     "large": {"clients": 50, "seconds": 20.0, "max_requests": 100_000, "open_rate": 100, "open_seconds": 60.0,
-              "ramp_from": 100, "ramp_step": 25, "ramp_to": 400, "ramp_seconds": 15.0, "photo_share": 0.1,
+              "ramp_from": 25, "ramp_step": 25, "ramp_to": 400, "ramp_seconds": 15.0, "photo_share": 0.1,
               "workers": 0, "shipped_seconds": 5.0},
 }
 VILLAGE = "91.71.01.1001"
@@ -137,13 +137,15 @@ class Cleaner:
 
 
 class RssSampler(threading.Thread):
-    """Largest resident set seen per process of each watched tree, every 0.2 s (psutil)."""
+    """Largest resident set seen per process of each watched tree, every 0.2 s (psutil), and the CPU
+    time each tree used while watched (so a report's CPU cost shows apart from the machine's load)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.roots: dict[str, int] = {}
         self.peak: dict[tuple[str, int], int] = {}
         self.leaf: dict[tuple[str, int], bool] = {}
+        self.cpu: dict[tuple[str, int], tuple[float, float]] = {}  # first and last user+system seconds
         self.halt = threading.Event()
 
     def watch(self, name: str, pid: int) -> None:
@@ -161,11 +163,14 @@ class RssSampler(threading.Thread):
             for proc in tree:
                 try:
                     rss, leaf = proc.memory_info().rss, not proc.children()
+                    times = proc.cpu_times()
                 except psutil.NoSuchProcess:
                     continue
                 key = (name, proc.pid)
                 self.peak[key] = max(self.peak.get(key, 0), rss)
                 self.leaf[key] = leaf
+                used = times.user + times.system
+                self.cpu[key] = (self.cpu.get(key, (used, used))[0], used)
 
     def run(self) -> None:
         while not self.halt.wait(0.2):
@@ -178,8 +183,9 @@ class RssSampler(threading.Thread):
         for name in self.roots:
             leaves = [rss for (tree, pid), rss in self.peak.items() if tree == name and self.leaf[(tree, pid)]]
             parents = [rss for (tree, pid), rss in self.peak.items() if tree == name and not self.leaf[(tree, pid)]]
+            cpu = sum(last - first for (tree, _pid), (first, last) in self.cpu.items() if tree == name)
             out[name] = {"processes": len(leaves), "max_rss_mb": round(max(leaves, default=0) / 2**20, 1),
-                         "parent_rss_mb": round(max(parents, default=0) / 2**20, 1)}
+                         "parent_rss_mb": round(max(parents, default=0) / 2**20, 1), "cpu_s": round(cpu, 2)}
         return out
 
 
@@ -401,7 +407,9 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
         cleaner = Cleaner(target) if params["photo_share"] else None
         if cleaner:
             sampler.watch("cleaner", cleaner.proc.pid)
+        sampler.sample()  # the CPU counters' starting point
         sampler.start()
+        generator_cpu = time.process_time()
         try:
             before = _counts(engine)
             figures["open"] = open_loop(posts, params["open_rate"], params["open_seconds"])
@@ -410,6 +418,8 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
             figures["ramp"] = ramp(posts, params["ramp_from"], params["ramp_step"], params["ramp_to"],
                                    params["ramp_seconds"])
             after = _counts(engine)
+            generator_cpu = time.process_time() - generator_cpu
+            sampler.sample()  # the CPU used up to the last answer
             if cleaner:  # a short while for the photo job to catch up: the queue drains, nothing is lost
                 deadline = time.time() + 30
                 while _counts(engine)["photos_waiting"] and time.time() < deadline:
@@ -423,6 +433,10 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
         figures["photos"] = {"sent": end["photos"] - before["photos"], "waiting_at_load_end": after["photos_waiting"],
                              "waiting_30s_later": end["photos_waiting"]}
         figures["memory"] = sampler.figures()
+        reports = after["cases"] - before["cases"]
+        figures["cpu_ms_per_report"] = {
+            "server": round(figures["memory"]["server"]["cpu_s"] * 1000 / max(reports, 1), 2),
+            "load_generator": round(generator_cpu * 1000 / max(reports, 1), 2), "reports": reports}
     if params["shipped_seconds"]:
         with Server(target, "shipped", params["workers"]) as server:
             figures["shipped"] = load(server.port, params["clients"], params["shipped_seconds"],
@@ -450,6 +464,7 @@ def previous_line(database: str, size: str) -> str | None:
 
 def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list[str], list[Check]]:
     r, o, ramped, memory = figures["raised"], figures["open"], figures["ramp"], figures["memory"]
+    cpu = figures["cpu_ms_per_report"]
     lat = r["created_latency"]
     steps = "; ".join(f"{s['rate']}/s p95 {s['latency']['p95_ms']} ms{'' if s['held'] else ' (not held)'}"
                       for s in ramped["steps"])
@@ -470,6 +485,8 @@ def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list
         f"memory under this load: largest RSS of one server process {server_mem['max_rss_mb']} MB "
         f"({server_mem['processes']} serving process(es); parent {server_mem['parent_rss_mb']} MB)"
         + (f"; photo job process {memory['cleaner']['max_rss_mb']} MB" if "cleaner" in memory else ""),
+        f"CPU per report (user+system time of the processes, not wall time): server {cpu['server']} ms, "
+        f"load generator {cpu['load_generator']} ms (database not counted), over {cpu['reports']:,} open-loop reports",
         f"photos: {figures['photos']['sent']} sent, {figures['photos']['waiting_at_load_end']} waiting for "
         f"re-encoding when the load stopped, {figures['photos']['waiting_30s_later']} at most 30 s later",
     ]

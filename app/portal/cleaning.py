@@ -106,3 +106,12 @@ def run_pending(session: Session, limit: int = 50) -> int:
     session.rollback()  # each photo is its own transaction
     return sum(1 for media_id in due if clean_one(session, media_id))
 
+
+
+def given_up(session: Session, items: list[PortalMedia]) -> set[int]:
+    """Ids of the photos among `items` that will not be re-encoded (their job failed for good)."""
+    waiting = [item.id for item in items if item.storage_key is None]
+    if not waiting:
+        return set()
+    return set(session.scalars(select(MediaJob.media_id).where(MediaJob.media_id.in_(waiting),
+                                                                MediaJob.failed_at.is_not(None))))

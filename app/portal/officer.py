@@ -95,6 +95,7 @@ def case_portal_info(case: Case) -> dict[str, Any] | None:
     if where is None:
         return None
     principal = current_principal()
-    return {"report": where, "media": reports.media_of(db.session, case),
+    items = reports.media_of(db.session, case)
+    return {"report": where, "media": items, "unreadable": cleaning.given_up(db.session, items),
             "public": reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"]),
             "may_write_summary": may_write_public_summary(principal, case)}

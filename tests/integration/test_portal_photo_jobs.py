@@ -180,5 +180,8 @@ def test_a_photo_that_cannot_be_re_encoded_is_never_served(app, client, db_sessi
     item = db_session.get(PortalMedia, item.id)
     assert item.storage_key is None and item.raw_key == raw_key and storage.read(raw_key) == broken
     assert operator.get(f"/lampiran-laporan/{item.id}").status_code == 404
+    # The case page says so instead of showing a broken picture.
+    page = operator.get(f"/kasus/{item.case_id}").get_data(as_text=True)
+    assert "tidak dapat dibaca (berkas rusak)" in page and f"/lampiran-laporan/{item.id}" not in page
     # Not under the web root either.
     assert client.get(f"/static/{raw_key}").status_code == 404

@@ -6,9 +6,9 @@ after the answer loses nothing. The scheduler (`run_pending`) re-encodes waiting
 officer opening one first re-encodes it on the spot (`clean_one`, the same step). Only the
 re-encoded file gets a `storage_key`, and only a `storage_key` is ever served.
 
-A passing failure (a file not readable now, a lost race on the case's audit chain) is retried
-later with a growing delay; a photo Pillow cannot decode is kept with its error (`failed_at`) and
-stays unserved. No Flask here: a session in, counts out.
+A passing failure (a file not readable now, a busy database, a lost race on the case's audit
+chain) is retried later with a growing delay (at most an hour), never given up on; a photo Pillow
+cannot decode is kept with its error (`failed_at`) and stays unserved. No Flask here: a session in, counts out.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from . import media
 from .models import MediaJob, PortalMedia
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
 ACTOR = "sistem"
 
 
@@ -39,16 +38,19 @@ def retry_delay(attempts: int) -> timedelta:
 def _note_failure(session: Session, media_id: int, error: str, permanent: bool) -> None:
     """Count the attempt in a transaction of its own (the failed one was rolled back)."""
     session.rollback()
-    job = session.scalar(select(MediaJob).where(MediaJob.media_id == media_id))
-    if job is None:
-        return
-    job.attempts += 1
-    job.last_error = error[:1000]
-    job.next_try_at = utcnow() + retry_delay(job.attempts)
-    if permanent or job.attempts >= MAX_ATTEMPTS:
-        job.failed_at = utcnow()
-        log.error("foto laporan %s tidak dapat dibersihkan: %s", media_id, error)
-    session.commit()
+    try:
+        job = session.scalar(select(MediaJob).where(MediaJob.media_id == media_id))
+        if job is None:
+            return
+        job.attempts += 1
+        job.last_error = error[:1000]
+        job.next_try_at = utcnow() + retry_delay(job.attempts)
+        if permanent:
+            job.failed_at = utcnow()
+            log.error("foto laporan %s tidak dapat dibersihkan: %s", media_id, error)
+        session.commit()
+    except SQLAlchemyError:  # the database is busy too: the job stays due and is tried next round
+        session.rollback()
 
 
 def clean_one(session: Session, media_id: int) -> bool:
@@ -59,9 +61,13 @@ def clean_one(session: Session, media_id: int) -> bool:
         return False
     if item.raw_key is None:
         return item.storage_key is not None
-    raw_key = item.raw_key
+    raw_key, case_id, sent_sha256 = item.raw_key, item.case_id, item.sha256
     try:
-        clean = media.reencode_photo(storage.read(raw_key))
+        raw = storage.read(raw_key)
+        # No transaction is held while Pillow works: PostgreSQL sees no idle transaction, and on
+        # SQLite the write below starts fresh instead of upgrading a read that another writer made stale.
+        session.rollback()
+        clean = media.reencode_photo(raw)
     except media.MediaRejected as exc:
         _note_failure(session, media_id, str(exc), permanent=True)
         return False
@@ -79,19 +85,17 @@ def clean_one(session: Session, media_id: int) -> bool:
         ).rowcount
         if moved != 1:
             session.rollback()
-            session.expire_all()
             return session.get(PortalMedia, media_id).storage_key is not None
         session.execute(MediaJob.__table__.delete().where(MediaJob.media_id == media_id))
-        audit.append(session, item.case_id, ACTOR, "media_cleaned",
+        audit.append(session, case_id, ACTOR, "media_cleaned",
                      {"berkas": media_id, "sha256": clean.sha256, "ukuran": len(clean.data),
-                      "sha256_kiriman": item.sha256})
+                      "sha256_kiriman": sent_sha256})
         session.commit()
     except SQLAlchemyError as exc:  # e.g. an officer's step took the audit chain's next number first
         _note_failure(session, media_id, f"{type(exc).__name__}", permanent=False)
         return False
     finally:
         audit.forget_heads(session)
-    session.expire(item)
     storage.path_of(raw_key).unlink(missing_ok=True)  # after the commit: the row no longer names it
     return True
 

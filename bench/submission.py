@@ -444,22 +444,26 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def previous_line(database: str, size: str) -> str | None:
-    """The last recorded run's open-loop figure (or closed-loop one), so a regression shows in RESULTS.md."""
+def previous_lines(database: str, size: str, keep: int = 3) -> list[str]:
+    """The last recorded run's main figures, and the history it carried, so a regression shows in
+    RESULTS.md (which keeps only the latest run of each benchmark, database and size)."""
     if not RESULTS_JSON.exists():
-        return None
+        return []
     for old in json.loads(RESULTS_JSON.read_text()):
         if (old["benchmark"], old["database"], old["size"]) == ("submission", database, size):
             figures = old["figures"]
             if "open" in figures:
-                return (f"previous run ({old['date']}): open loop {figures['open']['rate']}/s p95 "
+                line = (f"previous run ({old['date']}): open loop {figures['open']['rate']}/s p95 "
                         f"{figures['open']['latency']['p95_ms']} ms; highest rate held "
                         f"{figures['ramp']['highest_held']}/s; max RSS per process "
                         f"{figures['memory']['server']['max_rss_mb']} MB")
-            closed = figures["raised"]
-            return (f"previous run ({old['date']}): closed loop only, {closed['created_per_s']} reports/s, "
-                    f"p95 {closed['created_latency']['p95_ms']} ms")
-    return None
+            else:
+                closed = figures["raised"]
+                line = (f"previous run ({old['date']}): closed loop only, {closed['created_per_s']} reports/s, "
+                        f"p95 {closed['created_latency']['p95_ms']} ms")
+            carried = [text for text in old["lines"] if text.startswith("previous run (")]
+            return [line, *carried][:keep]
+    return []
 
 
 def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list[str], list[Check]]:
@@ -520,9 +524,7 @@ def main(argv: list[str] | None = None) -> Result:
     figures = run(target, app, params)
     figures["clients"] = params["clients"]
     lines, checks = summarize(figures, target.dialect, server_label(target, params["workers"]))
-    before = previous_line(target.dialect, args.size)
-    if before:
-        lines.append(before)
+    lines += previous_lines(target.dialect, args.size)
     result = Result("submission", target.dialect, args.size, params, figures, lines, checks)
     report(result, args)
     return result

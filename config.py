@@ -171,7 +171,8 @@ class Config:
 
     # Rate limits (Flask-Limiter syntax, per client address unless noted). FAB's login limiter stays off.
     RATELIMIT_ENABLED = _bool("LIGAT_RATELIMIT_ENABLED", True)
-    RATELIMIT_STORAGE_URI = os.environ.get("LIGAT_RATELIMIT_STORAGE_URI", "memory://")
+    # Per process by default (app/ratelimit.py); redis:// or memcached:// to count across web processes.
+    RATELIMIT_STORAGE_URI = os.environ.get("LIGAT_RATELIMIT_STORAGE_URI", "ligat-memory://")
     RATELIMIT_HEADERS_ENABLED = True
     AUTH_RATE_LIMITED = False
     LIGAT_RATELIMIT_REPORT = os.environ.get("LIGAT_RATELIMIT_REPORT", "10 per minute;60 per hour")

@@ -16,6 +16,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from config import Config
 
+    from . import ratelimit  # noqa: F401 (registers the limiter's storage before FAB makes its own limiter)
     from .security import ROLE_PERMISSIONS
     from .setup import MIGRATIONS_DIR, migrate_database
 

@@ -56,7 +56,8 @@ def configure_engine(app: Flask) -> None:
         notify_channel=config["LIGAT_NOTIFY_CHANNEL"],
         office_holidays=config.get("LIGAT_HARI_LIBUR_KANTOR"),
         signer_lookup=signer_for,
-        extra_storage={media.AREA: upload_dir},  # citizens' report photos and videos (app/portal/)
+        # citizens' report photos and videos (app/portal/), and photos as sent until re-encoded
+        extra_storage={media.AREA: upload_dir, media.RAW_AREA: upload_dir},
         letterhead_address=letterhead_address(config),
     ))
     configure_signing(app)

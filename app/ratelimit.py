@@ -2,19 +2,40 @@
 
 Limits are config values read per request (LIGAT_RATELIMIT_*), so an installation
 (or a test) can change them without code. Storage: LIGAT_RATELIMIT_STORAGE_URI
-(memory by default; use redis:// or memcached:// when several web processes run).
+(`ligat-memory://`, each process's own memory, by default: with N web processes an address gets
+up to N times each limit; use redis:// or memcached:// to share one count).
 FAB's own login limiter stays off (AUTH_RATE_LIMITED False): failed logins are throttled
 per username and per address in the database (app/accounts.py), which holds across processes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 from werkzeug.exceptions import TooManyRequests
+
+
+class ProcessMemoryStorage(MemoryStorage):
+    """limits' in-process storage with its expiry timer started under a lock. Its own check
+    ("timer not alive → new timer → start") races between request threads: the loser starts the
+    winner's timer a second time, RuntimeError, and a citizen's report gets a 500 under load.
+    Counters stay per process (see the module's note on several web processes)."""
+
+    STORAGE_SCHEME = ["ligat-memory"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
+        self._timer_lock = threading.Lock()
+        super().__init__(uri, wrap_exceptions, **options)
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (the parent's private method, overridden)
+        with self._timer_lock:
+            super()._MemoryStorage__schedule_expiry()
+
 
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
 

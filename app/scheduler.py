@@ -1,7 +1,10 @@
-"""Background jobs: wake due timers, send queued notifications, verify the audit chains.
+"""Background jobs: wake due timers, send queued notifications, re-encode report photos,
+verify the audit chains.
 
-Safe in every web process at once: timers are claimed with row locks (see
-workflows/timers.py) and outbox rows with SKIP LOCKED on PostgreSQL.
+Started once, by run.py: inside the one waitress process (SQLite), or in run.py's own process
+beside the gunicorn workers (PostgreSQL; app/server.py starts workers with LIGAT_SCHEDULER=0).
+Still safe if a second scheduler runs (another machine): timers are claimed with row locks (see
+workflows/timers.py), outbox rows with SKIP LOCKED on PostgreSQL, a report photo by its raw key.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from workflows.storage import remove_orphans
 from workflows.timers import wake_due_timers
 
 from .extensions import db
+from .portal.cleaning import run_pending as clean_report_photos
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,11 @@ def run_survey_invitation_job(app: Flask) -> int:
     config = app.config
     return _in_app(app, lambda session: invite_closed_cases(session, config["LIGAT_PUBLIC_URL"],
                                                             config["LIGAT_NOTIFY_CHANNEL"]))
+
+
+def run_media_job(app: Flask) -> int:
+    """Report photos kept as sent by the portal's form, re-encoded here (off the request)."""
+    return _in_app(app, clean_report_photos)
 
 
 def run_whatsapp_job(app: Flask) -> int:
@@ -123,6 +132,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler:
     scheduler.add_job(run_timer_job, "interval", seconds=seconds, args=[app], id="timers")
     scheduler.add_job(run_outbox_job, "interval", seconds=seconds, args=[app], id="outbox")
     scheduler.add_job(run_whatsapp_job, "interval", seconds=max(2, seconds // 5), args=[app], id="whatsapp")
+    scheduler.add_job(run_media_job, "interval", seconds=max(2, seconds // 5), args=[app], id="report_photos")
     scheduler.add_job(run_pdf_job, "interval", seconds=seconds * 4, args=[app], id="letter_pdfs")
     scheduler.add_job(run_staged_cleanup_job, "interval", minutes=30, args=[app], id="staged_uploads")
     scheduler.add_job(run_survey_invitation_job, "interval", minutes=5, args=[app], id="survey_invitations")

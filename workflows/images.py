@@ -9,6 +9,8 @@ is checked from the header before any pixel is decoded (a small one-colour PNG c
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -41,25 +43,11 @@ def check_dimensions(width: int, height: int) -> None:
             f"{MAX_PIXELS // 1_000_000} megapiksel). (Image dimensions too large.)")
 
 
-def reencode(data: bytes, max_side: int, keep_png: bool = False, quality: int = 85) -> CleanImage:
-    """JPEG out (or PNG for a PNG when `keep_png`: a scanned form stays sharp), at most `max_side` pixels."""
+@contextmanager
+def _readable() -> Iterator[None]:
+    """Pillow's errors as the one refusal a citizen or officer reads."""
     try:
-        with Image.open(io.BytesIO(data)) as probe:  # reads the header only
-            check_dimensions(probe.width, probe.height)
-            source_format = probe.format
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # a truncated file fails here, before anything is written
-            image = ImageOps.exif_transpose(image)
-            as_png = keep_png and source_format == "PNG"
-            image = image.convert("RGBA" if as_png and image.mode in ("RGBA", "LA", "P") else "RGB")
-            image.thumbnail((max_side, max_side))
-            out = io.BytesIO()
-            # No exif=, no icc_profile=: Pillow writes pixels only.
-            if as_png:
-                image.save(out, "PNG", optimize=True)
-            else:
-                image.save(out, "JPEG", quality=quality, optimize=True)
+        yield
     except ImageRefused:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own guard, above twice MAX_PIXELS
@@ -67,6 +55,33 @@ def reencode(data: bytes, max_side: int, keep_png: bool = False, quality: int = 
                            "(Image dimensions too large.)") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused("Gambar rusak, terpotong atau tidak dapat dibaca. (Corrupt or truncated image.)") from exc
+
+
+def probe(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) from the header, without decoding pixels: the cheap check an upload
+    passes before it is kept (re-encoding may come later, off the request: app/portal/cleaning.py)."""
+    with _readable(), Image.open(io.BytesIO(data)) as header:  # reads the header only
+        check_dimensions(header.width, header.height)
+        found = (header.format or "", header.width, header.height)
+        header.verify()
+    return found
+
+
+def reencode(data: bytes, max_side: int, keep_png: bool = False, quality: int = 85) -> CleanImage:
+    """JPEG out (or PNG for a PNG when `keep_png`: a scanned form stays sharp), at most `max_side` pixels."""
+    source_format = probe(data)[0]
+    with _readable(), Image.open(io.BytesIO(data)) as image:
+        image.load()  # a truncated file fails here, before anything is written
+        image = ImageOps.exif_transpose(image)
+        as_png = keep_png and source_format == "PNG"
+        image = image.convert("RGBA" if as_png and image.mode in ("RGBA", "LA", "P") else "RGB")
+        image.thumbnail((max_side, max_side))
+        out = io.BytesIO()
+        # No exif=, no icc_profile=: Pillow writes pixels only.
+        if as_png:
+            image.save(out, "PNG", optimize=True)
+        else:
+            image.save(out, "JPEG", quality=quality, optimize=True)
     if as_png:
         return CleanImage(out.getvalue(), "image/png", "png", image.width, image.height)
     return CleanImage(out.getvalue(), "image/jpeg", "jpg", image.width, image.height)

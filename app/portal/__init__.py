@@ -1,6 +1,6 @@
 """Citizen portal: public pages (views.py), report creation (reports.py), uploads
-(media.py), service catalogue (catalogue.py) and the officers' view of a report's
-photos and position (officer.py)."""
+(media.py; photos re-encoded off the request by cleaning.py), service catalogue (catalogue.py)
+and the officers' view of a report's photos and position (officer.py)."""
 
 from __future__ import annotations
 

@@ -2,11 +2,13 @@
 
 Photos are decoded and re-encoded by Pillow as JPEG: EXIF (including GPS and
 camera serials), XMP and anything appended to the file are gone, and the image is
-rotated the way the phone meant. The only coordinates kept are those the reporter
-chose on the map, in the database. Videos (MP4/MOV/3GP) keep their bytes, but
-the metadata boxes that carry location (`udta`, `meta`, `uuid` in the movie
-header) are renamed to `free` and zeroed, which players skip and which moves no
-offset. No Flask here: the view passes bytes in and gets cleaned bytes out.
+rotated the way the phone meant. The portal's form only checks a photo (type by
+content, size, header) and keeps it as sent in `RAW_AREA`; app/portal/cleaning.py
+re-encodes it off the request, and only the re-encoded file is ever served. The
+only coordinates kept are those the reporter chose on the map, in the database.
+Videos (MP4/MOV/3GP) keep their bytes, but the metadata boxes that carry location
+(`udta`, `meta`, `uuid` in the movie header) are renamed to `free` and zeroed,
+which players skip and which moves no offset. No Flask here: the view passes bytes in and gets cleaned bytes out.
 
 Cleaned files are kept by the one file store, workflows/storage.py, in the area
 `AREA` ("media"): random names outside the web root, removed again when the
@@ -24,6 +26,7 @@ import filetype
 from workflows import images
 
 AREA = "media"  # storage area of workflows/storage.py (root: LIGAT_UPLOAD_DIR, app/engine_config.py)
+RAW_AREA = "media_raw"  # photos as sent, waiting for re-encoding: never served (app/portal/cleaning.py)
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 VIDEO_TYPES = {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp", "video/x-m4v": "mp4",
                "video/webm": "webm"}
@@ -52,6 +55,9 @@ class CleanMedia:
     data: bytes
     width: int | None = None
     height: int | None = None
+    # False: a photo checked by content (type, header, size) but not re-encoded yet; its bytes are the
+    # upload as sent and are never served (app/portal/cleaning.py re-encodes it off the request).
+    cleaned: bool = True
 
     @property
     def sha256(self) -> str:
@@ -62,17 +68,32 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.0f} MB"
 
 
-def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
+def check_photo(data: bytes, limits: Limits) -> CleanMedia:
+    """The checks a photo passes before it is kept: size, type by content, dimensions from the header
+    (no pixel decoded). Returns it as sent (`cleaned` False): `clean_photo` makes it safe to show."""
     if len(data) > limits.photo_bytes:
         raise MediaRejected(f"Foto terlalu besar (maksimal {_mb(limits.photo_bytes)}). (Photo too large.)")
     kind = filetype.guess(data)
     if kind is None or kind.mime not in PHOTO_TYPES:
         raise MediaRejected("Berkas bukan foto JPEG, PNG atau WebP. (Not a JPEG, PNG or WebP photo.)")
     try:
+        _format, width, height = images.probe(data)
+    except images.ImageRefused as exc:
+        raise MediaRejected(str(exc)) from exc
+    return CleanMedia("foto", kind.mime, kind.extension, data, width, height, cleaned=False)
+
+
+def reencode_photo(data: bytes) -> CleanMedia:
+    """Pixels only, as JPEG (see workflows/images.py): what is kept to be served."""
+    try:
         clean = images.reencode(data, MAX_PHOTO_SIDE)
     except images.ImageRefused as exc:
         raise MediaRejected(str(exc)) from exc
     return CleanMedia("foto", clean.media_type, clean.extension, clean.data, clean.width, clean.height)
+
+
+def clean_photo(data: bytes, limits: Limits) -> CleanMedia:
+    return reencode_photo(check_photo(data, limits).data)
 
 
 def _boxes(buf: bytearray, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
@@ -151,8 +172,10 @@ def clean_video(data: bytes, limits: Limits) -> CleanMedia:
     return CleanMedia("video", media_type, extension, data)
 
 
-def clean_uploads(photos: list[bytes], video: bytes | None, limits: Limits) -> list[CleanMedia]:
-    """Up to `max_photos` photos or one video (not both): the issue's 'up to 5 photos or one short video'."""
+def clean_uploads(photos: list[bytes], video: bytes | None, limits: Limits,
+                  defer_photos: bool = False) -> list[CleanMedia]:
+    """Up to `max_photos` photos or one video (not both): the issue's 'up to 5 photos or one short video'.
+    `defer_photos`: photos are checked now and re-encoded later (the portal's form answers faster)."""
     photos = [p for p in photos if p]
     if photos and video:
         raise MediaRejected("Kirim foto atau satu video, tidak keduanya. (Photos or one video, not both.)")
@@ -160,4 +183,4 @@ def clean_uploads(photos: list[bytes], video: bytes | None, limits: Limits) -> l
         raise MediaRejected(f"Paling banyak {limits.max_photos} foto. (At most {limits.max_photos} photos.)")
     if video:
         return [clean_video(video, limits)]
-    return [clean_photo(p, limits) for p in photos]
+    return [check_photo(p, limits) if defer_photos else clean_photo(p, limits) for p in photos]

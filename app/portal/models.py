@@ -1,5 +1,6 @@
 """Portal-side tables, keyed by case id: where a citizen's report is (coordinates
-and written address), the phone's idempotency key, and the photos/video sent with it.
+and written address), the phone's idempotency key, the photos/video sent with it, and
+the photos still to re-encode (media_job).
 
 The engine's `case` row stays the source of truth for status; these rows are
 written in the same transaction as the case (see app/portal/reports.py).
@@ -52,7 +53,11 @@ class PortalMedia(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey(CASE_ID, name="fk_portal_media_case_id_case"), index=True)
     kind: Mapped[str] = mapped_column(String(10))  # foto, video
     media_type: Mapped[str] = mapped_column(String(60))
-    storage_key: Mapped[str] = mapped_column(String(200), unique=True)  # media/<year>/<random>.<ext>
+    # The file officers are served: media/<year>/<random>.<ext>. None while a photo waits for re-encoding.
+    storage_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The photo as the citizen sent it (EXIF, GPS and all) until it is re-encoded: never served
+    # (app/portal/cleaning.py). Exactly one of storage_key and raw_key is set.
+    raw_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int | None] = mapped_column(Integer)
@@ -60,4 +65,22 @@ class PortalMedia(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class MediaJob(Model):
+    """A photo to re-encode, written with its report: the scheduler works it (app/portal/cleaning.py),
+    retries it on a passing error and keeps it, with the error, when it cannot be done."""
+
+    __tablename__ = "media_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    media_id: Mapped[int] = mapped_column(ForeignKey("portal_media.id", name="fk_media_job_media_id_portal_media"),
+                                          unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when retrying is pointless (a file Pillow cannot read): the photo stays unserved, the row stays.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 storage.owned_by("media", PortalMedia.storage_key)  # app/portal/media.py AREA
+storage.owned_by("media_raw", PortalMedia.raw_key)  # app/portal/cleaning.py RAW_AREA

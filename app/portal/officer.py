@@ -18,7 +18,7 @@ from workflows.visibility import can_view_case
 from ..casedata import visible_case_or_404
 from ..extensions import db
 from ..security import CASE, current_principal
-from . import reports
+from . import cleaning, reports
 from .models import PortalMedia
 
 
@@ -36,6 +36,10 @@ class PortalMediaView(BaseView):
         case = db.session.get(Case, item.case_id) if item else None
         # 404, not 403: a file of a case outside one's region is not revealed to exist.
         if item is None or case is None or not can_view_case(current_principal(), case):
+            abort(404)
+        # A photo the scheduler has not re-encoded yet is re-encoded now; one that cannot be has
+        # nothing to serve. The file as the citizen sent it (raw_key) is never sent.
+        if item.storage_key is None and not cleaning.clean_one(db.session, item.id):
             abort(404)
         path = storage.path_of(item.storage_key)
         if not path.is_file():
@@ -91,6 +95,7 @@ def case_portal_info(case: Case) -> dict[str, Any] | None:
     if where is None:
         return None
     principal = current_principal()
-    return {"report": where, "media": reports.media_of(db.session, case),
+    items = reports.media_of(db.session, case)
+    return {"report": where, "media": items, "unreadable": cleaning.given_up(db.session, items),
             "public": reports.public_view(case, where, current_app.config["LIGAT_PUBLIC_COORD_DECIMALS"]),
             "may_write_summary": may_write_public_summary(principal, case)}

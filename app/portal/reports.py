@@ -23,7 +23,7 @@ from workflows.packages import form_of, latest_package, package_of_case, text
 
 from ..package_english import category_name
 from . import catalogue, media
-from .models import PortalMedia, PortalReport
+from .models import MediaJob, PortalMedia, PortalReport
 
 # The complaint channel (this portal's report form, Open311, later WhatsApp) starts cases of this package.
 COMPLAINT_PACKAGE = "pengaduan"
@@ -80,17 +80,27 @@ def _start(session: Session, report: NewReport) -> Case:
         latitude=data.get("lintang"), longitude=data.get("bujur"), address=data.get("lokasi"),
         description=data.get("deskripsi"),
     ))
+    waiting = []
     for item in report.media:
-        key = storage.store(session, media.AREA, item.data, item.extension)
-        session.add(PortalMedia(
-            case_id=case.id, kind=item.kind, media_type=item.media_type, storage_key=key,
+        # A photo not yet re-encoded is kept apart (raw_key) and queued: it is never served as sent.
+        key = storage.store(session, media.AREA if item.cleaned else media.RAW_AREA, item.data, item.extension)
+        row = PortalMedia(
+            case_id=case.id, kind=item.kind, media_type=item.media_type, storage_key=key if item.cleaned else None,
+            raw_key=None if item.cleaned else key,
             size=len(item.data), sha256=item.sha256, width=item.width, height=item.height,
-        ))
+        )
+        session.add(row)
+        if not item.cleaned:
+            waiting.append(row)
     if report.media:
-        # Hashes in the audit chain: a swapped file would not match its event.
+        # Hashes in the audit chain: a swapped file would not match its event (a photo re-encoded
+        # later gets its own event with the new file's hash: app/portal/cleaning.py).
         audit.append(session, case.id, report.actor, "media_attached",
-                     {"berkas": [{"jenis": m.kind, "sha256": m.sha256, "ukuran": len(m.data)} for m in report.media]})
+                     {"berkas": [{"jenis": m.kind, "sha256": m.sha256, "ukuran": len(m.data)}
+                                 | ({} if m.cleaned else {"dibersihkan": False}) for m in report.media]})
     session.flush()
+    if waiting:
+        session.add_all(MediaJob(media_id=row.id) for row in waiting)  # committed with the case
     return case
 
 

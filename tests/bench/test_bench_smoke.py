@@ -101,6 +101,25 @@ def test_submissions_all_created_once(runs):
     assert _positive(figures["created_per_s"])
 
 
+def test_open_loop_posts_arrive_on_schedule_with_photos_and_memory_is_sampled(runs):
+    params, figures = runs["submission"]["params"], runs["submission"]["figures"]
+    opened = figures["open"]
+    # The schedule, not the answers, decides how many posts are sent.
+    assert opened["posts"] == int(params["open_rate"] * params["open_seconds"])
+    # Every post answered: created once, or (SQLite's one writer, a busy shared machine) told to retry.
+    assert set(opened["statuses"]) <= {"201", "503"} and sum(opened["statuses"].values()) == opened["posts"]
+    assert opened["cases_in_db"] == opened["created"] == opened["statuses"]["201"] > opened["posts"] // 2
+    assert 0 < opened["with_photo"] < opened["posts"] and _positive(opened["latency"]["p95_ms"])
+    steps = figures["ramp"]["steps"]
+    assert steps and steps[0]["rate"] == params["ramp_from"]
+    assert figures["ramp"]["highest_held"] in {0} | {s["rate"] for s in steps if s["held"]}
+    # Every photo sent is kept (waiting or re-encoded), and the photo job worked through them.
+    assert 0 < figures["photos"]["sent"] <= opened["with_photo"] + sum(s["with_photo"] for s in steps)
+    assert figures["photos"]["waiting_30s_later"] < figures["photos"]["sent"]
+    assert figures["memory"]["server"]["processes"] >= 1 and _positive(figures["memory"]["server"]["max_rss_mb"])
+    assert _positive(figures["memory"]["cleaner"]["max_rss_mb"])
+
+
 def test_whatsapp_webhook_queues_every_signed_post_once_and_the_worker_answers(runs):
     figures = runs["whatsapp"]["figures"]
     webhook, worker = figures["webhook"], figures["worker"]

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from app.portal import reports
 from app.portal.models import PortalMedia, PortalReport
+from app.scheduler import run_media_job
 from app.views.display import format_dt
 from tests.conftest import csrf_token
 from tests.integration.portal_helpers import VILLAGE, jpeg_with_gps, mp4_with_location, report_form, spot
@@ -65,8 +66,14 @@ def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(a
     assert where.address == "Perempatan Jl. Ahmad Yani, depan toko"
     items = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()
     assert [m.kind for m in items] == ["foto", "foto"]
+    # Answered before re-encoding: the photos wait, as sent, for the scheduler's job.
+    assert all(m.storage_key is None and m.raw_key.startswith("media_raw/") for m in items)
+    run_media_job(app)
+    db_session.expire_all()
+    items = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()
     root = Path(app.config["LIGAT_UPLOAD_DIR"])
     for item in items:
+        assert item.raw_key is None
         # One file store (workflows/storage.py), area "media", under the upload directory.
         assert item.storage_key.startswith("media/")
         path = storage.path_of(item.storage_key)
@@ -80,10 +87,15 @@ def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(a
         assert "IMG_000" not in item.storage_key  # names are never the uploader's
     # Outside the web root: not reachable under /static.
     assert client.get(f"/static/{items[0].storage_key}").status_code == 404
-    # The hashes are in the audit chain.
+    # The hashes are in the audit chain: the uploads as sent, then each re-encoded file.
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.case_id == case.id,
                                                        AuditEvent.action == "media_attached"))
-    assert {f["sha256"] for f in json.loads(event.data_json)["berkas"]} == {m.sha256 for m in items}
+    sent = {f["sha256"] for f in json.loads(event.data_json)["berkas"]}
+    assert len(sent) == 2 and not sent & {m.sha256 for m in items}
+    cleaned = [json.loads(e.data_json) for e in db_session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "media_cleaned"))]
+    assert {c["sha256"] for c in cleaned} == {m.sha256 for m in items}
+    assert {c["sha256_kiriman"] for c in cleaned} == sent
 
 
 def test_video_location_boxes_are_blanked_and_long_videos_refused(app, client, db_session):
@@ -430,16 +442,17 @@ def test_files_left_by_a_crash_are_removed_by_the_scheduler_job(app, client, db_
 
     ticket = ticket_of(post_report(client, headers=JSON, files={"foto": (io.BytesIO(jpeg_with_gps()), "a.jpg")}))[0]
     kept = db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case_of(db_session, ticket).id)).one()
-    kept_path = storage.path_of(kept.storage_key)
+    kept_path = storage.path_of(kept.raw_key)  # the photo as sent, named by its row until re-encoded
     orphan = storage.path_of(storage.store(None, "media", b"half a report", "jpg"))  # no session: no rollback hook
+    raw_orphan = storage.path_of(storage.store(None, "media_raw", b"half a report", "jpg"))
     fresh = storage.path_of(storage.store(None, "media", b"a step still running", "jpg"))
     document = storage.path_of(storage.store(None, "documents", b"%PDF orphan", "pdf"))
     hour_ago = time.time() - 2 * 3600
-    for path in (kept_path, orphan, document):
+    for path in (kept_path, orphan, raw_orphan, document):
         os.utime(path, (hour_ago, hour_ago))
-    assert run_orphan_cleanup_job(app) >= 2
+    assert run_orphan_cleanup_job(app) >= 3
     assert kept_path.exists() and fresh.exists()
-    assert not orphan.exists() and not document.exists()
+    assert not orphan.exists() and not raw_orphan.exists() and not document.exists()
     fresh.unlink()
 
 

@@ -1,0 +1,48 @@
+"""How the web app is served (app/server.py): several gunicorn workers only on PostgreSQL, and
+never a scheduler inside a worker."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from app import server
+
+
+@pytest.mark.parametrize(("url", "workers", "expected"), [
+    ("postgresql+psycopg://u@h/db", 4, True),
+    ("postgresql+psycopg://u@h/db", 1, False),
+    ("sqlite:////tmp/ligat.db", 4, False),  # one writer: more processes would only wait for it
+])
+def test_several_processes_only_on_postgresql(url, workers, expected):
+    assert server.uses_workers(url, workers) is expected
+
+
+def test_worker_count_from_the_environment_or_the_cores(monkeypatch):
+    monkeypatch.setenv("LIGAT_WORKERS", "6")
+    assert server.worker_count() == 6
+    monkeypatch.delenv("LIGAT_WORKERS")
+    monkeypatch.setattr(server.os, "cpu_count", lambda: 1)
+    assert server.worker_count() == 2
+    monkeypatch.setattr(server.os, "cpu_count", lambda: 16)
+    assert server.worker_count() == 16
+
+
+def test_workers_start_without_scheduler_and_without_migrating(monkeypatch):
+    seen = {}
+
+    class FakePopen:
+        def __init__(self, args, env):
+            seen["args"], seen["env"] = args, env
+
+    monkeypatch.setattr(subprocess, "Popen", FakePopen)
+    monkeypatch.setenv("LIGAT_SCHEDULER", "1")
+    server.start_workers("app:create_app()", "127.0.0.1", 5107, 3, 4)
+    args, env = seen["args"], seen["env"]
+    assert args[1:4] == ["-m", "gunicorn", "app:create_app()"]
+    assert args[args.index("--workers") + 1] == "3" and args[args.index("--threads") + 1] == "4"
+    assert args[args.index("--worker-class") + 1] == "gthread"
+    assert args[args.index("--bind") + 1] == "127.0.0.1:5107"
+    # The parent (run.py) runs the one scheduler and has migrated the database already.
+    assert env["LIGAT_SCHEDULER"] == "0" and env["LIGAT_MIGRATE_ON_START"] == "0"

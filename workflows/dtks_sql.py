@@ -27,15 +27,12 @@ from .dtks_checks import (
     DESIL_INVALID,
     DESIL_MAX,
     DESIL_MIN,
-    DIGITS16,
     DUPLICATE,
     FIELD_LIMIT,
     KK_INVALID,
     NAMA_MAX,
     NIK_INVALID,
-    NUMBER,
     PROVINCE_CODES,
-    REGION,
     REGION_INVALID,
     REQUIRED,
     TOO_LONG,
@@ -78,6 +75,13 @@ def _fields_sql() -> str:
     )
 
 
+# The formats as shapes: every ASCII digit becomes 9 (`translate`, much cheaper in PostgreSQL than a
+# regular expression), so a value fits a format when its shape is one of the format's shapes.
+_AS_NINES = "translate({}, '0123456789', '9999999999')"
+DIGITS16_SHAPE = "9" * 16
+REGION_SHAPES = ("99", "99.99", "99.99.99", "99.99.99.9999")
+
+
 def _nik_ok_sql(nik: str) -> str:
     """SQL: the NIK is valid (same rules as `dtks_checks.nik_is_valid`); CASE keeps the casts behind the digit check."""
     day = f"substr({nik}, 7, 2)::int"
@@ -87,9 +91,10 @@ def _nik_ok_sql(nik: str) -> str:
     # the year is a leap year exactly when yy is divisible by 4 (2000 is one, 1900 cannot occur).
     month_days = (f"CASE WHEN {month} IN (4, 6, 9, 11) THEN 30 WHEN {month} = 2 THEN "
                   f"CASE WHEN {year} % 4 = 0 THEN 29 ELSE 28 END ELSE 31 END")
+    provinces = ", ".join(f"'{code}'" for code in PROVINCE_CODES if code.isdigit())
     return (
-        f"CASE WHEN {nik} !~ :digits16 THEN false ELSE "
-        f"substr({nik}, 1, 2) = ANY(:provinces) AND substr({nik}, 3, 2) <> '00' AND substr({nik}, 5, 2) <> '00' "
+        f"CASE WHEN {_AS_NINES.format(nik)} <> :digits16 THEN false ELSE "
+        f"substr({nik}, 1, 2) IN ({provinces}) AND substr({nik}, 3, 2) <> '00' AND substr({nik}, 5, 2) <> '00' "
         f"AND substr({nik}, 13, 4) <> '0000' AND {month} BETWEEN 1 AND 12 "
         f"AND (CASE WHEN {day} > 40 THEN {day} - 40 ELSE {day} END) BETWEEN 1 AND {month_days} END"
     )
@@ -102,10 +107,10 @@ def _reason_sql(width: int) -> str:
         f"CASE WHEN cardinality(f) <> {width} THEN :count_head || cardinality(f) || :count_tail "
         f"{empty} "
         f"WHEN NOT ({_nik_ok_sql('nik')}) THEN :nik_invalid "
-        "WHEN no_kk !~ :digits16 THEN :kk_invalid "
-        "WHEN kode_wilayah <> '' AND kode_wilayah !~ :region THEN :region_invalid "
-        "WHEN desil <> '' AND CASE WHEN desil ~ :number THEN desil::numeric NOT BETWEEN :desil_min AND :desil_max "
-        "ELSE true END THEN :desil_invalid "
+        f"WHEN {_AS_NINES.format('no_kk')} <> :digits16 THEN :kk_invalid "
+        f"WHEN kode_wilayah <> '' AND {_AS_NINES.format('kode_wilayah')} <> ALL(:region_shapes) THEN :region_invalid "
+        "WHEN desil <> '' AND CASE WHEN translate(desil, '0123456789', '') = '' "
+        "THEN desil::numeric NOT BETWEEN :desil_min AND :desil_max ELSE true END THEN :desil_invalid "
         "WHEN char_length(nama) > :nama_max OR char_length(alamat) > :alamat_max THEN :too_long END"
     )
 
@@ -119,8 +124,8 @@ def _check_params(width: int) -> dict[str, Any]:
     return {
         "count_head": count_head, "count_tail": count_tail,
         **{f"empty_{name}": empty_reason(name) for name in REQUIRED},
-        "ws": WHITESPACE, "field_re": FIELD_RE, "line_re": LINE_RE, "digits16": f"^{DIGITS16}$",
-        "region": f"^{REGION}$", "number": f"^{NUMBER}$", "provinces": list(PROVINCE_CODES),
+        "ws": WHITESPACE, "field_re": FIELD_RE, "line_re": LINE_RE, "digits16": DIGITS16_SHAPE,
+        "region_shapes": list(REGION_SHAPES),
         "nik_invalid": NIK_INVALID, "kk_invalid": KK_INVALID, "region_invalid": REGION_INVALID,
         "desil_invalid": DESIL_INVALID, "desil_min": DESIL_MIN, "desil_max": DESIL_MAX, "too_long": TOO_LONG,
         "nama_max": NAMA_MAX, "alamat_max": ALAMAT_MAX, "field_limit": FIELD_LIMIT,
@@ -187,14 +192,19 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     params = _check_params(len(header))
     columns = ", ".join(f"{_column_sql(header, name)} AS {name}" for name in COLUMNS)
     # `odd`: a line this path cannot split as Python's csv would (an open quote runs on; an over-long line).
+    # OFFSET 0 keeps each subquery a step of its own: flattened, every use of a field would split the line again.
+    width = len(header)
+    all_empty = " AND ".join(f"{name} = ''" for name in COLUMNS)
     session.execute(text(
         "CREATE TEMP TABLE dtks_rows ON COMMIT DROP AS "
-        f"SELECT line, odd, nik, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(len(header))} AS reason "
+        f"SELECT line, odd, nik, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} AS reason "
         f"FROM (SELECT line, odd, f, {columns} FROM ("
         "  SELECT n + 1 AS line, char_length(body) > :field_limit "
         "    OR (strpos(body, '\"') > 0 AND (body || ',') !~ :line_re) AS odd, "
-        f"   {_fields_sql()} AS f FROM dtks_raw) AS split"
-        ") AS named WHERE odd OR btrim(array_to_string(f, ''), :ws) <> ''"
+        f"   {_fields_sql()} AS f FROM dtks_raw OFFSET 0) AS split OFFSET 0) AS named "
+        # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say so).
+        f"WHERE odd OR NOT CASE WHEN cardinality(f) = {width} THEN {all_empty} "
+        "ELSE btrim(array_to_string(f, ''), :ws) = '' END"
     ), params)
     rows, odd = session.execute(text("SELECT count(*), coalesce(bool_or(odd), false) FROM dtks_rows")).one()
     if odd:

@@ -145,15 +145,15 @@ class ByteCheck:
         self.offset += len(chunk)
 
     def refuse(self) -> None:
-        """Raises DtksFileRefused for the first problem found, UTF-8 before NUL."""
+        """Raises DtksFileRefused for the first problem found, UTF-8 before NUL (bytes counted from 1)."""
         if self.bad_utf8 is not None:
             raise DtksFileRefused(
-                f"Berkas bukan teks UTF-8 (bita ke-{self.bad_utf8}). Tidak ada data yang diimpor. "
+                f"Berkas bukan teks UTF-8 (bita ke-{self.bad_utf8 + 1}). Tidak ada data yang diimpor. "
                 "(File is not UTF-8; nothing imported.)"
             )
         if self.nul is not None:
             raise DtksFileRefused(
-                f"Berkas berisi bita NUL (bita ke-{self.nul}): bukan berkas teks CSV. Tidak ada data yang diimpor. "
+                f"Berkas berisi bita NUL (bita ke-{self.nul + 1}): bukan berkas teks CSV. Tidak ada data yang diimpor. "
                 "(File contains NUL bytes; nothing imported.)"
             )
 

@@ -135,9 +135,10 @@ def _check_params(width: int) -> dict[str, Any]:
 def _read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
     """The header's fields from the first line, or None when the file needs the row-by-row path."""
     first = stream.readline(FIELD_LIMIT)
-    check.feed(first)
-    if first and not first.endswith(b"\n") and stream.read(1):
+    whole_file = not first.endswith(b"\n")
+    if whole_file and stream.read(1):
         return None  # a header longer than any field may be
+    check.feed(first, final=whole_file)
     line = first.removeprefix(b"\xef\xbb\xbf").removesuffix(b"\n").removesuffix(b"\r")
     if b"\r" in line or check.bad_utf8 is not None or check.nul is not None:
         return None
@@ -148,22 +149,23 @@ def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck) -> bool:
     """COPY the remaining lines into dtks_raw, one row per line; False if a lone CR or a broken byte was seen."""
     raw = session.connection().connection.driver_connection
     carry = b""
+    chunk = stream.read(CHUNK)
     with raw.cursor() as cursor, cursor.copy("COPY dtks_raw (body) FROM STDIN") as copy:
-        while True:
-            chunk = stream.read(CHUNK)
-            check.feed(chunk, final=not chunk)
+        while chunk:
+            following = stream.read(CHUNK)  # read ahead: the last chunk must not end inside a character
+            check.feed(chunk, final=not following)
             if check.bad_utf8 is not None or check.nul is not None:
                 return False
             data = carry + chunk
             carry = b""
-            if chunk and data.endswith(b"\r"):  # its \n may start the next chunk
+            if following and data.endswith(b"\r"):  # its \n may start the next chunk
                 data, carry = data[:-1], b"\r"
             if data.count(b"\r") != data.count(b"\r\n"):
                 return False  # a line ended by a lone CR: Python's csv reads that differently
             # COPY's text format: a backslash escapes, a tab separates columns; CRLF ends a line like LF.
             copy.write(data.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\r\n", b"\n"))
-            if not chunk:
-                return True
+            chunk = following
+    return True
 
 
 def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> bool:

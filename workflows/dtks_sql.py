@@ -61,6 +61,8 @@ _FIELD = re.compile(FIELD_RE)
 
 def split_line(line: str) -> list[str] | None:
     """The fields of a one-line CSV record as Python's csv reads them, or None if a quote stays open."""
+    if not line:
+        return []  # an empty line is a record without fields (string_to_array says the same)
     if _LINE.fullmatch(line + ",") is None:
         return None
     return [m[1].replace('""', '"') + m[2] if m[3] is None else m[3] for m in _FIELD.finditer(line + ",")]
@@ -142,7 +144,7 @@ def _read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
     line = first.removeprefix(b"\xef\xbb\xbf").removesuffix(b"\n").removesuffix(b"\r")
     if b"\r" in line or check.bad_utf8 is not None or check.nul is not None:
         return None
-    return split_line(line.decode("utf-8")) if line else []
+    return split_line(line.decode("utf-8"))
 
 
 def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck) -> bool:

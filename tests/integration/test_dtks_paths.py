@@ -248,3 +248,32 @@ def test_sql_checks_agree_with_the_row_checks(db_session, rows):
     staged, by_rows = _both(db_session, _csv(rows))
     assert staged[1] is True
     assert staged[0] == by_rows[0]
+
+
+def test_tricky_file_in_tiny_chunks_gives_the_same_report(db_session, monkeypatch):
+    """Chunk borders inside CRLF and inside multi-byte characters change nothing."""
+    import workflows.dtks_sql
+
+    n = _niks()
+    data = tricky(n)[0].encode()
+    whole = _outcome(db_session, data, staged=True)
+    monkeypatch.setattr(workflows.dtks_sql, "CHUNK", 7)
+    assert _outcome(db_session, data, staged=True) == whole
+    assert whole[1] is POSTGRES
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab ,"\t\\\u00a0é\x00', max_size=30))
+def test_split_line_reads_one_line_as_pythons_csv(line):
+    """`split_line` (its grammar is the SQL path's) splits a line as csv.reader does, or says a quote stays open."""
+    import csv
+
+    from workflows.dtks_sql import split_line
+
+    reader = csv.reader(io.StringIO(line + "\nnext\n", newline=""))
+    record = next(reader)
+    fields = split_line(line)
+    if fields is None:
+        assert reader.line_num > 1  # the record ran on into the next line
+    else:
+        assert reader.line_num == 1 and fields == record

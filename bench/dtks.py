@@ -82,6 +82,7 @@ def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     engine = app_engine(app)
     with Session(engine) as session:
         stored = session.scalar(select(func.count()).select_from(Dtks))
+    sizes = _sizes(engine)
     rng = random.Random(5)
     wanted = [nik_for(rng.randrange(params["rows"]), codes) for _ in range(params["lookups"])]
     missing = [nik_for(params["rows"] + j, codes) for j in range(params["lookups"] // 10)]
@@ -101,7 +102,24 @@ def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     return {"rows": params["rows"], "stored": stored, "generate_s": round(generate_s, 1),
             "import_s": round(import_s, 1), "rows_per_s": round(params["rows"] / import_s),
             "import_summary": summary, "lookup": latency(samples), "found": found, "absent": absent,
-            "csv_mb": round(path.stat().st_size / 2**20, 1)}
+            "csv_mb": round(path.stat().st_size / 2**20, 1), **sizes}
+
+
+def _sizes(engine: Any) -> dict[str, Any]:
+    """On PostgreSQL: the table's and its indexes' sizes (MB), to compare with the memory they need."""
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        table, pkey, indexes, shared = conn.execute(text(
+            "SELECT pg_relation_size('dtks'), (SELECT pg_relation_size(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'dtks'::regclass AND indisprimary), pg_indexes_size('dtks'), "
+            "current_setting('shared_buffers')"
+        )).one()
+    mb = 2**20
+    return {"table_mb": round(table / mb), "pkey_mb": round(pkey / mb), "indexes_mb": round(indexes / mb),
+            "shared_buffers": shared}
 
 
 def summarize(figures: dict[str, Any], database: str) -> tuple[list[str], list[Check]]:
@@ -111,9 +129,14 @@ def summarize(figures: dict[str, Any], database: str) -> tuple[list[str], list[C
         f"{figures['import_s']} s = {figures['rows_per_s']:,} rows/s ({figures['import_summary']})",
         f"NIK lookup ({lk['n']:,}, {figures['absent']} of them absent): p50 {lk['p50_ms']} ms, p95 {lk['p95_ms']} ms",
     ]
-    checks = [Check("NIK lookup p95", lk["p95_ms"], 2, False, " ms")]
+    if "pkey_mb" in figures:
+        lines.append(f"table {figures['table_mb']:,} MB, primary-key index {figures['pkey_mb']:,} MB, "
+                     f"all indexes {figures['indexes_mb']:,} MB (shared_buffers {figures['shared_buffers']})")
+    checks = [Check(f"NIK lookup p95 at {figures['stored']:,} rows", lk["p95_ms"], 1, False, " ms")]
     if database == "postgresql":
         checks.append(Check("DTKS import rows/s", figures["rows_per_s"], 200_000, True))
+        if figures["rows"] >= SIZES["province"]["rows"]:
+            checks.append(Check(f"import of {figures['rows']:,} rows", figures["import_s"], 120, False, " s"))
     return lines, checks
 
 

@@ -84,20 +84,22 @@ DIGITS16_SHAPE = "9" * 16
 REGION_SHAPES = ("99", "99.99", "99.99.99", "99.99.99.9999")
 
 
-def _nik_ok_sql(nik: str) -> str:
-    """SQL: the NIK is valid (same rules as `dtks_checks.nik_is_valid`); CASE keeps the casts behind the digit check."""
-    day = f"substr({nik}, 7, 2)::int"
-    month = f"substr({nik}, 9, 2)::int"
-    year = f"substr({nik}, 11, 2)::int"
+def _nik_ok_sql(n: str) -> str:
+    """SQL: the NIK is valid (same rules as `dtks_checks.nik_is_valid`), given `n`, the NIK as a
+    bigint (NULL unless it is 16 ASCII digits): its parts are read by arithmetic, not by substrings."""
+    def part(start: int, end: int) -> str:  # digits start..end-1 of the 16
+        return f"({n} / {10 ** (16 - end)} % {10 ** (end - start)})"
+
+    province, regency, district = part(0, 2), part(2, 4), part(4, 6)
+    day, month, year, serial = part(6, 8), part(8, 10), part(10, 12), part(12, 16)
+    known = ", ".join("true" if f"{code:02d}" in PROVINCE_CODES else "false" for code in range(100))
     # The century is read as lokal does (up to this year's two digits: 20yy, else 19yy); either way
     # the year is a leap year exactly when yy is divisible by 4 (2000 is one, 1900 cannot occur).
-    month_days = (f"CASE WHEN {month} IN (4, 6, 9, 11) THEN 30 WHEN {month} = 2 THEN "
-                  f"CASE WHEN {year} % 4 = 0 THEN 29 ELSE 28 END ELSE 31 END")
-    provinces = ", ".join(f"'{code}'" for code in PROVINCE_CODES if code.isdigit())
+    month_days = (f"(ARRAY[31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[{month}] "
+                  f"+ ({month} = 2 AND {year} % 4 = 0)::int")
     return (
-        f"CASE WHEN {_AS_NINES.format(nik)} <> :digits16 THEN false ELSE "
-        f"substr({nik}, 1, 2) IN ({provinces}) AND substr({nik}, 3, 2) <> '00' AND substr({nik}, 5, 2) <> '00' "
-        f"AND substr({nik}, 13, 4) <> '0000' AND {month} BETWEEN 1 AND 12 "
+        f"CASE WHEN {n} IS NULL THEN false ELSE (ARRAY[{known}])[{province} + 1] "
+        f"AND {regency} <> 0 AND {district} <> 0 AND {serial} <> 0 AND {month} BETWEEN 1 AND 12 "
         f"AND (CASE WHEN {day} > 40 THEN {day} - 40 ELSE {day} END) BETWEEN 1 AND {month_days} END"
     )
 
@@ -108,7 +110,7 @@ def _reason_sql(width: int) -> str:
     return (
         f"CASE WHEN cardinality(f) <> {width} THEN :count_head || cardinality(f) || :count_tail "
         f"{empty} "
-        f"WHEN NOT ({_nik_ok_sql('nik')}) THEN :nik_invalid "
+        f"WHEN NOT ({_nik_ok_sql('nik_number')}) THEN :nik_invalid "
         f"WHEN {_AS_NINES.format('no_kk')} <> :digits16 THEN :kk_invalid "
         f"WHEN kode_wilayah <> '' AND {_AS_NINES.format('kode_wilayah')} <> ALL(:region_shapes) THEN :region_invalid "
         "WHEN desil <> '' AND CASE WHEN translate(desil, '0123456789', '') = '' "
@@ -226,10 +228,11 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     session.execute(text(
         "CREATE TEMP TABLE dtks_rows ON COMMIT DROP AS "
         f"SELECT line, odd, nik, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} AS reason "
+        f"FROM (SELECT *, CASE WHEN {_AS_NINES.format('nik')} = :digits16 THEN nik::bigint END AS nik_number "
         f"FROM (SELECT line, odd, f, {columns} FROM ("
-        "  SELECT n + 1 AS line, char_length(body) > :field_limit "
+        "  SELECT n + 1 AS line, (octet_length(body) > :field_limit AND char_length(body) > :field_limit) "
         "    OR (strpos(body, '\"') > 0 AND (body || ',') !~ :line_re) AS odd, "
-        f"   {_fields_sql()} AS f FROM dtks_raw OFFSET 0) AS split OFFSET 0) AS named "
+        f"   {_fields_sql()} AS f FROM dtks_raw OFFSET 0) AS split OFFSET 0) AS named OFFSET 0) AS numbered "
         # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say so).
         f"WHERE odd OR NOT CASE WHEN cardinality(f) = {width} THEN {all_empty} "
         "ELSE btrim(array_to_string(f, ''), :ws) = '' END"

@@ -109,14 +109,14 @@ def run(target: Any, app: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_by_row(engine: Any, path: Path) -> dict[str, Any]:
-    """The same file into an emptied table, checked row by row in Python: seconds and rows/s."""
-    from sqlalchemy import delete
+    """The same file into an emptied table (PostgreSQL), checked row by row in Python: seconds and rows/s."""
+    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
-    from workflows.dtks import Dtks, import_rows
+    from workflows.dtks import import_rows
 
     with Session(engine) as session:
-        session.execute(delete(Dtks))
+        session.execute(text("TRUNCATE dtks"))  # not DELETE: no dead rows or bloated indexes to slow it
         session.commit()
         started = time.perf_counter()
         with path.open("rb") as stream:

@@ -34,8 +34,10 @@ NAMA_MAX, ALAMAT_MAX = 200, 500
 DESIL_MIN, DESIL_MAX = 1, 10
 _DIGITS16, _REGION, _NUMBER = re.compile(DIGITS16), re.compile(REGION), re.compile(NUMBER)
 
-# What str.strip() removes; the SQL path trims the same characters.
-WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+# What str.strip() removes (every character for which str.isspace() is true; a test checks the
+# list against all of Unicode); the SQL path trims the same characters.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+              "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 NIK_INVALID = "NIK tidak valid (16 digit, kode wilayah dan tanggal lahir)"
 KK_INVALID = "nomor KK harus 16 digit"

@@ -277,3 +277,9 @@ def test_split_line_reads_one_line_as_pythons_csv(line):
         assert reader.line_num > 1  # the record ran on into the next line
     else:
         assert reader.line_num == 1 and fields == record
+
+
+def test_whitespace_list_is_what_str_strip_removes():
+    from workflows.dtks_checks import WHITESPACE
+
+    assert WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())

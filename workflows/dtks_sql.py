@@ -4,11 +4,11 @@ table and every row is checked in SQL, so no Python runs per row.
 Python only streams the bytes (checking UTF-8 and NUL on the way, escaping them for
 COPY's text format). PostgreSQL splits each line into fields (Python csv's rules for
 a record on one line: quoted fields, doubled quotes, text after a closing quote),
-checks them with the rules of `dtks_checks`, reports rejected lines and upserts the
-accepted rows in one statement. A file this path cannot read exactly as Python's
-csv module would (a quoted field running over several lines, a lone carriage
-return, a field longer than csv's limit) is left to the row-by-row path: `import_staged`
-then rolls its work back and returns False.
+checks them with the rules of `dtks_checks`, reports rejected lines and writes the
+accepted rows (an UPDATE of the changed ones, an INSERT of the new ones). A file this
+path cannot read exactly as Python's csv module would (a quoted field running over
+several lines, a lone carriage return, a field longer than csv's limit) is left to
+the row-by-row path: `import_staged` then rolls its work back and returns False.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """DTKS (Data Terpadu Kesejahteraan Sosial): one row per NIK, imported from CSV.
 
 `import_csv` checks the whole file while loading it. A file that cannot be read
-(wrong header, not UTF-8, broken CSV) changes nothing; rows with a bad NIK or a
-missing field are skipped and reported with their line number and reason. On
-PostgreSQL the good rows are streamed with COPY into a temporary staging table
-and then upserted in one statement; on SQLite they are upserted in batches.
+(wrong header, not UTF-8, NUL bytes, broken CSV) changes nothing; rows with a bad
+NIK or a missing field are skipped and reported with their line number and reason
+(the rules: `dtks_checks`). On PostgreSQL the raw lines are COPYed into a staging
+table and checked and upserted in SQL (`dtks_sql`); a file that path cannot read
+exactly like Python's csv module, and every file on SQLite, is checked row by row
+here and upserted in batches. Both give the same report for the same file.
 Re-importing the same file changes nothing (rows that did not change are not
 rewritten), so an import can simply be run again.
 """
@@ -13,26 +15,30 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-import lokal
 from sqlalchemy import DateTime, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
-from .errors import LigatError
+from .dtks_checks import (
+    COLUMNS,
+    DUPLICATE,
+    DtksFileRefused,
+    ImportReport,
+    Rejected,
+    column_count_reason,
+    header_columns,
+    refuse_broken,
+    row_error,
+)
+from .dtks_sql import import_staged
 from .scripting import ScriptContext, register_script_function
 
-REQUIRED = ("nik", "no_kk", "nama")
-OPTIONAL = ("alamat", "kode_wilayah", "desil")
-COLUMNS = REQUIRED + OPTIONAL
-_DIGITS16 = re.compile(r"^\d{16}$")
-_REGION = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 BATCH = 5000
+__all__ = ["Dtks", "DtksFileRefused", "ImportReport", "Rejected", "import_csv", "import_rows", "lookup"]
 
 
 class Dtks(Base):
@@ -47,66 +53,15 @@ class Dtks(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
-class DtksFileRefused(LigatError):
-    """The file as a whole cannot be imported; nothing was changed."""
-
-
-@dataclass
-class Rejected:
-    line: int
-    reason: str
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    accepted: int = 0
-    inserted: int = 0
-    updated: int = 0
-    rejected: list[Rejected] = field(default_factory=list)
-
-    @property
-    def unchanged(self) -> int:
-        return self.accepted - self.inserted - self.updated
-
-    def summary(self) -> str:
-        return (
-            f"{self.rows} baris dibaca: {self.accepted} diterima ({self.inserted} baru, {self.updated} diperbarui, "
-            f"{self.unchanged} tidak berubah), {len(self.rejected)} ditolak."
-        )
-
-
-def _row_error(row: dict[str, str]) -> str | None:
-    for name in REQUIRED:
-        if not row.get(name):
-            return f"kolom '{name}' kosong"
-    if not lokal.is_valid_nik(row["nik"]):
-        return "NIK tidak valid (16 digit, kode wilayah dan tanggal lahir)"
-    if not _DIGITS16.match(row["no_kk"]):
-        return "nomor KK harus 16 digit"
-    if row.get("kode_wilayah") and not _REGION.match(row["kode_wilayah"]):
-        return "kode_wilayah tidak sesuai format Kemendagri"
-    if row.get("desil") and not (row["desil"].isdigit() and 1 <= int(row["desil"]) <= 10):
-        return "desil harus angka 1 sampai 10"
-    if len(row["nama"]) > 200 or len(row.get("alamat") or "") > 500:
-        return "nama atau alamat terlalu panjang"
-    return None
-
-
 def _rows(stream: IO[bytes], report: ImportReport) -> Iterator[tuple[Any, ...]]:
-    """Good rows as tuples in COLUMNS order; rejected ones go to the report. Raises DtksFileRefused."""
+    """Good rows as tuples in COLUMNS order, checked one by one; rejected ones go to the report.
+
+    Raises DtksFileRefused (the stream must be seekable: it is read once for its bytes first)."""
+    refuse_broken(stream)
     text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     try:
         reader = csv.reader(text_stream)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [h for h in header if h not in COLUMNS]
-        if missing or unknown or len(set(header)) != len(header):
-            raise DtksFileRefused(
-                f"Kepala kolom (header) tidak sesuai: wajib {', '.join(REQUIRED)}; boleh {', '.join(OPTIONAL)}. "
-                f"Kurang: {', '.join(missing) or '-'}; tidak dikenal: {', '.join(unknown) or '-'}. "
-                "Tidak ada data yang diimpor. (Wrong header; nothing imported.)"
-            )
+        header = header_columns(next(reader, []))
         seen: set[str] = set()
         for values in reader:
             line = reader.line_num
@@ -114,12 +69,12 @@ def _rows(stream: IO[bytes], report: ImportReport) -> Iterator[tuple[Any, ...]]:
                 continue
             report.rows += 1
             if len(values) != len(header):
-                report.rejected.append(Rejected(line, f"jumlah kolom {len(values)}, seharusnya {len(header)}"))
+                report.rejected.append(Rejected(line, column_count_reason(len(values), len(header))))
                 continue
             row = {h: v.strip() for h, v in zip(header, values, strict=True)}
-            error = _row_error(row)
+            error = row_error(row)
             if error is None and row["nik"] in seen:
-                error = "NIK ganda dalam berkas ini"
+                error = DUPLICATE
             if error:
                 report.rejected.append(Rejected(line, error))
                 continue
@@ -129,11 +84,6 @@ def _rows(stream: IO[bytes], report: ImportReport) -> Iterator[tuple[Any, ...]]:
                 row["nik"], row["no_kk"], row["nama"], row.get("alamat") or None,
                 row.get("kode_wilayah") or None, int(row["desil"]) if row.get("desil") else None,
             )
-    except UnicodeDecodeError as exc:
-        raise DtksFileRefused(
-            f"Berkas bukan teks UTF-8 (bita ke-{exc.start}). Tidak ada data yang diimpor. "
-            "(File is not UTF-8; nothing imported.)"
-        ) from exc
     except csv.Error as exc:
         raise DtksFileRefused(f"Berkas CSV rusak: {exc}. Tidak ada data yang diimpor. (Broken CSV.)") from exc
     finally:
@@ -204,15 +154,24 @@ def _import_generic(session: Session, rows: Iterator[tuple[Any, ...]], report: I
         _flush_batch(session, batch, report)
 
 
-def import_csv(session: Session, stream: IO[bytes]) -> ImportReport:
-    """Import a DTKS CSV in one transaction; raises DtksFileRefused (nothing changed) for a broken file."""
+def import_rows(session: Session, stream: IO[bytes]) -> ImportReport:
+    """Check the file row by row in Python and upsert the good rows (not committed)."""
     report = ImportReport()
     rows = _rows(stream, report)
+    if session.get_bind().dialect.name == "postgresql":
+        _import_postgres(session, rows, report)
+    else:
+        _import_generic(session, rows, report)
+    return report
+
+
+def import_csv(session: Session, stream: IO[bytes]) -> ImportReport:
+    """Import a DTKS CSV (a seekable binary stream) in one transaction; raises DtksFileRefused
+    (nothing changed) for a broken file."""
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            _import_postgres(session, rows, report)
-        else:
-            _import_generic(session, rows, report)
+        report = ImportReport()
+        if session.get_bind().dialect.name != "postgresql" or not import_staged(session, stream, report):
+            report = import_rows(session, stream)
         session.commit()
     except Exception:
         session.rollback()

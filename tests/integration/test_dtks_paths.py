@@ -1,0 +1,285 @@
+"""The DTKS import's two ways of checking a file give the same answers.
+
+On PostgreSQL the raw lines are checked in SQL (`dtks_sql`); on SQLite, and for
+files the SQL path leaves alone, row by row in Python. The tricky file below has
+every rejection reason, duplicates, updates, unchanged rows, a BOM, CRLF, quoted
+fields and odd characters; its expected report is written out line by line and
+must come out on both databases (on PostgreSQL through the SQL path, then again
+row by row, and the two are compared). Broken files are refused alike.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+
+from tests.conftest import POSTGRES
+from tests.integration.test_dtks_import import niks
+from workflows.dtks import Dtks, DtksFileRefused, Rejected, import_csv, import_rows
+from workflows.dtks_checks import ImportReport
+from workflows.dtks_sql import import_staged
+
+KK = "9171010101230001"
+NIK = "NIK tidak valid (16 digit, kode wilayah dan tanggal lahir)"
+
+
+def tricky(n: dict[str, str]) -> tuple[str, list[tuple[str, str | None]]]:
+    """The file (BOM, CRLF, columns in another order) and, per line after the header, its expected
+    outcome: a reason, None (accepted) or "skip" (a blank line, not counted)."""
+    long_name = "N" * 201
+    lines: list[tuple[str, str | None]] = [
+        (f'"Maria, Ibu",{n["a"]},{KK},"Jl. ""Baru"", Gg. 3",91.71.01.1001,005', None),
+        ("", "skip"),
+        (",,,,,", "skip"),
+        (" \u00a0, ,\t,,,", "skip"),
+        (f"\u00a0Petrus Kogoya ,  {n['b']}\t,{KK},,91.71.03, 2", None),
+        (f"Yohana Wenda,{n['c']},{KK},Jl. Percetakan \\ 7,,", None),  # an update of the earlier file
+        (f"Tetap Sama,{n['d']},{KK},Dusun 1,91.71,10", None),  # unchanged
+        (f"Ganda,{n['a']},{KK},,,", "NIK ganda dalam berkas ini"),
+        (f"Salah KK,{n['a']},123,,,", "nomor KK harus 16 digit"),  # a bad row is not a duplicate
+        (f"Budi,{n['e']}", "jumlah kolom 2, seharusnya 6"),
+        (f"Budi,{n['e']},{KK},,,,", "jumlah kolom 7, seharusnya 6"),
+        ("\\.", "jumlah kolom 1, seharusnya 6"),
+        (f"Budi, ,{KK},,,", "kolom 'nik' kosong"),
+        (f"Budi,{n['e']},,,,", "kolom 'no_kk' kosong"),
+        (f'"",{n["e"]},{KK},,,', "kolom 'nama' kosong"),
+        (f"Budi,12345,{KK},,,", NIK),
+        (f"Budi,33010101900001AB,{KK},,,", NIK),
+        (f"Budi,{'٣٣٠١٠١٠١٩٠٠٠٠٠٠١'},{KK},,,", NIK),  # Arabic-Indic digits
+        (f"Budi,3301-0101-9000-0001,{KK},,,", NIK),  # separators: the key would not be 16 digits
+        (f"Budi,1001010101900001,{KK},,,", NIK),  # no province 10
+        (f"Budi,3300010101900001,{KK},,,", NIK),  # regency 00
+        (f"Budi,3301000101900001,{KK},,,", NIK),  # district 00
+        (f"Budi,3301013201900001,{KK},,,", NIK),  # day 32
+        (f"Budi,3301010001900001,{KK},,,", NIK),  # day 0
+        (f"Budi,3301010113900001,{KK},,,", NIK),  # month 13
+        (f"Budi,3301012902230001,{KK},,,", NIK),  # 29 February 2023
+        (f"Budi,3301017104900001,{KK},,,", NIK),  # a woman born 31 April
+        (f"Budi,3301010101900000,{KK},,,", NIK),  # serial 0000
+        (f"Ani Leap,{n['f']},{KK},,,", None),  # a woman born 29 February of a leap year
+        (f'Quoted NIK,"{n["g"]}",{KK},,,', None),
+        (f"Budi,{n['e']},917101010123000,,,", "nomor KK harus 16 digit"),
+        (f"Budi,{n['e']},917101010123000A,,,", "nomor KK harus 16 digit"),
+        (f"Budi,{n['e']},{KK},,91.7101,", "kode_wilayah tidak sesuai format Kemendagri"),
+        (f"Budi,{n['e']},{KK},,9171,", "kode_wilayah tidak sesuai format Kemendagri"),
+        (f"Budi,{n['e']},{KK},,,0", "desil harus angka 1 sampai 10"),
+        (f"Budi,{n['e']},{KK},,,11", "desil harus angka 1 sampai 10"),
+        (f"Budi,{n['e']},{KK},,,x", "desil harus angka 1 sampai 10"),
+        (f"Budi,{n['e']},{KK},,,\u00b2", "desil harus angka 1 sampai 10"),  # superscript two
+        (f"{long_name},{n['e']},{KK},,,", "nama atau alamat terlalu panjang"),
+        (f"Budi,{n['e']},{KK},{'A' * 501},,", "nama atau alamat terlalu panjang"),
+        (f"{'N' * 200},{n['h']},{KK},,,", None),  # exactly the limit
+        (f"Ani\tSusanti,{n['i']},{KK},\\N,,", None),  # a tab inside, COPY's NULL marker as text
+        (f'"Sri"yani,{n["j"]},{KK},Sri "Kecil",,', None),  # text after a closing quote; a quote inside
+    ]
+    body = "\r\n".join(text for text, _ in lines)  # the last line has no line break
+    return "\ufeffnama, NIK ,No_KK,alamat,kode_wilayah,desil\r\n" + body, lines
+
+
+def _niks() -> dict[str, str]:
+    keys = "abcdeghij"
+    plain = dict(zip(keys, niks(len(keys)), strict=True))
+    # f: a woman born on 29 February 2024 (day 29 + 40; `niks` never makes day 69).
+    plain["f"] = f"917101690224{random.randint(1, 9999):04d}"
+    return plain
+
+
+def _stored(db_session, nik_list: list[str]) -> dict[str, tuple]:
+    db_session.expire_all()
+    return {
+        r.nik: (r.no_kk, r.nama, r.alamat, r.kode_wilayah, r.desil)
+        for r in db_session.scalars(select(Dtks).where(Dtks.nik.in_(nik_list)))
+    }
+
+
+def _earlier(n: dict[str, str]) -> bytes:
+    return (
+        "nik,no_kk,nama,alamat,kode_wilayah,desil\n"
+        f"{n['c']},{KK},Yohana W,,,\n"
+        f"{n['d']},{KK},Tetap Sama,Dusun 1,91.71,10\n"
+    ).encode()
+
+
+def _run(db_session, data: bytes, n: dict[str, str], row_by_row: bool):
+    db_session.execute(delete(Dtks).where(Dtks.nik.in_(list(n.values()))))
+    db_session.commit()
+    assert import_csv(db_session, io.BytesIO(_earlier(n))).inserted == 2
+    if row_by_row:
+        report = import_rows(db_session, io.BytesIO(data))
+        db_session.commit()
+    else:
+        report = import_csv(db_session, io.BytesIO(data))
+    return report, _stored(db_session, list(n.values()))
+
+
+def test_tricky_file_gives_the_written_report_on_both_paths(db_session):
+    n = _niks()
+    text, lines = tricky(n)
+    data = text.encode()
+    report, stored = _run(db_session, data, n, row_by_row=False)
+    assert report.checked_in_sql is POSTGRES
+
+    expected = [Rejected(i + 2, outcome) for i, (_, outcome) in enumerate(lines) if outcome not in (None, "skip")]
+    assert report.rejected == expected
+    counted = [outcome for _, outcome in lines if outcome != "skip"]
+    assert (report.rows, report.accepted) == (len(counted), counted.count(None))
+    # a, b, f, g, h, i, j are new; c is updated; d is unchanged.
+    assert (report.inserted, report.updated, report.unchanged) == (7, 1, 1)
+    assert stored[n["a"]] == (KK, "Maria, Ibu", 'Jl. "Baru", Gg. 3', "91.71.01.1001", 5)
+    assert stored[n["b"]] == (KK, "Petrus Kogoya", None, "91.71.03", 2)
+    assert stored[n["c"]] == (KK, "Yohana Wenda", "Jl. Percetakan \\ 7", None, None)
+    assert stored[n["d"]] == (KK, "Tetap Sama", "Dusun 1", "91.71", 10)
+    assert stored[n["i"]] == (KK, "Ani\tSusanti", "\\N", None, None)
+    assert stored[n["j"]] == (KK, "Sriyani", 'Sri "Kecil"', None, None)
+    assert n["e"] not in stored
+
+    if POSTGRES:  # the same file row by row on the same database: the same report and rows
+        by_rows, stored_by_rows = _run(db_session, data, n, row_by_row=True)
+        assert not by_rows.checked_in_sql
+        assert (by_rows.rows, by_rows.accepted, by_rows.inserted, by_rows.updated, by_rows.rejected) == (
+            report.rows, report.accepted, report.inserted, report.updated, report.rejected)
+        assert stored_by_rows == stored
+
+
+def _outcome(db_session, data: bytes, staged: bool):
+    """(report fields or the refusal message, whether SQL checked it); rolled back. `staged`: the
+    SQL path on PostgreSQL ("row path" if it declines the file); otherwise row by row."""
+    report = ImportReport()
+    try:
+        if staged and POSTGRES:
+            if not import_staged(db_session, io.BytesIO(data), report):
+                return "row path", False
+        else:
+            report = import_rows(db_session, io.BytesIO(data))
+    except DtksFileRefused as exc:
+        return str(exc), None
+    finally:
+        db_session.rollback()
+    return (report.rows, report.accepted, report.inserted, report.updated, report.rejected), report.checked_in_sql
+
+
+def _both(db_session, data: bytes):
+    staged = _outcome(db_session, data, staged=True)
+    by_rows = _outcome(db_session, data, staged=False)
+    return staged, by_rows
+
+
+@pytest.mark.parametrize(("name", "data", "refused"), [
+    ("latin-1 line in the middle", "nik,no_kk,nama\n{a},{kk},Warga\nÑoño,{kk},X\n{b},{kk},Y\n", "latin-1"),
+    ("NUL byte", "nik,no_kk,nama\n{a},{kk},War\0ga\n", None),
+    ("wrong header, then a broken byte", "nik;no_kk\n{a},{kk},X\n\xff\n", "latin-1"),
+    ("cut in a character", "nik,no_kk,nama\n{a},{kk},Ab", "cut"),
+])
+def test_broken_files_are_refused_alike(db_session, name, data, refused):
+    a, b = niks(2)
+    text = data.format(a=a, b=b, kk=KK)
+    raw = text.encode("latin-1") if refused == "latin-1" else text.encode()
+    if refused == "cut":
+        raw += "é".encode()[:1]
+    staged, by_rows = _both(db_session, raw)
+    assert staged == by_rows
+    message, checked = staged
+    assert checked is None and "Tidak ada data yang diimpor" in message, name
+    if refused:
+        first_bad = min(raw.find(bad) for bad in (b"\xff", b"\xd1", b"\xc3") if bad in raw)
+        assert "bukan teks UTF-8" in message and f"(bita ke-{first_bad + 1})" in message  # counted from 1
+    else:
+        assert "NUL" in message
+
+
+def test_files_the_sql_path_cannot_split_go_row_by_row_with_the_same_report(db_session):
+    a, b, c = niks(3)
+    multi_line = f'nik,no_kk,nama,alamat\n{a},{KK},Warga,"Jl. A\nGg. B"\n{b},{KK},X,\n12,{KK},Y,\n'.encode()
+    lone_cr = f"nik,no_kk,nama\r{a},{KK},Warga\r12,{KK},Y\r".encode()
+    for data in (multi_line, lone_cr):
+        staged, by_rows = _both(db_session, data)
+        if POSTGRES:
+            assert staged == ("row path", False)
+        rows_fields, _ = by_rows
+        assert rows_fields[4] == [Rejected(5 if data is multi_line else 3, NIK)]
+    report = import_csv(db_session, io.BytesIO(multi_line))
+    assert not report.checked_in_sql and report.accepted == 2
+    assert _stored(db_session, [a])[a][2] == "Jl. A\nGg. B"
+
+
+# Property-based: random rows (NIKs built from near-valid parts, odd characters, quotes, padding,
+# a column more or less) checked by both paths. The SQL path exists on PostgreSQL only.
+_provinces = st.sampled_from(["33", "91", "10", "00", "99", "11"])
+_two = st.integers(0, 99).map(lambda v: f"{v:02d}")
+_nik = st.one_of(
+    st.builds(lambda p, r, d, day, m, y, s: f"{p}{r}{d}{day}{m}{y}{s}", _provinces, _two, _two,
+              st.integers(0, 99).map(lambda v: f"{v:02d}"), st.integers(0, 14).map(lambda v: f"{v:02d}"),
+              _two, st.sampled_from(["0000", "0001", "9999", "1234"])),
+    st.text(alphabet="0123456789 -.a\u0663", max_size=18),
+)
+_value = st.text(alphabet='ab ,"\t\\\u00a0\u2003é1.9', max_size=8)
+_desil = st.one_of(st.integers(-1, 12).map(str), _value)
+_region = st.one_of(st.sampled_from(["33", "33.01", "33.01.02", "33.01.02.2001", "3301", "33.0", ""]), _value)
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"') else value
+
+
+_row = st.tuples(_nik, st.one_of(_nik, _value), _value, _value, _region, _desil,
+                 st.booleans(), st.integers(-1, 1))
+
+
+def _csv(rows) -> bytes:
+    lines = ["nik,no_kk,nama,alamat,kode_wilayah,desil"]
+    for nik, kk, nama, alamat, region, desil, pad, width in rows:
+        fields = [nik, kk, nama, alamat, region, desil][:6 + min(width, 0)]  # width -1: a column short
+        if pad:
+            fields = [f" {v}\u00a0" for v in fields]
+        lines.append(",".join(_quoted(v) for v in fields) + "," * max(width, 0))
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the SQL path runs on PostgreSQL; SQLite has the row path only")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.lists(_row, min_size=1, max_size=40))
+def test_sql_checks_agree_with_the_row_checks(db_session, rows):
+    staged, by_rows = _both(db_session, _csv(rows))
+    assert staged[1] is True
+    assert staged[0] == by_rows[0]
+
+
+def test_tricky_file_in_tiny_chunks_gives_the_same_report(db_session, monkeypatch):
+    """Chunk borders inside CRLF and inside multi-byte characters change nothing."""
+    import workflows.dtks_sql
+
+    n = _niks()
+    data = tricky(n)[0].encode()
+    whole = _outcome(db_session, data, staged=True)
+    monkeypatch.setattr(workflows.dtks_sql, "CHUNK", 7)
+    assert _outcome(db_session, data, staged=True) == whole
+    assert whole[1] is POSTGRES
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab ,"\t\\\u00a0é\x00', max_size=30))
+def test_split_line_reads_one_line_as_pythons_csv(line):
+    """`split_line` (its grammar is the SQL path's) splits a line as csv.reader does, or says a quote stays open."""
+    import csv
+
+    from workflows.dtks_sql import split_line
+
+    reader = csv.reader(io.StringIO(line + "\nnext\n", newline=""))
+    record = next(reader)
+    fields = split_line(line)
+    if fields is None:
+        assert reader.line_num > 1  # the record ran on into the next line
+    else:
+        assert reader.line_num == 1 and fields == record
+
+
+def test_whitespace_list_is_what_str_strip_removes():
+    from workflows.dtks_checks import WHITESPACE
+
+    assert WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())

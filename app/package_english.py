@@ -88,18 +88,21 @@ def category_name(category: dict[str, Any]) -> str:
     return package_english.translate(category["nama"], forms.shared_english()) or category["nama"]
 
 
-def localized_rows(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
+def localized_rows(rows: list[dict[str, Any]], *keys: str, package: ServicePackage | None = None
+                   ) -> list[dict[str, Any]]:
     """Copies of rows (dashboard figures, heatmap tables) whose `keys` hold package texts, in the page's
-    language."""
+    language (through one package version's table when given, else every line's newest)."""
     if ui_lang() != "en":
         return rows
-    return [{k: package_text(v) if k in keys and isinstance(v, str) else v for k, v in row.items()} for row in rows]
+    return [{k: package_text(v, package) if k in keys and isinstance(v, str) else v for k, v in row.items()}
+            for row in rows]
 
 
-def localized_heatmap(data: dict[str, Any]) -> dict[str, Any]:
-    """A heatmap's task and flow tables with the diagram's names in the page's language."""
-    return {**data, "tugas": localized_rows(data.get("tugas", []), "nama"),
-            "alur": localized_rows(data.get("alur", []), "nama", "dari", "ke")}
+def localized_heatmap(data: dict[str, Any], package: ServicePackage | None = None) -> dict[str, Any]:
+    """A heatmap's task and flow tables with the diagram's names (tasks, events, gateways, flows) in the page's
+    language, through the table of the package version whose diagram it is."""
+    return {**data, "tugas": localized_rows(data.get("tugas", []), "nama", package=package),
+            "alur": localized_rows(data.get("alur", []), "nama", "dari", "ke", package=package)}
 
 
 def localized_figures(data: dict[str, Any]) -> dict[str, Any]:
@@ -116,8 +119,8 @@ def shown_value(prop: dict[str, Any], text: str, package: ServicePackage | None 
 
 
 def localized_bpmn(xml: str, package: ServicePackage | None = None) -> str:
-    """A diagram whose element names (user tasks, lanes) read in the page's language, for a viewer that draws
-    the names from the XML (the heatmap); names the tables do not hold stay as drawn."""
+    """A diagram whose element names (tasks, events, gateways, flows, lanes) read in the page's language, for a
+    viewer that draws the names from the XML (the heatmap); names the tables do not hold stay as drawn."""
     if ui_lang() != "en":
         return xml
     from lxml import etree

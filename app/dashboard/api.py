@@ -8,6 +8,7 @@ from flask_appbuilder import BaseView, expose
 
 from workflows.dashboard import figures, heatmap
 from workflows.dashboard.filters import BadFilter
+from workflows.packages import package_of_definition
 
 from ..extensions import db
 from ..package_english import localized_figures, localized_heatmap
@@ -52,4 +53,5 @@ class DashboardApi(BaseView):
         except BadFilter as error:
             return _error(error, 400)
         definition = definition_or_404(code)
-        return jsonify(localized_heatmap(heatmap.heatmap(db.session, current_principal(), definition, filters)))
+        data = heatmap.heatmap(db.session, current_principal(), definition, filters)
+        return jsonify(localized_heatmap(data, package_of_definition(db.session, definition)))

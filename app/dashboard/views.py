@@ -157,7 +157,8 @@ class DashboardView(BaseView):
     def process_map(self, code: str):  # noqa: ANN201
         filters = self._filters()
         definition = definition_or_404(code)
-        data = localized_heatmap(heatmap.heatmap(db.session, current_principal(), definition, filters))
+        data = localized_heatmap(heatmap.heatmap(db.session, current_principal(), definition, filters),
+                                 package_of_definition(db.session, definition))
         return self.render_template("dashboard/heatmap.html", code=code, data=data,
                                     versions=heatmap.versions(db.session, definition.process_id),
                                     **self._common(filters))

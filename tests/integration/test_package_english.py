@@ -25,7 +25,7 @@ ONE_TASK = """<?xml version="1.0" encoding="UTF-8"?>
   <bpmn:process id="inggris_uji" name="Uji bahasa" isExecutable="true">
     <bpmn:laneSet id="ls"><bpmn:lane id="Lane_op" name="Operator Dinsos"><bpmn:flowNodeRef>tinjau</bpmn:flowNodeRef>
     </bpmn:lane></bpmn:laneSet>
-    <bpmn:startEvent id="mulai"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:startEvent id="mulai" name="Permohonan uji masuk"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="tinjau" />
     <bpmn:userTask id="tinjau" name="Tinjau Permohonan Uji">
       <bpmn:extensionElements><spiffworkflow:properties>
@@ -34,7 +34,7 @@ ONE_TASK = """<?xml version="1.0" encoding="UTF-8"?>
       </spiffworkflow:properties></bpmn:extensionElements>
       <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="tinjau" targetRef="selesai" />
+    <bpmn:sequenceFlow id="f2" name="sudah ditinjau" sourceRef="tinjau" targetRef="selesai" />
     <bpmn:endEvent id="selesai"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
   </bpmn:process>
 </bpmn:definitions>
@@ -93,7 +93,7 @@ def test_deploy_warns_of_a_package_without_english_and_refuses_an_unreadable_tab
     result = deploy_package(db_session, _one_task_package("inggris_uji_a"))
     texts = {re.search(r'teks "([^"]+)"', w).group(1) for w in result.warnings if "terjemahan Inggris" in w}
     assert texts == {"Tinjau Permohonan Uji", "Sedang ditinjau", "Operator Dinsos", "Hasil tinjauan",
-                     "Disetujui", "Ditolak uji"}
+                     "Disetujui", "Ditolak uji", "Permohonan uji masuk", "sudah ditinjau"}  # an event's, a flow's name
 
     complete = {t: f"EN {t}" for t in texts}
     result = deploy_package(db_session, _one_task_package("inggris_uji_b", {**complete, "Tugas lama": "Old task"}))

@@ -2,7 +2,9 @@
 people to its English, e.g. `{"Verifikasi Pengaduan": "Complaint verification"}`.
 
 The texts it covers are those written in the package's files without an English side: BPMN user task
-names and case statuses (`caseStatus`, `set_status("…")`), role names, and the forms' titles,
+names and case statuses (`caseStatus`, `set_status("…")`), the names of the other elements the process
+heatmap shows (events, automatic tasks, gateways, call activities, subprocesses, named sequence flows),
+role names, and the forms' titles,
 descriptions, option labels (`x-label`, `oneOf`/`anyOf` titles) and UI-schema help. The descriptor's own
 texts are already `{"id", "en"}`. A table keyed by the Indonesian text keeps the designer's edit to one
 line per text, whatever file or element shows it, and the file is versioned, diffed and checked with the
@@ -33,6 +35,12 @@ _BILINGUAL = re.compile(r"\(.*[A-Za-z].*\)\s*$")
 _SCHEMA_TEXTS = ("title", "description")
 _MESSAGES = ("x-pesan", "x-pesan-wajib")
 _UI_TEXTS = ("ui:help", "ui:title", "ui:placeholder")
+# Named BPMN elements other than user tasks (those come with their process's task metadata) that the
+# process heatmap draws and lists: their names are texts people read too.
+NAMED_KINDS = ("startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
+               "scriptTask", "serviceTask", "businessRuleTask", "sendTask", "receiveTask", "exclusiveGateway",
+               "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway", "callActivity",
+               "subProcess", "transaction", "sequenceFlow")
 
 
 @dataclass(frozen=True)
@@ -110,6 +118,15 @@ def _status_calls(root: etree._Element) -> Iterator[tuple[str, str]]:
                     yield node.get("id"), call.args[0].value
 
 
+def _element_names(root: etree._Element) -> Iterator[tuple[str, str]]:
+    """(element id, name) of each named element of NAMED_KINDS in a diagram."""
+    for kind in NAMED_KINDS:
+        for node in root.xpath(f".//bpmn:{kind}[@name]", namespaces=NS):
+            name = node.get("name").strip()
+            if name:
+                yield node.get("id") or kind, node.get("name")
+
+
 def user_texts(package: PackageFiles, processes: list[Any], bpmn_roots: dict[str, etree._Element],
                roles: list[str]) -> list[UserText]:
     """Every text of the package that people read and that has no English beside it."""
@@ -126,6 +143,7 @@ def user_texts(package: PackageFiles, processes: list[Any], bpmn_roots: dict[str
     for name, root in bpmn_roots.items():
         for element_id, status in _status_calls(root):
             found.append(UserText(name, f"{element_id}/set_status", status))
+        found += [UserText(name, element_id, text) for element_id, text in _element_names(root)]
     found += [UserText(f"bpmn/{code}/service.json", "roles", role) for role in roles]
     for name in package.names("forms", ".json"):
         try:

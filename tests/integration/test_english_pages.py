@@ -87,6 +87,27 @@ def case_titles(app) -> tuple[str, ...]:
         return tuple(t for t in db.session.scalars(select(Case.title)) if t)
 
 
+def made_package_texts(app) -> tuple[str, ...]:
+    """Task names and statuses of package versions other tests of the run deployed (test-only lines, changed
+    copies of shipped ones): those carry no English on purpose; the shipped packages must have all of it."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from tests.conftest import ROOT
+    from workflows.db import Case, InboxTask, ProcessDefinition
+    from workflows.packages import ServicePackage, bundled_codes, from_directories
+
+    shipped = {from_directories(ROOT, code).content_hash() for code in bundled_codes(ROOT)}
+    with app.app_context():
+        made = [definition for definition, content in db.session.execute(
+            select(ProcessDefinition.id, ServicePackage.content_hash)
+            .join(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)) if content not in shipped]
+        titles = db.session.scalars(select(InboxTask.title).join(Case, Case.id == InboxTask.case_id)
+                                    .where(Case.process_definition_id.in_(made)))
+        statuses = db.session.scalars(select(Case.status).where(Case.process_definition_id.in_(made)))
+        return tuple({text for text in (*titles, *statuses) if text})
+
+
 def test_the_officer_pages_read_in_english_for_every_demo_role(app, english_cases):
     from tests.conftest import login
 
@@ -94,7 +115,7 @@ def test_the_officer_pages_read_in_english_for_every_demo_role(app, english_case
     note = f"Nomor {english_cases['letter'].number}; surat diserahkan melalui kelurahan."
     # The issued letter's type is stored with it as printed on the letter.
     allowed = (DESCRIPTION, PLACE, REJECTION, REQUEST_REASON, note, english_cases["letter"].type_label,
-               *case_titles(app))
+               *case_titles(app), *made_package_texts(app))
     # The audit trail searched for this test's cases (the whole run's events hold other tests' words).
     audit = tuple(f"/audit/?tiket={reference}" for reference in english_cases["references"])
     found: list[str] = []

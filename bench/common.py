@@ -12,6 +12,7 @@ application builds it: `app.create_app()` runs the Alembic migrations, then
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -19,6 +20,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -291,3 +293,28 @@ def record(result: Result, md_path: Path = RESULTS_MD, json_path: Path = RESULTS
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     md_path.write_text(head + "\n".join(block) + tail)
+
+
+def post_back_to_back(port: int, path: str, request: Callable[[], tuple[bytes | str, dict[str, str]]],
+                      stop_at: float, budget: list[int], out: list, lock: threading.Lock) -> None:
+    """One closed-loop client: POST `path` (body and headers from `request()`) again as soon as each answer
+    arrives, until `stop_at` or the shared `budget` of posts runs out; (status, ms) of each into `out`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    mine: list[tuple[int, float]] = []
+    while time.perf_counter() < stop_at:
+        with lock:
+            if budget[0] <= 0:
+                break
+            budget[0] -= 1
+        body, headers = request()
+        t0 = time.perf_counter()
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        mine.append((response.status, (time.perf_counter() - t0) * 1000))
+        if response.getheader("Connection", "").lower() == "close":
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.close()
+    with lock:
+        out.extend(mine)

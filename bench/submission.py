@@ -51,6 +51,7 @@ from .common import (
     make_target,
     parser,
     percentile,
+    post_back_to_back,
     prepare,
     report,
     size_params,
@@ -219,27 +220,13 @@ def session_token(port: int) -> tuple[str, str]:
 # -- closed loop ----------------------------------------------------------------
 def client(port: int, stop_at: float, budget: Any, out: list, lock: threading.Lock) -> None:
     token, cookie = session_token(port)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
                "Cookie": cookie}
-    mine: list[tuple[int, float]] = []
-    while time.perf_counter() < stop_at:
-        with lock:
-            if budget[0] <= 0:
-                break
-            budget[0] -= 1
-        body = urlencode(FIELDS | {"csrf_token": token, "client_id": uuid.uuid4().hex})
-        t0 = time.perf_counter()
-        conn.request("POST", "/lapor", body=body, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        mine.append((response.status, (time.perf_counter() - t0) * 1000))
-        if response.getheader("Connection", "").lower() == "close":
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.close()
-    with lock:
-        out.extend(mine)
+
+    def report() -> tuple[str, dict[str, str]]:
+        return urlencode(FIELDS | {"csrf_token": token, "client_id": uuid.uuid4().hex}), headers
+
+    post_back_to_back(port, "/lapor", report, stop_at, budget, out, lock)
 
 
 def load(port: int, clients: int, seconds: float, max_requests: int) -> dict[str, Any]:

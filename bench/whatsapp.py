@@ -10,7 +10,6 @@ reply through the adapter to the in-process stand-in): messages handled per seco
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import secrets
@@ -19,7 +18,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from .common import Check, Result, latency, make_target, parser, prepare, report, size_params
+from .common import Check, Result, latency, make_target, parser, post_back_to_back, prepare, report, size_params
 from .submission import Server
 
 SIZES = {
@@ -41,28 +40,14 @@ def _body(number: str, n: int) -> bytes:
 def sender(port: int, number: str, stop_at: float, budget: list[int], out: list, lock: threading.Lock) -> None:
     from workflows.whatsapp.wire import sign
 
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    mine: list[tuple[int, float]] = []
-    n = 0
-    while time.perf_counter() < stop_at:
-        with lock:
-            if budget[0] <= 0:
-                break
-            budget[0] -= 1
-        n += 1
-        raw = _body(number, n)
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, SECRET)}
-        t0 = time.perf_counter()
-        conn.request("POST", "/whatsapp/webhook", body=raw, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        mine.append((response.status, (time.perf_counter() - t0) * 1000))
-        if response.getheader("Connection", "").lower() == "close":
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    conn.close()
-    with lock:
-        out.extend(mine)
+    sent = [0]
+
+    def message() -> tuple[bytes, dict[str, str]]:
+        sent[0] += 1
+        raw = _body(number, sent[0])
+        return raw, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, SECRET)}
+
+    post_back_to_back(port, "/whatsapp/webhook", message, stop_at, budget, out, lock)
 
 
 def load(port: int, senders: int, seconds: float, max_requests: int) -> dict[str, Any]:

@@ -30,9 +30,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     from .accounts import init_accounts
     from .hardening import init_hardening
+    from .page_language import init_page_language
 
     init_hardening(app)  # before any route is added (bounded <int:>) and before the CSRF check
     init_accounts(app)
+    init_page_language(app)
     csrf.init_app(app)
     from .engine_config import configure_engine
 

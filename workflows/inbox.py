@@ -7,7 +7,7 @@ import binascii
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select, tuple_, union
@@ -60,12 +60,11 @@ class InboxFilter:
 
 def _office_day_end(now: datetime, days: int | None) -> datetime:
     """The end of today (days=1) or of this week (Sunday, days=None) in office time, as naive UTC."""
-    from .durations import SETTINGS  # the office's time zone (settings of the work calendar)
+    from .durations import SETTINGS, office_midnight  # the office's time zone (settings of the work calendar)
 
     local = now.replace(tzinfo=UTC).astimezone(SETTINGS.office_tz)
     ahead = days if days is not None else 7 - local.weekday()
-    end = datetime.combine(local.date() + timedelta(days=ahead), time(), SETTINGS.office_tz)
-    return end.astimezone(UTC).replace(tzinfo=None)
+    return office_midnight(local.date() + timedelta(days=ahead))
 
 
 def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool,

@@ -8,14 +8,13 @@ query, and of the whole page over HTTP.
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import timedelta
 from typing import Any
 
 from .common import Check, Result, app_engine, latency, make_target, parser, prepare, reopen, report, size_params, timed
-from .inbox import login, make_templates, plan
-from .seed import Seeder, ticker
+from .inbox import login
+from .seed import seed
 
 SIZES = {
     "tiny": {"cases": 300, "open_tasks": 60, "repeat": 5, "days": 30},
@@ -230,19 +229,16 @@ def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
     from workflows.db import Case, InboxTask
 
     engine = app_engine(app)
-    templates = make_templates(engine)
-    seeder = Seeder(engine)
+    seeded = seed(engine, params["cases"], params["open_tasks"], rng_seed=11)
     started = time.perf_counter()
-    written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(11)),
-                           ticker("seeded cases", params["cases"]))
     flows = add_flows(engine)
     spread_durations(engine)
-    seed_seconds = time.perf_counter() - started
+    seed_seconds = seeded.seconds + time.perf_counter() - started
     summary_seconds, snapshot_seconds = build_summaries(engine)
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(Case))
         open_tasks = session.scalar(select(func.count()).select_from(InboxTask).where(InboxTask.state == "open"))
-    return {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), "cases": total,
+    return {"seeded_cases": seeded.written, "seed_seconds": round(seed_seconds, 1), "cases": total,
             "open_tasks": open_tasks, "case_flows": flows, "summary_seconds": summary_seconds,
             "snapshot_seconds": snapshot_seconds,
             "viewers": measure(app, engine, params["repeat"], params["days"])}

@@ -9,130 +9,20 @@ client, logged in) for an office-wide operator and a kelurahan officer: p50 and 
 from __future__ import annotations
 
 import os
-import random
 import re
 import time
-from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 from .common import Check, Result, app_engine, latency, make_target, parser, prepare, reopen, report, size_params, timed
-from .seed import Copy, Seeder, Template, capture, ticker
+from .seed import PBI_OFFICER, seed
 
 SIZES = {
     "tiny": {"cases": 300, "open_tasks": 60, "repeat": 5},
     "small": {"cases": 20_000, "open_tasks": 2_000, "repeat": 60},
     "large": {"cases": 1_000_000, "open_tasks": 100_000, "repeat": 200},
 }
-OFFICE = "91.71"
-TEMPLATE_VILLAGE = "91.71.01.1001"
-PBI_VILLAGE = "91.71.03.1011"
-PBI_OFFICER = "kelurahan.abepura"  # demo user, region 91.71.03
-# Share of open cases per template (the escalated template has two open tasks).
-OPEN_MIX = {"verifikasi": 0.40, "lapangan_rehsos": 0.18, "lapangan_dayasos": 0.12, "eskalasi": 0.10,
-            "pbi_perbaiki": 0.20}
-CLOSED_MIX = {"selesai": 0.8, "ditolak": 0.2}
-DEEP_PAGE = 20  # the page measured besides the first (?hal=20: rows 951-1000)
+DEEP_PAGE = 20  # the page measured besides the first (rows 951-1000), reached by 19 "next" links
 PRINCIPALS = {"operator": "Operator Dinsos (office-wide)", PBI_OFFICER: "Petugas Kelurahan (district 91.71.03)"}
-
-
-def make_templates(engine: Any) -> dict[str, Template]:
-    """One case per shape, driven through the engine's own API."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from workflows import cases
-    from workflows.db import InboxTask
-    from workflows.principal import FIELD_OFFICER, OPERATOR, Principal
-    from workflows.timers import wake_due_timers
-
-    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
-    session = Session(engine)
-
-    def task(case_id: int, name: str) -> int:
-        session.expire_all()
-        return session.scalar(select(InboxTask.id).where(
-            InboxTask.case_id == case_id, InboxTask.task_name == name, InboxTask.state == "open"))
-
-    def complaint(category: str = "pengemis", **extra: Any) -> int:
-        data = {"kategori": category, "deskripsi": "Laporan warga untuk uji beban kotak tugas",
-                "lokasi": "Jalan Raya Abepura", "kode_wilayah": TEMPLATE_VILLAGE, **extra}
-        case = cases.start_case(session, "pengaduan", data, "warga", region_code=TEMPLATE_VILLAGE,
-                                category=category, title=data["deskripsi"])
-        return case.id
-
-    def verified(category: str = "pengemis", **extra: Any) -> int:
-        case_id = complaint(category, **extra)
-        cases.complete_task(session, task(case_id, "verifikasi"), operator, {"keputusan": "valid"})
-        return case_id
-
-    from .engine import FOLLOW_UP
-
-    ids: dict[str, int] = {}
-    ids["verifikasi"] = complaint()
-    ids["lapangan_rehsos"] = verified("pengemis")
-    ids["lapangan_dayasos"] = verified("pemulung")
-    ids["eskalasi"] = verified("gelandangan", sla_lapangan="PT0S")
-    wake_due_timers(session)
-    ids["selesai"] = verified("pengemis")
-    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos",
-                        scopes=((FIELD_OFFICER, "bidang"),))
-    cases.complete_task(session, task(ids["selesai"], "tindak_lanjut_lapangan"), officer, FOLLOW_UP)
-    ids["ditolak"] = complaint()
-    cases.complete_task(session, task(ids["ditolak"], "verifikasi"), operator,
-                        {"keputusan": "tidak_valid", "alasan": "Bukan masalah kesejahteraan sosial."})
-    pbi = cases.start_case(
-        session, "pbi_jkn",
-        {"pengaju": PBI_OFFICER, "nik": "9171034107850001", "nama": "Warga Uji", "kode_wilayah": PBI_VILLAGE,
-         "alasan": "Tidak mampu membayar iuran BPJS"},
-        PBI_OFFICER, region_code=PBI_VILLAGE, category="pbi_jkn", title="PBI-JKN Warga Uji")
-    cases.complete_task(session, task(pbi.id, "verifikasi"), operator,
-                        {"keputusan": "tidak_lengkap", "kk_bermasalah": True,
-                         "alasan_pengembalian": "Kartu Keluarga tidak terbaca."})
-    ids["pbi_perbaiki"] = pbi.id
-    templates = {}
-    for name, case_id in ids.items():
-        replace = (PBI_VILLAGE, PBI_OFFICER) if name == "pbi_perbaiki" else (TEMPLATE_VILLAGE,)
-        templates[name] = capture(session, case_id, name, replace)
-    session.close()
-    expected_open = {"verifikasi": 1, "lapangan_rehsos": 1, "lapangan_dayasos": 1, "eskalasi": 2,
-                     "pbi_perbaiki": 1, "selesai": 0, "ditolak": 0}
-    for name, template in templates.items():
-        assert len(template.open_tasks) == expected_open[name], (name, template.open_tasks)
-    return templates
-
-
-def plan(templates: dict[str, Template], cases: int, open_tasks: int, rng: random.Random
-         ) -> Iterator[tuple[Template, Copy]]:
-    from app.regions import villages
-
-    codes = [code for code, _ in villages(OFFICE)]
-    names, weights = list(OPEN_MIX), list(OPEN_MIX.values())
-    produced_open = produced = 0
-    while produced_open < open_tasks and produced < cases:
-        template = templates[rng.choices(names, weights)[0]]
-        village = rng.choice(codes)
-        copy = Copy(region_code=village, priority=1 if rng.random() < 0.05 else 0,
-                    due_at=_now() + timedelta(hours=rng.uniform(-72, 72)), age=timedelta(days=rng.uniform(0, 10)))
-        copy.replace = {TEMPLATE_VILLAGE: village}
-        if template.name == "pbi_perbaiki":
-            officer = PBI_OFFICER if village.startswith("91.71.03.") else f"kelurahan.{village}"
-            copy.replace = {PBI_VILLAGE: village, PBI_OFFICER: officer}
-            copy.assignee = officer
-        produced_open += len(template.open_tasks)
-        produced += 1
-        yield template, copy
-    names, weights = list(CLOSED_MIX), list(CLOSED_MIX.values())
-    for _ in range(cases - produced):
-        village = rng.choice(codes)
-        yield templates[rng.choices(names, weights)[0]], Copy(
-            region_code=village, replace={TEMPLATE_VILLAGE: village}, age=timedelta(days=rng.uniform(0, 365)))
-
-
-def _now():  # noqa: ANN202
-    from workflows.db import utcnow
-
-    return utcnow()
 
 
 def login(client: Any, username: str) -> None:
@@ -178,36 +68,96 @@ def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
 
         body = client.get("/inbox/").get_data(as_text=True)
         rows_on_page = body.count("data-task-id=")
-        # A page further on costs more (each part of the query reads the pages before it): shown apart.
+        # A page further on, as an officer reaches it: following the "next" links (keys), shown apart; and the
+        # same page by its number (`?hal=`, the old links: an offset, reading every row before it).
         deep = min(DEEP_PAGE, max(1, -(-visible // PAGE_SIZE)))
+        deep_url, deep_key = follow_next(client, deep - 1)
 
-        def deep_page(client: Any = client, url: str = f"/inbox/?hal={deep}") -> None:
+        def deep_page(client: Any = client, url: str = deep_url) -> None:
             page(client, url)
+
+        def deep_by_number(client: Any = client, url: str = f"/inbox/?hal={deep}") -> None:
+            page(client, url)
+
+        def deep_query(principal: Any = principal, key: Any = deep_key) -> None:
+            with Session(engine) as session:
+                inbox_rows(session, principal, limit=PAGE_SIZE + 1, after=key)
 
         # The page's CPU time in this process (Flask, the test client; not PostgreSQL's): on a shared machine
         # the wall time is this plus the time spent waiting for a core.
         started = time.process_time()
         page_ms = timed(page, repeat)
         cpu_ms = (time.process_time() - started) * 1000 / (repeat + 3)  # timed() warms up with 3 calls
+        deep_repeat = max(5, repeat // 4)
+        started = time.process_time()
+        deep_ms = timed(deep_page, deep_repeat)
+        deep_cpu_ms = (time.process_time() - started) * 1000 / (deep_repeat + 3)
         out[username] = {"label": label, "visible_tasks": visible, "rows_shown": shown, "rows_on_page": rows_on_page,
                          "query": latency(timed(query, repeat)), "page": latency(page_ms),
                          "page_cpu_ms": round(cpu_ms, 2), "load_average": round(os.getloadavg()[0], 1),
                          "deep_page_number": deep,
-                         "deep_page": latency(timed(deep_page, max(5, repeat // 4)))}
+                         "deep_page": latency(deep_ms), "deep_page_cpu_ms": round(deep_cpu_ms, 2),
+                         "deep_query": latency(timed(deep_query, deep_repeat)),
+                         "deep_page_by_number": latency(timed(deep_by_number, deep_repeat)),
+                         "deep_sql": deep_sql(engine, principal, deep, deep_key)}
     return out
+
+
+def deep_sql(engine: Any, principal: Any, page: int, key: Any) -> dict[str, Any]:
+    """PostgreSQL only: what the server does for the deep page's statement, by key and by offset (EXPLAIN
+    ANALYZE: buffers touched and execution time; the buffers do not move with the machine's load)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.views.inbox import PAGE_SIZE
+    from workflows.inbox import inbox_rows
+
+    if engine.dialect.name != "postgresql":
+        return {}
+    out = {}
+    for name, kwargs in (("key", {"after": key}), ("offset", {"offset": (page - 1) * PAGE_SIZE})):
+        seen: list[tuple[str, Any]] = []
+
+        def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool,
+                 seen: list = seen) -> None:
+            seen.append((statement, parameters))
+
+        with Session(engine) as session:
+            event.listen(engine, "before_cursor_execute", keep)
+            try:
+                inbox_rows(session, principal, limit=PAGE_SIZE + 1, **kwargs)
+            finally:
+                event.remove(engine, "before_cursor_execute", keep)
+            statement, parameters = seen[-1]
+            plan = session.connection().exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters).scalar()[0]
+        top = plan["Plan"]
+        out[name] = {"buffers": top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0),
+                     "execution_ms": round(plan["Execution Time"], 2)}
+    return out
+
+
+def follow_next(client: Any, times: int) -> tuple[str, Any]:
+    """The URL of the page `times` "next" links after the first, and the key it starts after (None: the first)."""
+    from workflows.inbox import decode_key
+
+    url, key = "/inbox/", None
+    for _ in range(times):
+        nav = re.search(r'<p id="inbox-pages">(.*?)</p>', client.get(url).get_data(as_text=True), re.S)
+        found = re.search(r'<a href="([^"]+)" id="inbox-next">', nav.group(1)) if nav else None
+        if found is None:
+            break
+        url = found.group(1).replace("&amp;", "&")
+        key = decode_key(re.search(r"setelah=([^&]+)", url).group(1))
+    return url, key
 
 
 def run(app: Any, params: dict[str, Any]) -> dict[str, Any]:
     engine = app_engine(app)
-    templates = make_templates(engine)
-    seeder = Seeder(engine)
-    started = time.perf_counter()
-    written = seeder.write(plan(templates, params["cases"], params["open_tasks"], random.Random(7)),
-                           ticker("seeded cases", params["cases"]))
-    seed_seconds = time.perf_counter() - started
-    figures = {"seeded_cases": written, "seed_seconds": round(seed_seconds, 1), **counts(engine),
+    seeded = seed(engine, params["cases"], params["open_tasks"], rng_seed=7)
+    figures = {"seeded_cases": seeded.written, "seed_seconds": round(seeded.seconds, 1), **counts(engine),
                "principals": measure(app, engine, params["repeat"])}
-    figures["copies_work"] = check_copies(engine, seeder.case_ids)
+    figures["copies_work"] = check_copies(engine, seeded.case_ids)
     return figures
 
 
@@ -273,7 +223,14 @@ def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
                      + (f" (CPU {who['page_cpu_ms']} ms a page, load average {who['load_average']})"
                         if "page_cpu_ms" in who else "")
                      + (f"; page {who['deep_page_number']} p50 {who['deep_page']['p50_ms']} ms, "
-                        f"p95 {who['deep_page']['p95_ms']} ms" if "deep_page" in who else ""))
+                        f"p95 {who['deep_page']['p95_ms']} ms" if "deep_page" in who else "")
+                     + (f" (by key; its query p50 {who['deep_query']['p50_ms']} ms; the same page by number, "
+                        f"`?hal=`: p50 {who['deep_page_by_number']['p50_ms']} ms, "
+                        f"p95 {who['deep_page_by_number']['p95_ms']} ms)" if "deep_query" in who else "")
+                     + (f"; page {who['deep_page_number']}'s SQL on the server (EXPLAIN ANALYZE) by key "
+                        f"{who['deep_sql']['key']['buffers']} buffers, {who['deep_sql']['key']['execution_ms']} ms, "
+                        f"by offset {who['deep_sql']['offset']['buffers']} buffers, "
+                        f"{who['deep_sql']['offset']['execution_ms']} ms" if who.get("deep_sql") else ""))
         checks.append(Check(f"inbox page p95, {who['label']}", p["p95_ms"], 30, False, " ms"))
     return lines, checks
 

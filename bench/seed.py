@@ -232,3 +232,133 @@ def ticker(label: str, total: int) -> Callable[[int], None]:
 
     return progress
 
+
+
+# The cases the inbox and dashboard benchmarks measure: complaints in each state and PBI-JKN files returned to
+# their kelurahan, copied over the office's villages.
+OFFICE = "91.71"
+TEMPLATE_VILLAGE = "91.71.01.1001"
+PBI_VILLAGE = "91.71.03.1011"
+PBI_OFFICER = "kelurahan.abepura"  # demo user, region 91.71.03
+# Share of open cases per template (the escalated template has two open tasks).
+OPEN_MIX = {"verifikasi": 0.40, "lapangan_rehsos": 0.18, "lapangan_dayasos": 0.12, "eskalasi": 0.10,
+            "pbi_perbaiki": 0.20}
+CLOSED_MIX = {"selesai": 0.8, "ditolak": 0.2}
+
+
+@dataclass
+class Seeded:
+    written: int  # cases copied
+    seconds: float  # the bulk write's time (the template cases not counted)
+    case_ids: list[int]
+
+
+def seed(engine: Engine, cases: int, open_tasks: int, rng_seed: int) -> Seeded:
+    """The template cases (through the engine), then `cases` copies, the open ones first until they hold
+    `open_tasks` open tasks, written in bulk; `rng_seed` fixes the plan, so a run's data is the same every
+    time."""
+    templates = make_templates(engine)
+    seeder = Seeder(engine)
+    started = time.perf_counter()
+    written = seeder.write(plan(templates, cases, open_tasks, random.Random(rng_seed)),
+                           ticker("seeded cases", cases))
+    return Seeded(written, time.perf_counter() - started, seeder.case_ids)
+
+
+def make_templates(engine: Any) -> dict[str, Template]:
+    """One case per shape, driven through the engine's own API."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from workflows import cases
+    from workflows.db import InboxTask
+    from workflows.principal import FIELD_OFFICER, OPERATOR, Principal
+    from workflows.timers import wake_due_timers
+
+    operator = Principal("operator", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+    session = Session(engine)
+
+    def task(case_id: int, name: str) -> int:
+        session.expire_all()
+        return session.scalar(select(InboxTask.id).where(
+            InboxTask.case_id == case_id, InboxTask.task_name == name, InboxTask.state == "open"))
+
+    def complaint(category: str = "pengemis", **extra: Any) -> int:
+        data = {"kategori": category, "deskripsi": "Laporan warga untuk uji beban kotak tugas",
+                "lokasi": "Jalan Raya Abepura", "kode_wilayah": TEMPLATE_VILLAGE, **extra}
+        case = cases.start_case(session, "pengaduan", data, "warga", region_code=TEMPLATE_VILLAGE,
+                                category=category, title=data["deskripsi"])
+        return case.id
+
+    def verified(category: str = "pengemis", **extra: Any) -> int:
+        case_id = complaint(category, **extra)
+        cases.complete_task(session, task(case_id, "verifikasi"), operator, {"keputusan": "valid"})
+        return case_id
+
+    from .engine import FOLLOW_UP
+
+    ids: dict[str, int] = {}
+    ids["verifikasi"] = complaint()
+    ids["lapangan_rehsos"] = verified("pengemis")
+    ids["lapangan_dayasos"] = verified("pemulung")
+    ids["eskalasi"] = verified("gelandangan", sla_lapangan="PT0S")
+    wake_due_timers(session)
+    ids["selesai"] = verified("pengemis")
+    officer = Principal("lapangan.rehsos", frozenset({FIELD_OFFICER}), bidang="rehsos",
+                        scopes=((FIELD_OFFICER, "bidang"),))
+    cases.complete_task(session, task(ids["selesai"], "tindak_lanjut_lapangan"), officer, FOLLOW_UP)
+    ids["ditolak"] = complaint()
+    cases.complete_task(session, task(ids["ditolak"], "verifikasi"), operator,
+                        {"keputusan": "tidak_valid", "alasan": "Bukan masalah kesejahteraan sosial."})
+    pbi = cases.start_case(
+        session, "pbi_jkn",
+        {"pengaju": PBI_OFFICER, "nik": "9171034107850001", "nama": "Warga Uji", "kode_wilayah": PBI_VILLAGE,
+         "alasan": "Tidak mampu membayar iuran BPJS"},
+        PBI_OFFICER, region_code=PBI_VILLAGE, category="pbi_jkn", title="PBI-JKN Warga Uji")
+    cases.complete_task(session, task(pbi.id, "verifikasi"), operator,
+                        {"keputusan": "tidak_lengkap", "kk_bermasalah": True,
+                         "alasan_pengembalian": "Kartu Keluarga tidak terbaca."})
+    ids["pbi_perbaiki"] = pbi.id
+    templates = {}
+    for name, case_id in ids.items():
+        replace = (PBI_VILLAGE, PBI_OFFICER) if name == "pbi_perbaiki" else (TEMPLATE_VILLAGE,)
+        templates[name] = capture(session, case_id, name, replace)
+    session.close()
+    expected_open = {"verifikasi": 1, "lapangan_rehsos": 1, "lapangan_dayasos": 1, "eskalasi": 2,
+                     "pbi_perbaiki": 1, "selesai": 0, "ditolak": 0}
+    for name, template in templates.items():
+        assert len(template.open_tasks) == expected_open[name], (name, template.open_tasks)
+    return templates
+
+
+def plan(templates: dict[str, Template], cases: int, open_tasks: int, rng: random.Random
+         ) -> Iterator[tuple[Template, Copy]]:
+    from app.regions import villages
+
+    codes = [code for code, _ in villages(OFFICE)]
+    names, weights = list(OPEN_MIX), list(OPEN_MIX.values())
+    produced_open = produced = 0
+    while produced_open < open_tasks and produced < cases:
+        template = templates[rng.choices(names, weights)[0]]
+        village = rng.choice(codes)
+        copy = Copy(region_code=village, priority=1 if rng.random() < 0.05 else 0,
+                    due_at=_now() + timedelta(hours=rng.uniform(-72, 72)), age=timedelta(days=rng.uniform(0, 10)))
+        copy.replace = {TEMPLATE_VILLAGE: village}
+        if template.name == "pbi_perbaiki":
+            officer = PBI_OFFICER if village.startswith("91.71.03.") else f"kelurahan.{village}"
+            copy.replace = {PBI_VILLAGE: village, PBI_OFFICER: officer}
+            copy.assignee = officer
+        produced_open += len(template.open_tasks)
+        produced += 1
+        yield template, copy
+    names, weights = list(CLOSED_MIX), list(CLOSED_MIX.values())
+    for _ in range(cases - produced):
+        village = rng.choice(codes)
+        yield templates[rng.choices(names, weights)[0]], Copy(
+            region_code=village, replace={TEMPLATE_VILLAGE: village}, age=timedelta(days=rng.uniform(0, 365)))
+
+
+def _now():  # noqa: ANN202
+    from workflows.db import utcnow
+
+    return utcnow()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, tzinfo
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .db import AuditEvent, Case, ProcessDefinition
 from .documents import FileAccess
+from .durations import office_days_utc
 from .packages.store import ServicePackage
 from .persons import PersonView
 
@@ -51,17 +52,6 @@ class ResultPage:
         return max((self.total + self.size - 1) // self.size, 1)
 
 
-def utc_bounds(query: AuditQuery) -> tuple[datetime | None, datetime | None]:
-    """[start, end) in naive UTC, as the tables store time, of the office-time days asked for."""
-
-    def start_of(day: date) -> datetime:
-        return datetime.combine(day, time(), query.office_tz).astimezone(UTC).replace(tzinfo=None)
-
-    start = start_of(query.date_from) if query.date_from else None
-    end = start_of(query.date_to + timedelta(days=1)) if query.date_to else None
-    return start, end
-
-
 def _case_filters(stmt: Select, case_column: Any, query: AuditQuery) -> Select:
     """Filters reached through the case: its ticket and its service line."""
     if not (query.reference or query.line):
@@ -78,7 +68,7 @@ def _case_filters(stmt: Select, case_column: Any, query: AuditQuery) -> Select:
 
 def _statement(query: AuditQuery) -> tuple[Select, Any, Any]:
     """(statement, its model, its time column) for the kind of record asked for."""
-    start, end = utc_bounds(query)
+    start, end = office_days_utc(query.date_from, query.date_to, query.office_tz)
     if query.kind == PERSON_VIEWS:
         model, at, actor, case_column, action = PersonView, PersonView.viewed_at, PersonView.username, \
             PersonView.case_id, None

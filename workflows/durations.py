@@ -129,6 +129,19 @@ def aware_utc(value: str | datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def office_midnight(day: date, tz: tzinfo | None = None) -> datetime:
+    """The moment office day `day` starts (midnight in `tz`, the office's time zone unless given), as naive UTC."""
+    return datetime.combine(day, time(), tz or SETTINGS.office_tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def office_days_utc(first: date | None, last: date | None, tz: tzinfo | None = None
+                    ) -> tuple[datetime | None, datetime | None]:
+    """Office days `first`..`last`, both included, as naive UTC moments [from, to): the midnight starting `first`
+    to the midnight after `last` (None for an end not given), for comparing with the tables' times."""
+    return (office_midnight(first, tz) if first else None,
+            office_midnight(last + timedelta(days=1), tz) if last else None)
+
+
 def _like(template: datetime, moment: datetime) -> datetime:
     """`moment` in the form of `template`: naive UTC for a naive template, else the template's zone."""
     if template.tzinfo is None:

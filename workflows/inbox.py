@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from typing import NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Subquery, or_, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select, tuple_, union
 from sqlalchemy.orm import Session, selectinload
 
 from .db import Case, InboxTask, ProcessDefinition, utcnow
+from .errors import LigatError
 from .packages.store import ServicePackage
 from .principal import Principal
 from .visibility import candidate_task_scopes, role_task_scope, task_scope
 
-__all__ = ["DUE_CHOICES", "InboxFilter", "InboxRow", "inbox", "inbox_query", "inbox_rows", "sla_badge"]
+__all__ = ["DUE_CHOICES", "InboxFilter", "InboxPage", "InboxRow", "InvalidPageKey", "PageKey", "decode_key",
+           "encode_key", "inbox", "inbox_page", "inbox_query", "inbox_rows", "sla_badge"]
 
 DUE_SOON = timedelta(hours=4)
 
@@ -54,12 +60,11 @@ class InboxFilter:
 
 def _office_day_end(now: datetime, days: int | None) -> datetime:
     """The end of today (days=1) or of this week (Sunday, days=None) in office time, as naive UTC."""
-    from .durations import SETTINGS  # the office's time zone (settings of the work calendar)
+    from .durations import SETTINGS, office_midnight  # the office's time zone (settings of the work calendar)
 
     local = now.replace(tzinfo=UTC).astimezone(SETTINGS.office_tz)
     ahead = days if days is not None else 7 - local.weekday()
-    end = datetime.combine(local.date() + timedelta(days=ahead), time(), SETTINGS.office_tz)
-    return end.astimezone(UTC).replace(tzinfo=None)
+    return office_midnight(local.date() + timedelta(days=ahead))
 
 
 def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool,
@@ -73,9 +78,76 @@ def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool,
     return query
 
 
-# Tasks without a due time last: the order of index ix_inbox_queue.
-def _urgent_first(query: Select) -> Select:
+# Tasks without a due time last: the order of index ix_inbox_queue. `backward`: the same order reversed (the
+# index read from its end), for the rows before a page.
+def _urgent_first(query: Select, backward: bool = False) -> Select:
+    if backward:
+        return query.order_by(InboxTask.priority.asc(), InboxTask.due_at.desc().nulls_first(), InboxTask.id.desc())
     return query.order_by(InboxTask.priority.desc(), InboxTask.due_at.asc().nulls_last(), InboxTask.id)
+
+
+class PageKey(NamedTuple):
+    """A row's place in the inbox order (the id breaks ties): a page starts after, or ends before, one."""
+
+    priority: int
+    due_at: datetime | None
+    id: int
+
+
+class InvalidPageKey(LigatError):
+    """A page key that was not made by `encode_key` (altered, cut short)."""
+
+
+class _Keyed(Protocol):
+    priority: int
+    due_at: datetime | None
+    id: int
+
+
+_KEY_FORM = re.compile(r"u(-?\d{1,9})~(-?\d{1,18})?~(\d{1,18})")  # "u": the one order the inbox offers
+_EPOCH = datetime(1970, 1, 1)
+_INT32 = 2**31
+
+
+def encode_key(row: _Keyed) -> str:
+    """The opaque text of a row's place for a page link: its priority, due time and task id, nothing personal."""
+    due = "" if row.due_at is None else str((row.due_at - _EPOCH) // timedelta(microseconds=1))
+    return base64.urlsafe_b64encode(f"u{row.priority}~{due}~{row.id}".encode()).decode().rstrip("=")
+
+
+def decode_key(text: str) -> PageKey:
+    """The place `encode_key` wrote; `InvalidPageKey` for anything else."""
+    try:
+        plain = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+        found = _KEY_FORM.fullmatch(plain)
+        if found is None:
+            raise ValueError(plain)
+        due = None if found.group(2) is None else _EPOCH + timedelta(microseconds=int(found.group(2)))
+        priority, task_id = int(found.group(1)), int(found.group(3))
+        # The columns are 32-bit integers: a larger number would be a database error, not an empty page.
+        if not (-_INT32 <= priority < _INT32 and task_id < _INT32):
+            raise ValueError(plain)
+    except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError) as exc:
+        raise InvalidPageKey("Kunci halaman kotak tugas tidak valid; mulailah dari halaman pertama. "
+                             "(The inbox page key is not valid; start from the first page.)") from exc
+    return PageKey(priority, due, task_id)
+
+
+def _ranges(key: PageKey, backward: bool) -> list[ColumnElement]:
+    """The rows after `key` in the inbox order (before it: `backward`) as disjoint ranges of ix_inbox_queue,
+    each one index range: one OR of them would make PostgreSQL read (and filter) every row before the key,
+    which is what offset paging did. Tasks without a due time come last, so their ranges stand apart."""
+    same = InboxTask.priority == key.priority
+    if not backward:
+        if key.due_at is None:
+            return [and_(same, InboxTask.due_at.is_(None), InboxTask.id > key.id), InboxTask.priority < key.priority]
+        return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) > tuple_(key.due_at, key.id)),
+                and_(same, InboxTask.due_at.is_(None)), InboxTask.priority < key.priority]
+    if key.due_at is None:
+        return [and_(same, InboxTask.due_at.is_(None), InboxTask.id < key.id),
+                and_(same, InboxTask.due_at.is_not(None)), InboxTask.priority > key.priority]
+    return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) < tuple_(key.due_at, key.id)),
+            InboxTask.priority > key.priority]
 
 
 def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
@@ -84,31 +156,45 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
     return _urgent_first(_open_for(principal, task_scope(principal), only_mine))
 
 
-def _page_ids(principal: Principal, only_mine: bool, wanted: int, narrow: InboxFilter | None) -> Subquery:
-    """The ids of the first `wanted` rows of `inbox_query`, read in parts each in index order (rows by their
-    own role; rows through `inbox_candidate`, one part per candidate role and one for the name) and merged:
-    an OR of them in one WHERE would make PostgreSQL sort (or test) every open task instead of reading the
-    first page from ix_inbox_queue."""
+def _page_ids(principal: Principal, only_mine: bool, wanted: int, narrow: InboxFilter | None,
+              after: PageKey | None = None, before: PageKey | None = None) -> Subquery:
+    """The ids of the first `wanted` rows of `inbox_query` (after `after`; or the last `wanted` before `before`),
+    read in parts each in index order (rows by their own role; rows through `inbox_candidate`, one part per
+    candidate role and one for the name; each of those once per range of `_ranges`) and merged: an OR of them
+    in one WHERE would make PostgreSQL sort (or test) every open task instead of reading the page from
+    ix_inbox_queue."""
     scopes = [role_task_scope(principal), *candidate_task_scopes(principal)]
-    parts = [
-        select(_urgent_first(_open_for(principal, scope, only_mine, narrow)).with_only_columns(InboxTask.id)
-               .limit(wanted).subquery())
-        for scope in scopes
-    ]
+    key = before or after
+    ranges: list[ColumnElement | None] = _ranges(key, before is not None) if key is not None else [None]
+    parts = []
+    for scope in scopes:
+        base = _open_for(principal, scope, only_mine, narrow).with_only_columns(InboxTask.id)
+        for part in ranges:
+            query = base if part is None else base.where(part)
+            parts.append(select(_urgent_first(query, before is not None).limit(wanted).subquery()))
     return union(*parts).subquery()
+
+
+def _read_page(session: Session, query: Select, limit: int, offset: int, before: PageKey | None) -> list:
+    """The page of `query` (rows chosen by `_page_ids`), always in the inbox order."""
+    if before is None:
+        return list(session.execute(_urgent_first(query).limit(limit).offset(offset)))
+    return list(reversed(session.execute(_urgent_first(query, backward=True).limit(limit)).all()))
 
 
 def inbox(
     session: Session, principal: Principal, only_mine: bool = False, limit: int = 200, offset: int = 0,
-    narrow: InboxFilter | None = None,
+    narrow: InboxFilter | None = None, after: PageKey | None = None, before: PageKey | None = None,
 ) -> list[InboxTask]:
-    """One page of `inbox_query` as ORM rows (each with its case's reference and confidentiality)."""
+    """One page of `inbox_query` as ORM rows (each with its case's reference and confidentiality): the first
+    (`offset` rows on), the one after the row at `after`, or the `limit` rows just before `before` (all in the
+    inbox order)."""
     # One more query for the page's cases by id (not one per row, and not a join, which made PostgreSQL
     # scan every case), only the columns lists show.
     eager = selectinload(InboxTask.case).load_only(Case.reference, Case.confidential)
-    ids = _page_ids(principal, only_mine, offset + limit, narrow)
-    query = _urgent_first(select(InboxTask).where(InboxTask.id.in_(select(ids.c.id))))
-    return list(session.scalars(query.options(eager).limit(limit).offset(offset)))
+    ids = _page_ids(principal, only_mine, offset + limit, narrow, after, before)
+    query = select(InboxTask).where(InboxTask.id.in_(select(ids.c.id))).options(eager)
+    return [row for (row,) in _read_page(session, query, limit, offset, before)]
 
 
 class InboxRow(NamedTuple):
@@ -129,18 +215,55 @@ class InboxRow(NamedTuple):
 
 def inbox_rows(
     session: Session, principal: Principal, only_mine: bool = False, limit: int = 50, offset: int = 0,
-    narrow: InboxFilter | None = None,
+    narrow: InboxFilter | None = None, after: PageKey | None = None, before: PageKey | None = None,
 ) -> list[InboxRow]:
     """The same page as `inbox`, as plain tuples of the columns the page shows: building ORM objects was
     most of the Python time of the query."""
-    ids = _page_ids(principal, only_mine, offset + limit, narrow)
+    ids = _page_ids(principal, only_mine, offset + limit, narrow, after, before)
     # The join runs on the page's ids only (primary-key lookups), after the parts chose them.
     query = (select(InboxTask.id, InboxTask.case_id, InboxTask.title, InboxTask.category, InboxTask.region_code,
                     InboxTask.priority, InboxTask.due_at, InboxTask.claimed_by, InboxTask.assignee,
                     Case.reference, Case.confidential)
              .join(Case, Case.id == InboxTask.case_id)
              .where(InboxTask.id.in_(select(ids.c.id))))
-    return [InboxRow(*row) for row in session.execute(_urgent_first(query).limit(limit).offset(offset))]
+    return [InboxRow(*row) for row in _read_page(session, query, limit, offset, before)]
+
+
+Row = TypeVar("Row", bound=_Keyed)
+
+
+@dataclass(frozen=True)
+class InboxPage(Generic[Row]):
+    """One page of an inbox and the keys of its neighbours (None: no such page): `next_key` goes with
+    `after=`, `previous_key` with `before=`; `first` tells whether it is the first page."""
+
+    rows: Sequence[Row]
+    next_key: str | None
+    previous_key: str | None
+    first: bool
+
+
+def inbox_page(read: Callable[..., list[Row]], limit: int, after: str | None = None, before: str | None = None,
+               offset: int = 0, **query: object) -> InboxPage[Row]:
+    """The page after the key `after`, or the one ending just before `before` (neither: the first page, from
+    `offset`, the old page-number links), read by `read` (`inbox` or `inbox_rows`; `query` its other arguments).
+    A key that `encode_key` did not make raises `InvalidPageKey`. A key's row may have gone meanwhile (done,
+    released): its place in the order still holds, so no row is shown twice or skipped."""
+    if before:
+        key = decode_key(before)
+        rows = read(limit=limit + 1, before=key, **query)
+        if len(rows) >= limit:  # a full page before it: that page (and is there one before that?)
+            page = rows[-limit:]
+            return InboxPage(page, encode_key(page[-1]), encode_key(page[0]) if len(rows) > limit else None,
+                             len(rows) == limit)
+        offset = 0  # fewer than a page before it (rows gone meanwhile): the first page
+    key = decode_key(after) if after else None
+    rows = read(limit=limit + 1, after=key, offset=offset if key is None else 0, **query)
+    page = rows[:limit]
+    first = key is None and offset == 0
+    # A page reached by a key has rows before it (or had: going back then shows the first page).
+    previous = None if first else encode_key(page[0]) if page else after
+    return InboxPage(page, encode_key(page[-1]) if len(rows) > limit else None, previous, first)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from workflows.errors import (
     ProcessError,
     TaskUnavailable,
 )
-from workflows.inbox import inbox, sla_badge
+from workflows.inbox import InvalidPageKey, inbox, inbox_page, sla_badge
 from workflows.messages import correlate_message
 from workflows.visibility import can_view_case
 
@@ -30,6 +30,8 @@ from ..letter_preview import PdfUnavailable, letter_choices, preview_file
 from ..security import CASE, INBOX, current_principal
 from ..views.berkas import LETTER_MIME, send_case_file
 
+API_PAGE_SIZE = 200  # the most rows a page of the inbox API holds (and its size when not asked)
+API_MAX_OFFSET = 1_000_000  # `offset` is the old way; far in, `after` is the way (and SQL's limit is 32-bit)
 STATUS_FOR = {
     NotFound: 404, Forbidden: 403, TaskUnavailable: 409, ConcurrentUpdate: 409, FormInvalid: 422, ProcessError: 500,
 }
@@ -76,9 +78,50 @@ class InboxApi(_ErrorsMixin, BaseApi):
     @expose("/", methods=["GET"])
     @protect(allow_browser_login=True)
     def list(self):  # noqa: ANN201
-        """Open tasks the caller may work on, most urgent first."""
-        rows = inbox(db.session, current_principal(), only_mine=request.args.get("mine") == "1")
-        return self.response(200, result=[task_json(r) for r in rows])
+        """Open tasks the caller may work on, most urgent first, a page at a time.
+        ---
+        get:
+          description: >-
+            Open tasks the caller may work on, most urgent first (priority, then due time, tasks without one
+            last, then task id). Pages follow each other by keys: pass a page's `next` as `after` for the
+            following page, its `previous` as `before` for the page before it; without either, the first page.
+            A key is opaque (a row's place in the order; no personal data). When the row a key came from is
+            done meanwhile, the key still holds its place: no task is listed twice or left out.
+          parameters:
+          - {in: query, name: after, schema: {type: string}, description: the `next` key of the page before}
+          - {in: query, name: before, schema: {type: string}, description: the `previous` key of the page after}
+          - {in: query, name: limit, schema: {type: integer, minimum: 1, maximum: 200, default: 200}}
+          - {in: query, name: offset, schema: {type: integer, minimum: 0, maximum: 1000000, default: 0},
+             description: rows skipped before the first page (the old way; slow far in, use `after`)}
+          - {in: query, name: mine, schema: {type: string, enum: ["1"]}, description: only tasks I claimed}
+          responses:
+            200:
+              description: one page
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    properties:
+                      result: {type: array, items: {type: object}}
+                      next: {type: string, nullable: true, description: "for `after`; null: the last page"}
+                      previous: {type: string, nullable: true, description: "for `before`; null: the first page"}
+            400:
+              description: a key not made by this API, or a limit or offset out of range (message in
+                Indonesian and English)
+        """
+        limit = request.args.get("limit", API_PAGE_SIZE, type=int)
+        offset = request.args.get("offset", 0, type=int)
+        if not 1 <= limit <= API_PAGE_SIZE or not 0 <= offset <= API_MAX_OFFSET:
+            return self.response(400, message=f"limit: 1–{API_PAGE_SIZE}; offset: 0–{API_MAX_OFFSET}. "
+                                              f"(limit: 1–{API_PAGE_SIZE}; offset: 0–{API_MAX_OFFSET}.)")
+        try:
+            page = inbox_page(inbox, limit, request.args.get("after"), request.args.get("before"), offset,
+                              session=db.session, principal=current_principal(),
+                              only_mine=request.args.get("mine") == "1")
+        except InvalidPageKey as exc:
+            return self.error(exc)
+        return self.response(200, result=[task_json(r) for r in page.rows], next=page.next_key,
+                             previous=page.previous_key)
 
     def _row(self, task_id: int) -> InboxTask:
         row = db.session.get(InboxTask, task_id)

@@ -13,7 +13,7 @@ import forms
 from workflows import cases
 from workflows.db import InboxTask, utcnow
 from workflows.errors import FormInvalid, LigatError, NotFound
-from workflows.inbox import DUE_CHOICES, InboxFilter, inbox_rows, sla_badge
+from workflows.inbox import DUE_CHOICES, InboxFilter, InvalidPageKey, inbox_page, inbox_rows, sla_badge
 from workflows.packages import latest_packages
 
 from ..casedata import log_case_view
@@ -30,6 +30,7 @@ from .display import id_url, request_packages
 from .errors import abort_for, flash_error
 
 PAGE_SIZE = 50
+MAX_PAGE_NUMBER = 10_000  # `hal` beyond it is read as this (an offset must stay a 32-bit number in SQL)
 
 
 def _filter_from(args, lines: list | None = None) -> InboxFilter:  # noqa: ANN001
@@ -86,17 +87,24 @@ class InboxView(BaseView):
     def index(self):  # noqa: ANN201
         principal = current_principal()
         only_mine = request.args.get("milik") == "saya"
-        page = max(request.args.get("hal", 1, type=int), 1)
         lines = request_packages()
         narrow = _filter_from(request.args, lines)
-        # One row more than a page tells whether there is a next page.
-        rows = inbox_rows(db.session, principal, only_mine, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE,
-                          narrow=narrow)
+        # Pages follow each other by the place of a row (`setelah`/`sebelum`: after/before it), not by an offset
+        # that would read every row before the page; `hal` (a page number) is the links of earlier versions.
+        query = {"session": db.session, "principal": principal, "only_mine": only_mine, "narrow": narrow}
+        offset = (min(max(request.args.get("hal", 1, type=int), 1), MAX_PAGE_NUMBER) - 1) * PAGE_SIZE
+        try:
+            page = inbox_page(inbox_rows, PAGE_SIZE, request.args.get("setelah"), request.args.get("sebelum"),
+                              offset, **query)
+        except InvalidPageKey:
+            flash(_("Tautan halaman kotak tugas tidak valid; ditampilkan halaman pertama."), "warning")
+            page = inbox_page(inbox_rows, PAGE_SIZE, **query)
+        rows = page.rows
         office = current_app.config["LIGAT_OFFICE_REGION"]
         now = utcnow()
         return self.render_template(
-            "ligat/inbox.html", rows=rows[:PAGE_SIZE], only_mine=only_mine, principal=principal, page=page,
-            has_next=len(rows) > PAGE_SIZE, narrow=narrow, areas=office_areas(office),
+            "ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal, page=page,
+            narrow=narrow, areas=office_areas(office),
             categories=forms.pmks_categories(), lines=lines, sensitive=_sensitive_categories(),
             args=_args_of(narrow), saved=_saved_filters(principal.username),
             # Per row only strings are joined: links from one prefix, SLA codes (labels translated once).

@@ -72,6 +72,8 @@ def test_inbox_seeds_working_cases_and_scopes_the_two_officers(runs):
         assert who["rows_on_page"] == who["rows_shown"] == min(who["visible_tasks"], 200)
         assert who["query"]["n"] == who["page"]["n"] == params["repeat"]
         assert _positive(who["page"]["p95_ms"]) and who["page"]["p50_ms"] <= who["page"]["p95_ms"]
+        # The deep page by key (its "next" links) and by number (the old offset) are both measured.
+        assert who["deep_page_number"] >= 1 and who["deep_page"]["n"] == who["deep_page_by_number"]["n"] > 0
 
 
 def test_dtks_imports_every_generated_row_and_finds_them(runs):

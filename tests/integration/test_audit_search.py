@@ -14,9 +14,9 @@ from tests.conftest import POSTGRES, csrf_token
 from workflows import cases
 from workflows.audit import verify_all
 from workflows.audit_checks import AuditCheck, last_check, run_check
-from workflows.audit_search import AuditQuery, search, utc_bounds
+from workflows.audit_search import AuditQuery, search
 from workflows.db import AuditChain, AuditEvent, Case, InboxTask
-from workflows.durations import WIT
+from workflows.durations import WIT, office_days_utc
 from workflows.principal import OPERATOR, Principal
 
 VILLAGE = "91.71.01.1001"
@@ -99,9 +99,9 @@ def test_paging_newest_first(db_session, known):
 
 
 def test_days_are_office_days():
-    query = AuditQuery(date_from=date(2026, 11, 24), date_to=date(2026, 11, 24), office_tz=WIT)
     # 24 November in Jayapura (UTC+9) runs from 23 November 15:00 to 24 November 15:00 UTC.
-    assert utc_bounds(query) == (datetime(2026, 11, 23, 15), datetime(2026, 11, 24, 15))
+    assert office_days_utc(date(2026, 11, 24), date(2026, 11, 24), WIT) == (datetime(2026, 11, 23, 15),
+                                                                            datetime(2026, 11, 24, 15))
 
 
 def test_audit_page_rows_are_readable_and_linked(login_as, known):

@@ -275,7 +275,7 @@ def _walk_inbox(browser, url: str) -> list[int]:
         html = browser.get(url).get_data(as_text=True)
         page = [int(i) for i in re.findall(r'data-task-id="(\d+)"', html)]
         pages = re.search(r'<p id="inbox-pages">(.*?)</p>', html, re.S)
-        following = re.search(r'<a href="([^"]+)">[^<]*Berikutnya', pages.group(1)) if pages else None
+        following = re.search(r'<a href="([^"]+)" id="inbox-next">', pages.group(1)) if pages else None
         url = following.group(1).replace("&amp;", "&") if following else None
         assert len(page) == PAGE_SIZE or url is None, "only the last page may be short"
         ids += page
@@ -306,9 +306,11 @@ def test_inbox_pages_by_fifty_and_reaches_every_task(client, login_as, db_sessio
     other_task = open_task(db_session, case_by_ticket(db_session, other), "verifikasi").id
     browser = login_as("operator")
     first = browser.get("/inbox/").get_data(as_text=True)
-    assert first.count("data-task-id=") == PAGE_SIZE and "hal=2" in first
+    assert first.count("data-task-id=") == PAGE_SIZE and "setelah=" in first and "hal=" not in first
+    assert 'id="inbox-previous"' not in first and 'id="inbox-first"' not in first
+    # A page number (the links of earlier versions) still opens its page, whose links are keys.
     second = browser.get("/inbox/?hal=2").get_data(as_text=True)
-    assert second.count("data-task-id=") >= 1 and "hal=1" in second
+    assert second.count("data-task-id=") >= 1 and "sebelum=" in second and 'id="inbox-first"' in second
 
     assert _walk_inbox(browser, "/inbox/") == visible(operator)
     # With a filter: its pages, and only its tasks.

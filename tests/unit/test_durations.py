@@ -15,6 +15,8 @@ from workflows.durations import (
     add_duration,
     aware_utc,
     naive_utc,
+    office_days_utc,
+    office_midnight,
     parse_dates,
     parse_duration,
     resume_due,
@@ -211,3 +213,14 @@ def test_office_date_is_today_on_the_office_calendar(monkeypatch):
 
     monkeypatch.setattr("workflows.issued_letters.datetime", Clock)
     assert timeplan.office_date() == "2027-01-01"
+
+
+def test_office_days_as_utc_bounds():
+    # Office days in Jayapura (UTC+9): 24 November starts at 23 November 15:00 UTC; the end is the next midnight.
+    assert office_days_utc(date(2026, 11, 24), date(2026, 11, 25), WIT) == (datetime(2026, 11, 23, 15),
+                                                                            datetime(2026, 11, 25, 15))
+    assert office_days_utc(None, date(2026, 11, 24), WIT) == (None, datetime(2026, 11, 24, 15))
+    assert office_days_utc(date(2026, 11, 24), None, UTC) == (datetime(2026, 11, 24), None)
+    # Without a zone: the office's (WIT unless the application set another).
+    assert office_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 15)
+    assert office_midnight(date(2026, 1, 1), timezone(timedelta(hours=7))) == datetime(2025, 12, 31, 17)

@@ -8,7 +8,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select, true
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Case, InboxCandidate
 from ..durations import SETTINGS as TIME
+from ..durations import office_days_utc
 from ..errors import LigatError
 from ..principal import ADMIN, HEAD_OF_BIDANG, HEAD_OF_OFFICE, Principal
 from ..visibility import case_scope, named_cases, region_filter
@@ -75,13 +76,10 @@ class Filters:
 
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """Office days start..end as naive UTC moments [from, to): office midnight to the midnight after `end`."""
-    tz = TIME.office_tz
-
-    def utc(day: date) -> datetime:
-        return datetime.combine(day, time(), tz).astimezone(UTC).replace(tzinfo=None)
-
-    return utc(start), utc(end + timedelta(days=1))
+    """Office days start..end as naive UTC moments [from, to): `office_days_utc` with both ends given."""
+    low, high = office_days_utc(start, end)
+    assert low is not None and high is not None  # both days given
+    return low, high
 
 
 def between_days(column: Any, start: date, end: date) -> ColumnElement:

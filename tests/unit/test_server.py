@@ -46,3 +46,11 @@ def test_workers_start_without_scheduler_and_without_migrating(monkeypatch):
     assert args[args.index("--bind") + 1] == "127.0.0.1:5107"
     # The parent (run.py) runs the one scheduler and has migrated the database already.
     assert env["LIGAT_SCHEDULER"] == "0" and env["LIGAT_MIGRATE_ON_START"] == "0"
+
+
+def test_access_lines_only_when_asked(monkeypatch):
+    monkeypatch.delenv("LIGAT_ACCESS_LOG", raising=False)
+    assert "--access-logfile" not in server.gunicorn_command("app:create_app()", "127.0.0.1", 5107, 2, 8)
+    monkeypatch.setenv("LIGAT_ACCESS_LOG", "1")
+    args = server.gunicorn_command("app:create_app()", "127.0.0.1", 5107, 2, 8)
+    assert args[args.index("--access-logfile") + 1] == "-"

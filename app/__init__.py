@@ -25,6 +25,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     app.config["FAB_ROLES"] = ROLE_PERMISSIONS
     logging.basicConfig(level=app.config.get("LOG_LEVEL", logging.INFO))
+    # SpiffWorkflow logs every task's state change at INFO: about ten lines per report, a fifth of the
+    # web process's CPU for a report. The engine's warnings and errors still show.
+    logging.getLogger("spiff").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)

@@ -11,6 +11,7 @@ per username and per address in the database (app/accounts.py), which holds acro
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, g, jsonify, render_template, request
@@ -21,20 +22,32 @@ from werkzeug.exceptions import TooManyRequests
 
 
 class ProcessMemoryStorage(MemoryStorage):
-    """limits' in-process storage with its expiry timer started under a lock. Its own check
-    ("timer not alive → new timer → start") races between request threads: the loser starts the
-    winner's timer a second time, RuntimeError, and a citizen's report gets a 500 under load.
-    Counters stay per process (see the module's note on several web processes)."""
+    """limits' in-process storage without its expiry thread. The parent starts a 10 ms
+    `threading.Timer` on nearly every count (one new thread per limit per post: two per report at
+    100 reports/s, each start waiting for the new thread to get the GIL, inside the request), and its
+    own "timer not alive → new timer → start" races between request threads into a 500.
+
+    Here nothing is started: a read already drops its own expired key (`get`), so the sweep only frees
+    memory of keys no one asks about again, and it runs inline, at most once per SWEEP_SECONDS, in
+    whichever request comes first (the others skip it). Counters stay per process (see the module's note
+    on several web processes)."""
 
     STORAGE_SCHEME = ["ligat-memory"]
+    SWEEP_SECONDS = 10.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str) -> None:
-        self._timer_lock = threading.Lock()
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
         super().__init__(uri, wrap_exceptions, **options)
 
     def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 (the parent's private method, overridden)
-        with self._timer_lock:
-            super()._MemoryStorage__schedule_expiry()
+        if time.monotonic() < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()
+        finally:
+            self._sweep_lock.release()
 
 
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")

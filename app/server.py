@@ -45,8 +45,10 @@ def gunicorn_command(target: str, host: str, port: int, workers: int, threads: i
         "--timeout", "120", "--graceful-timeout", "30", "--keep-alive", "5",
         # Workers are recycled now and then (with jitter, not all at once) so no leak grows unbounded.
         "--max-requests", "20000", "--max-requests-jitter", "2000",
+        "--config", "python:app.server_hooks",  # each worker warms the portal's data before serving
         "--no-control-socket",  # its default path is per user: two installations on one machine would collide
-        "--access-logfile", "-" if os.environ.get("LIGAT_ACCESS_LOG") else "/dev/null",
+        # Without the option gunicorn builds no access line at all (with /dev/null it formats each one).
+        *(["--access-logfile", "-"] if os.environ.get("LIGAT_ACCESS_LOG") else []),
     ]
 
 

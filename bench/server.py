@@ -42,7 +42,11 @@ def serve() -> None:
         sys.exit(wait_for(start_workers("bench.server:build_app()", "127.0.0.1", port, workers, thread_count())))
     from waitress import serve as waitress_serve
 
-    waitress_serve(build_app(), host="127.0.0.1", port=port, threads=thread_count(), _quiet=True)
+    from app.portal import warm
+
+    app = build_app()
+    warm(app)
+    waitress_serve(app, host="127.0.0.1", port=port, threads=thread_count(), _quiet=True)
 
 
 def clean_photos() -> None:

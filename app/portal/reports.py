@@ -15,11 +15,12 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
-from workflows.packages import form_of, latest_package, package_of_case, text
+from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
 from ..package_english import category_name
 from . import catalogue, media
@@ -30,11 +31,17 @@ COMPLAINT_PACKAGE = "pengaduan"
 PROCESS_ID = COMPLAINT_PACKAGE
 
 
-def report_schema(session: Session) -> dict[str, Any]:
-    """The report form (JSON Schema) of the newest complaint package: its `start.form`."""
+def complaint_package(session: Session) -> ServicePackage:
+    """The newest version of the complaint package (the one a new report's case starts on)."""
     package = latest_package(session, COMPLAINT_PACKAGE)
     if package is None:
         raise NotFound("Paket layanan pengaduan belum di-deploy. (The complaint package is not deployed.)")
+    return package
+
+
+def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:
+    """The report form (JSON Schema) of the newest complaint package (or of `package`): its `start.form`."""
+    package = package or complaint_package(session)
     return form_of(package, package.descriptor.start["form"])
 CLOSED_STATUSES = ("Selesai", "Ditolak")
 EARTH_RADIUS_M = 6_371_000
@@ -54,13 +61,19 @@ class NewReport:
 def find_by_client_key(session: Session, client_key: str | None) -> Case | None:
     if not client_key:
         return None
-    return session.scalar(
-        select(Case).join(PortalReport, PortalReport.case_id == Case.id).where(PortalReport.client_key == client_key)
-    )
+    # Nearly every post is new: ask for the id alone (no case row built for the usual "none") and
+    # load the case only when a phone re-sent its report.
+    case_id = session.scalar(select(PortalReport.case_id).where(PortalReport.client_key == client_key))
+    return None if case_id is None else session.get(Case, case_id)
+
+
+# What every caller answers with: known before the commit and never changed by it, so they are kept
+# instead of read back (the commit expires the case; a read would reload the whole row).
+KEPT_AFTER_COMMIT = ("id", "reference", "tracking_code")
 
 
 @cases.unit_of_work
-def _start(session: Session, report: NewReport) -> Case:
+def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
     """Case, location, idempotency key and media in ONE transaction: a duplicate key rolls
     back the whole case (ticket number included), and the files written for it are removed."""
     data = report.fields
@@ -101,7 +114,8 @@ def _start(session: Session, report: NewReport) -> Case:
     session.flush()
     if waiting:
         session.add_all(MediaJob(media_id=row.id) for row in waiting)  # committed with the case
-    return case
+    return case, {name: getattr(case, name) for name in KEPT_AFTER_COMMIT}
+
 
 
 def create_report(session: Session, report: NewReport) -> tuple[Case, bool]:
@@ -111,12 +125,15 @@ def create_report(session: Session, report: NewReport) -> tuple[Case, bool]:
     if existing is not None:
         return existing, False
     try:
-        return _start(session, report), True
+        case, kept = _start(session, report)
     except ConcurrentUpdate:
         existing = find_by_client_key(session, report.client_key)
         if existing is not None:  # the same report, sent twice at once: the other one won
             return existing, False
         raise
+    for name, value in kept.items():
+        set_committed_value(case, name, value)
+    return case, True
 
 
 def location_of(session: Session, case: Case) -> PortalReport | None:

@@ -18,6 +18,7 @@ from flask import (
     abort,
     current_app,
     g,
+    has_request_context,
     jsonify,
     redirect,
     render_template,
@@ -54,9 +55,20 @@ def too_large(_error: Exception):  # noqa: ANN201
     return render_template("portal/error.html", message=TOO_LARGE, code=413), 413
 
 
+def report_schema() -> dict:
+    """The report form of the newest complaint package, its package looked up once per request. The
+    request keeps the package (g): the session's identity map holds objects only while someone does,
+    and the case start asks for the same package again, which then costs no query."""
+    if not has_request_context():
+        return reports.report_schema(db.session)
+    if "complaint_package" not in g:
+        g.complaint_package = reports.complaint_package(db.session)
+    return reports.report_schema(db.session, g.complaint_package)
+
+
 def _report_fields(values: dict | None = None, errors: dict | None = None) -> dict:
     office = current_app.config["LIGAT_OFFICE_REGION"]
-    fields = fields_for(reports.report_schema(db.session), None, values, errors,
+    fields = fields_for(report_schema(), None, values, errors,
                         choices={"kode_wilayah": villages(office)})
     return {f.name: f for f in fields}
 
@@ -96,7 +108,7 @@ def report_token():  # noqa: ANN201
 
 def validate_report(data: dict) -> tuple[dict, dict[str, str]]:
     """Schema check plus what a schema cannot know: the region, the phone number, coordinate pairs."""
-    cleaned, errors = forms.validate(reports.report_schema(db.session), data)
+    cleaned, errors = forms.validate(report_schema(), data)
     office = current_app.config["LIGAT_OFFICE_REGION"]
     check_office_village(cleaned, errors, office)
     if ("lintang" in cleaned) != ("bujur" in cleaned) and not ({"lintang", "bujur"} & set(errors)):

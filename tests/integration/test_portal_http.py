@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import secrets
 from datetime import timedelta
@@ -216,6 +217,36 @@ def test_json_answers_for_the_offline_queue(client, db_session):
     assert token.status_code == 200 and token.headers["Cache-Control"] == "no-store"
     assert token.get_json()["csrf_token"]
     assert client.post("/lapor", data={"kategori": "pengemis"}, headers=JSON).status_code == 400  # CSRF still applies
+
+
+def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, caplog):
+    """The package is looked up once per request (the case start finds it in the session) and the ticket
+    and code answered are the ones written, not read back after the commit; no engine log line per step."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    token = csrf_token(client, "/lapor")
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()))
+
+    caplog.set_level(logging.INFO)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = client.post("/lapor", data=report_form(token, client_id=secrets.token_hex(8)), headers=JSON)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201
+    body = response.get_json()
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert sum("FROM service_package" in s for s in selects) == 1
+    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s]
+    assert not [r for r in caplog.records if r.name.startswith("spiff") and r.levelno < logging.WARNING]
+    assert body["tiket"] in body["url"] and body["kode"] in body["url"]
 
 
 def test_similar_reports_nearby(client, db_session):

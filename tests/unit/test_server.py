@@ -46,3 +46,24 @@ def test_workers_start_without_scheduler_and_without_migrating(monkeypatch):
     assert args[args.index("--bind") + 1] == "127.0.0.1:5107"
     # The parent (run.py) runs the one scheduler and has migrated the database already.
     assert env["LIGAT_SCHEDULER"] == "0" and env["LIGAT_MIGRATE_ON_START"] == "0"
+
+
+def test_access_lines_only_when_asked(monkeypatch):
+    monkeypatch.delenv("LIGAT_ACCESS_LOG", raising=False)
+    assert "--access-logfile" not in server.gunicorn_command("app:create_app()", "127.0.0.1", 5107, 2, 8)
+    monkeypatch.setenv("LIGAT_ACCESS_LOG", "1")
+    args = server.gunicorn_command("app:create_app()", "127.0.0.1", 5107, 2, 8)
+    assert args[args.index("--access-logfile") + 1] == "-"
+
+
+def test_each_worker_warms_the_portal_data_before_serving(monkeypatch):
+    from types import SimpleNamespace
+
+    from app import server_hooks
+    from app.regions import villages
+
+    args = server.gunicorn_command("app:create_app()", "127.0.0.1", 5107, 2, 8)
+    assert args[args.index("--config") + 1] == "python:app.server_hooks"
+    villages.cache_clear()
+    server_hooks.post_worker_init(SimpleNamespace(wsgi=SimpleNamespace(config={"LIGAT_OFFICE_REGION": "91.71"})))
+    assert villages.cache_info().currsize == 1

@@ -190,13 +190,14 @@ def create_request(fmt: str) -> Response:
     if errors:
         return render(fmt, [{"code": 400, "description": f"{PARAM_OF.get(f, f)}: {msg}"} for f, msg in errors.items()],
                       "errors", "error", status=400)
+    key.last_used_at = utcnow()  # committed with the report: one transaction, the case not read back after
     try:
         case, created = submit_report(cleaned, source=f"open311:{key.name}"[:80], actor=f"open311:{key.name}"[:100])
     except ConcurrentUpdate as exc:
         raise Open311Error(503, "Server sibuk, coba lagi. (Busy, retry.)") from exc
     g.report_created = created
-    key.last_used_at = utcnow()
-    db.session.commit()
+    if not created:  # a repeated post (same idempotency key) started nothing: its use is recorded alone
+        db.session.commit()
     track = url_for("portal.track", _external=False)
     notice = (f"Laporan diterima sebagai {case.reference}. Kode lacak {case.tracking_code}: berikan kepada "
               f"pelapor untuk melacak di {current_app.config['LIGAT_PUBLIC_URL']}{track}.")

@@ -42,6 +42,9 @@ def main() -> None:
         start_scheduler(app)
     from waitress import serve
 
+    from app.portal import warm
+
+    warm(app)  # as each gunicorn worker does before serving (app/server_hooks.py)
     serve(app, host=host, port=port, threads=thread_count())
 
 

@@ -14,6 +14,7 @@ the row-by-row path: `import_staged` then rolls its work back and returns False.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import IO, Any
 
 from sqlalchemy import text
@@ -68,13 +69,48 @@ def split_line(line: str) -> list[str] | None:
     return [m[1].replace('""', '"') + m[2] if m[3] is None else m[3] for m in _FIELD.finditer(line + ",")]
 
 
-def _fields_sql() -> str:
-    """SQL: the text array of the fields of `body` (one line, without its line break)."""
-    return (
-        "CASE WHEN strpos(body, '\"') = 0 THEN string_to_array(body, ',') ELSE ARRAY("
-        "SELECT CASE WHEN m[3] IS NULL THEN replace(m[1], '\"\"', '\"') || m[2] ELSE m[3] END "
-        "FROM regexp_matches(body || ',', :field_re, 'g') WITH ORDINALITY AS t(m, i) ORDER BY i) END"
+# A volatile function in a subquery's select list keeps PostgreSQL from flattening the subquery into
+# the query around it (which would evaluate its expressions again at every use); unlike OFFSET 0, this
+# one (parallel safe, and cheap) still lets parallel workers run the query.
+_FENCE = "clock_timestamp() AS fence_{}"
+
+
+def _checked_sql(raw: str, header: list[str]) -> str:
+    """SQL: one row per non-blank line of the staging table `raw`: (line, odd, the trimmed fields,
+    nik_number, reason). `odd`: this path cannot split the line as Python's csv would (an open quote
+    runs on; an over-long line).
+
+    Each step (split, trim, NIK as a number) is a subquery kept apart by `_FENCE`, so its expressions
+    are evaluated once per line, and the whole check can run in parallel workers. Lines without quotes
+    (nearly all) split by `string_to_array` in a query of their own: the regular expression for the
+    others runs in a subquery per line, which parallel workers cannot share.
+    """
+    width = len(header)
+    long_line = "(octet_length(body) > :field_limit AND char_length(body) > :field_limit)"
+    quoted_fields = (
+        "ARRAY(SELECT CASE WHEN m[3] IS NULL THEN replace(m[1], '\"\"', '\"') || m[2] ELSE m[3] END "
+        "FROM regexp_matches(body || ',', :field_re, 'g') WITH ORDINALITY AS t(m, i) ORDER BY i)"
     )
+    all_empty = " AND ".join(f"{name} = ''" for name in COLUMNS)
+    columns = ", ".join(f"{_column_sql(header, name)} AS {name}" for name in COLUMNS)
+
+    def branch(quoted: bool) -> str:
+        odd, fields = (f"{long_line} OR (body || ',') !~ :line_re", quoted_fields) if quoted else (
+            long_line, "string_to_array(body, ',')")
+        # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say
+        # so). `kept` holds the fence's function too: a condition on it is not pushed down into the
+        # subqueries, where it would split and trim the line again.
+        kept = (f"(odd OR NOT CASE WHEN cardinality(f) = {width} THEN {all_empty} "
+                "ELSE btrim(array_to_string(f, ''), :ws) = '' END) AND clock_timestamp() IS NOT NULL")
+        return (
+            f"SELECT line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} "
+            f"FROM (SELECT *, CASE WHEN {_AS_NINES.format('nik')} = :digits16 THEN nik::bigint END AS nik_number, "
+            f"{kept} AS kept FROM (SELECT line, odd, f, {columns}, {_FENCE.format(1)} FROM ("
+            f"SELECT n + 1 AS line, {odd} AS odd, {fields} AS f, {_FENCE.format(0)} FROM {raw} "
+            f"WHERE strpos(body, '\"') {'>' if quoted else '='} 0) AS split) AS named) AS numbered WHERE kept"
+        )
+
+    return f"{branch(False)} UNION ALL {branch(True)}"
 
 
 # The formats as shapes: every ASCII digit becomes 9 (`translate`, much cheaper in PostgreSQL than a
@@ -149,12 +185,12 @@ def _read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
     return split_line(line.decode("utf-8"))
 
 
-def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck) -> bool:
-    """COPY the remaining lines into dtks_raw, one row per line; False if a lone CR or a broken byte was seen."""
+def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck, table: str) -> bool:
+    """COPY the remaining lines into `table`, one row per line; False if a lone CR or a broken byte was seen."""
     raw = session.connection().connection.driver_connection
     carry = b""
     chunk = stream.read(CHUNK)
-    with raw.cursor() as cursor, cursor.copy("COPY dtks_raw (body) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} (body) FROM STDIN") as copy:
         while chunk:
             following = stream.read(CHUNK)  # read ahead: the last chunk must not end inside a character
             check.feed(chunk, final=not following)
@@ -172,24 +208,67 @@ def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck) -> bool:
     return True
 
 
-def _upsert(session: Session) -> tuple[int, int]:
-    """Write the accepted rows of dtks_rows into dtks: (updated, inserted); unchanged rows are not rewritten."""
+# A first load of at least this many rows into an empty dtks drops its indexes and builds them after
+# the INSERT: one sorted build (parallel) instead of a B-tree insertion per row.
+REBUILD_MIN_ROWS = 50_000
+
+
+def _rebuild_statements(session: Session) -> tuple[list[str], list[str]] | None:
+    """(drop, create) statements for dtks's primary key and indexes, or None when another table's
+    foreign key depends on them (then they stay and rows go in one by one)."""
+    if session.scalar(text("SELECT EXISTS (SELECT FROM pg_constraint WHERE confrelid = 'dtks'::regclass)")):
+        return None
+    drop, create = [], []
+    for name, definition, constraint in session.execute(text(
+        "SELECT c.relname, coalesce(pg_get_constraintdef(k.oid), pg_get_indexdef(i.indexrelid)), k.oid IS NOT NULL "
+        "FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+        "LEFT JOIN pg_constraint AS k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid "
+        "WHERE i.indrelid = 'dtks'::regclass ORDER BY NOT i.indisprimary, c.relname"
+    )):
+        if constraint:
+            drop.append(f'ALTER TABLE dtks DROP CONSTRAINT "{name}"')
+            create.append(f'ALTER TABLE dtks ADD CONSTRAINT "{name}" {definition}')
+        else:
+            drop.append(f'DROP INDEX "{name}"')  # search_path finds it as it found dtks
+            create.append(definition)
+    return drop, create
+
+
+_ACCEPTED = ("SELECT nik, no_kk, nama, NULLIF(alamat, '') AS alamat, NULLIF(kode_wilayah, '') AS kode_wilayah, "
+             "NULLIF(desil, '')::numeric::int AS desil FROM {rows} WHERE reason IS NULL")
+
+
+def _upsert(session: Session, rows: str, accepted: int) -> tuple[int, int]:
+    """Write the accepted rows of the staging table `rows` into dtks: (updated, inserted); unchanged rows
+    are not rewritten."""
     # Imports are the only writers of dtks: one at a time (readers are not blocked), so a plain
     # INSERT of the new NIKs cannot collide, and it is much cheaper than INSERT ... ON CONFLICT.
     session.execute(text("LOCK TABLE dtks IN SHARE ROW EXCLUSIVE MODE"))
     now = {"now": utcnow()}
+    accepted_rows = _ACCEPTED.format(rows=rows)
+    if not session.scalar(text("SELECT EXISTS (SELECT FROM dtks)")):
+        # A first load: nothing to update or to look up. A big one goes in without indexes, which are
+        # built afterwards (that needs the exclusive lock: lookups of an empty table wait for it).
+        rebuild = _rebuild_statements(session) if accepted >= REBUILD_MIN_ROWS else None
+        for statement in rebuild[0] if rebuild else ():
+            session.execute(text(statement))
+        inserted = session.execute(text(
+            "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
+            f"SELECT *, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r"
+        ), now).rowcount
+        for statement in rebuild[1] if rebuild else ():
+            session.execute(text(statement))
+        return 0, inserted
     updated = session.execute(text(
         "UPDATE dtks SET no_kk = r.no_kk, nama = r.nama, alamat = r.alamat, kode_wilayah = r.kode_wilayah, "
-        "desil = r.desil, updated_at = :now FROM (SELECT nik, no_kk, nama, NULLIF(alamat, '') AS alamat, "
-        "NULLIF(kode_wilayah, '') AS kode_wilayah, NULLIF(desil, '')::numeric::int AS desil "
-        "FROM dtks_rows WHERE reason IS NULL) AS r WHERE dtks.nik = r.nik "
+        f"desil = r.desil, updated_at = :now FROM ({accepted_rows}) AS r WHERE dtks.nik = r.nik "
         "AND (dtks.no_kk, dtks.nama, dtks.alamat, dtks.kode_wilayah, dtks.desil) IS DISTINCT FROM "
         "(r.no_kk, r.nama, r.alamat, r.kode_wilayah, r.desil)"
     ), now).rowcount
     inserted = session.execute(text(
         "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
-        "SELECT nik, no_kk, nama, NULLIF(alamat, ''), NULLIF(kode_wilayah, ''), NULLIF(desil, '')::numeric::int, :now "
-        "FROM dtks_rows AS r WHERE reason IS NULL AND NOT EXISTS (SELECT FROM dtks WHERE dtks.nik = r.nik) "
+        f"SELECT nik, no_kk, nama, alamat, kode_wilayah, desil, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r "
+        "WHERE NOT EXISTS (SELECT FROM dtks WHERE dtks.nik = r.nik) "
         "ORDER BY nik"  # the primary key's index then grows at its end instead of everywhere
     ), now).rowcount
     return updated, inserted
@@ -210,51 +289,46 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
         refuse_broken(stream)  # a file that is not UTF-8 text is refused for that first
         raise
     savepoint = session.begin_nested()
-    session.execute(text("SET LOCAL work_mem = '64MB'"))
-    session.execute(text("SET LOCAL temp_buffers = '256MB'"))  # staging pages stay in memory (if set in time)
-    session.execute(text(
-        "CREATE TEMP TABLE dtks_raw (n bigint GENERATED ALWAYS AS IDENTITY, body text) ON COMMIT DROP"
-    ))
-    if not _copy_lines(session, stream, check):
+    session.execute(text("SET LOCAL work_mem = '256MB'"))  # the duplicate hash and the sorts stay in memory
+    session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))  # index builds after a first load
+    raw, rows = _staging_names()
+    session.execute(text(f"CREATE UNLOGGED TABLE {raw} (n bigint GENERATED ALWAYS AS IDENTITY, body text)"))
+    if not _copy_lines(session, stream, check, raw):
         savepoint.rollback()
         refuse_broken(stream)
         return False
-    params = _check_params(len(header))
-    columns = ", ".join(f"{_column_sql(header, name)} AS {name}" for name in COLUMNS)
-    # `odd`: a line this path cannot split as Python's csv would (an open quote runs on; an over-long line).
-    # OFFSET 0 keeps each subquery a step of its own: flattened, every use of a field would split the line again.
-    width = len(header)
-    all_empty = " AND ".join(f"{name} = ''" for name in COLUMNS)
+    count = session.execute(text(
+        f"CREATE UNLOGGED TABLE {rows} (line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, "
+        f"reason) AS {_checked_sql(raw, header)}"
+    ), _check_params(len(header))).rowcount
+    # A checked row has its NIK as a number: duplicates are found by hashing numbers, not by sorting text.
+    # The first line of a NIK is kept; the later ones are rejected.
     session.execute(text(
-        "CREATE TEMP TABLE dtks_rows ON COMMIT DROP AS "
-        f"SELECT line, odd, nik, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} AS reason "
-        f"FROM (SELECT *, CASE WHEN {_AS_NINES.format('nik')} = :digits16 THEN nik::bigint END AS nik_number "
-        f"FROM (SELECT line, odd, f, {columns} FROM ("
-        "  SELECT n + 1 AS line, (octet_length(body) > :field_limit AND char_length(body) > :field_limit) "
-        "    OR (strpos(body, '\"') > 0 AND (body || ',') !~ :line_re) AS odd, "
-        f"   {_fields_sql()} AS f FROM dtks_raw OFFSET 0) AS split OFFSET 0) AS named OFFSET 0) AS numbered "
-        # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say so).
-        f"WHERE odd OR NOT CASE WHEN cardinality(f) = {width} THEN {all_empty} "
-        "ELSE btrim(array_to_string(f, ''), :ws) = '' END"
-    ), params)
-    rows, odd = session.execute(text("SELECT count(*), coalesce(bool_or(odd), false) FROM dtks_rows")).one()
-    if odd:
+        f"UPDATE {rows} SET reason = :dup FROM (SELECT line FROM (SELECT line, "
+        "row_number() OVER (PARTITION BY nik_number ORDER BY line) AS k "
+        f"FROM {rows} WHERE reason IS NULL AND nik_number IN (SELECT nik_number FROM {rows} "
+        "WHERE reason IS NULL GROUP BY nik_number HAVING count(*) > 1)) AS ranked WHERE k > 1) AS later "
+        f"WHERE {rows}.line = later.line"
+    ), {"dup": DUPLICATE})
+    rejected = session.execute(text(
+        f"SELECT line, reason, odd FROM {rows} WHERE reason IS NOT NULL OR odd ORDER BY line"
+    )).all()
+    if any(odd for _, _, odd in rejected):
         savepoint.rollback()
         return False
-    duplicates = session.scalars(text(
-        "SELECT line FROM (SELECT line, nik = lag(nik) OVER (ORDER BY nik, line) AS again "
-        "FROM dtks_rows WHERE reason IS NULL) AS ordered WHERE again"
-    )).all()
-    if duplicates:
-        session.execute(text("UPDATE dtks_rows SET reason = :dup WHERE line = ANY(:lines)"),
-                        {"dup": DUPLICATE, "lines": list(duplicates)})
-    report.rows = rows
-    report.rejected = [Rejected(line, reason) for line, reason in session.execute(text(
-        "SELECT line, reason FROM dtks_rows WHERE reason IS NOT NULL ORDER BY line"
-    ))]
-    report.accepted = rows - len(report.rejected)
-    report.updated, report.inserted = _upsert(session)
+    report.rows = count
+    report.rejected = [Rejected(line, reason) for line, reason, _ in rejected]
+    report.accepted = count - len(report.rejected)
+    report.updated, report.inserted = _upsert(session, rows, report.accepted)
+    session.execute(text(f"DROP TABLE {raw}, {rows}"))
     savepoint.commit()
     report.checked_in_sql = True
     return True
 
+
+def _staging_names() -> tuple[str, str]:
+    """Names for this import's two staging tables. They are ordinary UNLOGGED tables, not TEMP ones,
+    because parallel workers can read only those; created inside the import's transaction, they vanish
+    with it if it rolls back, and are dropped before it commits."""
+    token = uuid.uuid4().hex[:12]
+    return f"dtks_raw_{token}", f"dtks_rows_{token}"

@@ -283,3 +283,26 @@ def test_whitespace_list_is_what_str_strip_removes():
     from workflows.dtks_checks import WHITESPACE
 
     assert WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 5, 6, 7, 8, 64])
+def test_padding_seen_across_chunk_borders(db_session, monkeypatch, chunk):
+    """The SQL path trims fields only when the streamed bytes may hold padding: a lone space next to a
+    comma, a quote or a line's end is found wherever the chunks are cut, and the report and rows come
+    out as row by row."""
+    import workflows.dtks_sql
+
+    a, b, c, d = niks(4)
+    data = (f"nik,no_kk,nama,alamat\n{a} ,{KK},Warga,Jl. A\n{b},{KK}, Budi,x\n{c},{KK},\"Sri \",y\n"
+            f"{d},{KK},Ani,Gg. 2 ").encode()
+    monkeypatch.setattr(workflows.dtks_sql, "CHUNK", chunk)
+    staged, by_rows = _both(db_session, data)
+    assert staged[1] is (True if POSTGRES else False)
+    assert staged[0] == by_rows[0] and staged[0][1] == 4
+    if POSTGRES:
+        report = ImportReport()
+        assert import_staged(db_session, io.BytesIO(data), report)
+        stored = _stored(db_session, [a, b, c, d])
+        db_session.rollback()
+        assert [stored[n][1:3] for n in (a, b, c, d)] == [("Warga", "Jl. A"), ("Budi", "x"), ("Sri", "y"),
+                                                          ("Ani", "Gg. 2")]

@@ -1,11 +1,14 @@
 """DTKS import on PostgreSQL: the file's lines are COPYed as they are into a staging
-table and every row is checked in SQL, so no Python runs per row.
+table and every row is checked in SQL, so no Python runs per row. The staging tables are
+UNLOGGED (not TEMP: parallel workers can read only ordinary tables), named per import,
+created inside the import's transaction and dropped before it commits.
 
 Python only streams the bytes (checking UTF-8 and NUL on the way, escaping them for
 COPY's text format). PostgreSQL splits each line into fields (Python csv's rules for
 a record on one line: quoted fields, doubled quotes, text after a closing quote),
 checks them with the rules of `dtks_checks`, reports rejected lines and writes the
-accepted rows (an UPDATE of the changed ones, an INSERT of the new ones). A file this
+accepted rows (an UPDATE of the changed ones, an INSERT of the new ones; into an empty
+table, a big first load builds the indexes after the rows). A file this
 path cannot read exactly as Python's csv module would (a quoted field running over
 several lines, a lone carriage return, a field longer than csv's limit) is left to
 the row-by-row path: `import_staged` then rolls its work back and returns False.

@@ -45,7 +45,7 @@ class Dtks(Base):
     __tablename__ = "dtks"
 
     nik: Mapped[str] = mapped_column(String(16), primary_key=True)
-    no_kk: Mapped[str] = mapped_column(String(16), index=True)
+    no_kk: Mapped[str] = mapped_column(String(16))  # not indexed: nothing looks rows up by it (migration 0029)
     nama: Mapped[str] = mapped_column(String(200))
     alamat: Mapped[str | None] = mapped_column(String(500))
     kode_wilayah: Mapped[str | None] = mapped_column(String(20))

@@ -1,11 +1,14 @@
 """DTKS import on PostgreSQL: the file's lines are COPYed as they are into a staging
-table and every row is checked in SQL, so no Python runs per row.
+table and every row is checked in SQL, so no Python runs per row. The staging tables are
+UNLOGGED (not TEMP: parallel workers can read only ordinary tables), named per import,
+created inside the import's transaction and dropped before it commits.
 
 Python only streams the bytes (checking UTF-8 and NUL on the way, escaping them for
 COPY's text format). PostgreSQL splits each line into fields (Python csv's rules for
 a record on one line: quoted fields, doubled quotes, text after a closing quote),
 checks them with the rules of `dtks_checks`, reports rejected lines and writes the
-accepted rows (an UPDATE of the changed ones, an INSERT of the new ones). A file this
+accepted rows (an UPDATE of the changed ones, an INSERT of the new ones; into an empty
+table, a big first load builds the indexes after the rows). A file this
 path cannot read exactly as Python's csv module would (a quoted field running over
 several lines, a lone carriage return, a field longer than csv's limit) is left to
 the row-by-row path: `import_staged` then rolls its work back and returns False.
@@ -14,6 +17,8 @@ the row-by-row path: `import_staged` then rolls its work back and returns False.
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import text
@@ -68,19 +73,67 @@ def split_line(line: str) -> list[str] | None:
     return [m[1].replace('""', '"') + m[2] if m[3] is None else m[3] for m in _FIELD.finditer(line + ",")]
 
 
-def _fields_sql() -> str:
-    """SQL: the text array of the fields of `body` (one line, without its line break)."""
-    return (
-        "CASE WHEN strpos(body, '\"') = 0 THEN string_to_array(body, ',') ELSE ARRAY("
-        "SELECT CASE WHEN m[3] IS NULL THEN replace(m[1], '\"\"', '\"') || m[2] ELSE m[3] END "
-        "FROM regexp_matches(body || ',', :field_re, 'g') WITH ORDINALITY AS t(m, i) ORDER BY i) END"
+# A volatile function in a subquery's select list keeps PostgreSQL from flattening the subquery into
+# the query around it (which would evaluate its expressions again at every use); unlike OFFSET 0, this
+# one (parallel safe, and cheap) still lets parallel workers run the query.
+_FENCE = "clock_timestamp() AS fence_{}"
+
+
+def _checked_sql(raw: str, header: list[str], copied: _Copied) -> str:
+    """SQL: one row per non-blank line of the staging table `raw`: (line, odd, the trimmed fields,
+    nik_number, reason). `odd`: this path cannot split the line as Python's csv would (an open quote
+    runs on; an over-long line).
+
+    Each step (split, trim, NIK as a number) is a subquery kept apart by `_FENCE`, so its expressions
+    are evaluated once per line, and the whole check can run in parallel workers. Lines without quotes
+    (nearly all) are read in a query of their own, field by field with `split_part` (building an array
+    costs more); the others are split into an array by a regular expression, in a subquery per line,
+    which parallel workers cannot share.
+    """
+    width = len(header)
+    long_line = "(octet_length(body) > :field_limit AND char_length(body) > :field_limit)"
+    quoted_fields = (
+        "ARRAY(SELECT CASE WHEN m[3] IS NULL THEN replace(m[1], '\"\"', '\"') || m[2] ELSE m[3] END "
+        "FROM regexp_matches(body || ',', :field_re, 'g') WITH ORDINALITY AS t(m, i) ORDER BY i)"
     )
+    all_empty = " AND ".join(f"{name} = ''" for name in COLUMNS)
+
+    def branch(quoted: bool) -> str:
+        # f: the line's fields (quoted) or the line itself; cols: how many fields it has (string_to_array's
+        # count: none for an empty line); joined: its fields run together.
+        if quoted:
+            odd, f, cols = f"{long_line} OR (body || ',') !~ :line_re", quoted_fields, "cardinality(f)"
+            field, joined = "f[{}]", "array_to_string(f, '')"
+        else:
+            odd, f = long_line, "body"
+            cols = "CASE WHEN f = '' THEN 0 ELSE octet_length(f) - octet_length(replace(f, ',', '')) + 1 END"
+            field, joined = "split_part(f, ',', {})", "replace(f, ',', '')"
+        columns = ", ".join(f"{_column_sql(header, name, field, copied.trim)} AS {name}" for name in COLUMNS)
+        # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say
+        # so). `kept` holds the fence's function too: a condition on it is not pushed down into the
+        # subqueries, where it would split and trim the line again.
+        kept = (f"(odd OR NOT CASE WHEN cols = {width} THEN {all_empty} "
+                f"ELSE btrim({joined}, :ws) = '' END) AND clock_timestamp() IS NOT NULL")
+        return (
+            f"SELECT line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} "
+            f"FROM (SELECT *, CASE WHEN {_digits_sql('nik', 16)} THEN nik::bigint END AS nik_number, "
+            f"{kept} AS kept FROM (SELECT line, odd, f, {cols} AS cols, {columns}, {_FENCE.format(1)} FROM ("
+            f"SELECT n + 1 AS line, {odd} AS odd, {f} AS f, {_FENCE.format(0)} FROM {raw} "
+            f"WHERE strpos(body, '\"') {'>' if quoted else '='} 0) AS split) AS named) AS numbered WHERE kept"
+        )
+
+    return f"{branch(False)} UNION ALL {branch(True)}" if copied.quotes else branch(False)
 
 
-# The formats as shapes: every ASCII digit becomes 9 (`translate`, much cheaper in PostgreSQL than a
-# regular expression), so a value fits a format when its shape is one of the format's shapes.
+def _digits_sql(value: str, length: int | None = None) -> str:
+    """SQL: `value` is ASCII digits only (and `length` of them). Trimmed as bytes (`btrim` of a bytea
+    compares bytes; of text, characters in the database's encoding, several times slower)."""
+    sized = f"octet_length({value}) = {length}" if length else f"{value} <> ''"
+    return f"({sized} AND btrim(textsend({value}), :digit_bytes) = ''::bytea)"
+
+
+# The region format as shapes: every ASCII digit becomes 9, so a code fits when its shape is one of these.
 _AS_NINES = "translate({}, '0123456789', '9999999999')"
-DIGITS16_SHAPE = "9" * 16
 REGION_SHAPES = ("99", "99.99", "99.99.99", "99.99.99.9999")
 
 
@@ -108,19 +161,23 @@ def _reason_sql(width: int) -> str:
     """SQL: the reason a split and trimmed row is rejected, or NULL (duplicates are found afterwards)."""
     empty = " ".join(f"WHEN {name} = '' THEN :empty_{name}" for name in REQUIRED)
     return (
-        f"CASE WHEN cardinality(f) <> {width} THEN :count_head || cardinality(f) || :count_tail "
+        f"CASE WHEN cols <> {width} THEN :count_head || cols || :count_tail "
         f"{empty} "
         f"WHEN NOT ({_nik_ok_sql('nik_number')}) THEN :nik_invalid "
-        f"WHEN {_AS_NINES.format('no_kk')} <> :digits16 THEN :kk_invalid "
+        f"WHEN NOT {_digits_sql('no_kk', 16)} THEN :kk_invalid "
         f"WHEN kode_wilayah <> '' AND {_AS_NINES.format('kode_wilayah')} <> ALL(:region_shapes) THEN :region_invalid "
-        "WHEN desil <> '' AND CASE WHEN translate(desil, '0123456789', '') = '' "
+        f"WHEN desil <> '' AND CASE WHEN {_digits_sql('desil')} "
         "THEN desil::numeric NOT BETWEEN :desil_min AND :desil_max ELSE true END THEN :desil_invalid "
         "WHEN char_length(nama) > :nama_max OR char_length(alamat) > :alamat_max THEN :too_long END"
     )
 
 
-def _column_sql(header: list[str], name: str) -> str:
-    return f"btrim(f[{header.index(name) + 1}], :ws)" if name in header else "''::text"
+def _column_sql(header: list[str], name: str, field: str, trim: bool) -> str:
+    """SQL: the column's value (`field`: the SQL of the i-th field, with {} for i), trimmed if `trim`."""
+    if name not in header:
+        return "''::text"
+    value = field.format(header.index(name) + 1)
+    return f"btrim({value}, :ws)" if trim else value  # btrim by 29 characters costs a sixth of the check
 
 
 def _check_params(width: int) -> dict[str, Any]:
@@ -128,7 +185,7 @@ def _check_params(width: int) -> dict[str, Any]:
     return {
         "count_head": count_head, "count_tail": count_tail,
         **{f"empty_{name}": empty_reason(name) for name in REQUIRED},
-        "ws": WHITESPACE, "field_re": FIELD_RE, "line_re": LINE_RE, "digits16": DIGITS16_SHAPE,
+        "ws": WHITESPACE, "field_re": FIELD_RE, "line_re": LINE_RE, "digit_bytes": b"0123456789",
         "region_shapes": list(REGION_SHAPES),
         "nik_invalid": NIK_INVALID, "kk_invalid": KK_INVALID, "region_invalid": REGION_INVALID,
         "desil_invalid": DESIL_INVALID, "desil_min": DESIL_MIN, "desil_max": DESIL_MAX, "too_long": TOO_LONG,
@@ -149,47 +206,124 @@ def _read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
     return split_line(line.decode("utf-8"))
 
 
-def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck) -> bool:
-    """COPY the remaining lines into dtks_raw, one row per line; False if a lone CR or a broken byte was seen."""
+# Bytes that start a character `str.strip()` removes, other than space and line breaks (the first
+# byte of a multi-byte one), and the places where a space is at a field's edge (next to a comma, a
+# line's end or a quote). A file holding neither has no field to trim.
+_TRIM_BYTES = tuple(sorted({c.encode()[:1] for c in WHITESPACE if c not in " \n\r"}))
+_EDGES = bytes.maketrans(b'\n"', b",,")  # a field's edges: then a space at one is next to a comma
+
+
+@dataclass
+class _Copied:
+    """What streaming the lines saw: any quote; anything that may need trimming (or may not: it errs
+    towards yes)."""
+
+    quotes: bool = False
+    trim: bool = False
+
+
+def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck, table: str) -> _Copied | None:
+    """COPY the remaining lines into `table`, one row per line; None (this path cannot read the file)
+    if a lone CR or a broken byte was seen."""
     raw = session.connection().connection.driver_connection
     carry = b""
+    seen = _Copied()
+    previous = b"\n"  # the first line starts at the start of a line
     chunk = stream.read(CHUNK)
-    with raw.cursor() as cursor, cursor.copy("COPY dtks_raw (body) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} (body) FROM STDIN") as copy:
         while chunk:
             following = stream.read(CHUNK)  # read ahead: the last chunk must not end inside a character
             check.feed(chunk, final=not following)
             if check.bad_utf8 is not None or check.nul is not None:
-                return False
+                return None
             data = carry + chunk
             carry = b""
             if following and data.endswith(b"\r"):  # its \n may start the next chunk
                 data, carry = data[:-1], b"\r"
-            if data.count(b"\r") != data.count(b"\r\n"):
-                return False  # a line ended by a lone CR: Python's csv reads that differently
-            # COPY's text format: a backslash escapes, a tab separates columns; CRLF ends a line like LF.
-            copy.write(data.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\r\n", b"\n"))
+            # Each test below is a bytes search at C speed, and each rewrite is done only when needed.
+            if b"\r" in data:
+                if data.count(b"\r") != data.count(b"\r\n"):
+                    return None  # a line ended by a lone CR: Python's csv reads that differently
+                data = data.replace(b"\r\n", b"\n")  # CRLF ends a line like LF
+            seen.quotes = seen.quotes or b'"' in data
+            if not seen.trim:  # the window holds a pair cut between two chunks
+                window = (previous[-1:] + data + (b"" if following else b"\n")).translate(_EDGES)
+                seen.trim = any(b in data for b in _TRIM_BYTES) or b" ," in window or b", " in window
+            previous = data or previous
+            # COPY's text format: a backslash escapes, a tab separates columns.
+            if b"\\" in data:
+                data = data.replace(b"\\", b"\\\\")
+            if b"\t" in data:
+                data = data.replace(b"\t", b"\\t")
+            copy.write(data)
             chunk = following
-    return True
+    return seen
 
 
-def _upsert(session: Session) -> tuple[int, int]:
-    """Write the accepted rows of dtks_rows into dtks: (updated, inserted); unchanged rows are not rewritten."""
+# A first load of at least this many rows into an empty dtks drops its indexes and builds them after
+# the INSERT: one sorted build (parallel) instead of a B-tree insertion per row.
+REBUILD_MIN_ROWS = 50_000
+
+
+def _rebuild_statements(session: Session) -> tuple[list[str], list[str]] | None:
+    """(drop, create) statements for dtks's primary key and indexes, or None when another table's
+    foreign key depends on them (then they stay and rows go in one by one)."""
+    if session.scalar(text("SELECT EXISTS (SELECT FROM pg_constraint WHERE confrelid = 'dtks'::regclass)")):
+        return None
+    drop, create = [], []
+    for name, definition, constraint in session.execute(text(
+        "SELECT c.relname, coalesce(pg_get_constraintdef(k.oid), pg_get_indexdef(i.indexrelid)), k.oid IS NOT NULL "
+        "FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid "
+        "LEFT JOIN pg_constraint AS k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid "
+        "WHERE i.indrelid = 'dtks'::regclass ORDER BY NOT i.indisprimary, c.relname"
+    )):
+        if constraint:
+            drop.append(f'ALTER TABLE dtks DROP CONSTRAINT "{name}"')
+            create.append(f'ALTER TABLE dtks ADD CONSTRAINT "{name}" {definition}')
+        else:
+            drop.append(f'DROP INDEX "{name}"')  # search_path finds it as it found dtks
+            create.append(definition)
+    return drop, create
+
+
+_ACCEPTED = ("SELECT nik, no_kk, nama, NULLIF(alamat, '') AS alamat, NULLIF(kode_wilayah, '') AS kode_wilayah, "
+             "NULLIF(desil, '')::numeric::int AS desil FROM {rows} WHERE reason IS NULL")
+
+
+def _upsert(session: Session, rows: str, accepted: int) -> tuple[int, int]:
+    """Write the accepted rows of the staging table `rows` into dtks: (updated, inserted); unchanged rows
+    are not rewritten."""
     # Imports are the only writers of dtks: one at a time (readers are not blocked), so a plain
     # INSERT of the new NIKs cannot collide, and it is much cheaper than INSERT ... ON CONFLICT.
     session.execute(text("LOCK TABLE dtks IN SHARE ROW EXCLUSIVE MODE"))
     now = {"now": utcnow()}
+    accepted_rows = _ACCEPTED.format(rows=rows)
+    if not session.scalar(text("SELECT EXISTS (SELECT FROM dtks)")):
+        # A first load: nothing to update or to look up. A big one goes in without indexes, which are
+        # built afterwards (that needs the exclusive lock: lookups of an empty table wait for it).
+        rebuild = _rebuild_statements(session) if accepted >= REBUILD_MIN_ROWS else None
+        for statement in rebuild[0] if rebuild else ():
+            session.execute(text(statement))
+        inserted = session.execute(text(
+            "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
+            f"SELECT *, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r"
+        ), now).rowcount
+        for statement in rebuild[1] if rebuild else ():
+            session.execute(text(statement))
+        return 0, inserted
+    # Statistics of a sample of the staging rows: without them the planner takes nearly every row for
+    # rejected and joins the two tables by an index probe per row instead of hashing them.
+    session.execute(text(f"ANALYZE {rows}"))
     updated = session.execute(text(
         "UPDATE dtks SET no_kk = r.no_kk, nama = r.nama, alamat = r.alamat, kode_wilayah = r.kode_wilayah, "
-        "desil = r.desil, updated_at = :now FROM (SELECT nik, no_kk, nama, NULLIF(alamat, '') AS alamat, "
-        "NULLIF(kode_wilayah, '') AS kode_wilayah, NULLIF(desil, '')::numeric::int AS desil "
-        "FROM dtks_rows WHERE reason IS NULL) AS r WHERE dtks.nik = r.nik "
+        f"desil = r.desil, updated_at = :now FROM ({accepted_rows}) AS r WHERE dtks.nik = r.nik "
         "AND (dtks.no_kk, dtks.nama, dtks.alamat, dtks.kode_wilayah, dtks.desil) IS DISTINCT FROM "
         "(r.no_kk, r.nama, r.alamat, r.kode_wilayah, r.desil)"
     ), now).rowcount
     inserted = session.execute(text(
         "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
-        "SELECT nik, no_kk, nama, NULLIF(alamat, ''), NULLIF(kode_wilayah, ''), NULLIF(desil, '')::numeric::int, :now "
-        "FROM dtks_rows AS r WHERE reason IS NULL AND NOT EXISTS (SELECT FROM dtks WHERE dtks.nik = r.nik) "
+        f"SELECT nik, no_kk, nama, alamat, kode_wilayah, desil, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r "
+        "WHERE NOT EXISTS (SELECT FROM dtks WHERE dtks.nik = r.nik) "
         "ORDER BY nik"  # the primary key's index then grows at its end instead of everywhere
     ), now).rowcount
     return updated, inserted
@@ -210,51 +344,51 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
         refuse_broken(stream)  # a file that is not UTF-8 text is refused for that first
         raise
     savepoint = session.begin_nested()
-    session.execute(text("SET LOCAL work_mem = '64MB'"))
-    session.execute(text("SET LOCAL temp_buffers = '256MB'"))  # staging pages stay in memory (if set in time)
-    session.execute(text(
-        "CREATE TEMP TABLE dtks_raw (n bigint GENERATED ALWAYS AS IDENTITY, body text) ON COMMIT DROP"
-    ))
-    if not _copy_lines(session, stream, check):
+    session.execute(text("SET LOCAL work_mem = '256MB'"))  # the duplicate hash and the sorts stay in memory
+    session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))  # index builds after a first load
+    # The import is all or nothing and can simply be run again, so the commit need not wait for its WAL to
+    # reach the disk: a crash just after it could lose the import, never half of one.
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    raw, rows = _staging_names()
+    session.execute(text(f"CREATE UNLOGGED TABLE {raw} (n bigint GENERATED ALWAYS AS IDENTITY, body text)"))
+    copied = _copy_lines(session, stream, check, raw)
+    if copied is None:
         savepoint.rollback()
         refuse_broken(stream)
         return False
-    params = _check_params(len(header))
-    columns = ", ".join(f"{_column_sql(header, name)} AS {name}" for name in COLUMNS)
-    # `odd`: a line this path cannot split as Python's csv would (an open quote runs on; an over-long line).
-    # OFFSET 0 keeps each subquery a step of its own: flattened, every use of a field would split the line again.
-    width = len(header)
-    all_empty = " AND ".join(f"{name} = ''" for name in COLUMNS)
-    session.execute(text(
-        "CREATE TEMP TABLE dtks_rows ON COMMIT DROP AS "
-        f"SELECT line, odd, nik, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} AS reason "
-        f"FROM (SELECT *, CASE WHEN {_AS_NINES.format('nik')} = :digits16 THEN nik::bigint END AS nik_number "
-        f"FROM (SELECT line, odd, f, {columns} FROM ("
-        "  SELECT n + 1 AS line, (octet_length(body) > :field_limit AND char_length(body) > :field_limit) "
-        "    OR (strpos(body, '\"') > 0 AND (body || ',') !~ :line_re) AS odd, "
-        f"   {_fields_sql()} AS f FROM dtks_raw OFFSET 0) AS split OFFSET 0) AS named OFFSET 0) AS numbered "
-        # A row of empty fields is skipped like a blank line (with the right width, its trimmed fields say so).
-        f"WHERE odd OR NOT CASE WHEN cardinality(f) = {width} THEN {all_empty} "
-        "ELSE btrim(array_to_string(f, ''), :ws) = '' END"
-    ), params)
-    rows, odd = session.execute(text("SELECT count(*), coalesce(bool_or(odd), false) FROM dtks_rows")).one()
-    if odd:
-        savepoint.rollback()
-        return False
+    count = session.execute(text(
+        f"CREATE UNLOGGED TABLE {rows} (line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, "
+        f"reason) AS {_checked_sql(raw, header, copied)}"
+    ), _check_params(len(header))).rowcount
+    # A checked row has its NIK as a number: duplicates are found by sorting numbers, not text (in a
+    # plain SELECT, whose sort parallel workers can share). The first line of a NIK is kept; the later
+    # ones are rejected.
     duplicates = session.scalars(text(
-        "SELECT line FROM (SELECT line, nik = lag(nik) OVER (ORDER BY nik, line) AS again "
-        "FROM dtks_rows WHERE reason IS NULL) AS ordered WHERE again"
+        "SELECT line FROM (SELECT line, nik_number = lag(nik_number) OVER (ORDER BY nik_number, line) AS again "
+        f"FROM {rows} WHERE reason IS NULL) AS ordered WHERE again"
     )).all()
     if duplicates:
-        session.execute(text("UPDATE dtks_rows SET reason = :dup WHERE line = ANY(:lines)"),
+        session.execute(text(f"UPDATE {rows} SET reason = :dup WHERE line = ANY(:lines)"),
                         {"dup": DUPLICATE, "lines": list(duplicates)})
-    report.rows = rows
-    report.rejected = [Rejected(line, reason) for line, reason in session.execute(text(
-        "SELECT line, reason FROM dtks_rows WHERE reason IS NOT NULL ORDER BY line"
-    ))]
-    report.accepted = rows - len(report.rejected)
-    report.updated, report.inserted = _upsert(session)
+    rejected = session.execute(text(
+        f"SELECT line, reason, odd FROM {rows} WHERE reason IS NOT NULL OR odd ORDER BY line"
+    )).all()
+    if any(odd for _, _, odd in rejected):
+        savepoint.rollback()
+        return False
+    report.rows = count
+    report.rejected = [Rejected(line, reason) for line, reason, _ in rejected]
+    report.accepted = count - len(report.rejected)
+    report.updated, report.inserted = _upsert(session, rows, report.accepted)
+    session.execute(text(f"DROP TABLE {raw}, {rows}"))
     savepoint.commit()
     report.checked_in_sql = True
     return True
 
+
+def _staging_names() -> tuple[str, str]:
+    """Names for this import's two staging tables. They are ordinary UNLOGGED tables, not TEMP ones,
+    because parallel workers can read only those; created inside the import's transaction, they vanish
+    with it if it rolls back, and are dropped before it commits."""
+    token = uuid.uuid4().hex[:12]
+    return f"dtks_raw_{token}", f"dtks_rows_{token}"

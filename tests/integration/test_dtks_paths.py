@@ -283,3 +283,58 @@ def test_whitespace_list_is_what_str_strip_removes():
     from workflows.dtks_checks import WHITESPACE
 
     assert WHITESPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+@pytest.mark.parametrize("chunk", [3, 4, 5, 6, 7, 8, 64])
+def test_padding_seen_across_chunk_borders(db_session, monkeypatch, chunk):
+    """The SQL path trims fields only when the streamed bytes may hold padding: a lone space next to a
+    comma, a quote or a line's end is found wherever the chunks are cut, and the report and rows come
+    out as row by row."""
+    import workflows.dtks_sql
+
+    a, b, c, d = niks(4)
+    data = (f"nik,no_kk,nama,alamat\n{a} ,{KK},Warga,Jl. A\n{b},{KK}, Budi,x\n{c},{KK},\"Sri \",y\n"
+            f"{d},{KK},Ani,Gg. 2 ").encode()
+    monkeypatch.setattr(workflows.dtks_sql, "CHUNK", chunk)
+    staged, by_rows = _both(db_session, data)
+    assert staged[1] is (True if POSTGRES else False)
+    assert staged[0] == by_rows[0] and staged[0][1] == 4
+    if POSTGRES:
+        report = ImportReport()
+        assert import_staged(db_session, io.BytesIO(data), report)
+        stored = _stored(db_session, [a, b, c, d])
+        db_session.rollback()
+        assert [stored[n][1:3] for n in (a, b, c, d)] == [("Warga", "Jl. A"), ("Budi", "x"), ("Sri", "y"),
+                                                          ("Ani", "Gg. 2")]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="a first load without indexes is the PostgreSQL path's")
+def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch):
+    """Into an empty table, a big enough file goes in without dtks's indexes, which are built again
+    afterwards: the same primary key (so a duplicate NIK still cannot get in), the same report."""
+    from sqlalchemy import text
+
+    import workflows.dtks_sql
+
+    def indexes():
+        return db_session.execute(text(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid), indisprimary FROM pg_index "
+            "WHERE indrelid = 'dtks'::regclass ORDER BY 1")).all()
+
+    a, b, c = niks(3)
+    data = f"nik,no_kk,nama\n{a},{KK},A\n{b},{KK},B\n{a},{KK},A lagi\n{c},123,C\n".encode()
+    before = indexes()
+    try:
+        db_session.execute(delete(Dtks))  # rolled back below
+        monkeypatch.setattr(workflows.dtks_sql, "REBUILD_MIN_ROWS", 1)
+        report = ImportReport()
+        assert import_staged(db_session, io.BytesIO(data), report)
+        assert (report.inserted, report.updated) == (2, 0)
+        assert report.rejected == [Rejected(4, "NIK ganda dalam berkas ini"), Rejected(5, "nomor KK harus 16 digit")]
+        assert indexes() == before and any(primary for _, _, primary in before)
+        assert set(_stored(db_session, [a, b, c])) == {a, b}
+        db_session.execute(text("SET LOCAL enable_seqscan = off"))  # two rows: a scan would be cheaper
+        plan = "\n".join(db_session.scalars(text("EXPLAIN SELECT * FROM dtks WHERE nik = :nik"), {"nik": a}))
+        assert "Index Scan using pk_dtks" in plan  # a lookup by NIK is one probe of the rebuilt key
+    finally:
+        db_session.rollback()

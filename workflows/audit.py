@@ -95,7 +95,13 @@ def read_heads(session: Session, case_ids: list[int]) -> None:
     rows = session.connection().execute(select(AuditChain.case_id, AuditChain.length, AuditChain.head_hash)
                                         .where(AuditChain.case_id.in_(wanted)))
     for row in rows:
-        heads[row.case_id] = _Head(row.length, row.head_hash, row.length)
+        keep_head(session, row.case_id, row.length, row.head_hash)
+
+
+def keep_head(session: Session, case_id: int, length: int, head_hash: str) -> None:
+    """A chain record the caller read with its own query (a step reads its rows and the chain in one
+    statement). A head this transaction already moved stays as it is."""
+    session.info.setdefault(CHAINS, {}).setdefault(case_id, _Head(length, head_hash, length))
 
 
 def append(

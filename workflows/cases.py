@@ -23,17 +23,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
 from . import audit, documents, notifications, satisfaction
 from .dashboard import flows
-from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
-from .deployment import latest_definition
+from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
+from .deployment import latest_with_package
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
     ConcurrentUpdate,
@@ -154,7 +154,10 @@ HELD = "ligat_held_packages"  # session.info key: package rows kept referenced f
 def _held_package(session: Session, case: Case) -> ServicePackage:
     """The case's package, kept referenced by the session: the session forgets rows nothing refers to, and
     a batch of steps (the scheduler's wakes) would read the same package again for every case."""
-    package = package_of_case(session, case)
+    return _hold(session, package_of_case(session, case))
+
+
+def _hold(session: Session, package: ServicePackage) -> ServicePackage:
     session.info.setdefault(HELD, {})[package.id] = package
     return package
 
@@ -163,10 +166,12 @@ class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
     def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None,
-                 package: ServicePackage | None = None):
+                 package: ServicePackage | None = None, open_rows: list[InboxTask] | None = None):
         self.session = session
         self.case = case
         self.actor = actor
+        # The case's open inbox rows when the caller read them already (complete_task), else read in sync_inbox.
+        self.open_rows = open_rows
         self.definition = case.definition
         # Held for the whole step: the session keeps loaded rows only while something refers to them.
         self._package = package
@@ -270,7 +275,7 @@ class _Step:
     def sync_inbox(self) -> None:
         case = self.case
         ready = {str(t.id): t for t in self.ready}
-        open_rows = [] if self.new_case else self.session.scalars(
+        open_rows = [] if self.new_case else self.open_rows if self.open_rows is not None else self.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
         ).all()
         known = set()
@@ -403,7 +408,7 @@ class _Step:
             case.closed_at = utcnow()
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
             # The citizen's survey invitation is made with the closing: the tracking page only reads it.
-            satisfaction.invitation_for(self.session, case)
+            satisfaction.invite_on_close(self.session, case.id)
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
 
@@ -503,7 +508,8 @@ def begin_case(
     stored = [documents.staged(session, u.document_id, u.kind) if u.document_id
               else documents.add(session, None, u.kind, u.filename, u.data, actor, u.checked) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
-    definition = latest_definition(session, process_id)
+    # Its package version comes with it, held while the case starts (package_of_case finds it in the session).
+    definition, _package = latest_with_package(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
@@ -571,6 +577,29 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
+def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
+    """The task row with what its step reads next, in one statement: its case, definition and package
+    version, the case's audit chain record and the case's other open rows (sync_inbox)."""
+    target = aliased(InboxTask)
+    rows = session.execute(
+        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash)
+        .join(InboxTask.case).join(Case.definition)
+        .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
+        .outerjoin(AuditChain, AuditChain.case_id == InboxTask.case_id)
+        .where(InboxTask.case_id == select(target.case_id).where(target.id == task_id).scalar_subquery(),
+               or_(InboxTask.id == task_id, InboxTask.state == "open"))
+        .options(contains_eager(InboxTask.case).contains_eager(Case.definition))
+    ).all()
+    row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    if rows[0].ServicePackage is not None:
+        _hold(session, rows[0].ServicePackage)  # package_of_case finds it in the session, with no query
+    if rows[0].length is not None:
+        audit.keep_head(session, row.case_id, rows[0].length, rows[0].head_hash)
+    return row, [r.InboxTask for r in rows if r.InboxTask.state == "open"]
+
+
 def check_can_work(principal: Principal, row: InboxTask) -> None:
     if row.assignee and row.assignee != principal.username:
         raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}. (This task is assigned to someone else.)")
@@ -614,7 +643,7 @@ def release_task(session: Session, task_id: int, principal: Principal) -> InboxT
 @unit_of_work
 def complete_task(session: Session, task_id: int, principal: Principal, data: dict[str, Any]) -> Case:
     """Complete a ready human task with form data and advance the case."""
-    row = _task_row(session, task_id)
+    row, open_rows = _task_for_step(session, task_id)
     check_can_work(principal, row)
     if row.state != "open":
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
@@ -629,7 +658,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
         cleaned, errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
-    step = _Step(session, case, principal.username, package=package)
+    step = _Step(session, case, principal.username, package=package, open_rows=open_rows)
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")

@@ -13,16 +13,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .db import ProcessDefinition
-from .packages import DeployResult, bundled_codes, deploy_package, from_directories
+from .packages import DeployResult, ServicePackage, bundled_codes, deploy_package, from_directories
 
 
 def latest_definition(session: Session, process_id: str) -> ProcessDefinition | None:
-    return session.scalars(
-        select(ProcessDefinition)
+    return latest_with_package(session, process_id)[0]
+
+
+def latest_with_package(session: Session, process_id: str) -> tuple[ProcessDefinition | None, ServicePackage | None]:
+    """The newest definition of a process id and its package version, in one statement (a new case reads
+    both; the session keeps the package only while the caller holds it)."""
+    row = session.execute(
+        select(ProcessDefinition, ServicePackage)
+        .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
         .where(ProcessDefinition.process_id == process_id)
         .order_by(ProcessDefinition.version.desc())
         .limit(1)
     ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def deploy_bundled(session: Session, root: Path, actor: str = "sistem") -> list[DeployResult]:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -126,6 +128,15 @@ def invitation_for(session: Session, case: Case) -> SurveyInvitation:
         session.add(found)
         session.flush()
     return found
+
+
+def invite_on_close(session: Session, case_id: int) -> None:
+    """The invitation of a case the engine step is closing: one INSERT that keeps an invitation already made
+    (a reopened case closing again), on the step's connection. Nothing is read or flushed, so the step's
+    case row goes out once, at commit, with the rest."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.connection().execute(insert(SurveyInvitation).values(
+        case_id=case_id, token=secrets.token_urlsafe(32), created_at=utcnow()).on_conflict_do_nothing())
 
 
 def invitation_of(session: Session, case_id: int) -> SurveyInvitation | None:

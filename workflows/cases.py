@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -225,8 +225,8 @@ class _Step:
         recipient = recipient or (notifications.relay_of(self.session, case.id) if not self.new_case else None)
         if not recipient:
             return
-        notifications.queue(self.session, case.id, recipient, message, SETTINGS.notify_channel,
-                            kind=kind, payload=payload)
+        notifications.queue_written(self.session, case.id, recipient, message, SETTINGS.notify_channel,
+                                    kind=kind, payload=payload)
 
     def apply_effects(self) -> None:
         for effect in self.ctx.effects:
@@ -235,7 +235,7 @@ class _Step:
             elif effect.kind == "notify_reporter":
                 self.notify_reporter(effect.args["message"])
             elif effect.kind == "notify":
-                notifications.queue(
+                notifications.queue_written(
                     self.session, self.case.id, effect.args["recipient"], effect.args["message"],
                     SETTINGS.notify_channel,
                 )
@@ -577,11 +577,12 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
-def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
-    """The task row with what its step reads next, in one statement: its case, definition and package
-    version, the case's audit chain record and the case's other open rows (sync_inbox)."""
+@functools.cache
+def _task_for_step_query() -> Select:
+    # Built once: composing an ORM select costs more CPU than running it.
     target = aliased(InboxTask)
-    rows = session.execute(
+    task_id = bindparam("task_id")
+    return (
         select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash)
         .join(InboxTask.case).join(Case.definition)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
@@ -589,7 +590,13 @@ def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[Inbo
         .where(InboxTask.case_id == select(target.case_id).where(target.id == task_id).scalar_subquery(),
                or_(InboxTask.id == task_id, InboxTask.state == "open"))
         .options(contains_eager(InboxTask.case).contains_eager(Case.definition))
-    ).all()
+    )
+
+
+def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
+    """The task row with what its step reads next, in one statement: its case, definition and package
+    version, the case's audit chain record and the case's other open rows (sync_inbox)."""
+    rows = session.execute(_task_for_step_query(), {"task_id": task_id}).all()
     row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")

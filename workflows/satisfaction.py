@@ -15,11 +15,12 @@ tidak baik).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import DateTime, ForeignKey, Insert, Integer, String, Text, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -134,9 +135,14 @@ def invite_on_close(session: Session, case_id: int) -> None:
     """The invitation of a case the engine step is closing: one INSERT that keeps an invitation already made
     (a reopened case closing again), on the step's connection. Nothing is read or flushed, so the step's
     case row goes out once, at commit, with the rest."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.connection().execute(insert(SurveyInvitation).values(
-        case_id=case_id, token=secrets.token_urlsafe(32), created_at=utcnow()).on_conflict_do_nothing())
+    session.connection().execute(_invite_once(session.get_bind().dialect.name),
+                                 {"case_id": case_id, "token": secrets.token_urlsafe(32), "created_at": utcnow()})
+
+
+@functools.cache
+def _invite_once(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(SurveyInvitation).on_conflict_do_nothing()
 
 
 def invitation_of(session: Session, case_id: int) -> SurveyInvitation | None:

@@ -315,32 +315,31 @@ class _Step:
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
                 due_at = add_duration(utcnow(), duration)  # ISO or "N hari kerja"
-            row = InboxTask(
-                case_id=case.id,
-                task_uuid=uuid,
-                task_name=task.task_spec.bpmn_id,
-                title=info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                role=role,
-                form=info.get("form"),
-                ui_form=info.get("ui_form"),
-                region_code=case.region_code,
-                bidang=bidang,
-                category=case.category,
-                priority=case.priority,
-                assignee=assignee,
-                due_at=due_at,
-            )
-            self.session.add(row)
+            row = {
+                "case_id": case.id,
+                "task_uuid": uuid,
+                "task_name": task.task_spec.bpmn_id,
+                "title": info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                "role": role,
+                "form": info.get("form"),
+                "ui_form": info.get("ui_form"),
+                "region_code": case.region_code,
+                "bidang": bidang,
+                "category": case.category,
+                "priority": case.priority,
+                "assignee": assignee,
+                "due_at": due_at,
+            }
             roles = [r for r in info.get("candidate_roles") or [] if r != role]
             users = list(dict.fromkeys(users))
-            row.candidates = ([InboxCandidate(case_id=case.id, role=r) for r in roles]
-                              + [InboxCandidate(case_id=case.id, username=u) for u in users])
+            _insert_inbox_row(self.session, row, [{"role": r, "username": None} for r in roles]
+                              + [{"role": None, "username": u} for u in users])
             audit.append(
                 self.session, case.id, self.actor, "task_created",
-                {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
+                {"peran": role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
                 | ({"untuk": assignee} if assignee else {})
                 | ({"peran_lain": roles} if roles else {}) | ({"calon": users} if users else {}),
-                row.task_name, row.title,
+                row["task_name"], row["title"],
             )
             if info.get("case_status"):
                 self.change_status(info["case_status"], keep_note=True)
@@ -411,6 +410,18 @@ class _Step:
             satisfaction.invite_on_close(self.session, case.id)
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
+
+
+def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
+    """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
+    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already."""
+    conn = session.connection()
+    if not candidates:
+        conn.execute(InboxTask.__table__.insert(), row)
+        return
+    task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
+    conn.execute(InboxCandidate.__table__.insert(),
+                 [{"inbox_task_id": task_id, "case_id": row["case_id"], **c} for c in candidates])
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -875,6 +886,7 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
     for row in session.scalars(select(InboxTask).where(InboxTask.case_id == case.id,
                                                        InboxTask.task_uuid == str(task_id))):
         row.task_uuid = str(uuid5(task_id, f"dibuka-kembali-{row.id}"))
+    session.flush()  # before the step writes the new round's row under the id (with Core, not in this flush)
     step.workflow.reset_from_task_id(task_id, data={**done[-1].data, "alasan_dibuka_kembali": reason})
     step.workflow.completed = False  # SpiffWorkflow keeps the flag it set at the end event
     case.completed, case.closed_at = False, None

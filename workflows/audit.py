@@ -14,14 +14,15 @@ every session, so callers only `append`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Update, bindparam, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -95,7 +96,13 @@ def read_heads(session: Session, case_ids: list[int]) -> None:
     rows = session.connection().execute(select(AuditChain.case_id, AuditChain.length, AuditChain.head_hash)
                                         .where(AuditChain.case_id.in_(wanted)))
     for row in rows:
-        heads[row.case_id] = _Head(row.length, row.head_hash, row.length)
+        keep_head(session, row.case_id, row.length, row.head_hash)
+
+
+def keep_head(session: Session, case_id: int, length: int, head_hash: str) -> None:
+    """A chain record the caller read with its own query (a step reads its rows and the chain in one
+    statement). A head this transaction already moved stays as it is."""
+    session.info.setdefault(CHAINS, {}).setdefault(case_id, _Head(length, head_hash, length))
 
 
 def append(
@@ -148,19 +155,25 @@ def write_pending(session: Session) -> None:
     if not pending and not moved:
         return
     conn = session.connection()
-    table = AuditChain.__table__
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
         if head.stored is None:
-            conn.execute(table.insert().values(case_id=case_id, **values))
+            conn.execute(AuditChain.__table__.insert(), {"case_id": case_id, **values})
         else:
-            result = conn.execute(table.update().where(table.c.case_id == case_id, table.c.length == head.stored)
-                                  .values(**values))
+            result = conn.execute(_move_chain(), {"chain_case": case_id, "stored_length": head.stored, **values})
             if result.rowcount != 1:
                 raise StaleDataError(f"audit chain of case {case_id} moved on since it was read")
         head.stored = head.length
     if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
         conn.execute(AuditEvent.__table__.insert(), pending)
+
+
+@functools.cache
+def _move_chain() -> Update:
+    """The chain record's version-checked move (built once: every engine step runs it)."""
+    table = AuditChain.__table__
+    return table.update().where(table.c.case_id == bindparam("chain_case"),
+                                table.c.length == bindparam("stored_length"))
 
 
 def forget_heads(session: Session) -> None:

@@ -23,17 +23,17 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
 from . import audit, documents, notifications, satisfaction
 from .dashboard import flows
-from .db import Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
-from .deployment import latest_definition
+from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
+from .deployment import latest_with_package
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
     ConcurrentUpdate,
@@ -154,7 +154,10 @@ HELD = "ligat_held_packages"  # session.info key: package rows kept referenced f
 def _held_package(session: Session, case: Case) -> ServicePackage:
     """The case's package, kept referenced by the session: the session forgets rows nothing refers to, and
     a batch of steps (the scheduler's wakes) would read the same package again for every case."""
-    package = package_of_case(session, case)
+    return _hold(session, package_of_case(session, case))
+
+
+def _hold(session: Session, package: ServicePackage) -> ServicePackage:
     session.info.setdefault(HELD, {})[package.id] = package
     return package
 
@@ -163,10 +166,12 @@ class _Step:
     """One engine step on one case: run, apply script effects, project, save."""
 
     def __init__(self, session: Session, case: Case, actor: str, workflow: BpmnWorkflow | None = None,
-                 package: ServicePackage | None = None):
+                 package: ServicePackage | None = None, open_rows: list[InboxTask] | None = None):
         self.session = session
         self.case = case
         self.actor = actor
+        # The case's open inbox rows when the caller read them already (complete_task), else read in sync_inbox.
+        self.open_rows = open_rows
         self.definition = case.definition
         # Held for the whole step: the session keeps loaded rows only while something refers to them.
         self._package = package
@@ -220,8 +225,8 @@ class _Step:
         recipient = recipient or (notifications.relay_of(self.session, case.id) if not self.new_case else None)
         if not recipient:
             return
-        notifications.queue(self.session, case.id, recipient, message, SETTINGS.notify_channel,
-                            kind=kind, payload=payload)
+        notifications.queue_written(self.session, case.id, recipient, message, SETTINGS.notify_channel,
+                                    kind=kind, payload=payload)
 
     def apply_effects(self) -> None:
         for effect in self.ctx.effects:
@@ -230,7 +235,7 @@ class _Step:
             elif effect.kind == "notify_reporter":
                 self.notify_reporter(effect.args["message"])
             elif effect.kind == "notify":
-                notifications.queue(
+                notifications.queue_written(
                     self.session, self.case.id, effect.args["recipient"], effect.args["message"],
                     SETTINGS.notify_channel,
                 )
@@ -270,7 +275,7 @@ class _Step:
     def sync_inbox(self) -> None:
         case = self.case
         ready = {str(t.id): t for t in self.ready}
-        open_rows = [] if self.new_case else self.session.scalars(
+        open_rows = [] if self.new_case else self.open_rows if self.open_rows is not None else self.session.scalars(
             select(InboxTask).where(InboxTask.case_id == case.id, InboxTask.state == "open")
         ).all()
         known = set()
@@ -310,32 +315,31 @@ class _Step:
             if info.get("due_in"):
                 duration = self.workflow.script_engine.evaluate(task, info["due_in"])
                 due_at = add_duration(utcnow(), duration)  # ISO or "N hari kerja"
-            row = InboxTask(
-                case_id=case.id,
-                task_uuid=uuid,
-                task_name=task.task_spec.bpmn_id,
-                title=info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                role=role,
-                form=info.get("form"),
-                ui_form=info.get("ui_form"),
-                region_code=case.region_code,
-                bidang=bidang,
-                category=case.category,
-                priority=case.priority,
-                assignee=assignee,
-                due_at=due_at,
-            )
-            self.session.add(row)
+            row = {
+                "case_id": case.id,
+                "task_uuid": uuid,
+                "task_name": task.task_spec.bpmn_id,
+                "title": info.get("title") or task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                "role": role,
+                "form": info.get("form"),
+                "ui_form": info.get("ui_form"),
+                "region_code": case.region_code,
+                "bidang": bidang,
+                "category": case.category,
+                "priority": case.priority,
+                "assignee": assignee,
+                "due_at": due_at,
+            }
             roles = [r for r in info.get("candidate_roles") or [] if r != role]
             users = list(dict.fromkeys(users))
-            row.candidates = ([InboxCandidate(case_id=case.id, role=r) for r in roles]
-                              + [InboxCandidate(case_id=case.id, username=u) for u in users])
+            _insert_inbox_row(self.session, row, [{"role": r, "username": None} for r in roles]
+                              + [{"role": None, "username": u} for u in users])
             audit.append(
                 self.session, case.id, self.actor, "task_created",
-                {"peran": row.role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
+                {"peran": role, "bidang": bidang, "tenggat": due_at.isoformat() if due_at else None}
                 | ({"untuk": assignee} if assignee else {})
                 | ({"peran_lain": roles} if roles else {}) | ({"calon": users} if users else {}),
-                row.task_name, row.title,
+                row["task_name"], row["title"],
             )
             if info.get("case_status"):
                 self.change_status(info["case_status"], keep_note=True)
@@ -403,9 +407,21 @@ class _Step:
             case.closed_at = utcnow()
             audit.append(self.session, case.id, self.actor, "case_completed", {"status": case.status})
             # The citizen's survey invitation is made with the closing: the tracking page only reads it.
-            satisfaction.invitation_for(self.session, case)
+            satisfaction.invite_on_close(self.session, case.id)
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
+
+
+def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
+    """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
+    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already."""
+    conn = session.connection()
+    if not candidates:
+        conn.execute(InboxTask.__table__.insert(), row)
+        return
+    task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
+    conn.execute(InboxCandidate.__table__.insert(),
+                 [{"inbox_task_id": task_id, "case_id": row["case_id"], **c} for c in candidates])
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -503,7 +519,8 @@ def begin_case(
     stored = [documents.staged(session, u.document_id, u.kind) if u.document_id
               else documents.add(session, None, u.kind, u.filename, u.data, actor, u.checked) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
-    definition = latest_definition(session, process_id)
+    # Its package version comes with it, held while the case starts (package_of_case finds it in the session).
+    definition, _package = latest_with_package(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
@@ -571,6 +588,36 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
+@functools.cache
+def _task_for_step_query() -> Select:
+    # Built once: composing an ORM select costs more CPU than running it.
+    target = aliased(InboxTask)
+    task_id = bindparam("task_id")
+    return (
+        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash)
+        .join(InboxTask.case).join(Case.definition)
+        .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
+        .outerjoin(AuditChain, AuditChain.case_id == InboxTask.case_id)
+        .where(InboxTask.case_id == select(target.case_id).where(target.id == task_id).scalar_subquery(),
+               or_(InboxTask.id == task_id, InboxTask.state == "open"))
+        .options(contains_eager(InboxTask.case).contains_eager(Case.definition))
+    )
+
+
+def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
+    """The task row with what its step reads next, in one statement: its case, definition and package
+    version, the case's audit chain record and the case's other open rows (sync_inbox)."""
+    rows = session.execute(_task_for_step_query(), {"task_id": task_id}).all()
+    row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
+    if row is None:
+        raise NotFound("Tugas tidak ditemukan.")
+    if rows[0].ServicePackage is not None:
+        _hold(session, rows[0].ServicePackage)  # package_of_case finds it in the session, with no query
+    if rows[0].length is not None:
+        audit.keep_head(session, row.case_id, rows[0].length, rows[0].head_hash)
+    return row, [r.InboxTask for r in rows if r.InboxTask.state == "open"]
+
+
 def check_can_work(principal: Principal, row: InboxTask) -> None:
     if row.assignee and row.assignee != principal.username:
         raise Forbidden(f"Tugas ini ditujukan kepada {row.assignee}. (This task is assigned to someone else.)")
@@ -614,7 +661,7 @@ def release_task(session: Session, task_id: int, principal: Principal) -> InboxT
 @unit_of_work
 def complete_task(session: Session, task_id: int, principal: Principal, data: dict[str, Any]) -> Case:
     """Complete a ready human task with form data and advance the case."""
-    row = _task_row(session, task_id)
+    row, open_rows = _task_for_step(session, task_id)
     check_can_work(principal, row)
     if row.state != "open":
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
@@ -629,7 +676,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
         cleaned, errors = forms.validate(schema, data)
         if errors:
             raise FormInvalid(errors)
-    step = _Step(session, case, principal.username, package=package)
+    step = _Step(session, case, principal.username, package=package, open_rows=open_rows)
     task = step.workflow.get_task_from_id(UUID(row.task_uuid))
     if task is None or task.state != TaskState.READY:
         raise TaskUnavailable("Tugas ini sudah diselesaikan atau dibatalkan.")
@@ -839,6 +886,7 @@ def reopen_case(session: Session, case_id: int, reason: str, actor: str) -> Case
     for row in session.scalars(select(InboxTask).where(InboxTask.case_id == case.id,
                                                        InboxTask.task_uuid == str(task_id))):
         row.task_uuid = str(uuid5(task_id, f"dibuka-kembali-{row.id}"))
+    session.flush()  # before the step writes the new round's row under the id (with Core, not in this flush)
     step.workflow.reset_from_task_id(task_id, data={**done[-1].data, "alasan_dibuka_kembali": reason})
     step.workflow.completed = False  # SpiffWorkflow keeps the flag it set at the end event
     case.completed, case.closed_at = False, None

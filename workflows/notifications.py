@@ -69,18 +69,34 @@ def queue(
     """One message in the caller's transaction. `payload` carries what a rich channel needs
     (a template and its parameters for outside WhatsApp's window, a document). `routed=False`:
     a direct answer to what the person just wrote, on the channel they wrote from."""
+    msg = OutboxMessage(**_outbox_values(session, case_id, recipient, message, channel, kind, payload, dedupe_key,
+                                         routed))
+    session.add(msg)
+    return msg
+
+
+def queue_written(session: Session, case_id: int, recipient: str, message: str, channel: str, *,
+                  kind: str = "text", payload: dict[str, Any] | None = None) -> None:
+    """The same message as `queue`, written at once with one Core INSERT on the session's connection and no
+    ORM object: for the engine step, which never reads its messages back (the ORM's unit of work costs
+    more CPU than the row). The case row must be in the database already."""
+    values = _outbox_values(session, case_id, recipient, message, channel, kind, payload, None, True)
+    session.connection().execute(OutboxMessage.__table__.insert(), values)
+
+
+def _outbox_values(session: Session, case_id: int | None, recipient: str, message: str, channel: str, kind: str,
+                   payload: dict[str, Any] | None, dedupe_key: str | None, routed: bool) -> dict[str, Any]:
     chosen: str | None = channel
     for route in ROUTES if routed else ():
         chosen = route(session, recipient, channel)
         if chosen != channel:
             break
-    msg = OutboxMessage(case_id=case_id, recipient=recipient, message=message, channel=chosen or channel,
-                        kind=kind, payload=json.dumps(payload, ensure_ascii=False) if payload else None,
-                        dedupe_key=dedupe_key)
+    values = {"case_id": case_id, "recipient": recipient, "message": message, "channel": chosen or channel,
+              "kind": kind, "payload": json.dumps(payload, ensure_ascii=False) if payload else None,
+              "dedupe_key": dedupe_key}
     if chosen is None:
-        msg.status, msg.last_error = "skipped", "Penerima berhenti berlangganan. (Recipient opted out.)"
-    session.add(msg)
-    return msg
+        values |= {"status": "skipped", "last_error": "Penerima berhenti berlangganan. (Recipient opted out.)"}
+    return values
 
 
 def dispatch_pending(session: Session, limit: int = 100, recipient: str | Collection[str] | None = None) -> int:

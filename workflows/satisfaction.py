@@ -15,11 +15,14 @@ tidak baik).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import DateTime, ForeignKey, Insert, Integer, String, Text, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -126,6 +129,20 @@ def invitation_for(session: Session, case: Case) -> SurveyInvitation:
         session.add(found)
         session.flush()
     return found
+
+
+def invite_on_close(session: Session, case_id: int) -> None:
+    """The invitation of a case the engine step is closing: one INSERT that keeps an invitation already made
+    (a reopened case closing again), on the step's connection. Nothing is read or flushed, so the step's
+    case row goes out once, at commit, with the rest."""
+    session.connection().execute(_invite_once(session.get_bind().dialect.name),
+                                 {"case_id": case_id, "token": secrets.token_urlsafe(32), "created_at": utcnow()})
+
+
+@functools.cache
+def _invite_once(dialect: str) -> Insert:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(SurveyInvitation).on_conflict_do_nothing()
 
 
 def invitation_of(session: Session, case_id: int) -> SurveyInvitation | None:

@@ -1,0 +1,99 @@
+"""What one engine step sends to the database: a completion reads its task, case, package, chain record and
+the case's open rows in one statement; the step that closes a case writes the case row once and makes the
+survey invitation without reading it first; reopening and closing again keeps the first invitation."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select
+
+from workflows import cases, satisfaction
+from workflows.db import Case, InboxTask, OutboxMessage
+from workflows.principal import FIELD_OFFICER, OPERATOR, Principal
+
+VILLAGE = "91.71.01.1001"
+OP = Principal("op-step", frozenset({OPERATOR}), scopes=((OPERATOR, "office"),))
+OFFICER = Principal("lapangan.step", frozenset({FIELD_OFFICER}), bidang="rehsos", scopes=((FIELD_OFFICER, "bidang"),))
+REPORT = {"kategori": "pengemis", "deskripsi": "Pengemis anak di simpang", "lokasi": "Simpang Entrop",
+          "kode_wilayah": VILLAGE, "sla_lapangan": "PT72H"}
+FOLLOW_UP = {"temuan": "Anak mengemis di simpang.", "tindakan": "Dibawa ke rumah singgah.",
+             "tanggal_kunjungan": "2026-11-20", "catatan_publik": "Sudah ditangani."}
+
+
+class Statements:
+    """The statements sent while the block runs, upper-cased and on one line."""
+
+    def __init__(self, session) -> None:  # noqa: ANN001
+        self.bind, self.seen = session.get_bind(), []
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.bind, "before_cursor_execute", self._add)
+        return self.seen
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.bind, "before_cursor_execute", self._add)
+
+    def _add(self, _conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        self.seen.append(" ".join(statement.split()).upper())
+
+
+def _open_task(session, case_id: int) -> int:  # noqa: ANN001
+    return session.scalar(select(InboxTask.id).where(InboxTask.case_id == case_id, InboxTask.state == "open"))
+
+
+def _engine_reads(statements: list[str]) -> list[str]:
+    # Not the step's: the outbox's WhatsApp route and relay lookups (the channel's), and the package's files,
+    # read once per process and version to fill the forms cache.
+    return [s for s in statements if s.startswith("SELECT") and "WA_" not in s and "SERVICE_PACKAGE.ARCHIVE" not in s]
+
+
+def test_a_completion_reads_once_and_the_closing_step_writes_the_case_once(db_session):
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE,
+                            reporter=cases.Reporter(name="Warga", phone="+6281234567001"))
+    case_id = case.id
+    verification = _open_task(db_session, case_id)
+    with Statements(db_session) as verify:
+        cases.complete_task(db_session, verification, OP, {"keputusan": "valid", "catatan": "Ok."})
+    reads = _engine_reads(verify)
+    assert len(reads) == 1, reads
+    assert "JOIN SERVICE_PACKAGE" in reads[0] and "JOIN AUDIT_CHAIN" in reads[0]
+    field = _open_task(db_session, case_id)
+    with Statements(db_session) as close:
+        cases.complete_task(db_session, field, OFFICER, FOLLOW_UP)
+    assert len(_engine_reads(close)) == 1, _engine_reads(close)
+    assert len([s for s in close if s.startswith('UPDATE "CASE"')]) == 1, close
+    assert len([s for s in close if s.startswith("INSERT INTO SURVEY_INVITATION")]) == 1
+    db_session.expire_all()
+    closed = db_session.get(Case, case_id)
+    assert closed.completed and closed.status == "Selesai"
+    assert satisfaction.invitation_of(db_session, case_id) is not None
+    # The step's messages went out through the outbox as before (Core rows, same columns).
+    messages = db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)).all()
+    assert messages and all(m.status in ("pending", "skipped") and m.recipient for m in messages)
+    assert db_session.scalar(select(InboxTask.state).where(InboxTask.id == field)) == "completed"
+
+
+def test_a_case_closed_again_keeps_its_first_invitation(db_session):
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    case_id = case.id
+    cases.complete_task(db_session, _open_task(db_session, case_id), OP, {"keputusan": "valid", "catatan": "Ok."})
+    cases.complete_task(db_session, _open_task(db_session, case_id), OFFICER, FOLLOW_UP)
+    first = satisfaction.invitation_of(db_session, case_id).token
+    db_session.commit()
+    # The invitation is made on a second closing too (a reopened case): the row already there stays.
+    satisfaction.invite_on_close(db_session, case_id)
+    db_session.commit()
+    assert satisfaction.invitation_of(db_session, case_id).token == first
+
+
+def test_a_task_not_found_or_done_is_refused_without_a_step(db_session):
+    import pytest
+
+    from workflows.errors import NotFound, TaskUnavailable
+
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    task_id = _open_task(db_session, case.id)
+    with pytest.raises(NotFound):
+        cases.complete_task(db_session, 10**9, OP, {"keputusan": "valid"})
+    cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
+    with pytest.raises(TaskUnavailable):
+        cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})

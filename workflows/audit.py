@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -149,15 +149,22 @@ def write_pending(session: Session) -> None:
         return
     conn = session.connection()
     table = AuditChain.__table__
+    updates = []
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
         if head.stored is None:
             conn.execute(table.insert().values(case_id=case_id, **values))
         else:
-            result = conn.execute(table.update().where(table.c.case_id == case_id, table.c.length == head.stored)
-                                  .values(**values))
-            if result.rowcount != 1:
-                raise StaleDataError(f"audit chain of case {case_id} moved on since it was read")
+            updates.append({"b_case_id": case_id, "b_stored": head.stored, **values})
+    if updates:
+        # One executemany for a batch of cases (the scheduler's); the rows it matched add up, so one
+        # record found at another length is noticed, whichever it was.
+        result = conn.execute(table.update().where(table.c.case_id == bindparam("b_case_id"),
+                                                   table.c.length == bindparam("b_stored")), updates)
+        if result.rowcount != len(updates):
+            cases = ", ".join(str(u["b_case_id"]) for u in updates)
+            raise StaleDataError(f"audit chain of case {cases} moved on since it was read")
+    for _case_id, head in moved:
         head.stored = head.length
     if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
         conn.execute(AuditEvent.__table__.insert(), pending)

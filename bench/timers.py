@@ -45,7 +45,7 @@ def make_template(engine: Any) -> Any:
     return template
 
 
-def scheduler(target: Target, start: Any, results: Any) -> None:
+def scheduler(target: Target, ready: Any, start: Any, results: Any) -> None:
     """One scheduler process: wake due timers until none is left."""
     import logging
 
@@ -74,7 +74,10 @@ def scheduler(target: Target, start: Any, results: Any) -> None:
             backends[pid] = _process_cpu(pid) or 0.0
 
     woken = calls = errors = 0
-    start.wait(60)
+    with engine.connect():  # connected (and imported) before the clock starts
+        pass
+    ready.put(True)
+    start.wait(600)
     started, cpu = time.perf_counter(), time.process_time()
     with Session(engine) as session:
         while True:
@@ -138,11 +141,12 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
         time.sleep(wait + 0.2)
 
     ctx = multiprocessing.get_context("spawn")
-    start, results = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=scheduler, args=(target, start, results)) for _ in range(params["schedulers"])]
+    ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=scheduler, args=(target, ready, start, results)) for _ in range(params["schedulers"])]
     for proc in procs:
         proc.start()
-    time.sleep(3)  # let both import and connect before the clock starts
+    for _ in procs:  # every scheduler has imported and connected before the clock starts (slow on a busy machine)
+        ready.get(timeout=600)
     started = time.perf_counter()
     start.set()
     workers = [results.get(timeout=1800) for _ in procs]

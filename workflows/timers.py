@@ -107,13 +107,19 @@ def _wake(session: Session, cases: list[Case], alone: Collection[int]) -> int:
             progressed += bool(fired)
             _ALONE.discard(case.id)
         except (StaleDataError, IntegrityError):
-            # Another process woke it first: that is the once-only guarantee at work.
+            # Another process woke it first: that is the once-only guarantee at work. (Or the database
+            # refused a row of it: kept alone too, so it does not fail its batch's shared try every run.)
             audit.forget_heads(session)
+            _keep_alone(case.id)
         except Exception:
             # A broken case must not stop the others; it is retried on the next run.
             log.exception("gagal membangunkan timer kasus id=%s", case.id)
             audit.forget_heads(session)
-            if len(_ALONE) >= _ALONE_MAX:
-                _ALONE.clear()
-            _ALONE.add(case.id)
+            _keep_alone(case.id)
     return progressed
+
+
+def _keep_alone(case_id: int) -> None:
+    if len(_ALONE) >= _ALONE_MAX:
+        _ALONE.clear()
+    _ALONE.add(case_id)

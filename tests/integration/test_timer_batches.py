@@ -119,11 +119,13 @@ def test_a_case_that_fails_when_written_rolls_back_alone(db_session, monkeypatch
     for case_id in ids[1:]:
         assert_woken_once(db_session, case_id)
     assert_left_due(db_session, bad)
+    assert bad in timers._ALONE  # woken alone from now on: its refusal no longer undoes its batch's try
 
     monkeypatch.setattr(timers, "wake_case", real)
     timers.wake_due_timers(db_session, batch=50)
     db_session.expire_all()
     assert_woken_once(db_session, bad)
+    assert bad not in timers._ALONE
 
 
 def test_a_batch_without_failures_shares_one_flush(db_session):

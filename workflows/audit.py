@@ -155,14 +155,21 @@ def write_pending(session: Session) -> None:
     if not pending and not moved:
         return
     conn = session.connection()
+    updates = []
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
         if head.stored is None:
             conn.execute(AuditChain.__table__.insert(), {"case_id": case_id, **values})
         else:
-            result = conn.execute(_move_chain(), {"chain_case": case_id, "stored_length": head.stored, **values})
-            if result.rowcount != 1:
-                raise StaleDataError(f"audit chain of case {case_id} moved on since it was read")
+            updates.append({"chain_case": case_id, "stored_length": head.stored, **values})
+    if updates:
+        # One executemany for a batch of cases (the scheduler's); the rows it matched add up, so one
+        # record found at another length is noticed, whichever it was.
+        result = conn.execute(_move_chain(), updates)
+        if result.rowcount != len(updates):
+            cases = ", ".join(str(u["chain_case"]) for u in updates)
+            raise StaleDataError(f"audit chain of case {cases} moved on since it was read")
+    for _case_id, head in moved:
         head.stored = head.length
     if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
         conn.execute(AuditEvent.__table__.insert(), pending)

@@ -726,10 +726,13 @@ def wake_case(session: Session, case: Case) -> list[str]:
     Runs inside the caller's transaction (the caller commits).
     """
     step = _Step(session, case, "sistem")
+    # One walk of the task tree for both questions: refreshing the timers changes task states (read live
+    # from the same tasks), and a task it might add is neither before nor after, so it fires nothing here.
+    tasks = step.workflow.get_tasks()
     # str(): a spent cycle timer's value is a dict.
-    before = {(t.name, str(t.value)) for t in pending_timers(step.workflow)}
+    before = {(t.name, str(t.value)) for t in pending_timers(step.workflow, tasks)}
     step.workflow.refresh_timers()
-    after = {(t.name, str(t.value)) for t in pending_timers(step.workflow)}
+    after = {(t.name, str(t.value)) for t in pending_timers(step.workflow, tasks)}
     fired = sorted(name for name, _ in before - after)
     for name in fired:
         audit.append(session, case.id, "sistem", "timer_fired", {"timer": name})

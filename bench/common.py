@@ -318,3 +318,27 @@ def post_back_to_back(port: int, path: str, request: Callable[[], tuple[bytes | 
     conn.close()
     with lock:
         out.extend(mine)
+
+
+def run_together(worker: Callable[..., None], args: tuple, count: int, what: str,
+                 ready_timeout: float = 600) -> tuple[list[Any], float]:
+    """Start `count` spawned processes of `worker(*args, ready, start, results)`, start the clock once every
+    one has set itself up (imports, connections: slow on a busy machine) and put `ready`, then let them go
+    together. Returns what each put in `results` and the seconds from the start to the last result."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=worker, args=(*args, ready, start, results)) for _ in range(count)]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.get(timeout=ready_timeout)
+    started = time.perf_counter()
+    start.set()
+    outcomes = [results.get(timeout=1800) for _ in procs]
+    elapsed = time.perf_counter() - started
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0, f"{what} process exited with {proc.exitcode}"
+    return outcomes, elapsed

@@ -8,7 +8,9 @@ query, and of the whole page over HTTP.
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -78,19 +80,23 @@ def spread_durations(engine: Any) -> int:
             f'UPDATE "case" SET created_at = {moved} WHERE completed AND closed_at >= {since}')).rowcount
 
 
+def _in_session(engine: Any, func: Callable[[Any], Any]) -> Callable[[], Any]:
+    """`func(session)` as one call of the benchmark, in its own session as a request would run it."""
+    def run() -> Any:
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as session:
+            return func(session)
+    return run
+
+
 def figure_calls(engine: Any, principal: Any, filters: Any, definition_id: int) -> dict[str, Any]:
     """One callable per figure, each in its own session as a request would run it."""
-    from sqlalchemy.orm import Session
-
     from app.dashboard.maps import report_points
     from workflows.dashboard import figures, heatmap
     from workflows.db import ProcessDefinition
 
-    def call(func: Any) -> Any:
-        def run() -> Any:
-            with Session(engine) as session:
-                return func(session)
-        return run
+    call = functools.partial(_in_session, engine)
 
     return {
         "volume": call(lambda s: figures.volume(s, principal, filters)),
@@ -109,16 +115,10 @@ def figure_calls(engine: Any, principal: Any, filters: Any, definition_id: int) 
 def live_calls(engine: Any, principal: Any, filters: Any, definition_id: int) -> dict[str, Any]:
     """The figures the summaries and the snapshot stand in for, read from the cases as a viewer they cannot
     cover is given them (workflows/dashboard/filters.py `summaries_cover`)."""
-    from sqlalchemy.orm import Session
-
     from workflows.dashboard import figures, heatmap
     from workflows.db import ProcessDefinition
 
-    def call(func: Any) -> Any:
-        def run() -> Any:
-            with Session(engine) as session:
-                return func(session)
-        return run
+    call = functools.partial(_in_session, engine)
 
     return {
         "volume": call(lambda s: figures.volume(s, principal, filters, use_summary=False)),

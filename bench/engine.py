@@ -8,12 +8,23 @@ SpiffWorkflow (start → save → load → complete → save, no database).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from typing import Any
 
-from .common import ROOT, Check, Result, Target, latency, make_target, parser, prepare, report, size_params
+from .common import (
+    ROOT,
+    Check,
+    Result,
+    Target,
+    latency,
+    make_target,
+    parser,
+    prepare,
+    report,
+    run_together,
+    size_params,
+)
 
 # processes: the parallel run on PostgreSQL (SQLite has one writer: not run there).
 SIZES = {"tiny": {"cases": 6, "processes": 2}, "small": {"cases": 150, "processes": 4},
@@ -184,21 +195,8 @@ def _worker(target: Target, cases: int, ready: Any, start: Any, results: Any) ->
 def run_parallel(target: Target, cases: int, processes: int) -> dict[str, Any]:
     """The same cases driven by several processes at once (PostgreSQL: the web processes of a province
     share one database; their commits share its WAL flushes)."""
-    ctx = multiprocessing.get_context("spawn")
-    ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
     share = cases // processes
-    procs = [ctx.Process(target=_worker, args=(target, share, ready, start, results)) for _ in range(processes)]
-    for proc in procs:
-        proc.start()
-    for _ in procs:
-        ready.get(timeout=300)
-    started = time.perf_counter()
-    start.set()
-    workers = [results.get(timeout=1800) for _ in procs]
-    elapsed = time.perf_counter() - started
-    for proc in procs:
-        proc.join(60)
-        assert proc.exitcode == 0, f"engine client process exited with {proc.exitcode}"
+    workers, elapsed = run_together(_worker, (target, share), processes, "engine client", ready_timeout=300)
     return {"processes": processes, "cases": share * processes, "seconds": elapsed,
             "completed": sum(w["completed"] for w in workers), "cases_per_s": share * processes / elapsed,
             "per_case_p50_ms": max(w["per_case"]["p50_ms"] for w in workers)}

@@ -8,14 +8,24 @@ per case).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import time
 from datetime import timedelta
 from typing import Any
 
-from .common import Check, Result, Target, app_engine, make_target, parser, prepare, report, size_params
+from .common import (
+    Check,
+    Result,
+    Target,
+    app_engine,
+    make_target,
+    parser,
+    prepare,
+    report,
+    run_together,
+    size_params,
+)
 from .seed import Copy, Seeder, capture, ticker
 
 SIZES = {"tiny": {"cases": 60, "schedulers": 2}, "small": {"cases": 1_500, "schedulers": 2},
@@ -140,20 +150,8 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
     if wait > 0:
         time.sleep(wait + 0.2)
 
-    ctx = multiprocessing.get_context("spawn")
-    ready, start, results = ctx.Queue(), ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=scheduler, args=(target, ready, start, results)) for _ in range(params["schedulers"])]
-    for proc in procs:
-        proc.start()
-    for _ in procs:  # every scheduler has imported and connected before the clock starts (slow on a busy machine)
-        ready.get(timeout=600)
-    started = time.perf_counter()
-    start.set()
-    workers = [results.get(timeout=1800) for _ in procs]
-    elapsed = time.perf_counter() - started
-    for proc in procs:
-        proc.join(60)
-        assert proc.exitcode == 0, f"scheduler process exited with {proc.exitcode}"
+    # Every scheduler has imported and connected before the clock starts (slow on a busy machine).
+    workers, elapsed = run_together(scheduler, (target,), params["schedulers"], "scheduler")
 
     with Session(engine) as session:
         fired = dict(session.execute(

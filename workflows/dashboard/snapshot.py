@@ -19,23 +19,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..db import Base, Case, InboxTask, utcnow
 from .filters import seconds_between
 from .histogram import bucket_of
+from .summary import CaseKeys
 
 LOCK_KEY = 20261124  # pg_advisory_xact_lock key of taking the snapshot
 STATE_ID = 1
 
 
-class _Keys:
-    """The case's line version, category, region and bidang (the last three for the visibility rule)."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    process_definition_id: Mapped[int] = mapped_column(Integer)
-    process_id: Mapped[str] = mapped_column(String(100))
-    category: Mapped[str | None] = mapped_column(String(100))
-    region_code: Mapped[str | None] = mapped_column(String(20))
-    bidang: Mapped[str | None] = mapped_column(String(40))
-
-
-class OpenTaskNow(_Keys, Base):
+class OpenTaskNow(CaseKeys, Base):
     __tablename__ = "dash_open_task"
 
     task_name: Mapped[str] = mapped_column(String(100))
@@ -47,7 +37,7 @@ class OpenTaskNow(_Keys, Base):
     age_max: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class OpenCaseNow(_Keys, Base):
+class OpenCaseNow(CaseKeys, Base):
     __tablename__ = "dash_open_case"
 
     open_cases: Mapped[int] = mapped_column(Integer, default=0)

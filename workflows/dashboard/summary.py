@@ -44,17 +44,22 @@ LOCK_KEY = 20261114  # pg_advisory_xact_lock key of the dashboard refresh
 STATE_ID = 1
 
 
-class _DayGroup:
-    """The columns every summary row shares: the office day and the case's line version, category,
+class CaseKeys:
+    """The columns every dashboard summary and snapshot row shares: the case's line version, category,
     region and bidang (the last three for the visibility rule)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(Date)
     process_definition_id: Mapped[int] = mapped_column(Integer)
     process_id: Mapped[str] = mapped_column(String(100))
     category: Mapped[str | None] = mapped_column(String(100))
     region_code: Mapped[str | None] = mapped_column(String(20))
     bidang: Mapped[str | None] = mapped_column(String(40))
+
+
+class _DayGroup(CaseKeys):
+    """A summary row: the keys of its cases on one office day."""
+
+    day: Mapped[date] = mapped_column(Date)
 
 
 class CaseDay(_DayGroup, Base):

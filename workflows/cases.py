@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
-from . import audit, documents, notifications, satisfaction
+from . import audit, documents, held, notifications, satisfaction
 from .dashboard import flows
 from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_with_package
@@ -414,11 +414,13 @@ class _Step:
 
 def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
     """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
-    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already."""
-    conn = session.connection()
+    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already.
+    A row without candidates needs no id back: it is held and written with the transaction's other held
+    rows (one executemany for a batch of wakes)."""
     if not candidates:
-        conn.execute(InboxTask.__table__.insert(), row)
+        held.hold(session, InboxTask.__table__, [row])
         return
+    conn = session.connection()
     task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
     conn.execute(InboxCandidate.__table__.insert(),
                  [{"inbox_task_id": task_id, "case_id": row["case_id"], **c} for c in candidates])

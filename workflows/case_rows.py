@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Column, Update, bindparam, inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import Case
@@ -22,7 +21,8 @@ from .db import Case
 
 def write_cases(session: Session, cases: list[Case]) -> None:
     """Write the changed columns of `cases` now, rows changing the same columns in one executemany, and
-    mark them written in the session (its flush then has nothing left to do for them)."""
+    expire them in the session (its flush then has nothing left to do for them; reading one again reads
+    the row as written)."""
     columns = _case_columns()
     groups: dict[tuple[str, ...], list[tuple[Case, dict[str, Any]]]] = defaultdict(list)
     for case in cases:
@@ -39,10 +39,10 @@ def write_cases(session: Session, cases: list[Case]) -> None:
         if result.rowcount != len(rows):
             ids = ", ".join(str(case.id) for case, _ in rows)
             raise StaleDataError(f"case rows {ids}: another process changed one since it was read")
-        for case, params in rows:
-            for key in keys:
-                set_committed_value(case, key, params[f"v_{key}"])
-            set_committed_value(case, "lock_version", params["next_version"])
+        # Written: expired like a flushed and committed row, so the session's flush has nothing to compare
+        # for them (the batch's commit, right after, expires them all the same).
+        for case, _ in rows:
+            session.expire(case)
 
 
 @functools.cache

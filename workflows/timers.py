@@ -6,9 +6,11 @@ scheduler processes share the work and never take the same case; on every
 database the case's optimistic lock still guarantees a timer fires once.
 
 A batch is one transaction and each case in it one atomic step. The steps
-are first run side by side and written in one flush at the commit (the case
-updates, inbox rows and audit events of the whole batch go out together,
-instead of a savepoint, a flush and a release per case). If any of them
+are first run side by side and written together: the batch's open inbox rows
+are read in one query, its case rows written in one version-checked executemany
+(case_rows.py), and its flows, new inbox rows and audit events in one
+executemany per table at the commit (held.py, audit.py), instead of a
+savepoint, a flush and a release per case. If any of them
 fails, nothing of the batch is kept: the batch is claimed again and each
 case woken inside its own savepoint, so the failing one rolls back alone and
 the others commit. A case that failed is remembered by this process and

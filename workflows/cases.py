@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
-from . import audit, documents, notifications, satisfaction
+from . import audit, documents, held, notifications, satisfaction
 from .dashboard import flows
 from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
 from .deployment import latest_with_package
@@ -185,6 +185,7 @@ class _Step:
         # One step, one status message: the reporter hears of where the step ended, not of every stop.
         self.status_before = (case.status, case.status_note or None)
         before = [] if self.new_case else self.workflow.get_tasks()
+        self.before = before  # every task as loaded: a caller asking of them before the engine runs needs no walk
         self.waited = bool(waiting_messages(self.workflow, before)) if before else False
         # What was reached before this step: the flows crossed now are recorded for the heatmap.
         self.reached_before = {t.id for t in before if t.has_state(flows.REACHED)}
@@ -414,11 +415,13 @@ class _Step:
 
 def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
     """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
-    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already."""
-    conn = session.connection()
+    back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already.
+    A row without candidates needs no id back: it is held and written with the transaction's other held
+    rows (one executemany for a batch of wakes)."""
     if not candidates:
-        conn.execute(InboxTask.__table__.insert(), row)
+        held.hold(session, InboxTask.__table__, [row])
         return
+    conn = session.connection()
     task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
     conn.execute(InboxCandidate.__table__.insert(),
                  [{"inbox_task_id": task_id, "case_id": row["case_id"], **c} for c in candidates])
@@ -720,15 +723,16 @@ def _check_flagged_documents(schema: dict[str, Any], before: dict[str, Any], cle
                                  "(This document was flagged: upload a new one.)" for name in missing})
 
 
-def wake_case(session: Session, case: Case) -> list[str]:
+def wake_case(session: Session, case: Case, open_rows: list[InboxTask] | None = None) -> list[str]:
     """Fire the case's due timers; returns the names of the timers that fired.
 
-    Runs inside the caller's transaction (the caller commits).
+    Runs inside the caller's transaction (the caller commits). `open_rows`: the case's open inbox rows when
+    the caller read them already (the scheduler reads those of its whole batch in one query).
     """
-    step = _Step(session, case, "sistem")
-    # One walk of the task tree for both questions: refreshing the timers changes task states (read live
-    # from the same tasks), and a task it might add is neither before nor after, so it fires nothing here.
-    tasks = step.workflow.get_tasks()
+    step = _Step(session, case, "sistem", open_rows=open_rows)
+    # The step's walk of the task tree serves both questions: refreshing the timers changes task states (read
+    # live from the same tasks), and a task it might add is neither before nor after, so it fires nothing here.
+    tasks = step.before
     # str(): a spent cycle timer's value is a dict.
     before = {(t.name, str(t.value)) for t in pending_timers(step.workflow, tasks)}
     step.workflow.refresh_timers()

@@ -6,9 +6,11 @@ scheduler processes share the work and never take the same case; on every
 database the case's optimistic lock still guarantees a timer fires once.
 
 A batch is one transaction and each case in it one atomic step. The steps
-are first run side by side and written in one flush at the commit (the case
-updates, inbox rows and audit events of the whole batch go out together,
-instead of a savepoint, a flush and a release per case). If any of them
+are first run side by side and written together: the batch's open inbox rows
+are read in one query, its case rows written in one version-checked executemany
+(case_rows.py), and its flows, new inbox rows and audit events in one
+executemany per table at the commit (held.py, audit.py), instead of a
+savepoint, a flush and a release per case. If any of them
 fails, nothing of the batch is kept: the batch is claimed again and each
 case woken inside its own savepoint, so the failing one rolls back alone and
 the others commit. A case that failed is remembered by this process and
@@ -18,17 +20,19 @@ broken case costs its batch no second try on every run.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Collection
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
+from .case_rows import write_cases
 from .cases import wake_case
-from .db import Case, utcnow
+from .db import Case, InboxTask, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -96,14 +100,17 @@ def _wake(session: Session, cases: list[Case], alone: Collection[int]) -> int:
     Returns how many woke with a timer firing."""
     # Savepoints first: beginning one flushes the session, which would split the others' shared flush.
     ordered = sorted(cases, key=lambda case: case.id not in alone)
+    open_rows = _open_rows(session, cases)
+    shared: list[Case] = []
     progressed = 0
     for case in ordered:
         if case.id not in alone:
-            progressed += bool(wake_case(session, case))
+            progressed += bool(wake_case(session, case, open_rows[case.id]))
+            shared.append(case)
             continue
         try:
             with session.begin_nested():
-                fired = wake_case(session, case)
+                fired = wake_case(session, case, open_rows[case.id])
             progressed += bool(fired)
             _ALONE.discard(case.id)
         except (StaleDataError, IntegrityError):
@@ -116,7 +123,23 @@ def _wake(session: Session, cases: list[Case], alone: Collection[int]) -> int:
             log.exception("gagal membangunkan timer kasus id=%s", case.id)
             audit.forget_heads(session)
             _keep_alone(case.id)
+    write_cases(session, shared)
     return progressed
+
+
+def _open_rows(session: Session, cases: list[Case]) -> dict[int, list[InboxTask]]:
+    """The batch's open inbox rows by case, in one query (each wake's step would read its own)."""
+    rows: dict[int, list[InboxTask]] = {case.id: [] for case in cases}
+    for row in session.scalars(_open_rows_query(), {"case_ids": list(rows)}):
+        rows[row.case_id].append(row)
+    return rows
+
+
+@functools.cache
+def _open_rows_query() -> Select:
+    # Built once: composing an ORM select costs more CPU than running it.
+    return select(InboxTask).where(InboxTask.case_id.in_(bindparam("case_ids", expanding=True)),
+                                   InboxTask.state == "open")
 
 
 def _keep_alone(case_id: int) -> None:

@@ -6,10 +6,11 @@ import logging
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from workflows import cases, timers
+from workflows.dashboard.flows import CaseFlow
 from workflows.db import AuditEvent, Case, InboxTask, utcnow
 from workflows.principal import OPERATOR, Principal
 
@@ -62,8 +63,8 @@ def test_a_case_whose_wake_raises_rolls_back_alone_and_the_others_commit(db_sess
     bad = ids[2]
     real = timers.wake_case
 
-    def wake(session: Session, case: Case) -> list[str]:
-        fired_names = real(session, case)  # the step has run and written to the session when it fails
+    def wake(session: Session, case: Case, *args: object) -> list[str]:
+        fired_names = real(session, case, *args)  # the step has run and written to the session when it fails
         if case.id == bad:
             raise RuntimeError("skrip rusak")
         return fired_names
@@ -107,8 +108,8 @@ def test_a_case_that_fails_when_written_rolls_back_alone(db_session, monkeypatch
     bad = ids[0]
     real = timers.wake_case
 
-    def wake(session: Session, case: Case) -> list[str]:
-        fired_names = real(session, case)
+    def wake(session: Session, case: Case, *args: object) -> list[str]:
+        fired_names = real(session, case, *args)
         if case.id == bad:
             case.status = None  # refused by the database (NOT NULL) only when the batch is written
         return fired_names
@@ -148,3 +149,93 @@ def test_a_batch_without_failures_shares_one_flush(db_session):
     for case_id in ids:
         assert_woken_once(db_session, case_id)
     assert "SAVEPOINT" not in statements
+
+
+def flow_count(session: Session, case_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(CaseFlow).where(CaseFlow.case_id == case_id))
+
+
+def test_a_batch_writes_each_table_once_and_every_case_of_it(db_session):
+    """The flows, new inbox rows and case rows of a whole batch go out in one statement per table, and its
+    open inbox rows come in with one query: every case's rows are written all the same."""
+    from sqlalchemy import event
+
+    ids = due_cases(db_session, 4)
+    flows_before = {case_id: flow_count(db_session, case_id) for case_id in ids}
+    versions = {case_id: db_session.get(Case, case_id).lock_version for case_id in ids}
+    db_session.rollback()
+    statements: list[str] = []
+    engine = db_session.get_bind()
+
+    def record(_conn, _cursor, statement, parameters, *_args) -> None:
+        words = statement.split()
+        if isinstance(parameters, (tuple, dict)) and -1 in (parameters.values() if isinstance(parameters, dict)
+                                                            else parameters):
+            return  # SQLite's scheduler takes the write lock with an UPDATE of no row (id -1)
+        table = next((w for w in words[1:4] if w.upper() not in ("INTO", "FROM", "DISTINCT")), "")
+        statements.append(f"{words[0].upper()} {table.strip(chr(34)).split('.')[0]}")
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert timers.wake_due_timers(db_session, batch=50) == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    for statement in ("INSERT case_flow", "INSERT inbox_task", "UPDATE case", "SELECT inbox_task",
+                      "INSERT audit_event"):
+        assert statements.count(statement) == 1, (statement, statements)
+    db_session.expire_all()
+    for case_id in ids:
+        assert_woken_once(db_session, case_id)
+        assert flow_count(db_session, case_id) > flows_before[case_id]
+        # The version moved once, as the ORM's own write moves it: a second wake finds nothing due.
+        assert db_session.get(Case, case_id).lock_version == versions[case_id] + 1
+    assert timers.wake_due_timers(db_session, batch=50) == 0
+
+
+def test_a_failing_case_writes_no_flows_and_no_task_while_the_others_do(db_session, monkeypatch):
+    ids = due_cases(db_session, 4)
+    bad = ids[1]
+    flows_before = {case_id: flow_count(db_session, case_id) for case_id in ids}
+    real = timers.wake_case
+
+    def wake(session: Session, case: Case, *args: object) -> list[str]:
+        fired_names = real(session, case, *args)  # its flows and task are held when it fails
+        if case.id == bad:
+            raise RuntimeError("skrip rusak")
+        return fired_names
+
+    monkeypatch.setattr(timers, "wake_case", wake)
+    timers.wake_due_timers(db_session, batch=50)
+    db_session.expire_all()
+    for case_id in ids:
+        if case_id != bad:
+            assert_woken_once(db_session, case_id)
+            assert flow_count(db_session, case_id) > flows_before[case_id]
+    assert_left_due(db_session, bad)
+    assert flow_count(db_session, bad) == flows_before[bad]
+    assert db_session.scalar(select(func.count()).select_from(InboxTask).where(
+        InboxTask.case_id == bad, InboxTask.task_name == "tinjau_eskalasi")) == 0
+
+
+def test_a_case_row_moved_by_another_writer_fails_its_batch_and_is_not_woken_twice(db_session, monkeypatch):
+    """The batch's case rows are written only at the version read: one moved meanwhile (here by a write on
+    the same transaction, standing in for another process) undoes the batch's shared try; the others then
+    commit one by one and the moved case stays due."""
+    ids = due_cases(db_session, 3)
+    moved = ids[2]
+    real = timers.wake_case
+
+    def wake(session: Session, case: Case, *args: object) -> list[str]:
+        fired_names = real(session, case, *args)
+        if case.id == moved:
+            session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == moved)
+                                         .values(lock_version=Case.__table__.c.lock_version + 1))
+        return fired_names
+
+    monkeypatch.setattr(timers, "wake_case", wake)
+    timers.wake_due_timers(db_session, batch=50)
+    db_session.expire_all()
+    for case_id in ids[:2]:
+        assert_woken_once(db_session, case_id)
+    assert_left_due(db_session, moved)
+    assert moved in timers._ALONE

@@ -18,6 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from .. import held
 from ..db import Base, Case, ProcessDefinition, utcnow
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -97,8 +98,8 @@ def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: s
         if flow_id:
             rows.append({"case_id": case.id, "process_definition_id": case.process_definition_id,
                          "flow_id": flow_id, "taken_at": now})
-    if rows:
-        # One executemany on the step's connection, not an ORM object per flow (nothing reads them back
-        # in the step, and the case row they point to is already written).
-        session.connection().execute(CaseFlow.__table__.insert(), rows)
+    # Held with the transaction's other flows and written in one executemany at its flush or commit (a
+    # batch of wakes writes its flows once, not once per case): nothing reads them back in the step, and
+    # the case row they point to is already written.
+    held.hold(session, CaseFlow.__table__, rows)
     return len(rows)

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
+from workflows.deployment import hold_latest
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
@@ -37,6 +38,14 @@ def complaint_package(session: Session) -> ServicePackage:
     if package is None:
         raise NotFound("Paket layanan pengaduan belum di-deploy. (The complaint package is not deployed.)")
     return package
+
+
+def package_for_new_report(session: Session) -> ServicePackage:
+    """The complaint package a report about to be started is checked against: the package of the
+    newest complaint definition, read with it in one statement and kept for this transaction, so the
+    case start that follows reads neither again and starts on the version the form was checked by."""
+    _definition, package = hold_latest(session, PROCESS_ID)
+    return package if package is not None else complaint_package(session)
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:
@@ -120,15 +129,17 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
 
 def create_report(session: Session, report: NewReport) -> tuple[Case, bool]:
     """Start the complaint case; returns (case, created). The same client key again returns
-    the first case (created False) whatever happened to the first answer on the way back."""
-    existing = find_by_client_key(session, report.client_key)
-    if existing is not None:
-        return existing, False
+    the first case (created False) whatever happened to the first answer on the way back.
+
+    The key is not looked up first: nearly every post is new, and the key's unique index refuses a
+    second report with it at commit whichever way it came (sent again, or twice at once), rolling back
+    the whole case. Only then is the first case looked up: a statement less for every new report, a
+    case start rolled back for the rare one sent again."""
     try:
         case, kept = _start(session, report)
     except ConcurrentUpdate:
         existing = find_by_client_key(session, report.client_key)
-        if existing is not None:  # the same report, sent twice at once: the other one won
+        if existing is not None:  # the same report again: the first one stands
             return existing, False
         raise
     for name, value in kept.items():

@@ -220,8 +220,10 @@ def test_json_answers_for_the_offline_queue(client, db_session):
 
 
 def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, caplog):
-    """The package is looked up once per request (the case start finds it in the session) and the ticket
-    and code answered are the ones written, not read back after the commit; no engine log line per step."""
+    """The package is looked up once per request, with the definition the case starts on (the case start
+    reads neither again), the client key is not looked up before a new report (its unique index decides),
+    and the ticket and code answered are the ones written, not read back after the commit; no engine log
+    line per step."""
     from sqlalchemy import event
 
     from app.extensions import db
@@ -243,8 +245,9 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     assert response.status_code == 201
     body = response.get_json()
     selects = [s for s in statements if s.startswith("SELECT")]
-    assert sum("FROM service_package" in s for s in selects) == 1
-    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s]
+    assert len(selects) == 1  # the newest complaint definition and its package, together
+    assert "FROM process_definition" in selects[0] and "JOIN service_package" in selects[0]
+    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s or "FROM portal_report" in s]
     assert not [r for r in caplog.records if r.name.startswith("spiff") and r.levelno < logging.WARNING]
     assert body["tiket"] in body["url"] and body["kode"] in body["url"]
 

@@ -7,13 +7,14 @@ Takes a SQLAlchemy session; no request objects here.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -81,6 +82,12 @@ def find_by_client_key(session: Session, client_key: str | None) -> Case | None:
 KEPT_AFTER_COMMIT = ("id", "reference", "tracking_code")
 
 
+@functools.cache
+def _report_insert() -> Insert:
+    # Built once: composing a statement per report costs more than running it.
+    return insert(PortalReport.__table__)
+
+
 @cases.unit_of_work
 def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
     """Case, location, idempotency key and media in ONE transaction: a duplicate key rolls
@@ -97,11 +104,13 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         region_code=data["kode_wilayah"], category=data["kategori"], title=data["deskripsi"][:120],
         reporter=reporter, confidential=confidential,
     )
-    session.add(PortalReport(
-        case_id=case.id, client_key=report.client_key, source=report.source,
-        latitude=data.get("lintang"), longitude=data.get("bujur"), address=data.get("lokasi"),
-        description=data.get("deskripsi"),
-    ))
+    # Written at once with Core (nothing reads the row back in this request): no ORM object to build
+    # and flush, and a key already used is refused here, before the photos are stored.
+    session.execute(_report_insert(), {
+        "case_id": case.id, "client_key": report.client_key, "source": report.source,
+        "latitude": data.get("lintang"), "longitude": data.get("bujur"), "address": data.get("lokasi"),
+        "description": data.get("deskripsi"), "created_at": utcnow(),
+    })
     waiting = []
     for item in report.media:
         # A photo not yet re-encoded is kept apart (raw_key) and queued: it is never served as sent.

@@ -252,6 +252,31 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     assert body["tiket"] in body["url"] and body["kode"] in body["url"]
 
 
+def test_the_version_held_for_a_report_lasts_one_transaction(db_session):
+    """hold_latest reads the newest complaint definition with its package once; the case start's lookup
+    in the same transaction costs no query, and after a commit (a deploy may have come) it reads again."""
+    from sqlalchemy import event
+
+    from workflows.deployment import hold_latest, latest_with_package
+
+    statements: list[str] = []
+    bind = db_session.get_bind()
+    seen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        definition, package = hold_latest(db_session, reports.PROCESS_ID)
+        assert definition.process_id == reports.PROCESS_ID and definition.package_id == package.id
+        assert len(statements) == 1
+        assert latest_with_package(db_session, reports.PROCESS_ID) == (definition, package)
+        assert latest_with_package(db_session, "pbi_jkn")[0].process_id == "pbi_jkn"  # another process: read
+        assert len(statements) == 2
+        db_session.commit()
+        assert latest_with_package(db_session, reports.PROCESS_ID)[0].id == definition.id
+        assert len(statements) == 3
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
+
+
 def test_similar_reports_nearby(client, db_session):
     lat, lon = spot()
     near = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon)))[0]

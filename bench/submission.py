@@ -9,7 +9,9 @@ process on SQLite), in two ways:
   SCHEDULED send time, so a stalled server or a late generator counts against the figure
   (no coordinated omission). First `open_rate` posts/s for `open_seconds`, then a ramp from
   `ramp_from` by `ramp_step` posts/s (`ramp_seconds` each) until a rate is not held (p95 above
-  200 ms or a post not answered 201): the highest rate held is the figure.
+  200 ms or a post not answered 201): the highest rate held is the figure. Each of these phases (the
+  fixed rate, every ramp step) starts from an idle server: the run waits until the photo queue is
+  drained and the machine's CPU is quiet (at most `settle_seconds`), and prints how long it waited.
 
 A share of the posts (`photo_share`) carries a phone photo (JPEG with EXIF/GPS). While the load
 runs, the scheduler's photo job runs as it would in production (bench/server.py cleaner, its own
@@ -60,13 +62,13 @@ from .common import (
 SIZES = {
     "tiny": {"clients": 5, "seconds": 2.0, "max_requests": 30, "open_rate": 20, "open_seconds": 2.0,
              "ramp_from": 20, "ramp_step": 20, "ramp_to": 40, "ramp_seconds": 1.0, "photo_share": 0.2,
-             "workers": 2, "shipped_seconds": 0.0},
+             "workers": 2, "shipped_seconds": 0.0, "settle_seconds": 5.0},
     "small": {"clients": 50, "seconds": 5.0, "max_requests": 5_000, "open_rate": 100, "open_seconds": 10.0,
               "ramp_from": 25, "ramp_step": 25, "ramp_to": 400, "ramp_seconds": 5.0, "photo_share": 0.1,
-              "workers": 0, "shipped_seconds": 3.0},
+              "workers": 0, "shipped_seconds": 3.0, "settle_seconds": 120.0},
     "large": {"clients": 50, "seconds": 20.0, "max_requests": 100_000, "open_rate": 100, "open_seconds": 60.0,
               "ramp_from": 25, "ramp_step": 25, "ramp_to": 400, "ramp_seconds": 15.0, "photo_share": 0.1,
-              "workers": 0, "shipped_seconds": 5.0},
+              "workers": 0, "shipped_seconds": 5.0, "settle_seconds": 180.0},
 }
 VILLAGE = "91.71.01.1001"
 HELD_P95_MS = 200
@@ -348,20 +350,63 @@ def open_loop(posts: Posts, rate: float, seconds: float) -> dict[str, Any]:
             "held": statuses.get(201, 0) == len(results) and p95 <= HELD_P95_MS}
 
 
-def ramp(posts: Posts, start: int, step: int, stop: int, seconds: float) -> dict[str, Any]:
-    """Rates from `start` up by `step` until one is not held (or `stop`); the highest held is the figure."""
+def ramp(posts: Posts, start: int, step: int, stop: int, seconds: float,
+         before_step: Any = lambda rate: None) -> dict[str, Any]:
+    """Rates from `start` up by `step` until one is not held (or `stop`); the highest held is the figure.
+    `before_step(rate)` runs before each step (the run waits there for an idle server)."""
     steps, highest = [], 0
     for rate in range(start, stop + 1, step):
+        before_step(rate)
         run = open_loop(posts, rate, seconds)
         steps.append(run)
         if not run["held"]:
             break
         highest = rate
-        time.sleep(1)  # let the last answers and the photo job settle between steps
     return {"steps": steps, "highest_held": highest, "ceiling": stop}
 
 
 # -- the run --------------------------------------------------------------------
+IDLE_CPU_PERCENT = 25.0  # the machine's CPU busy (all cores) below which a phase may start
+IDLE_WINDOWS = 2  # consecutive one-second windows that must be under it
+
+
+def settle(engine: Any, limit_s: float) -> dict[str, Any]:
+    """Wait (at most `limit_s`) until the photo queue is drained and the machine is idle, so a phase
+    does not pay for the one before it: the last phase's photos still being re-encoded, the server's
+    and PostgreSQL's leftovers. Idle: the CPU of all cores under IDLE_CPU_PERCENT for IDLE_WINDOWS
+    seconds in a row (the one-minute load average decays too slowly to wait on; it is reported)."""
+    import psutil
+
+    started = time.perf_counter()
+    deadline = started + limit_s
+    calm, busy = 0, 100.0
+    while time.perf_counter() < deadline:
+        if _counts(engine)["photos_waiting"]:
+            calm = 0
+            time.sleep(0.5)
+            continue
+        busy = psutil.cpu_percent(interval=1.0)
+        calm = calm + 1 if busy < IDLE_CPU_PERCENT else 0
+        if calm >= IDLE_WINDOWS:
+            break
+    waited = time.perf_counter() - started
+    idle = calm >= IDLE_WINDOWS
+    return {"waited_s": round(waited, 1), "idle": idle, "cpu_percent": busy,
+            "photos_waiting": _counts(engine)["photos_waiting"], "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def settled(engine: Any, limit_s: float, phase: str, log: list[dict[str, Any]]) -> None:
+    """settle() before a phase, printed as it happens and kept for the record."""
+    cpu = time.process_time()
+    state = settle(engine, limit_s) | {"phase": phase}
+    state["own_cpu_s"] = time.process_time() - cpu  # not the load generator's: taken off its CPU figure
+    log.append(state)
+    print(f"  [{phase}] started after {state['waited_s']} s of waiting: "
+          + ("idle" if state["idle"] else f"NOT idle after {limit_s:g} s")
+          + f" (CPU {state['cpu_percent']} %, photos waiting {state['photos_waiting']}, "
+            f"load average {state['load_average_1m']})", flush=True)
+
+
 def _counts(engine: Any) -> dict[str, int]:
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
@@ -380,7 +425,7 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
 
     engine = app_engine(app)
     engine.dispose()
-    figures: dict[str, Any] = {}
+    figures: dict[str, Any] = {"settle": []}
     sampler = RssSampler()
     with Server(target, "raised", params["workers"]) as server:
         sampler.watch("server", server.proc.pid)
@@ -399,13 +444,15 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
         generator_cpu = time.process_time()
         try:
             before = _counts(engine)
+            # Each phase from an idle server: the closed loop's (and each step's) leftovers settle first.
+            settled(engine, params["settle_seconds"], "open loop", figures["settle"])
             figures["open"] = open_loop(posts, params["open_rate"], params["open_seconds"])
             figures["open"]["cases_in_db"] = _counts(engine)["cases"] - before["cases"]
-            time.sleep(1)
             figures["ramp"] = ramp(posts, params["ramp_from"], params["ramp_step"], params["ramp_to"],
-                                   params["ramp_seconds"])
+                                   params["ramp_seconds"], lambda rate: settled(
+                                       engine, params["settle_seconds"], f"ramp {rate}/s", figures["settle"]))
             after = _counts(engine)
-            generator_cpu = time.process_time() - generator_cpu
+            generator_cpu = time.process_time() - generator_cpu - sum(w["own_cpu_s"] for w in figures["settle"])
             sampler.sample()  # the CPU used up to the last answer
             if cleaner:  # a short while for the photo job to catch up: the queue drains, nothing is lost
                 deadline = time.time() + 30
@@ -481,6 +528,11 @@ def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list
         f"photos: {figures['photos']['sent']} sent, {figures['photos']['waiting_at_load_end']} waiting for "
         f"re-encoding when the load stopped, {figures['photos']['waiting_30s_later']} at most 30 s later",
     ]
+    if figures.get("settle"):
+        waits = "; ".join(f"{w['phase']} {w['waited_s']} s" + ("" if w["idle"] else " (not idle)")
+                          for w in figures["settle"])
+        lines.append(f"each phase started from an idle server (photo queue drained, CPU of all cores under "
+                     f"{IDLE_CPU_PERCENT:g} % for {IDLE_WINDOWS} s); waited: {waits}")
     if "shipped" in figures:
         s = figures["shipped"]
         lines.append(f"with the shipped limits, all clients on one address: answers {s['statuses']} in "

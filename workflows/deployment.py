@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, event, select
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from .db import ProcessDefinition
 from .packages import DeployResult, ServicePackage, bundled_codes, deploy_package, from_directories
@@ -21,11 +21,41 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition | 
     return latest_with_package(session, process_id)[0]
 
 
-def latest_with_package(session: Session, process_id: str) -> tuple[ProcessDefinition | None, ServicePackage | None]:
+Latest = tuple[ProcessDefinition | None, ServicePackage | None]
+_HELD = "ligat_latest_definition"
+
+
+def latest_with_package(session: Session, process_id: str) -> Latest:
     """The newest definition of a process id and its package version, in one statement (a new case reads
-    both; the session keeps the package only while the caller holds it)."""
+    both; the session keeps the package only while the caller holds it). What `hold_latest` read in
+    this same transaction is answered again without a query."""
+    held = session.info.get(_HELD)
+    transaction = _transaction(session)
+    if held is not None and transaction is not None and held[0] is transaction and held[1] == process_id:
+        return held[2]
     row = session.execute(_latest_query(), {"process_id": process_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+def hold_latest(session: Session, process_id: str) -> Latest:
+    """latest_with_package, kept for the rest of the current transaction: a caller that checks a form
+    of the newest version and then starts a case on it (the public report) reads both once, and the
+    case starts on the very version its form was checked against. A commit or rollback ends it."""
+    found = latest_with_package(session, process_id)
+    session.info[_HELD] = (_transaction(session), process_id, found)
+    return found
+
+
+def _transaction(session: Session | scoped_session) -> SessionTransaction | None:
+    # A scoped session (the web app's) does not pass get_transaction on to its session.
+    return (session() if isinstance(session, scoped_session) else session).get_transaction()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_held(session: Session, transaction: SessionTransaction) -> None:
+    held = session.info.get(_HELD)
+    if held is not None and held[0] is transaction:
+        del session.info[_HELD]
 
 
 @functools.cache

@@ -7,18 +7,20 @@ Takes a SQLAlchemy session; no request objects here.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
+from workflows.deployment import hold_latest
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
@@ -37,6 +39,14 @@ def complaint_package(session: Session) -> ServicePackage:
     if package is None:
         raise NotFound("Paket layanan pengaduan belum di-deploy. (The complaint package is not deployed.)")
     return package
+
+
+def package_for_new_report(session: Session) -> ServicePackage:
+    """The complaint package a report about to be started is checked against: the package of the
+    newest complaint definition, read with it in one statement and kept for this transaction, so the
+    case start that follows reads neither again and starts on the version the form was checked by."""
+    _definition, package = hold_latest(session, PROCESS_ID)
+    return package if package is not None else complaint_package(session)
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:
@@ -72,6 +82,12 @@ def find_by_client_key(session: Session, client_key: str | None) -> Case | None:
 KEPT_AFTER_COMMIT = ("id", "reference", "tracking_code")
 
 
+@functools.cache
+def _report_insert() -> Insert:
+    # Built once: composing a statement per report costs more than running it.
+    return insert(PortalReport.__table__)
+
+
 @cases.unit_of_work
 def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
     """Case, location, idempotency key and media in ONE transaction: a duplicate key rolls
@@ -88,11 +104,13 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         region_code=data["kode_wilayah"], category=data["kategori"], title=data["deskripsi"][:120],
         reporter=reporter, confidential=confidential,
     )
-    session.add(PortalReport(
-        case_id=case.id, client_key=report.client_key, source=report.source,
-        latitude=data.get("lintang"), longitude=data.get("bujur"), address=data.get("lokasi"),
-        description=data.get("deskripsi"),
-    ))
+    # Written at once with Core (nothing reads the row back in this request): no ORM object to build
+    # and flush, and a key already used is refused here, before the photos are stored.
+    session.execute(_report_insert(), {
+        "case_id": case.id, "client_key": report.client_key, "source": report.source,
+        "latitude": data.get("lintang"), "longitude": data.get("bujur"), "address": data.get("lokasi"),
+        "description": data.get("deskripsi"), "created_at": utcnow(),
+    })
     waiting = []
     for item in report.media:
         # A photo not yet re-encoded is kept apart (raw_key) and queued: it is never served as sent.
@@ -120,15 +138,17 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
 
 def create_report(session: Session, report: NewReport) -> tuple[Case, bool]:
     """Start the complaint case; returns (case, created). The same client key again returns
-    the first case (created False) whatever happened to the first answer on the way back."""
-    existing = find_by_client_key(session, report.client_key)
-    if existing is not None:
-        return existing, False
+    the first case (created False) whatever happened to the first answer on the way back.
+
+    The key is not looked up first: nearly every post is new, and the key's unique index refuses a
+    second report with it at commit whichever way it came (sent again, or twice at once), rolling back
+    the whole case. Only then is the first case looked up: a statement less for every new report, a
+    case start rolled back for the rare one sent again."""
     try:
         case, kept = _start(session, report)
     except ConcurrentUpdate:
         existing = find_by_client_key(session, report.client_key)
-        if existing is not None:  # the same report, sent twice at once: the other one won
+        if existing is not None:  # the same report again: the first one stands
             return existing, False
         raise
     for name, value in kept.items():

@@ -62,7 +62,7 @@ def report_schema() -> dict:
     if not has_request_context():
         return reports.report_schema(db.session)
     if "complaint_package" not in g:
-        g.complaint_package = reports.complaint_package(db.session)
+        g.complaint_package = reports.package_for_new_report(db.session)
     return reports.report_schema(db.session, g.complaint_package)
 
 
@@ -160,7 +160,7 @@ def report_submit():  # noqa: ANN201
     except media.MediaRejected as exc:
         errors["foto"] = str(exc)
     # A phone re-sending its queue gets its first ticket back even if the form would be refused now;
-    # without errors, create_report finds the first case by the same key itself (one query, not two).
+    # without errors, create_report answers the first case when the key's unique index refuses the new one.
     existing = reports.find_by_client_key(db.session, cleaned.get("client_id")) if errors else None
     if errors and existing is None:
         if wants_json():

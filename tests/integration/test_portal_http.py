@@ -220,8 +220,10 @@ def test_json_answers_for_the_offline_queue(client, db_session):
 
 
 def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, caplog):
-    """The package is looked up once per request (the case start finds it in the session) and the ticket
-    and code answered are the ones written, not read back after the commit; no engine log line per step."""
+    """The package is looked up once per request, with the definition the case starts on (the case start
+    reads neither again), the client key is not looked up before a new report (its unique index decides),
+    and the ticket and code answered are the ones written, not read back after the commit; no engine log
+    line per step."""
     from sqlalchemy import event
 
     from app.extensions import db
@@ -243,10 +245,36 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     assert response.status_code == 201
     body = response.get_json()
     selects = [s for s in statements if s.startswith("SELECT")]
-    assert sum("FROM service_package" in s for s in selects) == 1
-    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s]
+    assert len(selects) == 1  # the newest complaint definition and its package, together
+    assert "FROM process_definition" in selects[0] and "JOIN service_package" in selects[0]
+    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s or "FROM portal_report" in s]
     assert not [r for r in caplog.records if r.name.startswith("spiff") and r.levelno < logging.WARNING]
     assert body["tiket"] in body["url"] and body["kode"] in body["url"]
+
+
+def test_the_version_held_for_a_report_lasts_one_transaction(db_session):
+    """hold_latest reads the newest complaint definition with its package once; the case start's lookup
+    in the same transaction costs no query, and after a commit (a deploy may have come) it reads again."""
+    from sqlalchemy import event
+
+    from workflows.deployment import hold_latest, latest_with_package
+
+    statements: list[str] = []
+    bind = db_session.get_bind()
+    seen = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(bind, "before_cursor_execute", seen)
+    try:
+        definition, package = hold_latest(db_session, reports.PROCESS_ID)
+        assert definition.process_id == reports.PROCESS_ID and definition.package_id == package.id
+        assert len(statements) == 1
+        assert latest_with_package(db_session, reports.PROCESS_ID) == (definition, package)
+        assert latest_with_package(db_session, "pbi_jkn")[0].process_id == "pbi_jkn"  # another process: read
+        assert len(statements) == 2
+        db_session.commit()
+        assert latest_with_package(db_session, reports.PROCESS_ID)[0].id == definition.id
+        assert len(statements) == 3
+    finally:
+        event.remove(bind, "before_cursor_execute", seen)
 
 
 def test_similar_reports_nearby(client, db_session):

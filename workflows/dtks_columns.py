@@ -21,7 +21,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .dtks_checks import COLUMNS, DUPLICATE, ByteCheck, DtksFileRefused, ImportReport, Rejected, header_columns
-from .dtks_sql import FENCE, Copied, begin_import, check_params, digits_sql, read_header, reason_sql, stream_lines
+from .dtks_sql import (
+    FENCE,
+    Copied,
+    begin_import,
+    check_params,
+    digits_sql,
+    read_header,
+    reason_sql,
+    size_memory,
+    stream_lines,
+)
 from .dtks_sql import upsert as upsert_rows
 
 
@@ -58,6 +68,7 @@ def import_columns(session: Session, stream: IO[bytes], report: ImportReport) ->
     except (_Declined, psycopg.DataError):  # DataError: a line with another number of fields, mostly
         savepoint.rollback()
         return Outcome.RAW_LINES
+    size_memory(session, copied.rows)
     params = check_params(len(header))
     excluded = session.execute(text(_excluded_sql(table, header, copied.trim)), params).all()
     if any(odd for _, _, _, odd in excluded):
@@ -140,6 +151,6 @@ def _accepted_sql(table: str, header: list[str], trim: bool, excluding: bool) ->
     return (
         f"SELECT {value('nik')} AS nik, {value('no_kk')} AS no_kk, {value('nama')} AS nama, "
         f"NULLIF({value('alamat')}, '') AS alamat, NULLIF({value('kode_wilayah')}, '') AS kode_wilayah, "
-        f"NULLIF({value('desil')}, '')::numeric::int AS desil FROM {table}{where}"
+        f"NULLIF({value('desil')}, '')::int AS desil FROM {table}{where}"
     )
 

@@ -447,3 +447,25 @@ def test_csv_column_path_takes_only_what_it_reads_as_python_does(db_session, mon
     assert in_sql is (path is not Outcome.ROW_BY_ROW and name != "a lone CR"), name
     if in_sql:
         assert fields == by_rows[0], name
+
+
+@pytest.mark.skipif(not POSTGRES, reason="work_mem and maintenance_work_mem are PostgreSQL settings")
+@pytest.mark.parametrize(("rows", "work_mem", "maintenance"), [
+    (1_000, "256MB", "512MB"), (1_000_000, "256MB", "512MB"), (21_000_000, "801MB", "1602MB"),
+    (100_000_000, "1GB", "2GB"),
+])
+def test_sort_memory_grows_with_the_file_within_bounds(db_session, rows, work_mem, maintenance):
+    """A province file's sorts get the memory to stay off disk; a small file keeps the floor, a huge one the cap;
+    the settings last only as long as the import's transaction."""
+    from sqlalchemy import text
+
+    from workflows.dtks_sql import size_memory
+
+    before = db_session.scalar(text("SHOW work_mem"))
+    try:
+        size_memory(db_session, rows)
+        assert db_session.scalar(text("SHOW work_mem")) == work_mem
+        assert db_session.scalar(text("SHOW maintenance_work_mem")) == maintenance
+    finally:
+        db_session.rollback()
+    assert db_session.scalar(text("SHOW work_mem")) == before

@@ -34,6 +34,7 @@ from .dtks_checks import (
     refuse_broken,
     row_error,
 )
+from .dtks_columns import Outcome, import_columns
 from .dtks_sql import import_staged
 from .scripting import ScriptContext, register_script_function
 
@@ -170,13 +171,22 @@ def import_csv(session: Session, stream: IO[bytes]) -> ImportReport:
     (nothing changed) for a broken file."""
     try:
         report = ImportReport()
-        if session.get_bind().dialect.name != "postgresql" or not import_staged(session, stream, report):
+        if session.get_bind().dialect.name != "postgresql" or not _import_in_sql(session, stream, report):
             report = import_rows(session, stream)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return report
+
+
+def _import_in_sql(session: Session, stream: IO[bytes], report: ImportReport) -> bool:
+    """The file checked and written in SQL (PostgreSQL): fields split by COPY's CSV parser where it reads
+    the file as Python's csv does, else by SQL from the raw lines; False when it must go row by row."""
+    outcome = import_columns(session, stream, report)
+    if outcome is Outcome.RAW_LINES:
+        return import_staged(session, stream, report)
+    return outcome is Outcome.DONE
 
 
 def lookup(session: Session, nik: str) -> Dtks | None:

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .db import utcnow
 from .dtks_checks import (
@@ -76,15 +77,15 @@ def split_line(line: str) -> list[str] | None:
 # A volatile function in a subquery's select list keeps PostgreSQL from flattening the subquery into
 # the query around it (which would evaluate its expressions again at every use); unlike OFFSET 0, this
 # one (parallel safe, and cheap) still lets parallel workers run the query.
-_FENCE = "clock_timestamp() AS fence_{}"
+FENCE = "clock_timestamp() AS fence_{}"
 
 
-def _checked_sql(raw: str, header: list[str], copied: _Copied) -> str:
+def _checked_sql(raw: str, header: list[str], copied: Copied) -> str:
     """SQL: one row per non-blank line of the staging table `raw`: (line, odd, the trimmed fields,
     nik_number, reason). `odd`: this path cannot split the line as Python's csv would (an open quote
     runs on; an over-long line).
 
-    Each step (split, trim, NIK as a number) is a subquery kept apart by `_FENCE`, so its expressions
+    Each step (split, trim, NIK as a number) is a subquery kept apart by `FENCE`, so its expressions
     are evaluated once per line, and the whole check can run in parallel workers. Lines without quotes
     (nearly all) are read in a query of their own, field by field with `split_part` (building an array
     costs more); the others are split into an array by a regular expression, in a subquery per line,
@@ -115,26 +116,35 @@ def _checked_sql(raw: str, header: list[str], copied: _Copied) -> str:
         kept = (f"(odd OR NOT CASE WHEN cols = {width} THEN {all_empty} "
                 f"ELSE btrim({joined}, :ws) = '' END) AND clock_timestamp() IS NOT NULL")
         return (
-            f"SELECT line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, {_reason_sql(width)} "
-            f"FROM (SELECT *, CASE WHEN {_digits_sql('nik', 16)} THEN nik::bigint END AS nik_number, "
-            f"{kept} AS kept FROM (SELECT line, odd, f, {cols} AS cols, {columns}, {_FENCE.format(1)} FROM ("
-            f"SELECT n + 1 AS line, {odd} AS odd, {f} AS f, {_FENCE.format(0)} FROM {raw} "
+            f"SELECT line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, {reason_sql(width)} "
+            f"FROM (SELECT *, CASE WHEN {digits_sql('nik', 16)} THEN nik::bigint END AS nik_number, "
+            f"{kept} AS kept FROM (SELECT line, odd, f, {cols} AS cols, {columns}, {FENCE.format(1)} FROM ("
+            f"SELECT n + 1 AS line, {odd} AS odd, {f} AS f, {FENCE.format(0)} FROM {raw} "
             f"WHERE strpos(body, '\"') {'>' if quoted else '='} 0) AS split) AS named) AS numbered WHERE kept"
         )
 
     return f"{branch(False)} UNION ALL {branch(True)}" if copied.quotes else branch(False)
 
 
-def _digits_sql(value: str, length: int | None = None) -> str:
+def digits_sql(value: str, length: int | None = None) -> str:
     """SQL: `value` is ASCII digits only (and `length` of them). Trimmed as bytes (`btrim` of a bytea
     compares bytes; of text, characters in the database's encoding, several times slower)."""
     sized = f"octet_length({value}) = {length}" if length else f"{value} <> ''"
     return f"({sized} AND btrim(textsend({value}), :digit_bytes) = ''::bytea)"
 
 
-# The region format as shapes: every ASCII digit becomes 9, so a code fits when its shape is one of these.
-_AS_NINES = "translate({}, '0123456789', '9999999999')"
+# The region format as shapes (every ASCII digit written as 9). A code fits when its bytes are digits
+# and dots, it has a shape's length and dots where that shape has them, and no other dots: cheaper
+# than rewriting every digit (`translate` walks each character through its list).
 REGION_SHAPES = ("99", "99.99", "99.99.99", "99.99.99.9999")
+
+
+def _region_ok_sql(value: str) -> str:
+    """SQL: `value` (not empty) has one of REGION_SHAPES."""
+    likes = " OR ".join(f"{value} LIKE '{shape.replace('9', '_')}'" for shape in REGION_SHAPES)
+    digits = " ".join(f"WHEN {len(shape)} THEN {len(shape) - shape.count('.')}" for shape in REGION_SHAPES)
+    return (f"(btrim(textsend({value}), :region_bytes) = ''::bytea AND ({likes}) "
+            f"AND octet_length(replace({value}, '.', '')) = CASE octet_length({value}) {digits} END)")
 
 
 def _nik_ok_sql(n: str) -> str:
@@ -157,18 +167,21 @@ def _nik_ok_sql(n: str) -> str:
     )
 
 
-def _reason_sql(width: int) -> str:
+def reason_sql(width: int) -> str:
     """SQL: the reason a split and trimmed row is rejected, or NULL (duplicates are found afterwards)."""
     empty = " ".join(f"WHEN {name} = '' THEN :empty_{name}" for name in REQUIRED)
     return (
         f"CASE WHEN cols <> {width} THEN :count_head || cols || :count_tail "
         f"{empty} "
         f"WHEN NOT ({_nik_ok_sql('nik_number')}) THEN :nik_invalid "
-        f"WHEN NOT {_digits_sql('no_kk', 16)} THEN :kk_invalid "
-        f"WHEN kode_wilayah <> '' AND {_AS_NINES.format('kode_wilayah')} <> ALL(:region_shapes) THEN :region_invalid "
-        f"WHEN desil <> '' AND CASE WHEN {_digits_sql('desil')} "
+        f"WHEN NOT {digits_sql('no_kk', 16)} THEN :kk_invalid "
+        f"WHEN kode_wilayah <> '' AND NOT {_region_ok_sql('kode_wilayah')} THEN :region_invalid "
+        # The plain spellings of 1..10 first: reading a number costs more than comparing a few strings.
+        f"WHEN desil <> '' AND desil <> ALL(:desil_plain) AND CASE WHEN {digits_sql('desil')} "
         "THEN desil::numeric NOT BETWEEN :desil_min AND :desil_max ELSE true END THEN :desil_invalid "
-        "WHEN char_length(nama) > :nama_max OR char_length(alamat) > :alamat_max THEN :too_long END"
+        # A text has at least as many bytes as characters: counting characters is needed only past the limit.
+        "WHEN octet_length(nama) > :nama_max AND char_length(nama) > :nama_max "
+        "OR octet_length(alamat) > :alamat_max AND char_length(alamat) > :alamat_max THEN :too_long END"
     )
 
 
@@ -180,20 +193,20 @@ def _column_sql(header: list[str], name: str, field: str, trim: bool) -> str:
     return f"btrim({value}, :ws)" if trim else value  # btrim by 29 characters costs a sixth of the check
 
 
-def _check_params(width: int) -> dict[str, Any]:
+def check_params(width: int) -> dict[str, Any]:
     count_head, count_tail = column_count_reason(-1, width).split("-1")
     return {
         "count_head": count_head, "count_tail": count_tail,
         **{f"empty_{name}": empty_reason(name) for name in REQUIRED},
         "ws": WHITESPACE, "field_re": FIELD_RE, "line_re": LINE_RE, "digit_bytes": b"0123456789",
-        "region_shapes": list(REGION_SHAPES),
+        "region_bytes": b".0123456789", "desil_plain": [str(d) for d in range(DESIL_MIN, DESIL_MAX + 1)],
         "nik_invalid": NIK_INVALID, "kk_invalid": KK_INVALID, "region_invalid": REGION_INVALID,
         "desil_invalid": DESIL_INVALID, "desil_min": DESIL_MIN, "desil_max": DESIL_MAX, "too_long": TOO_LONG,
         "nama_max": NAMA_MAX, "alamat_max": ALAMAT_MAX, "field_limit": FIELD_LIMIT,
     }
 
 
-def _read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
+def read_header(stream: IO[bytes], check: ByteCheck) -> list[str] | None:
     """The header's fields from the first line, or None when the file needs the row-by-row path."""
     first = stream.readline(FIELD_LIMIT)
     whole_file = not first.endswith(b"\n")
@@ -214,50 +227,67 @@ _EDGES = bytes.maketrans(b'\n"', b",,")  # a field's edges: then a space at one 
 
 
 @dataclass
-class _Copied:
+class Copied:
     """What streaming the lines saw: any quote; anything that may need trimming (or may not: it errs
-    towards yes)."""
+    towards yes); a line starting with a backslash and a dot; whether the path stopped reading
+    (a lone CR or a broken byte)."""
 
     quotes: bool = False
     trim: bool = False
+    end_marker: bool = False
+    declined: bool = False
+    rows: int = 0  # lines COPYed (the CSV path only)
 
 
-def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck, table: str) -> _Copied | None:
+def stream_lines(stream: IO[bytes], check: ByteCheck, seen: Copied) -> Iterator[bytes]:
+    """The remaining bytes of `stream` in chunks, with CRLF read as LF; notes what it sees in `seen`.
+    Stops early with `seen.declined` on a lone CR or a byte that breaks UTF-8 or is NUL."""
+    carry = b""
+    previous = b"\n"  # the first line starts at the start of a line
+    chunk = stream.read(CHUNK)
+    while chunk:
+        following = stream.read(CHUNK)  # read ahead: the last chunk must not end inside a character
+        check.feed(chunk, final=not following)
+        if check.bad_utf8 is not None or check.nul is not None:
+            seen.declined = True
+            return
+        data = carry + chunk
+        carry = b""
+        if following and data.endswith(b"\r"):  # its \n may start the next chunk
+            data, carry = data[:-1], b"\r"
+        # Each test below is a bytes search at C speed, and each rewrite is done only when needed.
+        if b"\r" in data:
+            if data.count(b"\r") != data.count(b"\r\n"):
+                seen.declined = True  # a line ended by a lone CR: Python's csv reads that differently
+                return
+            data = data.replace(b"\r\n", b"\n")  # CRLF ends a line like LF
+        seen.quotes = seen.quotes or b'"' in data
+        # The window holds a pair (or the three bytes of a line start and a backslash-dot) cut between
+        # two chunks. Chunks are large, except in tests.
+        window = previous[-2:] + data
+        seen.end_marker = seen.end_marker or b"\n\\." in window
+        if not seen.trim:
+            window = (window + (b"" if following else b"\n")).translate(_EDGES)
+            seen.trim = any(b in data for b in _TRIM_BYTES) or b" ," in window or b", " in window
+        previous = (previous + data)[-2:]
+        yield data
+        chunk = following
+
+
+def _copy_lines(session: Session, stream: IO[bytes], check: ByteCheck, table: str) -> Copied | None:
     """COPY the remaining lines into `table`, one row per line; None (this path cannot read the file)
     if a lone CR or a broken byte was seen."""
     raw = session.connection().connection.driver_connection
-    carry = b""
-    seen = _Copied()
-    previous = b"\n"  # the first line starts at the start of a line
-    chunk = stream.read(CHUNK)
+    seen = Copied()
     with raw.cursor() as cursor, cursor.copy(f"COPY {table} (body) FROM STDIN") as copy:
-        while chunk:
-            following = stream.read(CHUNK)  # read ahead: the last chunk must not end inside a character
-            check.feed(chunk, final=not following)
-            if check.bad_utf8 is not None or check.nul is not None:
-                return None
-            data = carry + chunk
-            carry = b""
-            if following and data.endswith(b"\r"):  # its \n may start the next chunk
-                data, carry = data[:-1], b"\r"
-            # Each test below is a bytes search at C speed, and each rewrite is done only when needed.
-            if b"\r" in data:
-                if data.count(b"\r") != data.count(b"\r\n"):
-                    return None  # a line ended by a lone CR: Python's csv reads that differently
-                data = data.replace(b"\r\n", b"\n")  # CRLF ends a line like LF
-            seen.quotes = seen.quotes or b'"' in data
-            if not seen.trim:  # the window holds a pair cut between two chunks
-                window = (previous[-1:] + data + (b"" if following else b"\n")).translate(_EDGES)
-                seen.trim = any(b in data for b in _TRIM_BYTES) or b" ," in window or b", " in window
-            previous = data or previous
+        for data in stream_lines(stream, check, seen):
             # COPY's text format: a backslash escapes, a tab separates columns.
             if b"\\" in data:
                 data = data.replace(b"\\", b"\\\\")
             if b"\t" in data:
                 data = data.replace(b"\t", b"\\t")
             copy.write(data)
-            chunk = following
-    return seen
+    return None if seen.declined else seen
 
 
 # A first load of at least this many rows into an empty dtks drops its indexes and builds them after
@@ -286,18 +316,19 @@ def _rebuild_statements(session: Session) -> tuple[list[str], list[str]] | None:
     return drop, create
 
 
+# An accepted desil is digits worth 1..10 (leading zeros allowed): `int` reads it directly (cheaper than numeric).
 _ACCEPTED = ("SELECT nik, no_kk, nama, NULLIF(alamat, '') AS alamat, NULLIF(kode_wilayah, '') AS kode_wilayah, "
-             "NULLIF(desil, '')::numeric::int AS desil FROM {rows} WHERE reason IS NULL")
+             "NULLIF(desil, '')::int AS desil FROM {rows} WHERE reason IS NULL")
 
 
-def _upsert(session: Session, rows: str, accepted: int) -> tuple[int, int]:
-    """Write the accepted rows of the staging table `rows` into dtks: (updated, inserted); unchanged rows
-    are not rewritten."""
+def upsert(session: Session, accepted_rows: str, table: str, accepted: int,
+           params: dict[str, Any] | None = None) -> tuple[int, int]:
+    """Write the accepted rows (the query `accepted_rows`, with `params`, reading the staging table
+    `table`) into dtks: (updated, inserted); unchanged rows are not rewritten."""
     # Imports are the only writers of dtks: one at a time (readers are not blocked), so a plain
     # INSERT of the new NIKs cannot collide, and it is much cheaper than INSERT ... ON CONFLICT.
     session.execute(text("LOCK TABLE dtks IN SHARE ROW EXCLUSIVE MODE"))
-    now = {"now": utcnow()}
-    accepted_rows = _ACCEPTED.format(rows=rows)
+    params = {**(params or {}), "now": utcnow()}
     if not session.scalar(text("SELECT EXISTS (SELECT FROM dtks)")):
         # A first load: nothing to update or to look up. A big one goes in without indexes, which are
         # built afterwards (that needs the exclusive lock: lookups of an empty table wait for it).
@@ -307,26 +338,52 @@ def _upsert(session: Session, rows: str, accepted: int) -> tuple[int, int]:
         inserted = session.execute(text(
             "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
             f"SELECT *, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r"
-        ), now).rowcount
+        ), params).rowcount
         for statement in rebuild[1] if rebuild else ():
             session.execute(text(statement))
         return 0, inserted
     # Statistics of a sample of the staging rows: without them the planner takes nearly every row for
     # rejected and joins the two tables by an index probe per row instead of hashing them.
-    session.execute(text(f"ANALYZE {rows}"))
+    session.execute(text(f"ANALYZE {table}"))
     updated = session.execute(text(
         "UPDATE dtks SET no_kk = r.no_kk, nama = r.nama, alamat = r.alamat, kode_wilayah = r.kode_wilayah, "
         f"desil = r.desil, updated_at = :now FROM ({accepted_rows}) AS r WHERE dtks.nik = r.nik "
         "AND (dtks.no_kk, dtks.nama, dtks.alamat, dtks.kode_wilayah, dtks.desil) IS DISTINCT FROM "
         "(r.no_kk, r.nama, r.alamat, r.kode_wilayah, r.desil)"
-    ), now).rowcount
+    ), params).rowcount
     inserted = session.execute(text(
         "INSERT INTO dtks (nik, no_kk, nama, alamat, kode_wilayah, desil, updated_at) "
         f"SELECT nik, no_kk, nama, alamat, kode_wilayah, desil, CAST(:now AS timestamp) FROM ({accepted_rows}) AS r "
         "WHERE NOT EXISTS (SELECT FROM dtks WHERE dtks.nik = r.nik) "
         "ORDER BY nik"  # the primary key's index then grows at its end instead of everywhere
-    ), now).rowcount
+    ), params).rowcount
     return updated, inserted
+
+
+# Memory a row takes in the import's sorts (measured with trace_sort at 1,000,000 rows: the checks'
+# sort about 100 bytes a row, the primary key's build about 70), with some room. The sorts of a
+# parallel query get work_mem in each of the three processes; an index build shares its memory.
+_SORT_BYTES, _INDEX_BYTES, _PROCESSES = 120, 80, 3
+_MB = 1 << 20
+
+
+def size_memory(session: Session, rows: int) -> None:
+    """Memory for this import's sorts and index builds, so a big file's stay in memory (no sort runs
+    written to disk and merged): from 256 MB / 512 MB (enough up to about 5 million rows) to 1 GB a
+    process / 2 GB (about 21 million rows: a province)."""
+    work_mem = min(max(rows * _SORT_BYTES // _PROCESSES, 256 * _MB), 1024 * _MB) // _MB
+    maintenance = min(max(rows * _INDEX_BYTES, 512 * _MB), 2048 * _MB) // _MB
+    session.execute(text(f"SET LOCAL work_mem = '{work_mem}MB'"))
+    session.execute(text(f"SET LOCAL maintenance_work_mem = '{maintenance}MB'"))
+
+
+def begin_import(session: Session) -> SessionTransaction:
+    """A savepoint for one way of importing the file, with the import's settings (undone with it)."""
+    savepoint = session.begin_nested()
+    # The import is all or nothing and can simply be run again, so the commit need not wait for its WAL to
+    # reach the disk: a crash just after it could lose the import, never half of one.
+    session.execute(text("SET LOCAL synchronous_commit = off"))
+    return savepoint
 
 
 def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> bool:
@@ -335,7 +392,7 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     Raises DtksFileRefused like the row-by-row path, for the same files and with the same message."""
     stream.seek(0)
     check = ByteCheck()
-    values = _read_header(stream, check)
+    values = read_header(stream, check)
     if values is None:
         return False
     try:
@@ -343,12 +400,7 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     except DtksFileRefused:
         refuse_broken(stream)  # a file that is not UTF-8 text is refused for that first
         raise
-    savepoint = session.begin_nested()
-    session.execute(text("SET LOCAL work_mem = '256MB'"))  # the duplicate hash and the sorts stay in memory
-    session.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))  # index builds after a first load
-    # The import is all or nothing and can simply be run again, so the commit need not wait for its WAL to
-    # reach the disk: a crash just after it could lose the import, never half of one.
-    session.execute(text("SET LOCAL synchronous_commit = off"))
+    savepoint = begin_import(session)
     raw, rows = _staging_names()
     session.execute(text(f"CREATE UNLOGGED TABLE {raw} (n bigint GENERATED ALWAYS AS IDENTITY, body text)"))
     copied = _copy_lines(session, stream, check, raw)
@@ -359,7 +411,8 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     count = session.execute(text(
         f"CREATE UNLOGGED TABLE {rows} (line, odd, nik, nik_number, no_kk, nama, alamat, kode_wilayah, desil, "
         f"reason) AS {_checked_sql(raw, header, copied)}"
-    ), _check_params(len(header))).rowcount
+    ), check_params(len(header))).rowcount
+    size_memory(session, count)
     # A checked row has its NIK as a number: duplicates are found by sorting numbers, not text (in a
     # plain SELECT, whose sort parallel workers can share). The first line of a NIK is kept; the later
     # ones are rejected.
@@ -379,7 +432,7 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
     report.rows = count
     report.rejected = [Rejected(line, reason) for line, reason, _ in rejected]
     report.accepted = count - len(report.rejected)
-    report.updated, report.inserted = _upsert(session, rows, report.accepted)
+    report.updated, report.inserted = upsert(session, _ACCEPTED.format(rows=rows), rows, report.accepted)
     session.execute(text(f"DROP TABLE {raw}, {rows}"))
     savepoint.commit()
     report.checked_in_sql = True

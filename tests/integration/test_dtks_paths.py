@@ -1,7 +1,9 @@
 """The DTKS import's two ways of checking a file give the same answers.
 
-On PostgreSQL the raw lines are checked in SQL (`dtks_sql`); on SQLite, and for
-files the SQL path leaves alone, row by row in Python. The tricky file below has
+On PostgreSQL the fields are split by COPY's CSV parser (`dtks_columns`) when it
+reads the file as Python's csv does, else from the raw lines in SQL (`dtks_sql`),
+and checked in SQL; on SQLite, and for files neither SQL path can read, row by row
+in Python. The tricky file below has
 every rejection reason, duplicates, updates, unchanged rows, a BOM, CRLF, quoted
 fields and odd characters; its expected report is written out line by line and
 must come out on both databases (on PostgreSQL through the SQL path, then again
@@ -21,7 +23,8 @@ from sqlalchemy import delete, select
 from tests.conftest import POSTGRES
 from tests.integration.test_dtks_import import niks
 from workflows.dtks import Dtks, DtksFileRefused, Rejected, import_csv, import_rows
-from workflows.dtks_checks import ImportReport
+from workflows.dtks_checks import FIELD_LIMIT, ImportReport
+from workflows.dtks_columns import Outcome, import_columns
 from workflows.dtks_sql import import_staged
 
 KK = "9171010101230001"
@@ -146,12 +149,17 @@ def test_tricky_file_gives_the_written_report_on_both_paths(db_session):
         assert stored_by_rows == stored
 
 
-def _outcome(db_session, data: bytes, staged: bool):
+def _outcome(db_session, data: bytes, staged: bool, columns: bool = False):
     """(report fields or the refusal message, whether SQL checked it); rolled back. `staged`: the
-    SQL path on PostgreSQL ("row path" if it declines the file); otherwise row by row."""
+    raw-line SQL path on PostgreSQL ("row path" if it declines the file); `columns`: the CSV-column
+    path (the name of the path it hands the file to, if it declines); otherwise row by row."""
     report = ImportReport()
     try:
-        if staged and POSTGRES:
+        if columns and POSTGRES:
+            outcome = import_columns(db_session, io.BytesIO(data), report)
+            if outcome is not Outcome.DONE:
+                return outcome.value, False
+        elif staged and POSTGRES:
             if not import_staged(db_session, io.BytesIO(data), report):
                 return "row path", False
         else:
@@ -218,8 +226,9 @@ _nik = st.one_of(
     st.text(alphabet="0123456789 -.a\u0663", max_size=18),
 )
 _value = st.text(alphabet='ab ,"\t\\\u00a0\u2003é1.9', max_size=8)
-_desil = st.one_of(st.integers(-1, 12).map(str), _value)
-_region = st.one_of(st.sampled_from(["33", "33.01", "33.01.02", "33.01.02.2001", "3301", "33.0", ""]), _value)
+_desil = st.one_of(st.integers(-1, 12).map(str), st.sampled_from(["05", "010", "0010", "00", "+5", "1e1"]), _value)
+_region = st.one_of(st.sampled_from(["33", "33.01", "33.01.02", "33.01.02.2001", "3301", "33.0", "", "3.", "33..1",
+                                     "33.01.02.2.01", "33.01.0.", ".3.01.02", "33.01.02.20011"]), _value)
 
 
 def _quoted(value: str) -> str:
@@ -310,7 +319,8 @@ def test_padding_seen_across_chunk_borders(db_session, monkeypatch, chunk):
 
 @pytest.mark.skipif(not POSTGRES, reason="building the indexes after a first load is part of the SQL path, "
                     "which runs on PostgreSQL only (CI runs it there); SQLite imports row by row")
-def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch):
+@pytest.mark.parametrize("columns", [False, True])
+def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch, columns):
     """Into an empty table, a big enough file goes in without dtks's indexes, which are built again
     afterwards: the same primary key (so a duplicate NIK still cannot get in), the same report."""
     from sqlalchemy import text
@@ -329,7 +339,10 @@ def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch):
         db_session.execute(delete(Dtks))  # rolled back below
         monkeypatch.setattr(workflows.dtks_sql, "REBUILD_MIN_ROWS", 1)
         report = ImportReport()
-        assert import_staged(db_session, io.BytesIO(data), report)
+        if columns:
+            assert import_columns(db_session, io.BytesIO(data), report) is Outcome.DONE
+        else:
+            assert import_staged(db_session, io.BytesIO(data), report)
         assert (report.inserted, report.updated) == (2, 0)
         assert report.rejected == [Rejected(4, "NIK ganda dalam berkas ini"), Rejected(5, "nomor KK harus 16 digit")]
         assert indexes() == before and any(primary for _, _, primary in before)
@@ -339,3 +352,120 @@ def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch):
         assert "Index Scan using pk_dtks" in plan  # a lookup by NIK is one probe of the rebuilt key
     finally:
         db_session.rollback()
+
+
+# The CSV-column path (PostgreSQL): it takes files without quotes whose lines all have the header's
+# number of fields, and gives the row path's report for them; any other file goes to the raw-line path.
+_plain_value = st.text(alphabet="ab \t\\\u00a0\u2003é1.9", max_size=8)
+_plain_row = st.tuples(_nik, st.one_of(_nik, _plain_value), _plain_value, _plain_value,
+                       st.one_of(_region, _plain_value), st.one_of(st.integers(-1, 12).map(str), _plain_value),
+                       st.booleans(), st.just(0))
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the SQL paths run on PostgreSQL; SQLite has the row path only")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                  HealthCheck.too_slow])
+@given(st.lists(_plain_row, min_size=1, max_size=40), st.sampled_from(["\r\n", "\n"]))
+def test_csv_column_checks_agree_with_the_row_checks(db_session, rows, newline):
+    data = _csv(rows).replace(b"\r\n", newline.encode())
+    columns = _outcome(db_session, data, staged=False, columns=True)
+    by_rows = _outcome(db_session, data, staged=False)
+    if b'"' in data:  # a field of spaces and commas only is quoted by _csv
+        assert columns == (Outcome.RAW_LINES.value, False)
+    else:
+        assert columns[1] is True
+        assert columns[0] == by_rows[0]
+
+
+def _plain_tricky(n: dict[str, str]) -> tuple[bytes, list[tuple[str, str | None]]]:
+    """The tricky file without the lines COPY's CSV format reads otherwise (quotes, a wrong number of
+    fields, an empty line, COPY's end mark)."""
+    text, lines = tricky(n)
+    kept = [(line, outcome) for line, outcome in lines
+            if '"' not in line and line not in ("", "\\.") and not (outcome or "").startswith("jumlah kolom")]
+    kept.insert(0, (f"Maria Ibu,{n['a']},{KK},Jl. Baru Gg. 3,91.71.01.1001,005", None))  # the first of NIK a
+    head = text.split("\r\n", 1)[0]
+    return (head + "\r\n" + "\r\n".join(line for line, _ in kept)).encode(), kept
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the CSV-column path runs on PostgreSQL; SQLite has the row path only")
+def test_plain_tricky_file_goes_through_csv_columns_with_the_row_report(db_session):
+    n = _niks()
+    data, lines = _plain_tricky(n)
+    report, stored = _run(db_session, data, n, row_by_row=False)
+    assert report.checked_in_sql
+    expected = [Rejected(i + 2, outcome) for i, (_, outcome) in enumerate(lines) if outcome not in (None, "skip")]
+    assert report.rejected == expected
+    counted = [outcome for _, outcome in lines if outcome != "skip"]
+    assert (report.rows, report.accepted) == (len(counted), counted.count(None))
+    assert stored[n["b"]] == (KK, "Petrus Kogoya", None, "91.71.03", 2)
+    assert stored[n["i"]] == (KK, "Ani\tSusanti", "\\N", None, None)
+    assert stored[n["c"]] == (KK, "Yohana Wenda", "Jl. Percetakan \\ 7", None, None)
+    by_rows, stored_by_rows = _run(db_session, data, n, row_by_row=True)
+    assert (by_rows.rows, by_rows.accepted, by_rows.inserted, by_rows.updated, by_rows.rejected) == (
+        report.rows, report.accepted, report.inserted, report.updated, report.rejected)
+    assert stored_by_rows == stored
+    assert _outcome(db_session, data, staged=False, columns=True)[1] is True  # it was this path
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the CSV-column path runs on PostgreSQL; SQLite has the row path only")
+@pytest.mark.parametrize("chunk", [3, 4, 5, 64, 1 << 20])
+@pytest.mark.parametrize(("name", "body", "path"), [
+    ("a quote", 'Ani,{a},{kk}\n"Budi",{b},{kk}\n', Outcome.RAW_LINES),
+    ("a quote inside a field", 'Ani,{a},{kk}\nBu"di,{b},{kk}\n', Outcome.RAW_LINES),
+    ("COPY's end mark", "Ani,{a},{kk}\n\\.\nBudi,{b},{kk}\n", Outcome.RAW_LINES),
+    ("a line starting with the end mark", "Ani,{a},{kk}\n\\.x,{b},{kk}\n", Outcome.RAW_LINES),
+    ("a field short", "Ani,{a},{kk}\nBudi,{b}\n", Outcome.RAW_LINES),
+    ("a field more", "Ani,{a},{kk}\nBudi,{b},{kk},x\n", Outcome.RAW_LINES),
+    ("an empty line", "Ani,{a},{kk}\n\nBudi,{b},{kk}\n", Outcome.RAW_LINES),
+    ("a lone CR", "Ani,{a},{kk}\rBudi,{b},{kk}\n", Outcome.RAW_LINES),
+    ("a field past csv's limit", "Ani,{a},{kk}\n{long},{b},{kk}\n", Outcome.ROW_BY_ROW),
+    ("blank rows and CRLF", "Ani,{a},{kk}\r\n,,\r\n , ,\t\r\nBudi,{b},{kk}\r\nAni,{a},{kk}", Outcome.DONE),
+])
+def test_csv_column_path_takes_only_what_it_reads_as_python_does(db_session, monkeypatch, chunk, name, body, path):
+    """Each file gets the row path's report through the import, whichever path reads it; the CSV-column
+    path declines exactly the files it would read otherwise, wherever the chunks are cut."""
+    import workflows.dtks_sql
+
+    a, b = niks(2)
+    data = ("nama,nik,no_kk\n" + body.format(a=a, b=b, kk=KK, long="x" * (FIELD_LIMIT + 1))).encode()
+    monkeypatch.setattr(workflows.dtks_sql, "CHUNK", chunk)
+    columns = _outcome(db_session, data, staged=False, columns=True)
+    assert columns[0] == path.value if path is not Outcome.DONE else columns[1] is True, name
+    report = ImportReport()
+    try:
+        from workflows.dtks import _import_in_sql
+
+        in_sql = _import_in_sql(db_session, io.BytesIO(data), report)
+        fields = (report.rows, report.accepted, report.inserted, report.updated, report.rejected)
+    except DtksFileRefused as exc:
+        in_sql, fields = None, str(exc)
+    finally:
+        db_session.rollback()
+    by_rows = _outcome(db_session, data, staged=False)
+    # The raw-line path leaves a lone CR to the row path (Python's csv reads it as a line break).
+    assert in_sql is (path is not Outcome.ROW_BY_ROW and name != "a lone CR"), name
+    if in_sql:
+        assert fields == by_rows[0], name
+
+
+@pytest.mark.skipif(not POSTGRES, reason="work_mem and maintenance_work_mem are PostgreSQL settings")
+@pytest.mark.parametrize(("rows", "work_mem", "maintenance"), [
+    (1_000, "256MB", "512MB"), (1_000_000, "256MB", "512MB"), (21_000_000, "801MB", "1602MB"),
+    (100_000_000, "1GB", "2GB"),
+])
+def test_sort_memory_grows_with_the_file_within_bounds(db_session, rows, work_mem, maintenance):
+    """A province file's sorts get the memory to stay off disk; a small file keeps the floor, a huge one the cap;
+    the settings last only as long as the import's transaction."""
+    from sqlalchemy import text
+
+    from workflows.dtks_sql import size_memory
+
+    before = db_session.scalar(text("SHOW work_mem"))
+    try:
+        size_memory(db_session, rows)
+        assert db_session.scalar(text("SHOW work_mem")) == work_mem
+        assert db_session.scalar(text("SHOW maintenance_work_mem")) == maintenance
+    finally:
+        db_session.rollback()
+    assert db_session.scalar(text("SHOW work_mem")) == before

@@ -146,15 +146,16 @@ def _pmks_names() -> dict[str, str]:
     return {c["kode"]: c["nama"] for c in forms.pmks_categories()}
 
 
-def category_label(code: str | None, lang: str | None = None) -> str:
-    """A case's category: a PMKS category (complaints) or the code of a service line (its package's name)."""
+def category_label(code: str | None, lang: str | None = None, line_names: dict[str, str] | None = None) -> str:
+    """A case's category: a PMKS category (complaints) or the code of a service line (its package's name).
+    `lang`, `line_names` (`request_line_names()`): when the caller has them (a list, for every row)."""
     if not code:
         return "–"
     if code in _pmks_names():
         from ..package_english import package_text
 
         return package_text(_pmks_names()[code], lang=lang)
-    return _line_names().get(code, code)
+    return (line_names if line_names is not None else request_line_names()).get(code, code)
 
 
 def request_packages() -> tuple:
@@ -171,7 +172,7 @@ def request_packages() -> tuple:
     return g.ligat_packages
 
 
-def _line_names() -> dict[str, str]:
+def request_line_names() -> dict[str, str]:
     """Names of the deployed lines, once per request (lists call this for every row)."""
     from flask import g
 

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from workflows.inbox import InboxRow
 
 from ..package_english import package_text
-from .display import category_label, format_dt, region_label
+from .display import category_label, format_dt, region_label, request_line_names
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class RowTexts:
     case_url: tuple[str, str]
     claim_url: tuple[str, str]
     sensitive: frozenset[str]
+    line_names: dict[str, str]  # a service line's code → its name in the page's language
     urgent: Markup
     secret: Markup
     mine: Markup
@@ -50,6 +51,7 @@ def row_texts(lang: str, username: str, token: str, task_url: tuple[str, str], c
     return RowTexts(
         lang=lang, username=username, token=str(escape(token)), task_url=_escaped(task_url),
         case_url=_escaped(case_url), claim_url=_escaped(claim_url), sensitive=frozenset(sensitive),
+        line_names=request_line_names(),
         urgent=Markup('<span class="label label-danger badge-urgent">{0}</span> ').format(_("Darurat")),
         secret=Markup('<span class="label label-warning badge-confidential">{0}</span> ').format(_("Rahasia")),
         mine=Markup(' <span class="label label-info assigned-to-me">{0}</span>').format(_("Ditujukan kepada Anda")),
@@ -79,7 +81,7 @@ def _row(row: InboxRow, sla_code: str, t: RowTexts) -> str:
         f'<td>{badges}<a href="{t.task_url[0]}{task_id}{t.task_url[1]}">'
         f'{escape(package_text(row.title, lang=t.lang))}</a>{mine}</td>'
         f'<td><a href="{t.case_url[0]}{int(row.case_id)}{t.case_url[1]}">{escape(row.reference)}</a></td>'
-        f'<td>{escape(category_label(row.category, t.lang))}</td>'
+        f'<td>{escape(category_label(row.category, t.lang, t.line_names))}</td>'
         f'<td>{escape(region_label(row.region_code))}</td>'
         f'<td>{escape(format_dt(row.due_at, lang=t.lang))}</td>'
         f'<td>{t.sla[sla_code]}</td>'

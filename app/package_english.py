@@ -11,10 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import func, select
 
 import forms
-from workflows.packages import ServicePackage, files_of, latest_packages
+from workflows.packages import ServicePackage, files_of, latest_packages, newest_package_id
 from workflows.packages import english as package_english
 
 from .extensions import db
@@ -43,7 +42,7 @@ def _merged() -> dict[str, str]:
 
 
 def _merged_now() -> dict[str, str]:
-    key = (id(db.session.get_bind()), db.session.scalar(select(func.max(ServicePackage.id))))
+    key = (id(db.session.get_bind()), newest_package_id(db.session))
     found = _MERGED.get(key)
     if found is None:
         if len(_MERGED) > 16:
@@ -63,11 +62,12 @@ def tables(package: ServicePackage | None = None) -> tuple[dict[str, str], ...]:
     return _merged(), forms.shared_english()
 
 
-def package_text(text: str | None, package: ServicePackage | None = None) -> str:
-    """A package's text (task name, status, role) in the page's language; Indonesian when no English."""
+def package_text(text: str | None, package: ServicePackage | None = None, lang: str | None = None) -> str:
+    """A package's text (task name, status, role) in the page's language (`lang` when the caller has it);
+    Indonesian when no English."""
     if not text:
         return text or ""
-    if ui_lang() != "en":
+    if (lang or ui_lang()) != "en":
         return text
     return package_english.translate(text, *tables(package)) or text
 

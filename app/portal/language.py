@@ -8,7 +8,7 @@ from flask import abort, current_app, redirect, request, session
 from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_babel import refresh
 
-from ..views.display import ui_lang
+from ..views.display import forget_ui_lang, ui_lang
 from .views import portal
 
 
@@ -34,4 +34,5 @@ def switch_language(kode: str):  # noqa: ANN201
         abort(404)
     session["locale"] = kode
     refresh()
+    forget_ui_lang()
     return redirect(_back_to(request.args.get("next")))

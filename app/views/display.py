@@ -17,11 +17,30 @@ OFFICE_TZ = timezone(timedelta(hours=9), "WIT")
 
 
 def ui_lang() -> str:
-    """The page's language for texts kept in both languages ({"id": …, "en": …}): "en" or "id"."""
+    """The page's language for texts kept in both languages ({"id": …, "en": …}): "en" or "id".
+
+    Read once per request and kept in `g` beside Flask-Babel's own locale (a list asks for every row);
+    `forget_ui_lang` after the locale changes within a request."""
+    from flask import g
+
+    try:
+        return g.ligat_lang
+    except AttributeError:
+        pass
+    except RuntimeError:  # no application context (scripts): the office's language
+        return "id"
     from flask_babel import get_locale
 
     locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "id"
+    g.ligat_lang = lang = "en" if locale is not None and locale.language == "en" else "id"
+    return lang
+
+
+def forget_ui_lang() -> None:
+    """After `flask_babel.refresh()`: the next `ui_lang()` reads the locale again."""
+    from flask import g
+
+    g.pop("ligat_lang", None)
 
 
 # The engine layer (no Flask-Babel) writes messages for people as "Indonesian. (English.)".
@@ -44,9 +63,11 @@ def local_text(value: object) -> str:
     return text(value, ui_lang())
 
 
-def format_day(value: date) -> str:
-    """A calendar day in the page's language: "5 Maret 2026" / "5 March 2026"."""
-    months = MONTHS if _has_request() and ui_lang() == "en" else BULAN
+def format_day(value: date, lang: str | None = None) -> str:
+    """A calendar day in the page's language (`lang` when the caller has it): "5 Maret 2026" / "5 March 2026"."""
+    if lang is None:
+        lang = ui_lang() if _has_request() else "id"
+    months = MONTHS if lang == "en" else BULAN
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
@@ -57,13 +78,13 @@ def _has_request() -> bool:
     return has_request_context()
 
 
-def format_dt(value: datetime | None, with_time: bool = True) -> str:
+def format_dt(value: datetime | None, with_time: bool = True, lang: str | None = None) -> str:
     if value is None:
         return "–"
     # WIT has a fixed offset: adding it is the time zone conversion, without astimezone and strftime
     # (lists format a date on every row).
     local = value.replace(tzinfo=None) + _OFFICE_OFFSET  # values are naive UTC (an aware one is read as UTC)
-    text = format_day(local.date())
+    text = format_day(local.date(), lang)
     return f"{text} {local.hour:02d}:{local.minute:02d} WIT" if with_time else text
 
 
@@ -125,32 +146,33 @@ def _pmks_names() -> dict[str, str]:
     return {c["kode"]: c["nama"] for c in forms.pmks_categories()}
 
 
-def category_label(code: str | None) -> str:
-    """A case's category: a PMKS category (complaints) or the code of a service line (its package's name)."""
+def category_label(code: str | None, lang: str | None = None, line_names: dict[str, str] | None = None) -> str:
+    """A case's category: a PMKS category (complaints) or the code of a service line (its package's name).
+    `lang`, `line_names` (`request_line_names()`): when the caller has them (a list, for every row)."""
     if not code:
         return "–"
     if code in _pmks_names():
         from ..package_english import package_text
 
-        return package_text(_pmks_names()[code])
-    return _line_names().get(code, code)
+        return package_text(_pmks_names()[code], lang=lang)
+    return (line_names if line_names is not None else request_line_names()).get(code, code)
 
 
-def request_packages() -> list:
-    """The newest version of every service package, read once per request (a page's filters and its rows'
-    category names both need them)."""
+def request_packages() -> tuple:
+    """The newest version of every service package (workflows.packages.PackageHead), once per request (a
+    page's filters and its rows' category names both need them); kept per process until a deploy."""
     from flask import g
 
-    from workflows.packages import latest_packages
+    from workflows.packages import latest_heads
 
     from ..extensions import db
 
     if "ligat_packages" not in g:
-        g.ligat_packages = latest_packages(db.session)
+        g.ligat_packages = latest_heads(db.session)
     return g.ligat_packages
 
 
-def _line_names() -> dict[str, str]:
+def request_line_names() -> dict[str, str]:
     """Names of the deployed lines, once per request (lists call this for every row)."""
     from flask import g
 

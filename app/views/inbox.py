@@ -7,14 +7,15 @@ import re
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 import forms
 from workflows import cases
 from workflows.db import InboxTask, utcnow
 from workflows.errors import FormInvalid, LigatError, NotFound
-from workflows.inbox import DUE_CHOICES, InboxFilter, InvalidPageKey, inbox_page, inbox_rows, sla_badge
-from workflows.packages import latest_packages
+from workflows.inbox import DUE_CHOICES, InboxFilter, InboxRow, InvalidPageKey, inbox_page, inbox_rows, sla_badge
 
 from ..casedata import log_case_view
 from ..extensions import db
@@ -26,8 +27,9 @@ from ..regions import is_office_area, office_areas
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .berkas import LETTER_MIME, send_case_file
-from .display import id_url, request_packages
+from .display import id_url, request_packages, ui_lang
 from .errors import abort_for, flash_error
+from .inbox_rows import row_texts, rows_html
 
 PAGE_SIZE = 50
 MAX_PAGE_NUMBER = 10_000  # `hal` beyond it is read as this (an offset must stay a 32-bit number in SQL)
@@ -44,7 +46,7 @@ def _filter_from(args, lines: list | None = None) -> InboxFilter:  # noqa: ANN00
         category = None
     due = args.get("tenggat") if args.get("tenggat") in DUE_CHOICES else None
     line = args.get("layanan") or None
-    if line and line not in {p.code for p in (lines if lines is not None else latest_packages(db.session))}:
+    if line and line not in {p.code for p in (lines if lines is not None else request_packages())}:
         line = None
     return InboxFilter(line=line, region=region, category=category, due=due)
 
@@ -64,6 +66,15 @@ def _saved_filters(username: str) -> list[tuple[SavedInboxFilter, dict[str, str]
 
 def _sensitive_categories() -> set[str]:
     return {c["kode"] for c in forms.pmks_categories() if c.get("sensitif")}
+
+
+def _rows_html(rows: list[InboxRow], username: str) -> Markup:
+    """The table's rows: links from one prefix each, labels translated once, the page's language read once."""
+    texts = row_texts(ui_lang(), username, generate_csrf(), task_url=id_url("InboxView.task", "task_id"),
+                      case_url=id_url("CaseView.show", "case_id"), claim_url=id_url("InboxView.claim", "task_id"),
+                      sensitive=_sensitive_categories())
+    now = utcnow()
+    return rows_html(rows, {row.id: sla_badge(row.due_at, now).code for row in rows}, texts)
 
 
 class InboxView(BaseView):
@@ -101,16 +112,11 @@ class InboxView(BaseView):
             page = inbox_page(inbox_rows, PAGE_SIZE, **query)
         rows = page.rows
         office = current_app.config["LIGAT_OFFICE_REGION"]
-        now = utcnow()
         return self.render_template(
             "ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal, page=page,
-            narrow=narrow, areas=office_areas(office),
-            categories=forms.pmks_categories(), lines=lines, sensitive=_sensitive_categories(),
+            narrow=narrow, areas=office_areas(office), categories=forms.pmks_categories(), lines=lines,
             args=_args_of(narrow), saved=_saved_filters(principal.username),
-            # Per row only strings are joined: links from one prefix, SLA codes (labels translated once).
-            task_url=id_url("InboxView.task", "task_id"), case_url=id_url("CaseView.show", "case_id"),
-            claim_url=id_url("InboxView.claim", "task_id"),
-            sla={row.id: sla_badge(row.due_at, now).code for row in rows},
+            rows_html=_rows_html(rows, principal.username) if rows else "",
         )
 
     # Saving a filter is reading the inbox in a narrower way: the same permission as the inbox itself.

@@ -7,20 +7,24 @@ from .descriptor import Descriptor, LetterType, RoleDecl, text
 from .files import PackageFiles, bundled_codes, from_archive, from_directories
 from .store import (
     DeployResult,
+    PackageHead,
     PackageRole,
     ServicePackage,
     declared_scopes,
     deploy_package,
     files_of,
     form_of,
+    latest_heads,
     latest_package,
     latest_packages,
+    newest_package_id,
     package_of_case,
     package_of_definition,
 )
 
 __all__ = [
-    "DeployResult", "Descriptor", "LetterType", "PackageFiles", "PackageRole", "RoleDecl", "ServicePackage",
-    "bundled_codes", "declared_scopes", "deploy_package", "files_of", "form_of", "from_archive",
-    "from_directories", "latest_package", "latest_packages", "package_of_case", "package_of_definition", "text",
+    "DeployResult", "Descriptor", "LetterType", "PackageFiles", "PackageHead", "PackageRole", "RoleDecl",
+    "ServicePackage", "bundled_codes", "declared_scopes", "deploy_package", "files_of", "form_of",
+    "from_archive", "from_directories", "latest_heads", "latest_package", "latest_packages",
+    "newest_package_id", "package_of_case", "package_of_definition", "text",
 ]

@@ -14,6 +14,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import (
     DateTime,
@@ -27,7 +28,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
 
 import forms
 
@@ -155,7 +156,48 @@ def _owners(session: Session, process_ids: list[str]) -> dict[str, str]:
     return {pid: code for pid, code in rows}
 
 
+class PackageHead(NamedTuple):
+    """A line's newest version as lists show it (code, names, descriptor): plain values, kept per process."""
+
+    id: int
+    code: str
+    version: int
+    content_hash: str
+    name: str
+    descriptor: Descriptor
+
+
+_NEWEST = "ligat_newest_package"  # session.info key: (transaction, newest package id)
 _SCOPES: dict[tuple[int, int | None], list[tuple[str, str, str]]] = {}
+_HEADS: dict[tuple[int, int | None], tuple[PackageHead, ...]] = {}
+
+
+def newest_package_id(session: Session) -> int | None:
+    """The newest package id: every deploy adds one (versions are never deleted), so what a process keeps of
+    the deployed packages is keyed by it, which holds across processes. Read once per transaction (a request
+    asks for it for the principal's scopes, the page's packages and their English)."""
+    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's: the request's own session
+        session = session()
+    kept = session.info.get(_NEWEST)
+    transaction = session.get_transaction()
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    newest = session.scalar(select(func.max(ServicePackage.id)))
+    session.info[_NEWEST] = (session.get_transaction(), newest)
+    return newest
+
+
+def latest_heads(session: Session) -> tuple[PackageHead, ...]:
+    """`latest_packages` as plain values, read again only when a deploy has added a version: a page's filter
+    and row names need them on every request."""
+    key = (id(session.get_bind()), newest_package_id(session))
+    heads = _HEADS.get(key)
+    if heads is None:
+        if len(_HEADS) > 16:
+            _HEADS.clear()
+        heads = _HEADS[key] = tuple(PackageHead(p.id, p.code, p.version, p.content_hash, p.name, p.descriptor)
+                                    for p in latest_packages(session))
+    return heads
 
 
 def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[str, tuple[str, str]]:
@@ -165,7 +207,7 @@ def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[s
     Asked on every request (who is this person?): the declarations are kept per process and read again
     only when a deploy has added a version (the newest package id changes)."""
     # Keyed by the database too: one process may hold several (the tests do).
-    key = (id(session.get_bind()), session.scalar(select(func.max(ServicePackage.id))))
+    key = (id(session.get_bind()), newest_package_id(session))
     declarations = _SCOPES.get(key)
     if declarations is None:
         if len(_SCOPES) > 16:
@@ -182,10 +224,11 @@ def declared_scopes(session: Session, exclude_code: str | None = None) -> dict[s
 
 
 def forget_scopes(bind: object) -> None:
-    """Drop the kept declarations of a database that goes away (a throw-away one): a later engine
-    may get the same id."""
-    for key in [k for k in _SCOPES if k[0] == id(bind)]:
-        _SCOPES.pop(key, None)
+    """Drop the kept declarations and package heads of a database that goes away (a throw-away one): a later
+    engine may get the same id."""
+    for kept in (_SCOPES, _HEADS):
+        for key in [k for k in kept if k[0] == id(bind)]:
+            kept.pop(key, None)
 
 
 def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem",
@@ -246,6 +289,7 @@ def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem
     )
     session.add(row)
     session.flush()
+    session.info.pop(_NEWEST, None)  # this transaction now holds a newer package
     for role in descriptor.roles.values():
         session.add(PackageRole(package_id=row.id, role=role.name, scope=role.scope))
     definitions = []

@@ -47,6 +47,7 @@ from .errors import (
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
+from .row_writes import write_changes
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case, can_work_task
@@ -411,6 +412,13 @@ class _Step:
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
 
+    def save(self, *rows: InboxTask) -> None:
+        """Write the case row and the given inbox rows now, one Core UPDATE each (the case's version checked),
+        instead of in the unit of work at commit. Not for the timers' batch: it writes its cases in one flush."""
+        write_changes(self.session, self.case)
+        for row in [*rows, *(self.open_rows or ())]:
+            write_changes(self.session, row)
+
 
 def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
     """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
@@ -572,6 +580,7 @@ def begin_case(
             f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
         )
     step.advance()
+    step.save()
     for document in stored:
         document.case_id = case.id
     return case
@@ -690,6 +699,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     row.completed_at = utcnow()
     audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
     step.advance()
+    step.save(row)
     return case
 
 

@@ -97,3 +97,69 @@ def test_a_task_not_found_or_done_is_refused_without_a_step(db_session):
     cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
     with pytest.raises(TaskUnavailable):
         cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
+
+
+def _bump_version_before_save(monkeypatch, session) -> None:  # noqa: ANN001
+    """Someone else's committed change to the case between this step's read and its write (simulated on the
+    step's own connection, so it works on SQLite's single writer too)."""
+    from sqlalchemy import update
+
+    advance = cases._Step.advance
+
+    def advance_then_bump(step, *args, **kwargs):  # noqa: ANN001, ANN202
+        advance(step, *args, **kwargs)
+        session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == step.case.id)
+                                     .values(lock_version=Case.__table__.c.lock_version + 1))
+
+    monkeypatch.setattr(cases._Step, "advance", advance_then_bump)
+
+
+def test_a_stale_case_version_is_a_concurrent_update_and_writes_nothing(db_session, monkeypatch):
+    import pytest
+
+    from workflows.db import AuditEvent
+    from workflows.errors import ConcurrentUpdate
+
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    case_id, version = case.id, case.lock_version
+    task_id = _open_task(db_session, case_id)
+    events = len(db_session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == case_id)).all())
+    _bump_version_before_save(monkeypatch, db_session)
+    with pytest.raises(ConcurrentUpdate):
+        cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
+    monkeypatch.undo()
+    db_session.expire_all()
+    assert db_session.get(Case, case_id).lock_version == version
+    assert db_session.scalar(select(InboxTask.state).where(InboxTask.id == task_id)) == "open"
+    assert len(db_session.scalars(select(AuditEvent.id).where(AuditEvent.case_id == case_id)).all()) == events
+    assert db_session.scalars(select(InboxTask.id).where(InboxTask.case_id == case_id)).all() == [task_id]
+
+
+def test_the_case_row_is_written_once_per_step_and_the_returned_case_is_current(db_session):
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    case_id = case.id
+    with Statements(db_session) as verify:
+        returned = cases.complete_task(db_session, _open_task(db_session, case_id), OP,
+                                       {"keputusan": "valid", "catatan": "Ok."})
+    writes = [s for s in verify if s.startswith('UPDATE "CASE"')]
+    assert len(writes) == 1 and "LOCK_VERSION = " in writes[0] and "WHERE \"CASE\".ID = " in writes[0], writes
+    assert len([s for s in verify if s.startswith("UPDATE INBOX_TASK")]) == 1, verify
+    seen = (returned.status, returned.bidang, returned.lock_version, returned.serialized)
+    fresh = db_session.execute(select(Case.status, Case.bidang, Case.lock_version, Case.serialized)
+                               .where(Case.id == case_id)).one()
+    assert seen == tuple(fresh)
+    assert returned.lock_version == 3  # 1 at the INSERT, +1 by the starting step, +1 by this one
+
+
+def test_a_row_written_inside_a_savepoint_that_rolls_back_reads_as_before(db_session):
+    from workflows.row_writes import write_changes
+
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    status, version = case.status, case.lock_version
+    savepoint = db_session.begin_nested()
+    case.status = "Dicoba"
+    assert write_changes(db_session, case)
+    assert case.lock_version == version + 1 and case not in db_session.dirty
+    savepoint.rollback()
+    assert (case.status, case.lock_version) == (status, version)
+    db_session.rollback()

@@ -44,6 +44,7 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
+from .kept_rows import commit_keeping
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
@@ -484,7 +485,8 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
         try:
             result = func(session, *args, **kwargs)
-            session.commit()
+            # The case handed back stays readable without a reload until the session's next transaction.
+            commit_keeping(session, result)
             return result
         except Exception as exc:
             session.rollback()

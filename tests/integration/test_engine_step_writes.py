@@ -163,3 +163,23 @@ def test_a_row_written_inside_a_savepoint_that_rolls_back_reads_as_before(db_ses
     savepoint.rollback()
     assert (case.status, case.lock_version) == (status, version)
     db_session.rollback()
+
+
+def test_the_started_case_is_read_without_a_reload_until_the_next_transaction(db_session):
+    from sqlalchemy import update
+
+    with Statements(db_session) as after_commit:
+        case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+        mark = len(after_commit)
+        seen = (case.id, case.reference, case.tracking_code, case.status, case.lock_version)
+        assert len(after_commit) == mark, after_commit[mark:]  # no SELECT of the case it just wrote
+    # What it kept is what was committed.
+    with db_session.get_bind().connect() as other:
+        assert other.execute(select(Case.reference, Case.status, Case.lock_version)
+                             .where(Case.id == seen[0])).one() == (seen[1], seen[3], seen[4])
+    # Someone else changes it after the commit: the session's next transaction sees their values.
+    with db_session.get_bind().begin() as other:
+        other.execute(update(Case.__table__).where(Case.__table__.c.id == seen[0])
+                      .values(status="Diubah", lock_version=seen[4] + 1))
+    db_session.scalar(select(InboxTask.id).limit(1))  # any statement begins the next transaction
+    assert (case.status, case.lock_version) == ("Diubah", seen[4] + 1)

@@ -599,13 +599,14 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
-@functools.cache
-def _task_for_step_query() -> Select:
-    # Built once: composing an ORM select costs more CPU than running it.
+@functools.lru_cache(maxsize=8)
+def _task_for_step_query(reads: tuple[notifications.CaseReads, ...]) -> Select:
+    # Built once per set of routes' reads: composing an ORM select costs more CPU than running it.
     target = aliased(InboxTask)
     task_id = bindparam("task_id")
+    extra = [column.label(f"read_{i}_{j}") for i, read in enumerate(reads) for j, column in enumerate(read.columns())]
     return (
-        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash)
+        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash, *extra)
         .join(InboxTask.case).join(Case.definition)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
         .outerjoin(AuditChain, AuditChain.case_id == InboxTask.case_id)
@@ -618,7 +619,8 @@ def _task_for_step_query() -> Select:
 def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
     """The task row with what its step reads next, in one statement: its case, definition and package
     version, the case's audit chain record and the case's other open rows (sync_inbox)."""
-    rows = session.execute(_task_for_step_query(), {"task_id": task_id}).all()
+    reads = tuple(notifications.CASE_READS)
+    rows = session.execute(_task_for_step_query(reads), {"task_id": task_id}).all()
     row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
@@ -626,7 +628,22 @@ def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[Inbo
         _hold(session, rows[0].ServicePackage)  # package_of_case finds it in the session, with no query
     if rows[0].length is not None:
         audit.keep_head(session, row.case_id, rows[0].length, rows[0].head_hash)
+    _keep_case_reads(session, row.case_id, reads, rows[0])
     return row, [r.InboxTask for r in rows if r.InboxTask.state == "open"]
+
+
+@functools.lru_cache(maxsize=8)
+def _width(read: notifications.CaseReads) -> int:
+    return len(read.columns())
+
+
+def _keep_case_reads(session: Session, case_id: int, reads: tuple[notifications.CaseReads, ...], row: Any) -> None:
+    """Hand the routes' and relays' columns of the step's read to their keepers (notifications.CASE_READS)."""
+    start = 4  # after the task, the package and the chain's length and head
+    for read in reads:
+        width = _width(read)
+        read.keep(session, case_id, tuple(row[start:start + width]))
+        start += width
 
 
 def check_can_work(principal: Principal, row: InboxTask) -> None:

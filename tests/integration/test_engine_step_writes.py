@@ -41,9 +41,8 @@ def _open_task(session, case_id: int) -> int:  # noqa: ANN001
 
 
 def _engine_reads(statements: list[str]) -> list[str]:
-    # Not the step's: the outbox's WhatsApp route and relay lookups (the channel's), and the package's files,
-    # read once per process and version to fill the forms cache.
-    return [s for s in statements if s.startswith("SELECT") and "WA_" not in s and "SERVICE_PACKAGE.ARCHIVE" not in s]
+    # Not the step's: the package's files, read once per process and version to fill the forms cache.
+    return [s for s in statements if s.startswith("SELECT") and "SERVICE_PACKAGE.ARCHIVE" not in s]
 
 
 def test_a_completion_reads_once_and_the_closing_step_writes_the_case_once(db_session):
@@ -56,6 +55,8 @@ def test_a_completion_reads_once_and_the_closing_step_writes_the_case_once(db_se
     reads = _engine_reads(verify)
     assert len(reads) == 1, reads
     assert "JOIN SERVICE_PACKAGE" in reads[0] and "JOIN AUDIT_CHAIN" in reads[0]
+    # The WhatsApp route's and relay's lookups for the step's message come with it (no query per message).
+    assert "FROM WA_CONVERSATION" in reads[0] and "FROM WA_CASE_LINK" in reads[0]
     field = _open_task(db_session, case_id)
     with Statements(db_session) as close:
         cases.complete_task(db_session, field, OFFICER, FOLLOW_UP)
@@ -183,3 +184,38 @@ def test_the_started_case_is_read_without_a_reload_until_the_next_transaction(db
                       .values(status="Diubah", lock_version=seen[4] + 1))
     db_session.scalar(select(InboxTask.id).limit(1))  # any statement begins the next transaction
     assert (case.status, case.lock_version) == ("Diubah", seen[4] + 1)
+
+
+def test_the_routes_read_with_the_step_send_each_message_where_they_did(app, db_session):
+    """Opted out: the message is recorded, not sent; opted in: WhatsApp; an anonymous reporter's case with a
+    WhatsApp link: relayed to that number; a number written another way (0…) is the same conversation."""
+    from workflows.db import utcnow
+    from workflows.whatsapp.models import WaCaseLink, WaConversation
+
+    db_session.add_all([WaConversation(wa_id="6281234567011", opted_out_at=utcnow()),
+                        WaConversation(wa_id="6281234567012", consent=True, consent_at=utcnow()),
+                        WaConversation(wa_id="6281234567013", consent=True, consent_at=utcnow())])
+    db_session.commit()
+    phones = {"opted_out": "+6281234567011", "opted_in": "081234567012"}
+    started = {name: cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE,
+                                      reporter=cases.Reporter(name="Warga", phone=phone)).id
+               for name, phone in phones.items()}
+    started["relayed"] = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE).id
+    db_session.add(WaCaseLink(case_id=started["relayed"], wa_id="6281234567013", anonymous=True))
+    db_session.commit()
+    for case_id in started.values():
+        task_id = _open_task(db_session, case_id)
+        with Statements(db_session) as seen:
+            cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
+        assert not [s for s in seen if s.startswith(("SELECT WA_CONVERSATION", "SELECT WA_CASE_LINK"))], seen
+        assert len(_engine_reads(seen)) == 1, seen
+    db_session.expire_all()
+
+    def status_message(case_id: int) -> OutboxMessage:
+        return db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id,
+                                                              OutboxMessage.kind == "status")).one()
+
+    assert status_message(started["opted_out"]).status == "skipped"
+    assert status_message(started["opted_in"]).channel == "whatsapp"
+    relayed = status_message(started["relayed"])
+    assert relayed.channel == "whatsapp" and relayed.recipient == "6281234567013"

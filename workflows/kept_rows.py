@@ -4,13 +4,15 @@ A commit expires every object of the session, so the caller reading the case it 
 reference, status) sent one more SELECT for values the use case had just written. `commit_keeping` commits
 and puts those values back: they are exactly what the transaction committed. They stay only until the
 session next begins a transaction (its next query, flush or step): the object is expired then, as the
-commit would have done, so a later use case never works on values another process may have changed since.
+commit would have done (all but its primary key, which never changes), so a later use case never works on
+values another process may have changed since.
 Only rows with a version column are kept: were one changed by the caller in between and written, its
 version check would still catch a change made by someone else.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import event as sa_event
@@ -46,4 +48,11 @@ def _expire_kept(session: Session, transaction: Any, connection: Any) -> None:
     for state in kept or ():
         obj = state.obj()
         if obj is not None and state.session is session and not state.modified:
-            session.expire(obj)
+            session.expire(obj, _changeable(state.mapper))
+
+
+@functools.cache
+def _changeable(mapper: Any) -> list[str]:
+    """Every attribute but the primary key, which never changes: reading the id then needs no reload."""
+    key = {prop.key for prop in mapper.column_attrs if any(column.primary_key for column in prop.columns)}
+    return [name for name in mapper.attrs.keys() if name not in key]

@@ -25,12 +25,11 @@ def relay_key(case_id: int) -> tuple[str, int]:
     return ("wa_relay", case_id)
 
 
-def _standing(wa_id: ColumnElement[Any]) -> ColumnElement[Any]:
-    """What consent_route needs of the conversation of `wa_id`: opted out, may be told, or only known."""
-    return (select(case((WaConversation.opted_out_at.is_not(None), literal(OPTED_OUT)),
-                        (WaConversation.consent == True, literal(TOLD)),  # noqa: E712 (SQL, not Python)
-                        else_=literal(KNOWN)))
-            .where(WaConversation.wa_id == wa_id).scalar_subquery())
+def _standing() -> ColumnElement[Any]:
+    """What consent_route needs of a conversation: opted out, may be told, or only known."""
+    return case((WaConversation.opted_out_at.is_not(None), literal(OPTED_OUT)),
+                (WaConversation.consent == True, literal(TOLD)),  # noqa: E712 (SQL, not Python)
+                else_=literal(KNOWN))
 
 
 def columns() -> list[ColumnElement[Any]]:
@@ -38,10 +37,13 @@ def columns() -> list[ColumnElement[Any]]:
     # wire.wa_id_of for the usual spellings (+62…, 62…, 0…); any other spelling misses in `known` and is read.
     phone_id = case((phone.like("+%"), func.substr(phone, 2)),
                     (phone.like("0%"), literal("62") + func.substr(phone, 2)), else_=phone)
-    link = (select(WaCaseLink.wa_id)
-            .where(WaCaseLink.case_id == Case.id, WaCaseLink.anonymous == True)  # noqa: E712
-            .scalar_subquery())
-    return [phone_id, _standing(phone_id), link, _standing(link)]
+    anonymous_link = (WaCaseLink.case_id == Case.id, WaCaseLink.anonymous == True)  # noqa: E712
+    link = select(WaCaseLink.wa_id).where(*anonymous_link).scalar_subquery()
+    # Each subquery one level under the step's read, so each correlates with its `case` row.
+    phone_standing = select(_standing()).where(WaConversation.wa_id == phone_id).scalar_subquery()
+    link_standing = (select(_standing()).join_from(WaCaseLink, WaConversation, WaConversation.wa_id == WaCaseLink.wa_id)
+                     .where(*anonymous_link).scalar_subquery())
+    return [phone_id, phone_standing, link, link_standing]
 
 
 def keep(session: Session, case_id: int, values: tuple[Any, ...]) -> None:

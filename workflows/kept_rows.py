@@ -25,7 +25,9 @@ KEPT = "ligat_kept_rows"  # session.info key: states kept loaded past the last c
 def commit_keeping(session: Session, obj: Any) -> None:
     """Commit the session; `obj` (a mapped row with a version column) keeps the values it was committed with."""
     state = inspect(obj, raiseerr=False)
-    if state is None or not getattr(state, "persistent", False) or state.mapper.version_id_col is None:
+    owner = session if isinstance(session, Session) else session()  # a scoped_session gives its Session
+    if (state is None or not getattr(state, "persistent", False) or state.session is not owner
+            or state.mapper.version_id_col is None):
         session.commit()
         return
     session.flush()  # the values below are then the ones written

@@ -43,9 +43,9 @@ def write_changes(session: Session, obj: Any) -> bool:
     version_key = _version_key(mapper)
     version = None
     if version_key is not None:
-        version = changed.get(version_key, values.get(version_key))
-        if version_key in changed:
-            return False  # someone set the version by hand: the ORM's rules apply
+        version = values.get(version_key)
+        if version_key in changed or version is None:
+            return False  # set by hand, or not loaded: the ORM's rules apply
         params[columns[version_key]] = version + 1
         params[READ_VERSION] = version
     result = session.connection().execute(_update(table, mapper.primary_key[0].name, _version_name(mapper)), params)

@@ -44,9 +44,11 @@ from .errors import (
     ProcessError,
     TaskUnavailable,
 )
+from .kept_rows import commit_keeping
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
+from .row_writes import write_changes
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case, can_work_task
@@ -412,6 +414,13 @@ class _Step:
         case.serialized = dump_workflow(self.workflow, self.spec_json)
         case.updated_at = utcnow()
 
+    def save(self, *rows: InboxTask) -> None:
+        """Write the case row and the given inbox rows now, one Core UPDATE each (the case's version checked),
+        instead of in the unit of work at commit. Not for the timers' batch: it writes its cases in one flush."""
+        write_changes(self.session, self.case)
+        for row in [*rows, *(self.open_rows or ())]:
+            write_changes(self.session, row)
+
 
 def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
     """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
@@ -479,7 +488,8 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
         try:
             result = func(session, *args, **kwargs)
-            session.commit()
+            # The case handed back stays readable without a reload until the session's next transaction.
+            commit_keeping(session, result)
             return result
         except Exception as exc:
             session.rollback()
@@ -575,6 +585,7 @@ def begin_case(
             f"LIGAT: laporan Anda diterima dengan nomor {case.reference}, kode lacak {case.tracking_code}."
         )
     step.advance()
+    step.save()
     for document in stored:
         document.case_id = case.id
     return case
@@ -591,13 +602,14 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
-@functools.cache
-def _task_for_step_query() -> Select:
-    # Built once: composing an ORM select costs more CPU than running it.
+@functools.lru_cache(maxsize=8)
+def _task_for_step_query(reads: tuple[notifications.CaseReads, ...]) -> Select:
+    # Built once per set of routes' reads: composing an ORM select costs more CPU than running it.
     target = aliased(InboxTask)
     task_id = bindparam("task_id")
+    extra = [column.label(f"read_{i}_{j}") for i, read in enumerate(reads) for j, column in enumerate(read.columns())]
     return (
-        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash)
+        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash, *extra)
         .join(InboxTask.case).join(Case.definition)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
         .outerjoin(AuditChain, AuditChain.case_id == InboxTask.case_id)
@@ -610,7 +622,8 @@ def _task_for_step_query() -> Select:
 def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
     """The task row with what its step reads next, in one statement: its case, definition and package
     version, the case's audit chain record and the case's other open rows (sync_inbox)."""
-    rows = session.execute(_task_for_step_query(), {"task_id": task_id}).all()
+    reads = tuple(notifications.CASE_READS)
+    rows = session.execute(_task_for_step_query(reads), {"task_id": task_id}).all()
     row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
@@ -618,7 +631,22 @@ def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[Inbo
         _hold(session, rows[0].ServicePackage)  # package_of_case finds it in the session, with no query
     if rows[0].length is not None:
         audit.keep_head(session, row.case_id, rows[0].length, rows[0].head_hash)
+    _keep_case_reads(session, row.case_id, reads, rows[0])
     return row, [r.InboxTask for r in rows if r.InboxTask.state == "open"]
+
+
+@functools.lru_cache(maxsize=8)
+def _width(read: notifications.CaseReads) -> int:
+    return len(read.columns())
+
+
+def _keep_case_reads(session: Session, case_id: int, reads: tuple[notifications.CaseReads, ...], row: Any) -> None:
+    """Hand the routes' and relays' columns of the step's read to their keepers (notifications.CASE_READS)."""
+    start = 4  # after the task, the package and the chain's length and head
+    for read in reads:
+        width = _width(read)
+        read.keep(session, case_id, tuple(row[start:start + width]))
+        start += width
 
 
 def check_can_work(principal: Principal, row: InboxTask) -> None:
@@ -693,6 +721,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     row.completed_at = utcnow()
     audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
     step.advance()
+    step.save(row)
     return case
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from .db import OutboxMessage, utcnow
@@ -51,6 +53,33 @@ ROUTES: list[Route] = []
 # channel that relays, such as WhatsApp): the message reaches them, officers never see the number.
 Relay = Callable[[Session, int], str | None]
 RELAYS: list[Relay] = []
+
+
+
+
+@dataclass(frozen=True)
+class CaseReads:
+    """What a route or relay reads about a case, read with the engine step's own read of the case instead of
+    one query per message: SQL columns correlated with the `case` row, and a function keeping their values
+    (in `known(session)`) for the rest of the transaction, where the route and relay look first."""
+
+    columns: Callable[[], list[ColumnElement[Any]]]
+    keep: Callable[[Session, int, tuple[Any, ...]], None]
+
+
+CASE_READS: list[CaseReads] = []
+KNOWN = "ligat_notify_known"  # session.info key: what the step's read found for routes and relays
+
+
+def known(session: Session) -> dict[Any, Any]:
+    """Values kept by CASE_READS for this transaction (forgotten when it ends: they may change after)."""
+    return session.info.setdefault(KNOWN, {})
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_known(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(KNOWN, None)
 
 
 def relay_of(session: Session, case_id: int) -> str | None:

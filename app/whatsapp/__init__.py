@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 from workflows import notifications
-from workflows.whatsapp import cloud, inbound, sms
+from workflows.whatsapp import cloud, inbound, sms, step_reads
 from workflows.whatsapp.cloud import WhatsAppChannel
 from workflows.whatsapp.sms import SmsChannel
 
@@ -62,6 +62,8 @@ def configure(app: Flask) -> None:
         notifications.ROUTES.append(inbound.consent_route)
     if inbound.relay not in notifications.RELAYS:
         notifications.RELAYS.append(inbound.relay)
+    if step_reads.READS not in notifications.CASE_READS:
+        notifications.CASE_READS.append(step_reads.READS)
 
 
 def register(app: Flask, appbuilder: Any) -> None:

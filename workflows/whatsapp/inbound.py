@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from .. import notifications
 from ..db import utcnow
-from . import conversation, wire
+from . import conversation, step_reads, wire
 from .cloud import SETTINGS
 from .models import WaCaseLink, WaConversation, WaInbound
 
@@ -160,16 +161,36 @@ def expire_quiet(session: Session, limit: int = 100) -> int:
 
 def relay(session: Session, case_id: int) -> str | None:
     """Outbox relay: the WhatsApp number of an anonymous reporter's case (never shown to officers)."""
-    link = session.get(WaCaseLink, case_id)
+    link = session.identity_map.get(identity_key(WaCaseLink, case_id))
+    if link is None:
+        found = notifications.known(session)
+        if step_reads.relay_key(case_id) in found:  # read with the step's case (step_reads)
+            return found[step_reads.relay_key(case_id)]
+        link = session.get(WaCaseLink, case_id)
     return link.wa_id if link is not None and link.anonymous else None
 
 
 def consent_route(session: Session, recipient: str, channel: str) -> str | None:
     """Outbox route: a number that opted in on WhatsApp is told there; one that opted out is not told."""
     wa_id = wire.wa_id_of(recipient)
-    conv = session.get(WaConversation, wa_id) if wa_id else None
+    if not wa_id:
+        return channel
+    conv = session.identity_map.get(identity_key(WaConversation, wa_id))
+    if conv is None:
+        found = notifications.known(session)
+        if step_reads.consent_key(wa_id) in found:  # read with the step's case (step_reads)
+            return _route(found[step_reads.consent_key(wa_id)], channel)
+        conv = session.get(WaConversation, wa_id)
     if conv is None:
         return channel
-    if conv.opted_out_at is not None:
+    standing = (step_reads.OPTED_OUT if conv.opted_out_at is not None
+                else step_reads.TOLD if conv.may_be_told else step_reads.KNOWN)
+    return _route(standing, channel)
+
+
+def _route(standing: str | None, channel: str) -> str | None:
+    if standing is None:  # no conversation with this number
+        return channel
+    if standing == step_reads.OPTED_OUT:
         return None
-    return CHANNEL if conv.may_be_told or channel == CHANNEL else channel
+    return CHANNEL if standing == step_reads.TOLD or channel == CHANNEL else channel

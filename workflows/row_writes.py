@@ -1,20 +1,24 @@
-"""Write an ORM object's changed columns with one Core UPDATE, now, instead of through the unit of work.
+"""Write ORM objects' changed columns with Core UPDATEs, now, instead of through the unit of work.
 
 The engine step changes a few columns of the case row and of the completed inbox row; the ORM's flush of
-those two objects cost more CPU than the rest of the step's writes together. `write_changes` sends the same
-UPDATE the flush would (the changed columns, and the version check and bump where the mapper has a version
-column), then marks the object clean, so the ORM neither writes it again nor reloads it: the object stays
-what the database now holds. A version found changed raises `StaleDataError`, as the flush does, which the
-use cases report as a concurrent update.
+those objects cost more CPU than the rest of the step's writes together, and it writes a versioned row
+one UPDATE at a time, so a scheduler's batch of wakes paid one statement per case. `write_changes` (one
+row) and `write_all` (rows of one table changing the same columns go in one executemany) send the UPDATE
+the flush would: the changed columns, with the version check and bump where the mapper has a version
+column. The objects are then marked clean, so the ORM neither writes them again nor reloads them: each
+stays what the database now holds. A version found changed raises `StaleDataError`, as the flush does,
+which the use cases report as a concurrent update and the scheduler rolls its batch back for.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Table, Update, bindparam, inspect
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import InstanceState, Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 
 READ_VERSION = "row_writes_read_version"
@@ -26,40 +30,73 @@ def write_changes(session: Session, obj: Any) -> bool:
     nothing) when the ORM must write it itself: a new object, a changed relationship or primary key, or a
     mapper this helper does not cover (several tables, a composite key)."""
     state = inspect(obj)
-    if not state.persistent:
+    params = _params(state)
+    if params is None:
         return False
+    if params:
+        _execute(session, state.mapper, [(state, params)])
+    return True
+
+
+def write_all(session: Session, objs: Iterable[Any]) -> None:
+    """Write the changed columns of `objs` now, one executemany per table and set of changed columns; a row
+    this helper does not cover is left to the session's flush. One row moved by someone else since it was
+    read fails the whole statement (StaleDataError): the caller rolls back what it wrote with them."""
+    groups: dict[tuple[Mapper, tuple[str, ...]], list[tuple[InstanceState, dict[str, Any]]]] = defaultdict(list)
+    for obj in objs:
+        state = inspect(obj)
+        params = _params(state)
+        if params:
+            groups[(state.mapper, tuple(sorted(params)))].append((state, params))
+    for (mapper, _keys), rows in groups.items():
+        _execute(session, mapper, rows)
+
+
+def _params(state: InstanceState) -> dict[str, Any] | None:
+    """The UPDATE's parameters for a row's changes ({}: nothing changed), or None: the ORM must write it."""
+    if not state.persistent:
+        return None
     changed = state.committed_state
     if not changed:
-        return True
+        return {}
     mapper = state.mapper
     table, columns = _layout(mapper)
     if table is None or not changed.keys() <= columns.keys() or mapper.primary_key[0].key in changed:
-        return False
+        return None
     values = state.dict
     params = {columns[key]: values[key] for key in changed if key in values}
     if len(params) != len(changed):  # a changed attribute expired since: let the ORM sort it out
-        return False
+        return None
     params[ROW_ID] = state.identity[0]
     version_key = _version_key(mapper)
-    version = None
     if version_key is not None:
         version = values.get(version_key)
         if version_key in changed or version is None:
-            return False  # set by hand, or not loaded: the ORM's rules apply
+            return None  # set by hand, or not loaded: the ORM's rules apply
         params[columns[version_key]] = version + 1
         params[READ_VERSION] = version
-    result = session.connection().execute(_update(table, mapper.primary_key[0].name, _version_name(mapper)), params)
-    if result.rowcount != 1:
-        raise StaleDataError(f"UPDATE of {table.name} id {state.identity[0]} matched {result.rowcount} rows "
-                             f"(version {version} read): changed by someone else")
-    if version_key is not None:
-        values[version_key] = version + 1
-    # The row is as the object says: mark it clean. A savepoint rolled back later must still expire it, as
-    # it expires what a flush wrote inside it.
-    owner = state.session  # the Session itself (callers may hand a scoped_session proxy)
-    state._commit_all(values, owner.identity_map)
-    owner._register_altered([state])
-    return True
+    return params
+
+
+def _execute(session: Session, mapper: Mapper, rows: list[tuple[InstanceState, dict[str, Any]]]) -> None:
+    table, _columns = _layout(mapper)
+    statement = _update(table, mapper.primary_key[0].name, _version_name(mapper))
+    params = [p for _state, p in rows]
+    result = session.connection().execute(statement, params[0] if len(params) == 1 else params)
+    if result.rowcount != len(rows):
+        ids = ", ".join(str(p[ROW_ID]) for p in params)
+        raise StaleDataError(f"UPDATE of {table.name} id {ids} matched {result.rowcount} of {len(rows)} rows: "
+                             "changed by someone else since read")
+    version_key = _version_key(mapper)
+    for state, _p in rows:
+        values = state.dict
+        if version_key is not None:
+            values[version_key] += 1
+        # The row is as the object says: mark it clean. A savepoint rolled back later must still expire it,
+        # as it expires what a flush wrote inside it.
+        owner = state.session  # the Session itself (callers may hand a scoped_session proxy)
+        state._commit_all(values, owner.identity_map)
+        owner._register_altered([state])
 
 
 @functools.cache

@@ -8,7 +8,7 @@ database the case's optimistic lock still guarantees a timer fires once.
 A batch is one transaction and each case in it one atomic step. The steps
 are first run side by side and written together: the batch's open inbox rows
 are read in one query, its case rows written in one version-checked executemany
-(case_rows.py), and its flows, new inbox rows and audit events in one
+(row_writes.py), and its flows, new inbox rows and audit events in one
 executemany per table at the commit (held.py, audit.py), instead of a
 savepoint, a flush and a release per case. If any of them
 fails, nothing of the batch is kept: the batch is claimed again and each
@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit
-from .case_rows import write_cases
 from .cases import wake_case
 from .db import Case, InboxTask, utcnow
+from .row_writes import write_all
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _wake(session: Session, cases: list[Case], alone: Collection[int]) -> int:
             log.exception("gagal membangunkan timer kasus id=%s", case.id)
             audit.forget_heads(session)
             _keep_alone(case.id)
-    write_cases(session, shared)
+    write_all(session, shared)
     return progressed
 
 

@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Update, bindparam, select
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import held
 from .db import AuditChain, AuditEvent, utcnow
 
 GENESIS = "0" * 64
@@ -191,43 +191,10 @@ def forget_heads(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-@sa_event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    write_pending(session)
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    # Also a savepoint's release: its events are written inside it.
-    write_pending(session)
-
-
-@sa_event.listens_for(Session, "do_orm_execute")
-def _before_query(state: Any) -> None:
-    # Written where autoflush would have written ORM rows, so a query in the same transaction sees them.
-    session = state.session
-    if session.info.get(PENDING) and session.autoflush:
-        write_pending(session)
-
-
-@sa_event.listens_for(Session, "after_transaction_create")
-def _savepoint_guard(session: Session, transaction: Any) -> None:
-    if transaction.nested and session.info.get(PENDING):
-        # Events appended outside a savepoint would be written inside it and lost with its rollback.
-        raise RuntimeError("audit events pending when a savepoint began: call audit.write_pending first")
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _after_transaction(session: Session, transaction: Any) -> None:
-    # Another process may append once the transaction is over (committed, rolled back or closed): the next
-    # one reads the heads again. A savepoint's end is not the end: what it wrote is what the heads say.
-    if transaction.parent is None:
-        forget_heads(session)
-
-
-@sa_event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(session: Session, previous_transaction: Any) -> None:
-    forget_heads(session)
+# Written before the session's next flush, query or commit, forgotten with the transaction (held.py's hooks).
+# Another process may append once the transaction is over (committed, rolled back or closed): the next one
+# reads the heads again.
+held.buffer(PENDING, write_pending, forget_heads)
 
 
 @dataclass

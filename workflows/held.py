@@ -9,6 +9,7 @@ rows are held: they would be written inside it and lost with its rollback.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Table
@@ -39,36 +40,65 @@ def drop_held(session: Session) -> None:
     session.info.pop(HELD, None)
 
 
+# Per-transaction buffers (these held rows, audit's pending events): each is written before the session's
+# next flush, query or commit and forgotten with its transaction's rollback, by the same hooks.
+_BUFFERS: list[tuple[str, Callable[[Session], None], Callable[[Session], None]]] = []
+
+
+def buffer(key: str, write: Callable[[Session], None], forget: Callable[[Session], None]) -> None:
+    """Have `write(session)` run before every flush, commit (a savepoint's release included) and ORM query
+    of an autoflushing session while `session.info[key]` holds anything, and `forget(session)` when the
+    transaction ends or rolls back; a savepoint may not begin while `key` holds anything."""
+    _BUFFERS.append((key, write, forget))
+
+
+def _write_all(session: Session) -> None:
+    for _key, write, _forget in _BUFFERS:
+        write(session)
+
+
+buffer(HELD, write_held, drop_held)
+
+
 @sa_event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    write_held(session)
+    _write_all(session)
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    write_held(session)  # also a savepoint's release: its rows are written inside it
+    _write_all(session)  # also a savepoint's release: what it buffered is written inside it
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
 def _before_query(state: Any) -> None:
     # Written where autoflush would have written ORM rows, so a query in the same transaction sees them.
     session = state.session
-    if session.info.get(HELD) and session.autoflush:
-        write_held(session)
+    if session.autoflush and any(session.info.get(key) for key, _w, _f in _BUFFERS):
+        _write_all(session)
 
 
 @sa_event.listens_for(Session, "after_transaction_create")
 def _savepoint_guard(session: Session, transaction: Any) -> None:
-    if transaction.nested and session.info.get(HELD):
-        raise RuntimeError("rows held when a savepoint began: call held.write_held first")
+    # Rows buffered outside a savepoint would be written inside it and lost with its rollback.
+    if transaction.nested:
+        for key, _write, _forget in _BUFFERS:
+            if session.info.get(key):
+                raise RuntimeError(f"{key} buffered when a savepoint began: write it first")
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _after_transaction(session: Session, transaction: Any) -> None:
+    # A savepoint's end is not the end: what it wrote is what the buffers say.
     if transaction.parent is None:
-        drop_held(session)
+        _forget_all(session)
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session: Session, previous_transaction: Any) -> None:
-    drop_held(session)
+    _forget_all(session)
+
+
+def _forget_all(session: Session) -> None:
+    for _key, _write, forget in _BUFFERS:
+        forget(session)

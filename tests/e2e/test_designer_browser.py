@@ -57,7 +57,7 @@ def test_form_preview_follows_the_edit_and_the_descriptor_saves(browser, live_se
         # A form: the preview is the task form as officers see it, redrawn while typing.
         form_link = page.locator('#draft-files a.file-open[href*="/forms/"][href$=".schema.json"]').first
         form_link.click()
-        page.wait_for_selector("#form-preview .form-group")
+        page.wait_for_selector("#form-preview[data-live] .form-group")  # drawn, and listening for edits
         schema = page.input_value("#schema-source")
         first_title = page.inner_text("#form-preview label")
         first_title = first_title.replace("*", "").strip()

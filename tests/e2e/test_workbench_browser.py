@@ -277,7 +277,7 @@ def test_marker_on_the_faulty_element_and_the_form_preview(browser, live_server,
         # A form edit appears in the preview.
         context, page = sign_in(browser, live_server, DESKTOP)
         page.goto(f"{live_server}/perancang/{code}/draf/berkas/forms/{code}/pengaduan_tindak_lanjut.schema.json")
-        page.wait_for_selector("#form-preview .form-group")
+        page.wait_for_selector("#form-preview[data-live] .form-group")
         schema = page.input_value("#schema-source")
         page.fill("#schema-source", schema.replace('"Temuan di lapangan"', '"Temuan di lokasi kejadian"', 1))
         page.wait_for_function("(t) => document.querySelector('#form-preview').innerText.includes(t)",

@@ -210,5 +210,6 @@
       if (!area) return;
       area.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 350); });
     });
+    preview.setAttribute('data-live', '');  // redrawn on edits from now on (the first drawing is the server's)
   }
 })();

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import uuid
 from enum import Enum
-from typing import IO
+from typing import IO, Any
 
 import psycopg
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .dtks_checks import COLUMNS, DUPLICATE, ByteCheck, DtksFileRefused, ImportReport, Rejected, header_columns
 from .dtks_sql import (
     FENCE,
+    LINE_CACHE,
     Copied,
     begin_import,
     check_params,
     digits_sql,
+    lock_for_import,
     read_header,
     reason_sql,
     size_memory,
@@ -60,7 +63,7 @@ def import_columns(session: Session, stream: IO[bytes], report: ImportReport) ->
     table = f"dtks_cols_{uuid.uuid4().hex[:12]}"
     # The header is line 1: the identity counts lines, as no record here runs over two lines.
     session.execute(text(
-        f"CREATE UNLOGGED TABLE {table} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), "
+        f"CREATE UNLOGGED TABLE {table} (line bigint GENERATED ALWAYS AS IDENTITY (START WITH 2 {LINE_CACHE}), "
         + ", ".join(f"{name} text" for name in header) + ")"
     ))
     try:
@@ -70,23 +73,47 @@ def import_columns(session: Session, stream: IO[bytes], report: ImportReport) ->
         return Outcome.RAW_LINES
     size_memory(session, copied.rows)
     params = check_params(len(header))
-    excluded = session.execute(text(_excluded_sql(table, header, copied.trim)), params).all()
-    if any(odd for _, _, _, odd in excluded):
+    # Into an empty dtks the duplicates need no sort of their own (a third of the checks' work, and its
+    # last step runs in one process): the primary key refuses a NIK accepted twice, and then the rows
+    # are rolled back and the file checked again with the sort, which finds which lines to reject.
+    written = _check_and_write(session, table, header, copied, params, report, sort=not lock_for_import(session))
+    if written is None:
+        written = _check_and_write(session, table, header, copied, params, report, sort=True)
+    if not written:
         savepoint.rollback()
         return Outcome.ROW_BY_ROW  # a field longer than Python's csv allows: it refuses the file
-    rejected = [Rejected(line, reason if again is False else DUPLICATE) for line, reason, again, _ in excluded
-                if again is not None]
-    report.rows = copied.rows - (len(excluded) - len(rejected))
-    report.rejected = rejected
-    report.accepted = report.rows - len(rejected)
-    report.updated, report.inserted = upsert_rows(
-        session, _accepted_sql(table, header, copied.trim, bool(excluded)), table, report.accepted,
-        {"ws": params["ws"], "excluded": [line for line, _, _, _ in excluded]},
-    )
     session.execute(text(f"DROP TABLE {table}"))
     savepoint.commit()
     report.checked_in_sql = True
     return Outcome.DONE
+
+
+def _check_and_write(session: Session, table: str, header: list[str], copied: Copied, params: dict[str, Any],
+                     report: ImportReport, sort: bool) -> bool | None:
+    """Check the staged lines, fill the report and write the accepted rows: True. False (nothing written)
+    for a field longer than Python's csv module reads. Without `sort` (duplicates not looked for),
+    None when the primary key found a NIK accepted twice: the rows are rolled back."""
+    excluded = session.execute(text(_excluded_sql(table, header, copied.trim, duplicates=sort)), params).all()
+    if any(odd for _, _, _, odd in excluded):
+        return False
+    rejected = [Rejected(line, reason if again is False else DUPLICATE) for line, reason, again, _ in excluded
+                if again is not None]
+    rows = copied.rows - (len(excluded) - len(rejected))  # blank lines are not counted
+    attempt = session.begin_nested()
+    try:
+        updated, inserted = upsert_rows(
+            session, _accepted_sql(table, header, copied.trim, bool(excluded)), table, rows - len(rejected),
+            {"ws": params["ws"], "excluded": [line for line, _, _, _ in excluded]},
+        )
+    except IntegrityError as exc:
+        if sort or not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise
+        attempt.rollback()
+        return None
+    attempt.commit()
+    report.rows, report.rejected, report.accepted = rows, rejected, rows - len(rejected)
+    report.updated, report.inserted = updated, inserted
+    return True
 
 
 def _copy_fields(session: Session, stream: IO[bytes], check: ByteCheck, table: str,
@@ -100,7 +127,7 @@ def _copy_fields(session: Session, stream: IO[bytes], check: ByteCheck, table: s
     statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL ({columns}))"
     with raw.cursor() as cursor:
         with cursor.copy(statement) as copy:
-            for data in stream_lines(stream, check, seen):
+            for data in stream_lines(stream, check, seen, keep_crlf=True):
                 if seen.quotes or seen.end_marker:
                     raise _Declined
                 copy.write(data)
@@ -117,10 +144,11 @@ def _value_sql(header: list[str], name: str, trim: bool) -> str:
     return f"btrim({name}, :ws)" if trim else name
 
 
-def _excluded_sql(table: str, header: list[str], trim: bool) -> str:
+def _excluded_sql(table: str, header: list[str], trim: bool, duplicates: bool = True) -> str:
     """SQL: (line, reason, again, odd) of each line not to be written, in line order. `again`: NULL for
     a line skipped as blank (all its fields empty), true for a later line of a NIK already accepted,
-    false for a line with a reason. `odd`: a field longer than Python's csv module reads.
+    false for a line with a reason. `odd`: a field longer than Python's csv module reads. Without
+    `duplicates`, later lines of a NIK are not looked for (the primary key finds them).
 
     The checks run in parallel workers below the sort the duplicates need; the fence keeps the trimmed
     values from being computed again at each use."""
@@ -128,16 +156,24 @@ def _excluded_sql(table: str, header: list[str], trim: bool) -> str:
     odd = " OR ".join(f"(octet_length({name}) > :field_limit AND char_length({name}) > :field_limit)"
                       for name in header)
     blank = " AND ".join(f"{name} = ''" for name in COLUMNS)
+    checked = (
+        f"SELECT line, odd, {blank} AS blank, nik_number, {reason_sql(len(header))} AS reason, {FENCE.format(2)} FROM ("
+        f"SELECT *, CASE WHEN {digits_sql('nik', 16)} THEN nik::bigint END AS nik_number, {FENCE.format(1)} FROM ("
+        f"SELECT line, {len(header)} AS cols, {values}, {odd} AS odd, {FENCE.format(0)} FROM {table}"
+        ") AS named) AS numbered"
+    )
+    if not duplicates:
+        # The fence's column in the condition keeps it out of the subquery, where `reason` would be computed
+        # twice (once to filter, once to return); the condition holds exactly when one of the others does.
+        return (f"SELECT line, reason, CASE WHEN NOT blank THEN false END AS again, odd FROM ({checked}) AS checked "
+                "WHERE reason IS NOT NULL OR odd OR fence_2 IS NULL ORDER BY line")
     return (
         "SELECT line, reason, CASE WHEN NOT blank THEN again IS TRUE END AS again, odd FROM ("
         "SELECT line, reason, odd, blank, reason IS NULL AND key = lag(key) OVER (ORDER BY key, line) AS again "
         # One bigint to sort by: an accepted row's NIK, or minus the line of a rejected one (never equal
         # to a NIK or to another key), so a NIK equal to the one before is a later line of it.
         "FROM (SELECT *, CASE WHEN reason IS NULL THEN nik_number ELSE -line END AS key FROM ("
-        f"SELECT line, odd, {blank} AS blank, nik_number, {reason_sql(len(header))} AS reason, {FENCE.format(2)} FROM ("
-        f"SELECT *, CASE WHEN {digits_sql('nik', 16)} THEN nik::bigint END AS nik_number, {FENCE.format(1)} FROM ("
-        f"SELECT line, {len(header)} AS cols, {values}, {odd} AS odd, {FENCE.format(0)} FROM {table}"
-        ") AS named) AS numbered) AS checked) AS keyed) AS ordered "
+        f"{checked}) AS checked) AS keyed) AS ordered "
         "WHERE reason IS NOT NULL OR again OR odd ORDER BY line"
     )
 

@@ -350,6 +350,10 @@ def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch, c
         db_session.execute(text("SET LOCAL enable_seqscan = off"))  # two rows: a scan would be cheaper
         plan = "\n".join(db_session.scalars(text("EXPLAIN SELECT * FROM dtks WHERE nik = :nik"), {"nik": a}))
         assert "Index Scan using pk_dtks" in plan  # a lookup by NIK is one probe of the rebuilt key
+        # The key compares NIKs as bytes (migration 0033), also when rebuilt from the catalogue's definition.
+        assert db_session.scalar(text(
+            "SELECT c.collname FROM pg_index AS i JOIN pg_collation AS c ON c.oid = i.indcollation[0] "
+            "WHERE i.indexrelid = 'pk_dtks'::regclass")) == "C"
     finally:
         db_session.rollback()
 

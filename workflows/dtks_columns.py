@@ -18,7 +18,6 @@ from typing import IO, Any
 
 import psycopg
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .dtks_checks import COLUMNS, DUPLICATE, ByteCheck, DtksFileRefused, ImportReport, Rejected, header_columns
@@ -34,8 +33,8 @@ from .dtks_sql import (
     reason_sql,
     size_memory,
     stream_lines,
+    upsert_once_each,
 )
-from .dtks_sql import upsert as upsert_rows
 
 
 class Outcome(Enum):
@@ -99,20 +98,14 @@ def _check_and_write(session: Session, table: str, header: list[str], copied: Co
     rejected = [Rejected(line, reason if again is False else DUPLICATE) for line, reason, again, _ in excluded
                 if again is not None]
     rows = copied.rows - (len(excluded) - len(rejected))  # blank lines are not counted
-    attempt = session.begin_nested()
-    try:
-        updated, inserted = upsert_rows(
-            session, _accepted_sql(table, header, copied.trim, bool(excluded)), table, rows - len(rejected),
-            {"ws": params["ws"], "excluded": [line for line, _, _, _ in excluded]},
-        )
-    except IntegrityError as exc:
-        if sort or not isinstance(exc.orig, psycopg.errors.UniqueViolation):
-            raise
-        attempt.rollback()
+    written = upsert_once_each(
+        session, _accepted_sql(table, header, copied.trim, bool(excluded)), table, rows - len(rejected),
+        {"ws": params["ws"], "excluded": [line for line, _, _, _ in excluded]}, duplicates_found=sort,
+    )
+    if written is None:
         return None
-    attempt.commit()
     report.rows, report.rejected, report.accepted = rows, rejected, rows - len(rejected)
-    report.updated, report.inserted = updated, inserted
+    report.updated, report.inserted = written
     return True
 
 

@@ -22,7 +22,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import psycopg
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from .db import utcnow
@@ -386,6 +388,22 @@ def upsert(session: Session, accepted_rows: str, table: str, accepted: int,
     return updated, inserted
 
 
+def upsert_once_each(session: Session, accepted_rows: str, table: str, accepted: int, params: dict[str, Any] | None,
+                     duplicates_found: bool) -> tuple[int, int] | None:
+    """`upsert` in a savepoint. When the file's duplicate NIKs were not looked for (`duplicates_found` false:
+    a first load, where the primary key finds them), None if a NIK came twice: then nothing was written."""
+    attempt = session.begin_nested()
+    try:
+        written = upsert(session, accepted_rows, table, accepted, params)
+    except IntegrityError as exc:
+        if duplicates_found or not isinstance(exc.orig, psycopg.errors.UniqueViolation):
+            raise
+        attempt.rollback()
+        return None
+    attempt.commit()
+    return written
+
+
 # Memory a row takes in the import's sorts (measured with trace_sort at 1,000,000 rows: the checks'
 # sort about 100 bytes a row, the primary key's build about 70), with some room. The sorts of a
 # parallel query get work_mem in each of the three processes; an index build shares its memory.
@@ -441,26 +459,34 @@ def import_staged(session: Session, stream: IO[bytes], report: ImportReport) -> 
         f"reason) AS {_checked_sql(raw, header, copied)}"
     ), check_params(len(header))).rowcount
     size_memory(session, count)
-    # A checked row has its NIK as a number: duplicates are found by sorting numbers, not text (in a
-    # plain SELECT, whose sort parallel workers can share). The first line of a NIK is kept; the later
-    # ones are rejected.
-    duplicates = session.scalars(text(
-        "SELECT line FROM (SELECT line, nik_number = lag(nik_number) OVER (ORDER BY nik_number, line) AS again "
-        f"FROM {rows} WHERE reason IS NULL) AS ordered WHERE again"
-    )).all()
-    if duplicates:
-        session.execute(text(f"UPDATE {rows} SET reason = :dup WHERE line = ANY(:lines)"),
-                        {"dup": DUPLICATE, "lines": list(duplicates)})
-    rejected = session.execute(text(
-        f"SELECT line, reason, odd FROM {rows} WHERE reason IS NOT NULL OR odd ORDER BY line"
-    )).all()
-    if any(odd for _, _, odd in rejected):
-        savepoint.rollback()
-        return False
+    # Into an empty dtks the primary key finds duplicates: the sort below is needed only if it does.
+    sort = not lock_for_import(session)
+    while True:
+        if sort:
+            # A checked row has its NIK as a number: duplicates are found by sorting numbers, not text (in a
+            # plain SELECT, whose sort parallel workers can share). The first line of a NIK is kept; the
+            # later ones are rejected.
+            duplicates = session.scalars(text(
+                "SELECT line FROM (SELECT line, nik_number = lag(nik_number) OVER (ORDER BY nik_number, line) "
+                f"AS again FROM {rows} WHERE reason IS NULL) AS ordered WHERE again"
+            )).all()
+            if duplicates:
+                session.execute(text(f"UPDATE {rows} SET reason = :dup WHERE line = ANY(:lines)"),
+                                {"dup": DUPLICATE, "lines": list(duplicates)})
+        rejected = session.execute(text(
+            f"SELECT line, reason, odd FROM {rows} WHERE reason IS NOT NULL OR odd ORDER BY line"
+        )).all()
+        if any(odd for _, _, odd in rejected):
+            savepoint.rollback()
+            return False
+        written = upsert_once_each(session, _ACCEPTED.format(rows=rows), rows, count - len(rejected), None, sort)
+        if written is not None:
+            break
+        sort = True
     report.rows = count
     report.rejected = [Rejected(line, reason) for line, reason, _ in rejected]
     report.accepted = count - len(report.rejected)
-    report.updated, report.inserted = upsert(session, _ACCEPTED.format(rows=rows), rows, report.accepted)
+    report.updated, report.inserted = written
     session.execute(text(f"DROP TABLE {raw}, {rows}"))
     savepoint.commit()
     report.checked_in_sql = True

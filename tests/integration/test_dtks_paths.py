@@ -358,15 +358,16 @@ def test_first_load_builds_the_indexes_after_the_rows(db_session, monkeypatch, c
         db_session.rollback()
 
 
-@pytest.mark.skipif(not POSTGRES, reason="the CSV-column path runs on PostgreSQL; SQLite has the row path only")
+@pytest.mark.skipif(not POSTGRES, reason="the SQL paths run on PostgreSQL; SQLite has the row path only")
 @pytest.mark.parametrize(("name", "body", "sorts"), [
     ("no NIK twice", "A,{a},{kk}\nB,{b},{kk}\n", [False]),
     ("a NIK again after its line was rejected", "A,{a},123\nA,{a},{kk}\nB,{b},{kk}\n", [False]),
     ("a NIK accepted twice", "A,{a},{kk}\nB,{b},{kk}\nA lagi,{a},{kk}\n", [False, True]),
 ])
 @pytest.mark.parametrize("rebuild", [False, True])
-def test_first_load_leaves_duplicates_to_the_primary_key(db_session, monkeypatch, name, body, sorts, rebuild):
-    """Into an empty dtks the checks do not sort for duplicates: the primary key (rebuilt after the rows, or
+@pytest.mark.parametrize("columns", [False, True])
+def test_first_load_leaves_duplicates_to_the_primary_key(db_session, monkeypatch, name, body, sorts, rebuild, columns):
+    """Into an empty dtks neither SQL path sorts for duplicates: the primary key (rebuilt after the rows, or
     kept) refuses a NIK accepted twice, and the file is then checked again with the sort. Either way the
     report and the rows are the row path's; into a filled table the sort comes first."""
     import workflows.dtks_columns
@@ -375,24 +376,24 @@ def test_first_load_leaves_duplicates_to_the_primary_key(db_session, monkeypatch
     a, b = niks(2)
     data = ("nama,nik,no_kk\n" + body.format(a=a, b=b, kk=KK)).encode()
     seen: list[bool] = []
-    excluded_sql = workflows.dtks_columns._excluded_sql
+    module = workflows.dtks_columns if columns else workflows.dtks_sql
+    upsert = module.upsert_once_each
 
-    def spy(*args, duplicates=True):
-        seen.append(duplicates)
-        return excluded_sql(*args, duplicates=duplicates)
+    def spy(*args, **kwargs):
+        seen.append(kwargs["duplicates_found"] if "duplicates_found" in kwargs else args[-1])
+        return upsert(*args, **kwargs)
 
-    monkeypatch.setattr(workflows.dtks_columns, "_excluded_sql", spy)
+    monkeypatch.setattr(module, "upsert_once_each", spy)
     monkeypatch.setattr(workflows.dtks_sql, "REBUILD_MIN_ROWS", 1 if rebuild else 10**9)
     db_session.execute(delete(Dtks))  # rolled back by _outcome
-    columns = _outcome(db_session, data, staged=False, columns=True)
+    in_sql = _outcome(db_session, data, staged=not columns, columns=columns)
     assert seen == sorts, name
     db_session.execute(delete(Dtks))
-    assert columns == (_outcome(db_session, data, staged=False)[0], True), name
-    seen.clear()
+    assert in_sql == (_outcome(db_session, data, staged=False)[0], True), name
     db_session.execute(delete(Dtks).where(Dtks.nik.in_([a, b])))
     assert import_csv(db_session, io.BytesIO(b"nik,no_kk,nama\n" + f"{b},{KK},B\n".encode())).inserted == 1
     seen.clear()
-    assert _outcome(db_session, data, staged=False, columns=True)[1] is True
+    assert _outcome(db_session, data, staged=not columns, columns=columns)[1] is True
     assert seen == [True], name  # a table with rows: the sort comes first
     db_session.execute(delete(Dtks).where(Dtks.nik.in_([a, b])))
     db_session.commit()

@@ -6,8 +6,10 @@ splitting each line in SQL. PostgreSQL's CSV reading agrees with Python's csv mo
 files, so this path takes a file only when it has no quote at all (a quote inside a field, or a quoted
 field running over several lines, reads differently or shifts line numbers), no line starting with
 `\\.` (COPY's end-of-data mark) and no lone CR, and when every line has the header's number of fields
-(COPY raises otherwise). Any other file is rolled back to a savepoint and read by the raw-line path
-of `dtks_sql`, which gives the same report; so does this one.
+and the same line end, LF or CRLF (COPY raises otherwise). Any other file is rolled back to a
+savepoint and read by the raw-line path of `dtks_sql`, which gives the same report; so does this one.
+Into an empty dtks the checks do not look for a NIK given twice: the primary key does, and only if it
+finds one is the file checked again with the sort that says which lines to reject.
 """
 
 from __future__ import annotations

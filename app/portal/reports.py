@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
-from workflows.deployment import hold_latest
+from workflows.deployment import hold, latest_query
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
@@ -41,12 +41,25 @@ def complaint_package(session: Session) -> ServicePackage:
     return package
 
 
-def package_for_new_report(session: Session) -> ServicePackage:
-    """The complaint package a report about to be started is checked against: the package of the
-    newest complaint definition, read with it in one statement and kept for this transaction, so the
-    case start that follows reads neither again and starts on the version the form was checked by."""
-    _definition, package = hold_latest(session, PROCESS_ID)
-    return package if package is not None else complaint_package(session)
+def package_for_new_report(session: Session, client_key: str | None = None) -> tuple[ServicePackage, int | None]:
+    """The complaint package a report about to be started is checked against, and the case a report
+    with `client_key` already started (None: none did, or no key).
+
+    One statement: the newest complaint definition with its package, kept for this transaction (the
+    case start that follows reads neither again and starts on the version the form was checked by),
+    and the key looked up on its unique index in a subquery of the same statement. A new report pays
+    no round trip for the key; a report sent again is answered without a case start."""
+    row = session.execute(_newest_with_key(), {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
+    definition, package, first_case = row if row is not None else (None, None, None)
+    hold(session, PROCESS_ID, (definition, package))
+    return (package if package is not None else complaint_package(session)), first_case
+
+
+@functools.cache
+def _newest_with_key() -> Select:
+    # `client_key = NULL` matches no row, so a post without a key finds no first case.
+    first = select(PortalReport.case_id).where(PortalReport.client_key == bindparam("client_key"))
+    return latest_query().add_columns(first.scalar_subquery().label("first_case"))
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:

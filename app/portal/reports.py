@@ -125,13 +125,15 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         "description": data.get("deskripsi"), "created_at": utcnow(),
     })
     waiting = []
-    for item in report.media:
+    # Each file's hash once: a phone photo is about 0.4 MB, and the row and the audit event both name it.
+    digests = [item.sha256 for item in report.media]
+    for item, digest in zip(report.media, digests, strict=True):
         # A photo not yet re-encoded is kept apart (raw_key) and queued: it is never served as sent.
         key = storage.store(session, media.AREA if item.cleaned else media.RAW_AREA, item.data, item.extension)
         row = PortalMedia(
             case_id=case.id, kind=item.kind, media_type=item.media_type, storage_key=key if item.cleaned else None,
             raw_key=None if item.cleaned else key,
-            size=len(item.data), sha256=item.sha256, width=item.width, height=item.height,
+            size=len(item.data), sha256=digest, width=item.width, height=item.height,
         )
         session.add(row)
         if not item.cleaned:
@@ -140,8 +142,9 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         # Hashes in the audit chain: a swapped file would not match its event (a photo re-encoded
         # later gets its own event with the new file's hash: app/portal/cleaning.py).
         audit.append(session, case.id, report.actor, "media_attached",
-                     {"berkas": [{"jenis": m.kind, "sha256": m.sha256, "ukuran": len(m.data)}
-                                 | ({} if m.cleaned else {"dibersihkan": False}) for m in report.media]})
+                     {"berkas": [{"jenis": m.kind, "sha256": digest, "ukuran": len(m.data)}
+                                 | ({} if m.cleaned else {"dibersihkan": False})
+                                 for m, digest in zip(report.media, digests, strict=True)]})
     session.flush()
     if waiting:
         session.add_all(MediaJob(media_id=row.id) for row in waiting)  # committed with the case

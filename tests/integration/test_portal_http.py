@@ -3,6 +3,7 @@ tracking, catalogue, panic button, rate limits, officers' access to the photos."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -93,6 +94,7 @@ def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(a
                                                        AuditEvent.action == "media_attached"))
     sent = {f["sha256"] for f in json.loads(event.data_json)["berkas"]}
     assert len(sent) == 2 and not sent & {m.sha256 for m in items}
+    assert sent == {hashlib.sha256(original).hexdigest(), hashlib.sha256(jpeg_with_gps("blue")).hexdigest()}
     cleaned = [json.loads(e.data_json) for e in db_session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "media_cleaned"))]
     assert {c["sha256"] for c in cleaned} == {m.sha256 for m in items}

@@ -204,7 +204,7 @@ def test_a_report_sent_again_starts_no_case(app, client, db_session):
     assert len(statements) == 4  # per post: the definition with the key's case id, then that case
 
 
-def test_two_posts_of_one_key_at_once_are_one_ticket(app, db_session, monkeypatch):
+def test_two_posts_of_one_key_at_once_are_one_ticket(app, db_session):
     """Both posts of a key sent at once find no first case (neither is committed yet): the unique index
     refuses the second at commit, its case rolls back and it answers the first ticket."""
     key = secrets.token_urlsafe(16)

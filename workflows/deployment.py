@@ -33,7 +33,7 @@ def latest_with_package(session: Session, process_id: str) -> Latest:
     transaction = _transaction(session)
     if held is not None and transaction is not None and held[0] is transaction and held[1] == process_id:
         return held[2]
-    row = session.execute(_latest_query(), {"process_id": process_id}).first()
+    row = session.execute(latest_query(), {"process_id": process_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -41,7 +41,12 @@ def hold_latest(session: Session, process_id: str) -> Latest:
     """latest_with_package, kept for the rest of the current transaction: a caller that checks a form
     of the newest version and then starts a case on it (the public report) reads both once, and the
     case starts on the very version its form was checked against. A commit or rollback ends it."""
-    found = latest_with_package(session, process_id)
+    return hold(session, process_id, latest_with_package(session, process_id))
+
+
+def hold(session: Session, process_id: str, found: Latest) -> Latest:
+    """Keep a newest definition and package read by the caller's own statement (`latest_query` with
+    columns of its own added) for the rest of the current transaction, as `hold_latest` does."""
     session.info[_HELD] = (_transaction(session), process_id, found)
     return found
 
@@ -59,8 +64,9 @@ def _forget_held(session: Session, transaction: SessionTransaction) -> None:
 
 
 @functools.cache
-def _latest_query() -> Select:
-    # Built once: composing an ORM select costs more CPU than running it (every new case runs it).
+def latest_query() -> Select:
+    """The newest definition of `:process_id` and its package, one row. Built once: composing an ORM
+    select costs more CPU than running it (every new case runs it)."""
     return (
         select(ProcessDefinition, ServicePackage)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)

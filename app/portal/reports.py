@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, storage
 from workflows.db import Case, InboxTask, utcnow
-from workflows.deployment import hold_latest
+from workflows.deployment import hold, latest_query
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
@@ -41,12 +41,25 @@ def complaint_package(session: Session) -> ServicePackage:
     return package
 
 
-def package_for_new_report(session: Session) -> ServicePackage:
-    """The complaint package a report about to be started is checked against: the package of the
-    newest complaint definition, read with it in one statement and kept for this transaction, so the
-    case start that follows reads neither again and starts on the version the form was checked by."""
-    _definition, package = hold_latest(session, PROCESS_ID)
-    return package if package is not None else complaint_package(session)
+def package_for_new_report(session: Session, client_key: str | None = None) -> tuple[ServicePackage, int | None]:
+    """The complaint package a report about to be started is checked against, and the case a report
+    with `client_key` already started (None: none did, or no key).
+
+    One statement: the newest complaint definition with its package, kept for this transaction (the
+    case start that follows reads neither again and starts on the version the form was checked by),
+    and the key looked up on its unique index in a subquery of the same statement. A new report pays
+    no round trip for the key; a report sent again is answered without a case start."""
+    row = session.execute(_newest_with_key(), {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
+    definition, package, first_case = row if row is not None else (None, None, None)
+    hold(session, PROCESS_ID, (definition, package))
+    return (package if package is not None else complaint_package(session)), first_case
+
+
+@functools.cache
+def _newest_with_key() -> Select:
+    # `client_key = NULL` matches no row, so a post without a key finds no first case.
+    first = select(PortalReport.case_id).where(PortalReport.client_key == bindparam("client_key"))
+    return latest_query().add_columns(first.scalar_subquery().label("first_case"))
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:
@@ -112,13 +125,15 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         "description": data.get("deskripsi"), "created_at": utcnow(),
     })
     waiting = []
-    for item in report.media:
+    # Each file's hash once: a phone photo is about 0.4 MB, and the row and the audit event both name it.
+    digests = [item.sha256 for item in report.media]
+    for item, digest in zip(report.media, digests, strict=True):
         # A photo not yet re-encoded is kept apart (raw_key) and queued: it is never served as sent.
         key = storage.store(session, media.AREA if item.cleaned else media.RAW_AREA, item.data, item.extension)
         row = PortalMedia(
             case_id=case.id, kind=item.kind, media_type=item.media_type, storage_key=key if item.cleaned else None,
             raw_key=None if item.cleaned else key,
-            size=len(item.data), sha256=item.sha256, width=item.width, height=item.height,
+            size=len(item.data), sha256=digest, width=item.width, height=item.height,
         )
         session.add(row)
         if not item.cleaned:
@@ -127,8 +142,9 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         # Hashes in the audit chain: a swapped file would not match its event (a photo re-encoded
         # later gets its own event with the new file's hash: app/portal/cleaning.py).
         audit.append(session, case.id, report.actor, "media_attached",
-                     {"berkas": [{"jenis": m.kind, "sha256": m.sha256, "ukuran": len(m.data)}
-                                 | ({} if m.cleaned else {"dibersihkan": False}) for m in report.media]})
+                     {"berkas": [{"jenis": m.kind, "sha256": digest, "ukuran": len(m.data)}
+                                 | ({} if m.cleaned else {"dibersihkan": False})
+                                 for m, digest in zip(report.media, digests, strict=True)]})
     session.flush()
     if waiting:
         session.add_all(MediaJob(media_id=row.id) for row in waiting)  # committed with the case

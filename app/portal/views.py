@@ -62,8 +62,16 @@ def report_schema() -> dict:
     if not has_request_context():
         return reports.report_schema(db.session)
     if "complaint_package" not in g:
-        g.complaint_package = reports.package_for_new_report(db.session)
+        first_report(None)
     return reports.report_schema(db.session, g.complaint_package)
+
+
+def first_report(client_key: str | None) -> Case | None:
+    """The case a report with this client key already started (a phone re-sending its queue, a partner
+    retrying), read with the newest complaint package in one statement; the package is kept for the
+    request's form check and case start (report_schema)."""
+    g.complaint_package, case_id = reports.package_for_new_report(db.session, (client_key or "").strip())
+    return None if case_id is None else db.session.get(Case, case_id)
 
 
 def _report_fields(values: dict | None = None, errors: dict | None = None) -> dict:
@@ -153,19 +161,21 @@ def submit_report(cleaned: dict, attachments: list[media.CleanMedia] | None = No
 def report_submit():  # noqa: ANN201
     data = request.form.to_dict()
     data.pop("csrf_token", None)
-    cleaned, errors = validate_report(data)
-    attachments: list[media.CleanMedia] = []
-    try:
-        attachments = read_uploads()  # checks only (cheap): photos are re-encoded after the answer
-    except media.MediaRejected as exc:
-        errors["foto"] = str(exc)
-    # A phone re-sending its queue gets its first ticket back even if the form would be refused now;
-    # without errors, create_report answers the first case when the key's unique index refuses the new one.
-    existing = reports.find_by_client_key(db.session, cleaned.get("client_id")) if errors else None
-    if errors and existing is None:
-        if wants_json():
-            return jsonify({"errors": errors}), 422
-        return _render_form(data, errors, 422)
+    # A phone re-sending its queue gets its first ticket back, even if the form would be refused now:
+    # nothing of the post is checked or stored again. Two posts of one key at once both pass here; the
+    # key's unique index refuses the second case and create_report answers the first.
+    existing = first_report(data.get("client_id"))
+    if existing is None:
+        cleaned, errors = validate_report(data)
+        attachments: list[media.CleanMedia] = []
+        try:
+            attachments = read_uploads()  # checks only (cheap): photos are re-encoded after the answer
+        except media.MediaRejected as exc:
+            errors["foto"] = str(exc)
+        if errors:
+            if wants_json():
+                return jsonify({"errors": errors}), 422
+            return _render_form(data, errors, 422)
     try:
         case, created = (existing, False) if existing else submit_report(
             cleaned, attachments, source="antrian" if data.get("dikirim_dari") == "antrian" else "web")

@@ -242,6 +242,31 @@ def test_idempotency_key_header(client, api_key):
     assert first.get_json()[0]["service_request_id"] == again.get_json()[0]["service_request_id"]
 
 
+def test_a_retried_post_starts_no_case(app, client, api_key):
+    """A post retried with its Idempotency-Key is found with the newest definition, before a case
+    starts: no case is inserted (and rolled back) for it, only the key's last use is written."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    key, form = secrets.token_hex(8), spec_request(api_key)
+    first = post(client, form, headers={"Idempotency-Key": key})
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+    seen = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = post(client, form, headers={"Idempotency-Key": key})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert again.status_code == 200
+    assert again.get_json()[0]["service_request_id"] == first.get_json()[0]["service_request_id"]
+    assert not [s for s in statements if s.startswith("INSERT")]
+    assert [s for s in statements if s.startswith("UPDATE")] == [
+        s for s in statements if s.startswith("UPDATE open311_key")]
+
+
 def test_revoked_key_is_refused_and_admin_page(client, login_as, api_key):
     admin = login_as("admin")
     page = admin.get("/admin/open311/")

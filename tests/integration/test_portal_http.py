@@ -3,6 +3,7 @@ tracking, catalogue, panic button, rate limits, officers' access to the photos."
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -93,6 +94,7 @@ def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(a
                                                        AuditEvent.action == "media_attached"))
     sent = {f["sha256"] for f in json.loads(event.data_json)["berkas"]}
     assert len(sent) == 2 and not sent & {m.sha256 for m in items}
+    assert sent == {hashlib.sha256(original).hexdigest(), hashlib.sha256(jpeg_with_gps("blue")).hexdigest()}
     cleaned = [json.loads(e.data_json) for e in db_session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.action == "media_cleaned"))]
     assert {c["sha256"] for c in cleaned} == {m.sha256 for m in items}
@@ -171,6 +173,54 @@ def test_same_client_id_twice_is_one_ticket(client, db_session):
     assert len(db_session.scalars(select(PortalMedia).where(PortalMedia.case_id == case.id)).all()) == 1
 
 
+def test_a_report_sent_again_starts_no_case(app, client, db_session):
+    """The key is found by the statement that reads the newest complaint definition, before any case
+    starts: the second post of a key writes nothing (no case inserted and rolled back) and reads only
+    the first case, and its ticket is the first one, form errors or not."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    key = secrets.token_urlsafe(16)
+    token = csrf_token(client, "/lapor")
+    first = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
+    assert first.status_code == 201
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        again = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
+        refused_now = client.post("/lapor", data=report_form(token, client_id=key, deskripsi="pendek"), headers=JSON)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert again.status_code == 200 and again.get_json()["baru"] is False
+    assert refused_now.status_code == 200 and ticket_of(refused_now) == ticket_of(again) == ticket_of(first)
+    assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert len(statements) == 4  # per post: the definition with the key's case id, then that case
+
+
+def test_two_posts_of_one_key_at_once_are_one_ticket(app, db_session):
+    """Both posts of a key sent at once find no first case (neither is committed yet): the unique index
+    refuses the second at commit, its case rolls back and it answers the first ticket."""
+    key = secrets.token_urlsafe(16)
+    fields = {"kategori": "pengemis", "deskripsi": "Pengemis di depan pasar setiap pagi.",
+              "lokasi": "Pasar Hamadi", "kode_wilayah": VILLAGE, "client_id": key}
+    with app.test_request_context():
+        from app.portal import views
+
+        assert views.first_report(key) is None  # the second post's look-up, made before the first commits
+        first, created = views.submit_report(dict(fields))
+        assert created
+        cases_before = case_count(db_session)
+        again, created = views.submit_report(dict(fields))
+    assert not created and again.id == first.id and case_count(db_session) == cases_before
+
+
 def test_a_duplicate_key_rolls_the_whole_case_back(app, db_session):
     """The race the pre-check cannot see: the unique key refuses the second insert at commit,
     and the case, its audit events and its inbox task go with it."""
@@ -245,9 +295,10 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     assert response.status_code == 201
     body = response.get_json()
     selects = [s for s in statements if s.startswith("SELECT")]
-    assert len(selects) == 1  # the newest complaint definition and its package, together
+    assert len(selects) == 1  # the newest complaint definition and its package, and the key's first case, together
     assert "FROM process_definition" in selects[0] and "JOIN service_package" in selects[0]
-    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s or "FROM portal_report" in s]
+    assert "FROM portal_report WHERE portal_report.client_key" in selects[0]
+    assert not [s for s in selects if 'FROM "case"' in s or "FROM case " in s]
     assert not [r for r in caplog.records if r.name.startswith("spiff") and r.levelno < logging.WARNING]
     assert body["tiket"] in body["url"] and body["kode"] in body["url"]
 

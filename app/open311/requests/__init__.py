@@ -25,7 +25,7 @@ from workflows.errors import ConcurrentUpdate
 from ...extensions import db
 from ...portal import catalogue, reports
 from ...portal.models import PortalReport
-from ...portal.views import submit_report, validate_report
+from ...portal.views import first_report, submit_report, validate_report
 from ...ratelimit import global_reports, limiter, setting
 from ..common import Open311Error, api, check_format, check_jurisdiction, parse_w3c, render, w3c
 from ..keys import verify_key
@@ -186,13 +186,16 @@ def create_request(fmt: str) -> Response:
         raise Open311Error(404, f"service_code '{code}' tidak dikenal. (service_code not found.)")
     if not ((form.get("lat") and form.get("long")) or form.get("address_string") or form.get("address_id")):
         raise Open311Error(400, "Lokasi wajib: lat & long, atau address_string. (A location is required.)")
-    cleaned, errors = validate_report(_report_fields(form, key.id))
+    fields = _report_fields(form, key.id)
+    existing = first_report(fields.get("client_id"))  # a retried post (same Idempotency-Key) starts nothing
+    cleaned, errors = validate_report(fields)
     if errors:
         return render(fmt, [{"code": 400, "description": f"{PARAM_OF.get(f, f)}: {msg}"} for f, msg in errors.items()],
                       "errors", "error", status=400)
     key.last_used_at = utcnow()  # committed with the report: one transaction, the case not read back after
     try:
-        case, created = submit_report(cleaned, source=f"open311:{key.name}"[:80], actor=f"open311:{key.name}"[:100])
+        case, created = (existing, False) if existing else submit_report(
+            cleaned, source=f"open311:{key.name}"[:80], actor=f"open311:{key.name}"[:100])
     except ConcurrentUpdate as exc:
         raise Open311Error(503, "Server sibuk, coba lagi. (Busy, retry.)") from exc
     g.report_created = created

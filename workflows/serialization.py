@@ -12,13 +12,22 @@ from functools import lru_cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG as SPIFF_CONFIG
 
-SERIALIZERS = {
-    "spiff": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)),
-    "camunda": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)),
-}
+from .task_walks import CaseWorkflow
+
+
+def _serializer(config: dict) -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure(config)
+    # A stored state (typename BpmnWorkflow) loads as a CaseWorkflow, and one saves as a BpmnWorkflow: the
+    # JSON is the same either way.
+    BpmnWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZERS = {"spiff": _serializer(SPIFF_CONFIG), "camunda": _serializer(CAMUNDA_CONFIG)}
 
 
 def spec_to_json(spec: object, subprocess_specs: dict, dialect: str = "spiff") -> str:
@@ -69,7 +78,7 @@ def definition_spec(definition: object) -> str:
 
 def new_workflow(spec_json: str) -> BpmnWorkflow:
     _, spec, subs = _spec_objects(spec_json)
-    return BpmnWorkflow(spec, subs)
+    return CaseWorkflow(spec, subs)
 
 
 def dump_workflow(workflow: BpmnWorkflow, spec_json: str) -> str:

@@ -12,18 +12,19 @@ from functools import lru_cache
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG as SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
+from .state_converters import CaseTaskConverter, CaseWorkflowConverter
 from .task_walks import CaseWorkflow
 
 
 def _serializer(config: dict) -> BpmnWorkflowSerializer:
-    registry = BpmnWorkflowSerializer.configure(config)
+    registry = BpmnWorkflowSerializer.configure({**config, Task: CaseTaskConverter})
     # A stored state (typename BpmnWorkflow) loads as a CaseWorkflow, and one saves as a BpmnWorkflow: the
     # JSON is the same either way.
-    BpmnWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
+    CaseWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
     return BpmnWorkflowSerializer(registry)
 
 

@@ -44,8 +44,9 @@ def walk(first: Any, state: int = TaskState.ANY_MASK, manual: bool | None = None
         sub = subprocesses.get(task.id) if subprocesses else None
         task_state = task._state
         if (task._children or sub is not None) and (task_state >= min_state or sub is not None) and depth < MAX_DEPTH:
-            for child in reversed(task.children):
-                push((child, depth + 1))
+            tasks = task.workflow.tasks  # Task.children, without its property and list
+            for child in reversed(task._children):
+                push((tasks.get(child), depth + 1))
             if sub is not None and (finished_asked or task_state < TaskState.FINISHED_MASK):
                 push((sub.task_tree, depth + 1))  # last pushed, first visited
         if (task_state & state and (manual is None or task.task_spec.manual == manual)

@@ -30,7 +30,8 @@ def task_id(text: str) -> UUID:
 
 @lru_cache(maxsize=16_384)
 def _id_text(number: int) -> str:
-    return str(UUID(int=number))
+    text = f"{number:032x}"  # UUID.__str__, without making a UUID
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def id_text(task_uuid: UUID) -> str:
@@ -70,13 +71,17 @@ class CaseTaskConverter(TaskConverter):
         task._children = [task_id(child) for child in dct["children"]]
         task.last_state_change = dct["last_state_change"]
         task.triggered = dct["triggered"]
-        task.internal_data = self.registry.restore(dct["internal_data"])
+        # An empty dict restores as a new empty dict: most tasks' internal data and changes are empty.
+        internal = dct["internal_data"]
+        task.internal_data = {} if internal == {} else self.registry.restore(internal)
         if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
             task.workflow.top_workflow.event_manager.add_task(task)
         delta = dct.get("delta")
         if delta and task.parent is not None:
             data = DeepMerge.merge({}, task.parent.data)
-            data.update(self.registry.restore(delta.get("updates", {})))
+            updates = delta.get("updates", {})
+            if updates != {}:
+                data.update(self.registry.restore(updates))
             for key in delta.get("deletions", {}):
                 if key in data:
                     del data[key]

@@ -14,11 +14,21 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG as SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
-SERIALIZERS = {
-    "spiff": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG)),
-    "camunda": BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)),
-}
+from .state_converters import CaseTaskConverter, CaseWorkflowConverter
+from .task_walks import CaseWorkflow
+
+
+def _serializer(config: dict) -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure({**config, Task: CaseTaskConverter})
+    # A stored state (typename BpmnWorkflow) loads as a CaseWorkflow, and one saves as a BpmnWorkflow: the
+    # JSON is the same either way.
+    CaseWorkflowConverter(CaseWorkflow, registry, typename="BpmnWorkflow")
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZERS = {"spiff": _serializer(SPIFF_CONFIG), "camunda": _serializer(CAMUNDA_CONFIG)}
 
 
 def spec_to_json(spec: object, subprocess_specs: dict, dialect: str = "spiff") -> str:
@@ -69,7 +79,7 @@ def definition_spec(definition: object) -> str:
 
 def new_workflow(spec_json: str) -> BpmnWorkflow:
     _, spec, subs = _spec_objects(spec_json)
-    return BpmnWorkflow(spec, subs)
+    return CaseWorkflow(spec, subs)
 
 
 def dump_workflow(workflow: BpmnWorkflow, spec_json: str) -> str:

@@ -33,7 +33,7 @@ import forms
 from . import audit, documents, held, notifications, satisfaction
 from .dashboard import flows
 from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
-from .deployment import latest_with_package
+from .deployment import latest_for_new_case
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
     ConcurrentUpdate,
@@ -48,7 +48,7 @@ from .kept_rows import commit_keeping
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
-from .row_writes import write_changes
+from .row_writes import hold_new, write_changes, write_new
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case, can_work_task
@@ -420,7 +420,9 @@ class _Step:
 
     def save(self, *rows: InboxTask) -> None:
         """Write the case row and the given inbox rows now, one Core UPDATE each (the case's version checked),
-        instead of in the unit of work at commit. Not for the timers' batch: it writes its cases in one flush."""
+        instead of in the unit of work at commit (a new case held by `hold_new`: its one INSERT). Not for the
+        timers' batch: it writes its cases in one flush."""
+        write_new(self.session)
         write_changes(self.session, self.case)
         for row in [*rows, *(self.open_rows or ())]:
             write_changes(self.session, row)
@@ -434,6 +436,7 @@ def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[di
     if not candidates:
         held.hold(session, InboxTask.__table__, [row])
         return
+    write_new(session)  # a new case first: the row references it
     conn = session.connection()
     task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
     conn.execute(InboxCandidate.__table__.insert(),
@@ -536,8 +539,9 @@ def begin_case(
     stored = [documents.staged(session, u.document_id, u.kind) if u.document_id
               else documents.add(session, None, u.kind, u.filename, u.data, actor, u.checked) for u in uploads]
     data = {**data, **{d.kind: d.id for d in stored}}
-    # Its package version comes with it, held while the case starts (package_of_case finds it in the session).
-    definition, _package = latest_with_package(session, process_id)
+    # Its package version comes with it, held while the case starts (package_of_case finds it in the session);
+    # on PostgreSQL the new case's id too, so the case row is written once, with its final values, at save().
+    definition, _package, case_id = latest_for_new_case(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
@@ -547,11 +551,13 @@ def begin_case(
     year = utcnow().year
     reporter = reporter or Reporter(anonymous=True)
     case = Case(
-        # Placeholder until the id is known: numbering from the id avoids a hot counter row
-        # that would serialize every submission (tickets need not be gap-free; letters are).
-        reference=f"new-{secrets.token_hex(8)}",
+        id=case_id,
+        # Numbered from the id: it avoids a hot counter row that would serialize every submission (tickets need
+        # not be gap-free; letters are). A placeholder until the INSERT gives the id where it is not known yet.
+        reference=f"{prefix}-{year}-{case_id:06d}" if case_id else f"new-{secrets.token_hex(8)}",
         tracking_code=_tracking_code(),
         definition=definition,
+        process_definition_id=definition.id,
         process_id=definition.process_id,
         title=title[:300],
         category=category,
@@ -570,8 +576,9 @@ def begin_case(
     sla = package.descriptor.catalogue.get("sla")
     if sla:
         case.sla_due_at = add_duration(utcnow(), sla)
-    session.add(case)
-    session.flush()
+    # One Core INSERT: at save() below when the id is known already (rows referencing the case go out after it),
+    # else now, for the id.
+    hold_new(session, case)
     case.reference = f"{prefix}-{year}-{case.id:06d}"
     audit.start_chain(session, case.id)
     workflow = new_workflow(definition_spec(definition))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from sqlalchemy import Select, bindparam, event, select
+from sqlalchemy import Select, bindparam, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
-from .db import ProcessDefinition
+from .db import Case, ProcessDefinition
 from .packages import DeployResult, ServicePackage, bundled_codes, deploy_package, from_directories
 
 
@@ -35,6 +35,19 @@ def latest_with_package(session: Session, process_id: str) -> Latest:
         return held[2]
     row = session.execute(latest_query(), {"process_id": process_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+def latest_for_new_case(session: Session, process_id: str) -> tuple[ProcessDefinition | None,
+                                                                    ServicePackage | None, int | None]:
+    """latest_with_package for a case about to start, and on PostgreSQL the new case's id drawn from its
+    sequence in the same statement, so the case can be written once with its final values (its reference is
+    made from the id). None for the id: the database gives it at the INSERT (SQLite; or the definition was
+    held by `hold_latest`, so no statement runs here)."""
+    held = session.info.get(_HELD)
+    if held is not None or session.get_bind().dialect.name != "postgresql":
+        return (*latest_with_package(session, process_id), None)
+    row = session.execute(latest_query(new_case_id=True), {"process_id": process_id}).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
 
 
 def hold_latest(session: Session, process_id: str) -> Latest:
@@ -64,11 +77,15 @@ def _forget_held(session: Session, transaction: SessionTransaction) -> None:
 
 
 @functools.cache
-def latest_query() -> Select:
-    """The newest definition of `:process_id` and its package, one row. Built once: composing an ORM
-    select costs more CPU than running it (every new case runs it)."""
+def latest_query(new_case_id: bool = False) -> Select:
+    """The newest definition of `:process_id` and its package, one row; with `new_case_id`, also a new
+    case's id drawn from its sequence (PostgreSQL). Built once: composing an ORM select costs more CPU than
+    running it (every new case runs it)."""
+    # The id as an uncorrelated subquery: evaluated once (an InitPlan), not once per version row before the LIMIT.
+    sequence = func.pg_get_serial_sequence(f'"{Case.__table__.name}"', "id")
+    columns = [select(func.nextval(sequence)).scalar_subquery()] if new_case_id else []
     return (
-        select(ProcessDefinition, ServicePackage)
+        select(ProcessDefinition, ServicePackage, *columns)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
         .where(ProcessDefinition.process_id == bindparam("process_id"))
         .order_by(ProcessDefinition.version.desc())

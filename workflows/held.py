@@ -45,14 +45,20 @@ def drop_held(session: Session) -> None:
 _BUFFERS: list[tuple[str, Callable[[Session], None], Callable[[Session], None]]] = []
 
 
-def buffer(key: str, write: Callable[[Session], None], forget: Callable[[Session], None]) -> None:
+def buffer(key: str, write: Callable[[Session], None], forget: Callable[[Session], None],
+           first: bool = False) -> None:
     """Have `write(session)` run before every flush, commit (a savepoint's release included) and ORM query
     of an autoflushing session while `session.info[key]` holds anything, and `forget(session)` when the
-    transaction ends or rolls back; a savepoint may not begin while `key` holds anything."""
-    _BUFFERS.append((key, write, forget))
+    transaction ends or rolls back; a savepoint may not begin while `key` holds anything. `first`: written
+    before the other buffers (rows they reference, such as a new case's)."""
+    if first:
+        _BUFFERS.insert(0, (key, write, forget))
+    else:
+        _BUFFERS.append((key, write, forget))
 
 
-def _write_all(session: Session) -> None:
+def write_now(session: Session) -> None:
+    """Write every buffer now (a statement about to run on the connection needs their rows in the database)."""
     for _key, write, _forget in _BUFFERS:
         write(session)
 
@@ -62,12 +68,12 @@ buffer(HELD, write_held, drop_held)
 
 @sa_event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
-    _write_all(session)
+    write_now(session)
 
 
 @sa_event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    _write_all(session)  # also a savepoint's release: what it buffered is written inside it
+    write_now(session)  # also a savepoint's release: what it buffered is written inside it
 
 
 @sa_event.listens_for(Session, "do_orm_execute")
@@ -75,7 +81,7 @@ def _before_query(state: Any) -> None:
     # Written where autoflush would have written ORM rows, so a query in the same transaction sees them.
     session = state.session
     if session.autoflush and any(session.info.get(key) for key, _w, _f in _BUFFERS):
-        _write_all(session)
+        write_now(session)
 
 
 @sa_event.listens_for(Session, "after_transaction_create")

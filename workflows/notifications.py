@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from . import held
 from .db import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -106,11 +107,11 @@ def queue(
 
 def queue_written(session: Session, case_id: int, recipient: str, message: str, channel: str, *,
                   kind: str = "text", payload: dict[str, Any] | None = None) -> None:
-    """The same message as `queue`, written at once with one Core INSERT on the session's connection and no
-    ORM object: for the engine step, which never reads its messages back (the ORM's unit of work costs
-    more CPU than the row). The case row must be in the database already."""
+    """The same message as `queue`, held as a plain row (held.py) and written with the transaction's other held
+    rows in one Core executemany, with no ORM object: for the engine step, which never reads its messages back
+    (the ORM's unit of work costs more CPU than the row). A new case is written before it."""
     values = _outbox_values(session, case_id, recipient, message, channel, kind, payload, None, True)
-    session.connection().execute(OutboxMessage.__table__.insert(), values)
+    held.hold(session, OutboxMessage.__table__, [values])
 
 
 def _outbox_values(session: Session, case_id: int | None, recipient: str, message: str, channel: str, kind: str,

@@ -8,6 +8,12 @@ the flush would: the changed columns, with the version check and bump where the 
 column. The objects are then marked clean, so the ORM neither writes them again nor reloads them: each
 stays what the database now holds. A version found changed raises `StaleDataError`, as the flush does,
 which the use cases report as a concurrent update and the scheduler rolls its batch back for.
+
+A new row is written the same way (`hold_new`): one Core INSERT with the values the object holds when it is
+written. Given its id beforehand (PostgreSQL: drawn from the table's sequence), the row is held until the
+step that made it saves it (`write_new`), or until the session's next flush, query or commit writes it first
+(held.py's hooks, ahead of the rows that reference it): a new case goes out once, with its final values,
+instead of an INSERT of placeholders and an UPDATE of the same row.
 """
 
 from __future__ import annotations
@@ -21,8 +27,62 @@ from sqlalchemy import Table, Update, bindparam, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import held
+
 READ_VERSION = "row_writes_read_version"
 ROW_ID = "row_writes_id"
+NEW = "ligat_new_rows"  # session.info key: new objects with an id, not yet written
+
+
+def hold_new(session: Session, obj: Any) -> None:
+    """Add the new object `obj` (a single-table row with one integer key) to the session, to be written with one
+    Core INSERT: now when it has no id yet (the database gives one), else at `write_new` or before the session's
+    next flush, query or commit, whichever comes first. Rows referencing it are written after it."""
+    session.add(obj)
+    state = inspect(obj)
+    if state.dict.get(state.mapper.primary_key[0].key) is None:
+        _insert(session, state)
+    else:
+        session.info.setdefault(NEW, []).append(state)
+
+
+def write_new(session: Session) -> None:
+    """Write the new objects `hold_new` holds (each with the values it has now)."""
+    for state in session.info.pop(NEW, None) or ():
+        if state.pending:  # not written since by other means (expunged, or flushed by the ORM)
+            _insert(session, state)
+
+
+def _forget_new(session: Session) -> None:
+    session.info.pop(NEW, None)
+
+
+# Ahead of the held rows and audit events: they reference it.
+held.buffer(NEW, write_new, _forget_new, first=True)
+
+
+def _insert(session: Session, state: InstanceState) -> None:
+    """One Core INSERT of a pending object's values (its defaults filled in as the flush would), then the object
+    made persistent as a flush makes it: clean, in the identity map, expunged again if the transaction rolls back."""
+    mapper = state.mapper
+    table, columns = _layout(mapper)
+    if table is None:
+        raise ValueError(f"{mapper.class_.__name__}: one table and one key needed for a Core INSERT")
+    values = state.dict
+    version_key = _version_key(mapper)
+    if version_key is not None and values.get(version_key) is None:
+        values[version_key] = 1  # the ORM's first version
+    key = mapper.primary_key[0].key
+    params = {columns[k]: values[k] for k in columns if k in values and not (k == key and values[k] is None)}
+    owner = state.session  # the Session itself (callers may hand a scoped_session proxy)
+    result = owner.connection().execute(table.insert(), params)
+    sent = result.last_inserted_params()  # with the Python-side defaults the INSERT applied
+    for attr, column in columns.items():
+        if column in sent:
+            values[attr] = sent[column]
+    if values.get(key) is None:
+        values[key] = result.inserted_primary_key[0]
+    owner._register_persistent({state})
 
 
 def write_changes(session: Session, obj: Any) -> bool:

@@ -30,6 +30,7 @@ from . import notifications
 from .db import Base, Case, utcnow
 from .errors import LigatError, NotFound
 from .packages import package_of_case
+from .row_writes import write_new
 
 # (code, element, the question, the four answers from 1 to 4): Indonesian, then English.
 ELEMENTS: tuple[tuple[str, dict[str, str], dict[str, str], tuple[dict[str, str], ...]], ...] = (
@@ -135,6 +136,7 @@ def invite_on_close(session: Session, case_id: int) -> None:
     """The invitation of a case the engine step is closing: one INSERT that keeps an invitation already made
     (a reopened case closing again), on the step's connection. Nothing is read or flushed, so the step's
     case row goes out once, at commit, with the rest."""
+    write_new(session)  # a case made in this same step is written first: the invitation references it
     session.connection().execute(_invite_once(session.get_bind().dialect.name),
                                  {"case_id": case_id, "token": secrets.token_urlsafe(32), "created_at": utcnow()})
 

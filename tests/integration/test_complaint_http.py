@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from html import unescape
 import re
 import time
+from html import unescape
 
 from sqlalchemy import select
 

@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from workflows import principal as roles
+from workflows import transaction_values
+from workflows.packages import keep_newest_package_id, newest_package_id_select
 from workflows.principal import CITIZEN_SCOPE, Principal
 from workflows.visibility import principal as scoped_principal
 
@@ -45,6 +47,7 @@ MENU_REGISTER = "Daftar"
 MENU_DESIGNER = "Perancang"
 MENU_DASHBOARD = "Dasbor"
 MENU = "menu_access"
+_PROFILE = "officer_profile"  # transaction_values key (with the user id): the officer's profile, or None
 
 
 def _worker(*extra: list[str]) -> list[list[str]]:
@@ -124,16 +127,27 @@ class LigatSecurityManager(SecurityManager):
         return manager
 
     def load_user(self, pk):  # noqa: ANN001, ANN201
-        """The user with their roles and groups (and the groups' roles) in one statement: every request's
-        permission checks read them, which took three queries one after another."""
+        """The user with their roles and groups (and the groups' roles), and what the rest of the request reads
+        about them, in one statement: their officer profile and session generation, and the newest package id
+        (the principal's role scopes are keyed by it). Each was a statement of its own, one after another; the
+        extra values are kept for this transaction (workflows/transaction_values.py)."""
         from flask_appbuilder.security.sqla.models import Group
 
         model = self.user_model
-        user = self.session.scalars(
-            select(model).where(model.id == int(pk))
+        row = self.session.execute(
+            select(model, OfficerProfile, accounts.generation_select(model.id).scalar_subquery(),
+                   newest_package_id_select().scalar_subquery())
+            .outerjoin(OfficerProfile, OfficerProfile.user_id == model.id)
+            .where(model.id == int(pk))
             .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
         ).unique().first()
-        return user if user is not None and user.is_active else None
+        if row is None:
+            return None
+        user, profile, generation, newest = row
+        keep_newest_package_id(self.session, newest)
+        accounts.keep_generation(self.session, user.id, generation)
+        transaction_values.keep(self.session, (_PROFILE, user.id), profile)
+        return user if user.is_active else None
 
     def load_session_user(self, pk):  # noqa: ANN001, ANN201
         """Flask-Login's loader for the session cookie: the user, if the cookie's generation is current."""
@@ -184,7 +198,8 @@ def current_principal() -> Principal:
 
 
 def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)
-    profile = db.session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user.id))
+    profile = transaction_values.once(db.session, (_PROFILE, user.id), lambda: db.session.scalar(
+        select(OfficerProfile).where(OfficerProfile.user_id == user.id)))
     return scoped_principal(
         db.session, user.username, {role.name for role in user.roles},
         region_code=profile.region_code if profile else None,

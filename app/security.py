@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, flash, g, redirect, request, session
+from flask import current_app, flash, g, has_request_context, redirect, request, session
 from flask_appbuilder import expose
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.security.decorators import no_cache
@@ -23,6 +23,7 @@ from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from werkzeug.local import LocalProxy
 
 from workflows import principal as roles
 from workflows import transaction_values
@@ -159,6 +160,47 @@ class LigatSecurityManager(SecurityManager):
             session.pop(accounts.SESSION_KEY, None)
             return None
         return user
+
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check, by FAB's own rules (`_has_view_access`), with the signed-in user resolved once a request:
+        a page asks about ten times (its view, then every entry of the navbar), and each ask read the user
+        through Flask-Login's proxy five times and inspected it again. API keys, tokens and anonymous visitors
+        go through FAB's `has_access` unchanged."""
+        user = self._session_user()
+        if user is None:
+            return super().has_access(permission_name, view_name)
+        return self._has_view_access(user, permission_name, view_name)
+
+    def _session_user(self):  # noqa: ANN202
+        """The browser session's active user FAB's `has_access` checks (`g.user`, attached to the session), or
+        None where FAB decides otherwise (no request, an API key, nobody signed in, an inactive user). Kept
+        in `g` for the user Flask-Login gives (a login or logout within the request changes it)."""
+        if not has_request_context() or getattr(g, "_api_key_user", False):
+            return None
+        signed_in = current_user._get_current_object()
+        kept = g.get("ligat_session_user")
+        if kept is not None and kept[0] is signed_in:
+            return kept[1]
+        user = None
+        if signed_in is not None and signed_in.is_authenticated and hasattr(g, "user"):
+            user = self._get_safe_user(g.user)
+            user = user._get_current_object() if isinstance(user, LocalProxy) else user
+            if not (user and user.is_active):
+                user = None
+        g.ligat_session_user = (signed_in, user)
+        return user
+
+    def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:  # noqa: ANN001
+        """FAB's match of a builtin role's permissions (regular expressions over FAB_ROLES), kept per process:
+        the builtin roles are code, fixed when the app starts."""
+        kept = self.__dict__.setdefault("_ligat_builtin_access", {})
+        key = (role.name, permission_name, view_name)
+        found = kept.get(key)
+        if found is None:
+            if len(kept) > 4096:  # view names come from code; a bound all the same
+                kept.clear()
+            found = kept[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
+        return found
 
     def auth_user_db(self, username, password):  # noqa: ANN001, ANN201
         """Form and API logins both come here (the throttle itself is checked before the view)."""

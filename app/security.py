@@ -10,6 +10,7 @@ of an inbox worker (`WORKER_PERMISSIONS`) stored in the database.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from flask import current_app, flash, g, has_request_context, redirect, request, session
@@ -21,7 +22,7 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.local import LocalProxy
 
@@ -132,16 +133,7 @@ class LigatSecurityManager(SecurityManager):
         about them, in one statement: their officer profile and session generation, and the newest package id
         (the principal's role scopes are keyed by it). Each was a statement of its own, one after another; the
         extra values are kept for this transaction (workflows/transaction_values.py)."""
-        from flask_appbuilder.security.sqla.models import Group
-
-        model = self.user_model
-        row = self.session.execute(
-            select(model, OfficerProfile, accounts.generation_select(model.id).scalar_subquery(),
-                   newest_package_id_select().scalar_subquery())
-            .outerjoin(OfficerProfile, OfficerProfile.user_id == model.id)
-            .where(model.id == int(pk))
-            .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
-        ).unique().first()
+        row = self.session.execute(self._user_statement, {"user_id": int(pk)}).unique().first()
         if row is None:
             return None
         user, profile, generation, newest = row
@@ -149,6 +141,19 @@ class LigatSecurityManager(SecurityManager):
         accounts.keep_generation(self.session, user.id, generation)
         transaction_values.keep(self.session, (_PROFILE, user.id), profile)
         return user if user.is_active else None
+
+    @functools.cached_property
+    def _user_statement(self) -> Select:
+        """`load_user`'s statement, built once (the user's id a parameter): its joined loads cost more Python
+        to build on every request than to run."""
+        from flask_appbuilder.security.sqla.models import Group
+
+        model = self.user_model
+        return (select(model, OfficerProfile, accounts.generation_select(model.id).scalar_subquery(),
+                       newest_package_id_select().scalar_subquery())
+                .outerjoin(OfficerProfile, OfficerProfile.user_id == model.id)
+                .where(model.id == bindparam("user_id", type_=model.id.type))
+                .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles)))
 
     def load_session_user(self, pk):  # noqa: ANN001, ANN201
         """Flask-Login's loader for the session cookie: the user, if the cookie's generation is current."""

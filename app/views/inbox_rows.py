@@ -9,9 +9,12 @@ the template wrote (tests/integration/test_inbox_paging.py compares a page cell 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -42,20 +45,26 @@ class RowTexts:
 
 def row_texts(lang: str, username: str, token: str, task_url: tuple[str, str], case_url: tuple[str, str],
               claim_url: tuple[str, str], sensitive: Iterable[str]) -> RowTexts:
-    """The page's shared texts: labels translated and their badges escaped once."""
+    """The page's shared texts: labels translated and their badges escaped once (per process and language)."""
+    return RowTexts(lang=lang, username=username, token=str(escape(token)), task_url=_escaped(task_url),
+                    case_url=_escaped(case_url), claim_url=_escaped(claim_url), sensitive=frozenset(sensitive),
+                    line_names=request_line_names(), **_labels(lang, str(get_locale())))
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(lang: str, locale: str) -> dict[str, Markup | Mapping[str, Markup]]:
+    """The badges and the claim button in the language of the request that first asks (its locale is part of
+    the key: the catalogues are loaded once per process and never change)."""
     sla = {code: Markup('<span class="label sla-{0} label-{1}">{2}</span>').format(code, kind, label)
            for code, (kind, label) in {"overdue": ("danger", _("Terlambat")),
                                        "due_soon": ("warning", _("Segera jatuh tempo")),
                                        "on_time": ("success", _("Tepat waktu")),
                                        "none": ("default", _("Tanpa tenggat"))}.items()}
-    return RowTexts(
-        lang=lang, username=username, token=str(escape(token)), task_url=_escaped(task_url),
-        case_url=_escaped(case_url), claim_url=_escaped(claim_url), sensitive=frozenset(sensitive),
-        line_names=request_line_names(),
-        urgent=Markup('<span class="label label-danger badge-urgent">{0}</span> ').format(_("Darurat")),
-        secret=Markup('<span class="label label-warning badge-confidential">{0}</span> ').format(_("Rahasia")),
-        mine=Markup(' <span class="label label-info assigned-to-me">{0}</span>').format(_("Ditujukan kepada Anda")),
-        claim=escape(_("Ambil")), sla=sla)
+    return {"urgent": Markup('<span class="label label-danger badge-urgent">{0}</span> ').format(_("Darurat")),
+            "secret": Markup('<span class="label label-warning badge-confidential">{0}</span> ').format(_("Rahasia")),
+            "mine": Markup(' <span class="label label-info assigned-to-me">{0}</span>').format(
+                _("Ditujukan kepada Anda")),
+            "claim": escape(_("Ambil")), "sla": MappingProxyType(sla)}
 
 
 def _escaped(pair: tuple[str, str]) -> tuple[str, str]:

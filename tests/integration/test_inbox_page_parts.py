@@ -208,3 +208,20 @@ def test_the_navbar_shows_each_role_its_menus(app, login_as):
         assert f'tabindex="-1" {menu}' in kadis and f'tabindex="-1" {menu}' not in operator
     assert 'tabindex="-1" href="/inbox/"' in operator and 'tabindex="-1" href="/inbox/"' in kadis
     assert login_as("auditor").get("/inbox/").status_code == 403
+
+
+def test_templates_translate_with_the_locale_of_the_moment(app):
+    """The templates' `_()` keeps the request's catalogue, and looks again when Flask-Babel's locale changes
+    within the request (force_locale, refresh after the language switch)."""
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    template = app.jinja_env.from_string("{{ _('Kotak Tugas') }}|{{ pgettext('kolom', 'Kasus') }}")
+    with app.test_request_context("/inbox/"):
+        assert template.render() == "Kotak Tugas|Kasus"
+        with force_locale("en"):
+            assert template.render() == "Inbox|Case"
+        assert template.render() == "Kotak Tugas|Kasus"
+        session["locale"] = "en"
+        refresh()
+        assert template.render() == "Inbox|Case"

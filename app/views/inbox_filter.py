@@ -10,7 +10,8 @@ The markup is the template's (tests/integration/test_inbox_page_parts.py).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 
 from markupsafe import Markup, escape
 
@@ -52,6 +53,16 @@ def category_choices(lang: str) -> Choices:
         found = _CATEGORIES[key] = _choices((c["kode"], package_text(c["nama"], lang=lang))
                                             for c in forms.pmks_categories())
     return found
+
+
+def category_names(lang: str) -> Mapping[str, str]:
+    """The PMKS categories' names in `lang`, escaped, by code (the rows' category column)."""
+    return _names_of(category_choices(lang))
+
+
+@functools.lru_cache(maxsize=8)
+def _names_of(choices: Choices) -> Mapping[str, str]:
+    return MappingProxyType({raw: label for raw, _value, label in choices})
 
 
 def line_choices(lines: Iterable[PackageHead], lang: str) -> Choices:

@@ -13,7 +13,7 @@ import sys
 
 from app import create_app
 from app.scheduler import start_scheduler
-from app.server import start_workers, thread_count, uses_workers, wait_for, worker_count
+from app.server import settle_heap, start_workers, thread_count, uses_workers, wait_for, worker_count
 from app.setup import seed
 
 app = create_app()
@@ -45,6 +45,7 @@ def main() -> None:
     from app.portal import warm
 
     warm(app)  # as each gunicorn worker does before serving (app/server_hooks.py)
+    settle_heap()
     serve(app, host=host, port=port, threads=thread_count())
 
 

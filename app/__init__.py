@@ -49,6 +49,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         _register_views(app, appbuilder)
+    from .page_translations import init_page_translations
+
+    init_page_translations(app)  # after FAB has set up Flask-Babel
 
     from . import cli
 

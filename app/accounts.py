@@ -22,14 +22,16 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g, jsonify, make_response, request, session
 from flask_appbuilder.models.sqla import Model
-from sqlalchemy import DateTime, ForeignKey, Integer, String, delete, func, select
+from sqlalchemy import DateTime, ForeignKey, Integer, Select, String, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from workflows import transaction_values
 from workflows.db import utcnow
 
 from .extensions import db
 
 SESSION_KEY = "ligat_gen"
+_GENERATION = "session_generation"  # transaction_values key (with the user id)
 LOGIN_FORM, LOGIN_API = "/login/", "/api/v1/security/login"
 
 
@@ -132,8 +134,19 @@ def _refuse_throttled():  # noqa: ANN202
 
 
 def generation(user_id: int) -> int:
-    row = db.session.get(SessionGeneration, user_id)
-    return row.generation if row else 0
+    """Read once per transaction: or along with the user (app/security.py `load_user`, `keep_generation`)."""
+    return transaction_values.once(db.session, (_GENERATION, user_id), lambda: db.session.scalar(
+        generation_select(user_id)) or 0)
+
+
+def generation_select(user_id: object) -> Select:
+    """The statement of a user's generation (`user_id`: a value, or a column to correlate with)."""
+    return select(SessionGeneration.generation).where(SessionGeneration.user_id == user_id)
+
+
+def keep_generation(session: object, user_id: int, value: int | None) -> None:
+    """`value` (None: no row) was read in the session's current transaction."""
+    transaction_values.keep(session, (_GENERATION, user_id), value or 0)
 
 
 def bump_generation(user_id: int) -> int:
@@ -143,6 +156,7 @@ def bump_generation(user_id: int) -> int:
         row = SessionGeneration(user_id=user_id, generation=0)
         db.session.add(row)
     row.generation = (row.generation or 0) + 1
+    transaction_values.forget(db.session, (_GENERATION, user_id))
     db.session.commit()
     return row.generation
 

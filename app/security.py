@@ -10,9 +10,10 @@ of an inbox worker (`WORKER_PERMISSIONS`) stored in the database.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from flask import current_app, flash, g, redirect, request, session
+from flask import current_app, flash, g, has_request_context, redirect, request, session
 from flask_appbuilder import expose
 from flask_appbuilder._compat import as_unicode
 from flask_appbuilder.security.decorators import no_cache
@@ -21,10 +22,13 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
+from werkzeug.local import LocalProxy
 
 from workflows import principal as roles
+from workflows import transaction_values
+from workflows.packages import keep_newest_package_id, newest_package_id_select
 from workflows.principal import CITIZEN_SCOPE, Principal
 from workflows.visibility import principal as scoped_principal
 
@@ -45,6 +49,7 @@ MENU_REGISTER = "Daftar"
 MENU_DESIGNER = "Perancang"
 MENU_DASHBOARD = "Dasbor"
 MENU = "menu_access"
+_PROFILE = "officer_profile"  # transaction_values key (with the user id): the officer's profile, or None
 
 
 def _worker(*extra: list[str]) -> list[list[str]]:
@@ -124,16 +129,31 @@ class LigatSecurityManager(SecurityManager):
         return manager
 
     def load_user(self, pk):  # noqa: ANN001, ANN201
-        """The user with their roles and groups (and the groups' roles) in one statement: every request's
-        permission checks read them, which took three queries one after another."""
+        """The user with their roles and groups (and the groups' roles), and what the rest of the request reads
+        about them, in one statement: their officer profile and session generation, and the newest package id
+        (the principal's role scopes are keyed by it). Each was a statement of its own, one after another; the
+        extra values are kept for this transaction (workflows/transaction_values.py)."""
+        row = self.session.execute(self._user_statement, {"user_id": int(pk)}).unique().first()
+        if row is None:
+            return None
+        user, profile, generation, newest = row
+        keep_newest_package_id(self.session, newest)
+        accounts.keep_generation(self.session, user.id, generation)
+        transaction_values.keep(self.session, (_PROFILE, user.id), profile)
+        return user if user.is_active else None
+
+    @functools.cached_property
+    def _user_statement(self) -> Select:
+        """`load_user`'s statement, built once (the user's id a parameter): its joined loads cost more Python
+        to build on every request than to run."""
         from flask_appbuilder.security.sqla.models import Group
 
         model = self.user_model
-        user = self.session.scalars(
-            select(model).where(model.id == int(pk))
-            .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles))
-        ).unique().first()
-        return user if user is not None and user.is_active else None
+        return (select(model, OfficerProfile, accounts.generation_select(model.id).scalar_subquery(),
+                       newest_package_id_select().scalar_subquery())
+                .outerjoin(OfficerProfile, OfficerProfile.user_id == model.id)
+                .where(model.id == bindparam("user_id", type_=model.id.type))
+                .options(joinedload(model.roles), joinedload(model.groups).joinedload(Group.roles)))
 
     def load_session_user(self, pk):  # noqa: ANN001, ANN201
         """Flask-Login's loader for the session cookie: the user, if the cookie's generation is current."""
@@ -145,6 +165,47 @@ class LigatSecurityManager(SecurityManager):
             session.pop(accounts.SESSION_KEY, None)
             return None
         return user
+
+    def has_access(self, permission_name: str, view_name: str) -> bool:
+        """FAB's check, by FAB's own rules (`_has_view_access`), with the signed-in user resolved once a request:
+        a page asks about ten times (its view, then every entry of the navbar), and each ask read the user
+        through Flask-Login's proxy five times and inspected it again. API keys, tokens and anonymous visitors
+        go through FAB's `has_access` unchanged."""
+        user = self._session_user()
+        if user is None:
+            return super().has_access(permission_name, view_name)
+        return self._has_view_access(user, permission_name, view_name)
+
+    def _session_user(self):  # noqa: ANN202
+        """The browser session's active user FAB's `has_access` checks (`g.user`, attached to the session), or
+        None where FAB decides otherwise (no request, an API key, nobody signed in, an inactive user). Kept
+        in `g` for the user Flask-Login gives (a login or logout within the request changes it)."""
+        if not has_request_context() or getattr(g, "_api_key_user", False):
+            return None
+        signed_in = current_user._get_current_object()
+        kept = g.get("ligat_session_user")
+        if kept is not None and kept[0] is signed_in:
+            return kept[1]
+        user = None
+        if signed_in is not None and signed_in.is_authenticated and hasattr(g, "user"):
+            user = self._get_safe_user(g.user)
+            user = user._get_current_object() if isinstance(user, LocalProxy) else user
+            if not (user and user.is_active):
+                user = None
+        g.ligat_session_user = (signed_in, user)
+        return user
+
+    def _has_access_builtin_roles(self, role, permission_name: str, view_name: str) -> bool:  # noqa: ANN001
+        """FAB's match of a builtin role's permissions (regular expressions over FAB_ROLES), kept per process:
+        the builtin roles are code, fixed when the app starts."""
+        kept = self.__dict__.setdefault("_ligat_builtin_access", {})
+        key = (role.name, permission_name, view_name)
+        found = kept.get(key)
+        if found is None:
+            if len(kept) > 4096:  # view names come from code; a bound all the same
+                kept.clear()
+            found = kept[key] = super()._has_access_builtin_roles(role, permission_name, view_name)
+        return found
 
     def auth_user_db(self, username, password):  # noqa: ANN001, ANN201
         """Form and API logins both come here (the throttle itself is checked before the view)."""
@@ -184,7 +245,8 @@ def current_principal() -> Principal:
 
 
 def principal_for(user) -> Principal:  # noqa: ANN001 (FAB's User model)
-    profile = db.session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user.id))
+    profile = transaction_values.once(db.session, (_PROFILE, user.id), lambda: db.session.scalar(
+        select(OfficerProfile).where(OfficerProfile.user_id == user.id)))
     return scoped_principal(
         db.session, user.username, {role.name for role in user.roles},
         region_code=profile.region_code if profile else None,

@@ -10,6 +10,7 @@ deployed the packages, so they start with LIGAT_MIGRATE_ON_START=0 and LIGAT_SCH
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -21,6 +22,15 @@ from pathlib import Path
 # "Submission, round four"), it created the most reports a second for the least CPU each.
 DEFAULT_THREADS = 8
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def settle_heap() -> None:
+    """Before a server process takes its first request, after it has built its app and warmed its data: move
+    everything it holds by then (modules, mappers, templates, the region index: about 260,000 objects) out of
+    the garbage collector's full collections. Each of those walked all of them, 60-130 ms inside whichever
+    request it fell in, one request in a hundred or so; they now walk only what requests made since."""
+    gc.collect()
+    gc.freeze()
 
 
 def worker_count() -> int:

@@ -8,6 +8,7 @@ client, logged in) for an office-wide operator and a kelurahan officer: p50 and 
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -36,6 +37,20 @@ def login(client: Any, username: str) -> None:
 
 
 def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
+    from app.server import settle_heap
+
+    # The pages run in this process as in a server's worker, whose heap is settled once it has started: else
+    # the garbage collector's full collections walk everything the process holds (about 260,000 objects,
+    # 60-130 ms each, one page in a hundred or so) and the CPU a page measures them too.
+    settle_heap()
+    try:
+        return {username: measure_one(app, engine, repeat, username, label) for username, label in PRINCIPALS.items()}
+    finally:
+        gc.unfreeze()  # as it was (the tests run this in their own process)
+
+
+def measure_one(app: Any, engine: Any, repeat: int, username: str, label: str) -> dict[str, Any]:
+    """The query, the first page and a page further on, of one person."""
     from flask_appbuilder.security.sqla.models import User
     from sqlalchemy import func, select
     from sqlalchemy.orm import Session
@@ -44,63 +59,79 @@ def measure(app: Any, engine: Any, repeat: int) -> dict[str, Any]:
     from app.views.inbox import PAGE_SIZE
     from workflows.inbox import inbox_query, inbox_rows
 
-    out: dict[str, Any] = {}
-    for username, label in PRINCIPALS.items():
-        with app.app_context():
-            from app.extensions import db
+    with app.app_context():
+        from app.extensions import db
 
-            principal = principal_for(db.session.scalar(select(User).where(User.username == username)))
+        principal = principal_for(db.session.scalar(select(User).where(User.username == username)))
+    with Session(engine) as session:
+        visible = session.scalar(select(func.count()).select_from(inbox_query(principal).order_by(None).subquery()))
+        shown = len(inbox_rows(session, principal, limit=PAGE_SIZE + 1))
+
+    # The page's own query: its rows and one more (is there a next page?), as plain tuples.
+    def query(principal: Any = principal) -> None:
         with Session(engine) as session:
-            visible = session.scalar(select(func.count()).select_from(inbox_query(principal).order_by(None).subquery()))
-            shown = len(inbox_rows(session, principal, limit=PAGE_SIZE + 1))
+            inbox_rows(session, principal, limit=PAGE_SIZE + 1)
 
-        # The page's own query: its rows and one more (is there a next page?), as plain tuples.
-        def query(principal: Any = principal) -> None:
-            with Session(engine) as session:
-                inbox_rows(session, principal, limit=PAGE_SIZE + 1)
+    client = app.test_client()
+    login(client, username)
 
-        client = app.test_client()
-        login(client, username)
+    def page(client: Any = client, url: str = "/inbox/") -> None:
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
 
-        def page(client: Any = client, url: str = "/inbox/") -> None:
-            response = client.get(url)
-            assert response.status_code == 200, response.status_code
+    body = client.get("/inbox/").get_data(as_text=True)
+    rows_on_page = body.count("data-task-id=")
+    statements = page_statements(engine, page)
+    # A page further on, as an officer reaches it: following the "next" links (keys), shown apart; and the
+    # same page by its number (`?hal=`, the old links: an offset, reading every row before it).
+    deep = min(DEEP_PAGE, max(1, -(-visible // PAGE_SIZE)))
+    deep_url, deep_key = follow_next(client, deep - 1)
 
-        body = client.get("/inbox/").get_data(as_text=True)
-        rows_on_page = body.count("data-task-id=")
-        # A page further on, as an officer reaches it: following the "next" links (keys), shown apart; and the
-        # same page by its number (`?hal=`, the old links: an offset, reading every row before it).
-        deep = min(DEEP_PAGE, max(1, -(-visible // PAGE_SIZE)))
-        deep_url, deep_key = follow_next(client, deep - 1)
+    def deep_page(client: Any = client, url: str = deep_url) -> None:
+        page(client, url)
 
-        def deep_page(client: Any = client, url: str = deep_url) -> None:
-            page(client, url)
+    def deep_by_number(client: Any = client, url: str = f"/inbox/?hal={deep}") -> None:
+        page(client, url)
 
-        def deep_by_number(client: Any = client, url: str = f"/inbox/?hal={deep}") -> None:
-            page(client, url)
+    def deep_query(principal: Any = principal, key: Any = deep_key) -> None:
+        with Session(engine) as session:
+            inbox_rows(session, principal, limit=PAGE_SIZE + 1, after=key)
 
-        def deep_query(principal: Any = principal, key: Any = deep_key) -> None:
-            with Session(engine) as session:
-                inbox_rows(session, principal, limit=PAGE_SIZE + 1, after=key)
+    # The page's CPU time in this process (Flask, the test client; not PostgreSQL's): on a shared machine
+    # the wall time is this plus the time spent waiting for a core.
+    started = time.process_time()
+    page_ms = timed(page, repeat)
+    cpu_ms = (time.process_time() - started) * 1000 / (repeat + 3)  # timed() warms up with 3 calls
+    deep_repeat = max(5, repeat // 4)
+    started = time.process_time()
+    deep_ms = timed(deep_page, deep_repeat)
+    deep_cpu_ms = (time.process_time() - started) * 1000 / (deep_repeat + 3)
+    return {"label": label, "visible_tasks": visible, "rows_shown": shown, "rows_on_page": rows_on_page,
+            "query": latency(timed(query, repeat)), "page": latency(page_ms),
+            "page_cpu_ms": round(cpu_ms, 2), "load_average": round(os.getloadavg()[0], 1),
+            "page_statements": statements,
+            "deep_page_number": deep,
+            "deep_page": latency(deep_ms), "deep_page_cpu_ms": round(deep_cpu_ms, 2),
+            "deep_query": latency(timed(deep_query, deep_repeat)),
+            "deep_page_by_number": latency(timed(deep_by_number, deep_repeat)),
+            "deep_sql": deep_sql(engine, principal, deep, deep_key)}
 
-        # The page's CPU time in this process (Flask, the test client; not PostgreSQL's): on a shared machine
-        # the wall time is this plus the time spent waiting for a core.
-        started = time.process_time()
-        page_ms = timed(page, repeat)
-        cpu_ms = (time.process_time() - started) * 1000 / (repeat + 3)  # timed() warms up with 3 calls
-        deep_repeat = max(5, repeat // 4)
-        started = time.process_time()
-        deep_ms = timed(deep_page, deep_repeat)
-        deep_cpu_ms = (time.process_time() - started) * 1000 / (deep_repeat + 3)
-        out[username] = {"label": label, "visible_tasks": visible, "rows_shown": shown, "rows_on_page": rows_on_page,
-                         "query": latency(timed(query, repeat)), "page": latency(page_ms),
-                         "page_cpu_ms": round(cpu_ms, 2), "load_average": round(os.getloadavg()[0], 1),
-                         "deep_page_number": deep,
-                         "deep_page": latency(deep_ms), "deep_page_cpu_ms": round(deep_cpu_ms, 2),
-                         "deep_query": latency(timed(deep_query, deep_repeat)),
-                         "deep_page_by_number": latency(timed(deep_by_number, deep_repeat)),
-                         "deep_sql": deep_sql(engine, principal, deep, deep_key)}
-    return out
+
+def page_statements(engine: Any, page: Any) -> int:
+    """SQL statements one page sends (a figure the machine's load does not move)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        page()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return len(seen)
 
 
 def deep_sql(engine: Any, principal: Any, page: int, key: Any) -> dict[str, Any]:
@@ -220,8 +251,9 @@ def summarize(figures: dict[str, Any]) -> tuple[list[str], list[Check]]:
         lines.append(f"{who['label']}: sees {who['visible_tasks']:,} tasks ({who['rows_on_page']} on the page); "
                      f"query p50 {q['p50_ms']} ms, p95 {q['p95_ms']} ms; page p50 {p['p50_ms']} ms, "
                      f"p95 {p['p95_ms']} ms"
-                     + (f" (CPU {who['page_cpu_ms']} ms a page, load average {who['load_average']})"
-                        if "page_cpu_ms" in who else "")
+                     + (f" (CPU {who['page_cpu_ms']} ms a page, load average {who['load_average']}"
+                        + (f"; {who['page_statements']} SQL statements a page" if "page_statements" in who else "")
+                        + ")" if "page_cpu_ms" in who else "")
                      + (f"; page {who['deep_page_number']} p50 {who['deep_page']['p50_ms']} ms, "
                         f"p95 {who['deep_page']['p95_ms']} ms" if "deep_page" in who else "")
                      + (f" (by key; its query p50 {who['deep_query']['p50_ms']} ms; the same page by number, "

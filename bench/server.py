@@ -34,7 +34,7 @@ def build_app():  # noqa: ANN201 (a Flask app; gunicorn calls this in each worke
 
 
 def serve() -> None:
-    from app.server import start_workers, thread_count, uses_workers, wait_for, worker_count
+    from app.server import settle_heap, start_workers, thread_count, uses_workers, wait_for, worker_count
 
     target, port = Target.from_env(), int(os.environ["LIGAT_BENCH_PORT"])
     workers = worker_count()
@@ -46,6 +46,7 @@ def serve() -> None:
 
     app = build_app()
     warm(app)
+    settle_heap()  # as app/server_hooks.py does in each gunicorn worker
     waitress_serve(app, host="127.0.0.1", port=port, threads=thread_count(), _quiet=True)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, or_, select, tuple_, union
+from sqlalchemy import ColumnElement, Select, Subquery, and_, bindparam, or_, select, tuple_, union
 from sqlalchemy.orm import Session, selectinload
 
 from .db import Case, InboxTask, ProcessDefinition, utcnow
@@ -38,6 +39,19 @@ class InboxFilter:
     due: str | None = None  # one of DUE_CHOICES
 
     def conditions(self, now: datetime | None = None) -> list[ColumnElement]:
+        return self._conditions(*self.due_bounds(now))
+
+    def due_bounds(self, now: datetime | None = None) -> tuple[datetime | None, datetime | None]:
+        """The due filter's bounds (from, until; naive UTC) at `now`: (None, None) without one."""
+        if self.due not in DUE_CHOICES:
+            return None, None
+        now = now or utcnow()
+        if self.due == "terlambat":
+            return None, now
+        return now, _office_day_end(now, 1 if self.due == "hari_ini" else None)
+
+    def _conditions(self, due_from: object, due_until: object) -> list[ColumnElement]:
+        """The conditions, the due bounds given as values or as bound parameters (a statement kept for reuse)."""
         out: list[ColumnElement] = []
         if self.line:
             out.append(InboxTask.case_id.in_(
@@ -49,12 +63,9 @@ class InboxFilter:
         if self.category:
             out.append(InboxTask.category == self.category)
         if self.due in DUE_CHOICES:
-            now = now or utcnow()
-            if self.due == "terlambat":
-                out.append(InboxTask.due_at < now)
-            else:
-                out.append(InboxTask.due_at >= now)
-                out.append(InboxTask.due_at < _office_day_end(now, 1 if self.due == "hari_ini" else None))
+            if self.due != "terlambat":
+                out.append(InboxTask.due_at >= due_from)
+            out.append(InboxTask.due_at < due_until)
         return out
 
 
@@ -68,13 +79,13 @@ def _office_day_end(now: datetime, days: int | None) -> datetime:
 
 
 def _open_for(principal: Principal, scope: ColumnElement, only_mine: bool,
-              narrow: InboxFilter | None = None) -> Select:
+              narrow: list[ColumnElement] | None = None) -> Select:
     query = select(InboxTask).where(InboxTask.state == "open", scope)
     query = query.where(or_(InboxTask.assignee.is_(None), InboxTask.assignee == principal.username))
     if only_mine:
         query = query.where(InboxTask.claimed_by == principal.username)
-    if narrow is not None:
-        query = query.where(*narrow.conditions())
+    if narrow:
+        query = query.where(*narrow)
     return query
 
 
@@ -133,21 +144,46 @@ def decode_key(text: str) -> PageKey:
     return PageKey(priority, due, task_id)
 
 
-def _ranges(key: PageKey, backward: bool) -> list[ColumnElement]:
-    """The rows after `key` in the inbox order (before it: `backward`) as disjoint ranges of ix_inbox_queue,
+# A page statement is kept for reuse (`_rows_statement`) with the page key's place as bound parameters: they
+# change with every page, the rest of the statement does not.
+_KEY_PRIORITY = bindparam("key_priority", type_=InboxTask.priority.type)
+_KEY_DUE = bindparam("key_due", type_=InboxTask.due_at.type)
+_KEY_ID = bindparam("key_id", type_=InboxTask.id.type)
+_DUE_FROM = bindparam("due_from", type_=InboxTask.due_at.type)
+_DUE_UNTIL = bindparam("due_until", type_=InboxTask.due_at.type)
+
+
+def _ranges(due_is_none: bool, backward: bool) -> list[ColumnElement]:
+    """The rows after the key (before it: `backward`) in the inbox order as disjoint ranges of ix_inbox_queue,
     each one index range: one OR of them would make PostgreSQL read (and filter) every row before the key,
-    which is what offset paging did. Tasks without a due time come last, so their ranges stand apart."""
-    same = InboxTask.priority == key.priority
+    which is what offset paging did. Tasks without a due time come last, so their ranges stand apart. The key's
+    values are the parameters `_key_params` gives; `due_is_none`: the key's row has no due time."""
+    same = InboxTask.priority == _KEY_PRIORITY
     if not backward:
-        if key.due_at is None:
-            return [and_(same, InboxTask.due_at.is_(None), InboxTask.id > key.id), InboxTask.priority < key.priority]
-        return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) > tuple_(key.due_at, key.id)),
-                and_(same, InboxTask.due_at.is_(None)), InboxTask.priority < key.priority]
-    if key.due_at is None:
-        return [and_(same, InboxTask.due_at.is_(None), InboxTask.id < key.id),
-                and_(same, InboxTask.due_at.is_not(None)), InboxTask.priority > key.priority]
-    return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) < tuple_(key.due_at, key.id)),
-            InboxTask.priority > key.priority]
+        if due_is_none:
+            return [and_(same, InboxTask.due_at.is_(None), InboxTask.id > _KEY_ID), InboxTask.priority < _KEY_PRIORITY]
+        return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) > tuple_(_KEY_DUE, _KEY_ID)),
+                and_(same, InboxTask.due_at.is_(None)), InboxTask.priority < _KEY_PRIORITY]
+    if due_is_none:
+        return [and_(same, InboxTask.due_at.is_(None), InboxTask.id < _KEY_ID),
+                and_(same, InboxTask.due_at.is_not(None)), InboxTask.priority > _KEY_PRIORITY]
+    return [and_(same, tuple_(InboxTask.due_at, InboxTask.id) < tuple_(_KEY_DUE, _KEY_ID)),
+            InboxTask.priority > _KEY_PRIORITY]
+
+
+def _key_params(key: PageKey | None, narrow: InboxFilter | None) -> dict[str, object]:
+    """The values of a page statement's parameters: the key's place, the due filter's bounds (now)."""
+    params: dict[str, object] = {}
+    if key is not None:
+        params.update(key_priority=key.priority, key_id=key.id)
+        if key.due_at is not None:
+            params["key_due"] = key.due_at
+    if narrow is not None and narrow.due in DUE_CHOICES:
+        due_from, due_until = narrow.due_bounds()
+        params["due_until"] = due_until
+        if due_from is not None:
+            params["due_from"] = due_from
+    return params
 
 
 def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
@@ -157,29 +193,41 @@ def inbox_query(principal: Principal, only_mine: bool = False) -> Select:
 
 
 def _page_ids(principal: Principal, only_mine: bool, wanted: int, narrow: InboxFilter | None,
-              after: PageKey | None = None, before: PageKey | None = None) -> Subquery:
-    """The ids of the first `wanted` rows of `inbox_query` (after `after`; or the last `wanted` before `before`),
-    read in parts each in index order (rows by their own role; rows through `inbox_candidate`, one part per
-    candidate role and one for the name; each of those once per range of `_ranges`) and merged: an OR of them
-    in one WHERE would make PostgreSQL sort (or test) every open task instead of reading the page from
-    ix_inbox_queue."""
+              key_due_is_none: bool | None = None, backward: bool = False) -> Subquery:
+    """The ids of the first `wanted` rows of `inbox_query` (after the key; or the last `wanted` before it:
+    `backward`; `key_due_is_none` None: no key, the first rows), read in parts each in index order (rows by their
+    own role; rows through `inbox_candidate`, one part per candidate role and one for the name; each of those
+    once per range of `_ranges`) and merged: an OR of them in one WHERE would make PostgreSQL sort (or test)
+    every open task instead of reading the page from ix_inbox_queue. The key's place and the due filter's
+    bounds are parameters (`_key_params`)."""
     scopes = [role_task_scope(principal), *candidate_task_scopes(principal)]
-    key = before or after
-    ranges: list[ColumnElement | None] = _ranges(key, before is not None) if key is not None else [None]
+    ranges: list[ColumnElement | None] = [None] if key_due_is_none is None else _ranges(key_due_is_none, backward)
+    conditions = narrow._conditions(_DUE_FROM, _DUE_UNTIL) if narrow is not None else None
     parts = []
     for scope in scopes:
-        base = _open_for(principal, scope, only_mine, narrow).with_only_columns(InboxTask.id)
+        base = _open_for(principal, scope, only_mine, conditions).with_only_columns(InboxTask.id)
         for part in ranges:
             query = base if part is None else base.where(part)
-            parts.append(select(_urgent_first(query, before is not None).limit(wanted).subquery()))
+            parts.append(select(_urgent_first(query, backward).limit(wanted).subquery()))
     return union(*parts).subquery()
 
 
-def _read_page(session: Session, query: Select, limit: int, offset: int, before: PageKey | None) -> list:
-    """The page of `query` (rows chosen by `_page_ids`), always in the inbox order."""
-    if before is None:
-        return list(session.execute(_urgent_first(query).limit(limit).offset(offset)))
-    return list(reversed(session.execute(_urgent_first(query, backward=True).limit(limit)).all()))
+def _page_statement(query: Select, limit: int, offset: int, backward: bool) -> Select:
+    """The page of `query` (rows chosen by `_page_ids`): read backwards for the rows before a key."""
+    if not backward:
+        return _urgent_first(query).limit(limit).offset(offset)
+    return _urgent_first(query, backward=True).limit(limit)
+
+
+def _read_page(session: Session, statement: Select, params: dict[str, object], backward: bool) -> list:
+    """The rows of a `_page_statement`, always in the inbox order."""
+    rows = session.execute(statement, params).all()
+    return rows[::-1] if backward else rows
+
+
+def _key_shape(after: PageKey | None, before: PageKey | None) -> tuple[PageKey | None, bool | None, bool]:
+    key = before or after
+    return key, None if key is None else key.due_at is None, before is not None
 
 
 def inbox(
@@ -192,9 +240,11 @@ def inbox(
     # One more query for the page's cases by id (not one per row, and not a join, which made PostgreSQL
     # scan every case), only the columns lists show.
     eager = selectinload(InboxTask.case).load_only(Case.reference, Case.confidential)
-    ids = _page_ids(principal, only_mine, offset + limit, narrow, after, before)
+    key, due_is_none, backward = _key_shape(after, before)
+    ids = _page_ids(principal, only_mine, offset + limit, narrow, due_is_none, backward)
     query = select(InboxTask).where(InboxTask.id.in_(select(ids.c.id))).options(eager)
-    return [row for (row,) in _read_page(session, query, limit, offset, before)]
+    statement = _page_statement(query, limit, offset, backward)
+    return [row for (row,) in _read_page(session, statement, _key_params(key, narrow), backward)]
 
 
 class InboxRow(NamedTuple):
@@ -218,15 +268,27 @@ def inbox_rows(
     narrow: InboxFilter | None = None, after: PageKey | None = None, before: PageKey | None = None,
 ) -> list[InboxRow]:
     """The same page as `inbox`, as plain tuples of the columns the page shows: building ORM objects was
-    most of the Python time of the query."""
-    ids = _page_ids(principal, only_mine, offset + limit, narrow, after, before)
+    most of the Python time of the query. The statement is kept per process for its shape (`_rows_statement`)."""
+    key, due_is_none, backward = _key_shape(after, before)
+    statement = _rows_statement(principal, only_mine, limit, offset, narrow, due_is_none, backward)
+    return [InboxRow(*row) for row in _read_page(session, statement, _key_params(key, narrow), backward)]
+
+
+@functools.lru_cache(maxsize=256)
+def _rows_statement(principal: Principal, only_mine: bool, limit: int, offset: int, narrow: InboxFilter | None,
+                    key_due_is_none: bool | None, backward: bool) -> Select:
+    """`inbox_rows`'s statement: built once per process for each person (their roles, scopes, region and bidang:
+    the principal is part of the key), filter and kind of page, and reused with the page key's values as
+    parameters. Building it (a union of up to a dozen parts) cost more Python than the rest of the query; a
+    statement kept this way also keeps SQLAlchemy's cache key of it, so its compiled SQL is found at once."""
+    ids = _page_ids(principal, only_mine, offset + limit, narrow, key_due_is_none, backward)
     # The join runs on the page's ids only (primary-key lookups), after the parts chose them.
     query = (select(InboxTask.id, InboxTask.case_id, InboxTask.title, InboxTask.category, InboxTask.region_code,
                     InboxTask.priority, InboxTask.due_at, InboxTask.claimed_by, InboxTask.assignee,
                     Case.reference, Case.confidential)
              .join(Case, Case.id == InboxTask.case_id)
              .where(InboxTask.id.in_(select(ids.c.id))))
-    return [InboxRow(*row) for row in _read_page(session, query, limit, offset, before)]
+    return _page_statement(query, limit, offset, backward)
 
 
 Row = TypeVar("Row", bound=_Keyed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -9,7 +10,7 @@ from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 import forms
 from workflows import cases
@@ -23,12 +24,13 @@ from ..formfields import fields_for, form_data, prefill, schemas_of
 from ..hardening import allow_same_origin_framing
 from ..letter_preview import PdfUnavailable, letter_choices, pdf_on_offer, preview_file
 from ..models import SavedInboxFilter
-from ..regions import is_office_area, office_areas
+from ..regions import is_office_area
 from ..security import INBOX, current_principal
 from ..uploads import take_task_uploads
 from .berkas import LETTER_MIME, send_case_file
 from .display import id_url, request_packages, ui_lang
 from .errors import abort_for, flash_error
+from .inbox_filter import area_choices, category_choices, line_choices, options_html
 from .inbox_rows import row_texts, rows_html
 
 PAGE_SIZE = 50
@@ -58,14 +60,17 @@ def _args_of(narrow: InboxFilter) -> dict[str, str]:
     return {k: v for k, v in pairs if v}
 
 
-def _saved_filters(username: str) -> list[tuple[SavedInboxFilter, dict[str, str]]]:
-    rows = db.session.scalars(select(SavedInboxFilter).where(SavedInboxFilter.username == username)
-                              .order_by(SavedInboxFilter.name))
+def _saved_filters(username: str) -> list[tuple[Row, dict[str, str]]]:
+    """The officer's saved filters (id, name) and each one's query arguments: plain rows, no ORM objects."""
+    f = SavedInboxFilter
+    rows = db.session.execute(select(f.id, f.name, f.line, f.region_code, f.category, f.due)
+                              .where(f.username == username).order_by(f.name))
     return [(row, _args_of(InboxFilter(row.line, row.region_code, row.category, row.due))) for row in rows]
 
 
-def _sensitive_categories() -> set[str]:
-    return {c["kode"] for c in forms.pmks_categories() if c.get("sensitif")}
+@functools.lru_cache(maxsize=1)
+def _sensitive_categories() -> frozenset[str]:
+    return frozenset(c["kode"] for c in forms.pmks_categories() if c.get("sensitif"))
 
 
 def _rows_html(rows: list[InboxRow], username: str) -> Markup:
@@ -111,10 +116,12 @@ class InboxView(BaseView):
             flash(_("Tautan halaman kotak tugas tidak valid; ditampilkan halaman pertama."), "warning")
             page = inbox_page(inbox_rows, PAGE_SIZE, **query)
         rows = page.rows
-        office = current_app.config["LIGAT_OFFICE_REGION"]
+        lang = ui_lang()
         return self.render_template(
-            "ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal, page=page,
-            narrow=narrow, areas=office_areas(office), categories=forms.pmks_categories(), lines=lines,
+            "ligat/inbox.html", rows=rows, only_mine=only_mine, principal=principal, page=page, narrow=narrow,
+            line_options=options_html(line_choices(lines, lang), narrow.line),
+            area_options=options_html(area_choices(current_app.config["LIGAT_OFFICE_REGION"]), narrow.region),
+            category_options=options_html(category_choices(lang), narrow.category),
             args=_args_of(narrow), saved=_saved_filters(principal.username),
             rows_html=_rows_html(rows, principal.username) if rows else "",
         )

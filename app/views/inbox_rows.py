@@ -9,16 +9,21 @@ the template wrote (tests/integration/test_inbox_paging.py compares a page cell 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from workflows.inbox import InboxRow
 
 from ..package_english import package_text
-from .display import category_label, format_dt, region_label, request_line_names
+from ..regions import region_label
+from .display import category_label, format_dt, request_line_names
+from .inbox_filter import category_names
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class RowTexts:
     claim_url: tuple[str, str]
     sensitive: frozenset[str]
     line_names: dict[str, str]  # a service line's code → its name in the page's language
+    categories: Mapping[str, str]  # a PMKS category's code → its name in the page's language, escaped
     urgent: Markup
     secret: Markup
     mine: Markup
@@ -42,20 +48,27 @@ class RowTexts:
 
 def row_texts(lang: str, username: str, token: str, task_url: tuple[str, str], case_url: tuple[str, str],
               claim_url: tuple[str, str], sensitive: Iterable[str]) -> RowTexts:
-    """The page's shared texts: labels translated and their badges escaped once."""
+    """The page's shared texts: labels translated and their badges escaped once (per process and language)."""
+    return RowTexts(lang=lang, username=username, token=str(escape(token)), task_url=_escaped(task_url),
+                    case_url=_escaped(case_url), claim_url=_escaped(claim_url), sensitive=frozenset(sensitive),
+                    line_names=request_line_names(), categories=category_names(lang),
+                    **_labels(lang, str(get_locale())))
+
+
+@functools.lru_cache(maxsize=8)
+def _labels(lang: str, locale: str) -> dict[str, Markup | Mapping[str, Markup]]:
+    """The badges and the claim button in the language of the request that first asks (its locale is part of
+    the key: the catalogues are loaded once per process and never change)."""
     sla = {code: Markup('<span class="label sla-{0} label-{1}">{2}</span>').format(code, kind, label)
            for code, (kind, label) in {"overdue": ("danger", _("Terlambat")),
                                        "due_soon": ("warning", _("Segera jatuh tempo")),
                                        "on_time": ("success", _("Tepat waktu")),
                                        "none": ("default", _("Tanpa tenggat"))}.items()}
-    return RowTexts(
-        lang=lang, username=username, token=str(escape(token)), task_url=_escaped(task_url),
-        case_url=_escaped(case_url), claim_url=_escaped(claim_url), sensitive=frozenset(sensitive),
-        line_names=request_line_names(),
-        urgent=Markup('<span class="label label-danger badge-urgent">{0}</span> ').format(_("Darurat")),
-        secret=Markup('<span class="label label-warning badge-confidential">{0}</span> ').format(_("Rahasia")),
-        mine=Markup(' <span class="label label-info assigned-to-me">{0}</span>').format(_("Ditujukan kepada Anda")),
-        claim=escape(_("Ambil")), sla=sla)
+    return {"urgent": Markup('<span class="label label-danger badge-urgent">{0}</span> ').format(_("Darurat")),
+            "secret": Markup('<span class="label label-warning badge-confidential">{0}</span> ').format(_("Rahasia")),
+            "mine": Markup(' <span class="label label-info assigned-to-me">{0}</span>').format(
+                _("Ditujukan kepada Anda")),
+            "claim": escape(_("Ambil")), "sla": MappingProxyType(sla)}
 
 
 def _escaped(pair: tuple[str, str]) -> tuple[str, str]:
@@ -64,10 +77,16 @@ def _escaped(pair: tuple[str, str]) -> tuple[str, str]:
 
 def rows_html(rows: Iterable[InboxRow], sla: Mapping[int, str], texts: RowTexts) -> Markup:
     """The `<tr>` of every row, in order; `sla`: each row's SLA code (workflows.inbox.sla_badge)."""
-    return Markup("".join([_row(row, sla[row.id], texts) for row in rows]))
+    titles: dict[str, str] = {}  # a page shows a few task names, each on many rows
+    return Markup("".join([_row(row, sla[row.id], texts, titles) for row in rows]))
 
 
-def _row(row: InboxRow, sla_code: str, t: RowTexts) -> str:
+@functools.lru_cache(maxsize=8192)  # the bundled region names never change in a process
+def _region(code: str | None) -> str:
+    return str(escape(region_label(code)))
+
+
+def _row(row: InboxRow, sla_code: str, t: RowTexts, titles: dict[str, str]) -> str:
     task_id = int(row.id)  # ints need no escaping
     badges = (t.urgent if row.priority else "") + (
         t.secret if row.confidential or row.category in t.sensitive else "")
@@ -76,13 +95,18 @@ def _row(row: InboxRow, sla_code: str, t: RowTexts) -> str:
         f'<form method="post" action="{t.claim_url[0]}{task_id}{t.claim_url[1]}" style="display:inline">'
         f'<input type="hidden" name="csrf_token" value="{t.token}">'
         f'<button class="btn btn-sm btn-primary" type="submit">{t.claim}</button></form>')
+    title = titles.get(row.title)
+    if title is None:
+        title = titles[row.title] = str(escape(package_text(row.title, lang=t.lang)))
+    category = t.categories.get(row.category) if row.category else None
+    if category is None:
+        category = escape(category_label(row.category, t.lang, t.line_names))
     return (
         f'<tr data-task-id="{task_id}">'
-        f'<td>{badges}<a href="{t.task_url[0]}{task_id}{t.task_url[1]}">'
-        f'{escape(package_text(row.title, lang=t.lang))}</a>{mine}</td>'
+        f'<td>{badges}<a href="{t.task_url[0]}{task_id}{t.task_url[1]}">{title}</a>{mine}</td>'
         f'<td><a href="{t.case_url[0]}{int(row.case_id)}{t.case_url[1]}">{escape(row.reference)}</a></td>'
-        f'<td>{escape(category_label(row.category, t.lang, t.line_names))}</td>'
-        f'<td>{escape(region_label(row.region_code))}</td>'
+        f'<td>{category}</td>'
+        f'<td>{_region(row.region_code)}</td>'
         f'<td>{escape(format_dt(row.due_at, lang=t.lang))}</td>'
         f'<td>{t.sla[sla_code]}</td>'
         f'<td>{escape(row.claimed_by or "–")}</td>'

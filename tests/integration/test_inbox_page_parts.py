@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from tests.integration.test_packages import small_package
@@ -108,3 +108,120 @@ def test_the_inbox_page_reads_the_newest_package_once_and_lists_new_lines(app, l
     with Session(engine) as other:
         deploy_package(other, small_package("uji_baris_baru", "uji_baris_baru"))
     assert 'value="uji_baris_baru"' in client.get("/inbox/").get_data(as_text=True)
+
+
+def _statements_of(app, request) -> list[str]:  # noqa: ANN001
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, many) -> None:  # noqa: ANN001
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        request()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return seen
+
+
+def test_the_user_statement_reads_the_profile_generation_and_newest_package(app, login_as):
+    """One statement reads the signed-in user with what the request needs of them (was four, one after another):
+    the page sends it, its own query and the saved filters."""
+    client = login_as("kelurahan.abepura")
+    client.get("/inbox/")
+    seen = _statements_of(app, lambda: client.get("/inbox/"))
+    users = [s for s in seen if "FROM ab_user" in s]
+    assert len(users) == 1 and "officer_profile" in users[0] and "session_generation" in users[0]
+    assert "max(service_package.id)" in users[0]
+    own = re.compile(r"SELECT (officer_profile\.|session_generation\.|max\(service_package\.id\))")
+    assert not [s for s in seen if own.match(s)]
+    assert len(seen) == 3, seen
+
+
+def test_a_profile_or_session_changed_elsewhere_counts_at_the_next_request(app, login_as, db_session):
+    """The values read with the user are kept for one transaction only: a change made by another process (here
+    another session) between two requests is seen by the second."""
+    from flask_appbuilder.security.sqla.models import User
+
+    from app.accounts import SessionGeneration
+    from app.models import OfficerProfile
+
+    client = login_as("kelurahan.abepura")
+    assert "Wilayah 91.71.03" in client.get("/inbox/").get_data(as_text=True)
+    user_id = db_session.scalar(select(User.id).where(User.username == "kelurahan.abepura"))
+    profile = db_session.scalar(select(OfficerProfile).where(OfficerProfile.user_id == user_id))
+    profile.region_code = "91.71.01"
+    db_session.commit()
+    try:
+        assert "Wilayah 91.71.01" in client.get("/inbox/").get_data(as_text=True)
+    finally:
+        profile.region_code = "91.71.03"
+        db_session.commit()
+    # Logged out elsewhere: the generation moved on, this browser's session ends at its next request.
+    row = db_session.get(SessionGeneration, user_id) or SessionGeneration(user_id=user_id, generation=0)
+    row.generation = (row.generation or 0) + 1
+    db_session.add(row)
+    db_session.commit()
+    response = client.get("/inbox/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_filter_options_are_the_templates_markup(app):
+    """The options made in Python are what the template's loop wrote, escaping and the chosen one included."""
+    from jinja2 import Environment
+
+    from app.views.inbox_filter import _choices, options_html
+
+    template = Environment(autoescape=True).from_string(
+        '{% for code, label in pairs %}<option value="{{ code }}" {% if chosen == code %}selected{% endif %}>'
+        "{{ label }}</option>{% endfor %}")
+    pairs = [("91.71", 'Kota <Jayapura> & "x"'), ("91.71.01", "— Distrik 'Abe'"), ("a&b", "A & B")]
+    for chosen in (None, "91.71.01", "a&b", "zz"):
+        assert str(options_html(_choices(pairs), chosen)) == template.render(pairs=pairs, chosen=chosen)
+
+
+def test_category_options_in_both_languages(app):
+    from markupsafe import escape
+
+    import forms
+    from app.package_english import package_text
+    from app.views.inbox_filter import category_choices
+
+    with app.test_request_context():
+        for lang in ("id", "en"):
+            labels = [label for _, _, label in category_choices(lang)]
+            assert labels == [str(escape(package_text(c["nama"], lang=lang))) for c in forms.pmks_categories()]
+        assert category_choices("en") != category_choices("id")
+        assert category_choices("en") is category_choices("en")  # kept until a deploy
+
+
+def test_the_navbar_shows_each_role_its_menus(app, login_as):
+    """The menu entries come from FAB's checks (the user resolved once a request): the office head has the
+    audit and dashboard, the operator neither; an auditor has no inbox."""
+    kadis = login_as("kadis").get("/inbox/").get_data(as_text=True)
+    operator = login_as("operator").get("/inbox/").get_data(as_text=True)
+    for menu in ('href="/audit/"', 'href="/dasbor/"'):
+        assert f'tabindex="-1" {menu}' in kadis and f'tabindex="-1" {menu}' not in operator
+    assert 'tabindex="-1" href="/inbox/"' in operator and 'tabindex="-1" href="/inbox/"' in kadis
+    assert login_as("auditor").get("/inbox/").status_code == 403
+
+
+def test_templates_translate_with_the_locale_of_the_moment(app):
+    """The templates' `_()` keeps the request's catalogue, and looks again when Flask-Babel's locale changes
+    within the request (force_locale, refresh after the language switch)."""
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    template = app.jinja_env.from_string("{{ _('Kotak Tugas') }}|{{ pgettext('kolom', 'Kasus') }}")
+    with app.test_request_context("/inbox/"):
+        assert template.render() == "Kotak Tugas|Kasus"
+        with force_locale("en"):
+            assert template.render() == "Inbox|Case"
+        assert template.render() == "Kotak Tugas|Kasus"
+        session["locale"] = "en"
+        refresh()
+        assert template.render() == "Inbox|Case"

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from tests.integration.test_work_api import token_for
 from workflows.db import Case, InboxTask, ProcessDefinition
 from workflows.inbox import (
+    DUE_CHOICES,
     InboxFilter,
     InvalidPageKey,
     PageKey,
@@ -154,6 +155,30 @@ def test_tasks_done_and_added_between_pages(db_session, tasks):
     again = read(db_session, limit, before=second.next_key)
     assert ids_of(again) == [i for i in now if at[i] < place(key)][-limit:]
     assert ids_of(read(db_session, limit)) == now[:limit] and now[0] == early[0]
+
+
+@pytest.mark.parametrize("due", ["terlambat", "hari_ini", "minggu_ini"])
+def test_a_kept_page_statement_takes_the_due_bounds_of_each_request(db_session, tasks, monkeypatch, due):
+    """The page statement is kept per process with the due filter's bounds as parameters: a later request (a
+    later now) gets its own bounds, not the ones of the request that built it; and the same rows, page by page,
+    as the statement built anew."""
+    import workflows.inbox as inbox_module
+
+    narrow = InboxFilter(category=CATEGORY, due=due)
+    for now in (BASE - timedelta(hours=2), BASE + timedelta(minutes=30), BASE + timedelta(days=2)):
+        monkeypatch.setattr(inbox_module, "utcnow", lambda now=now: now)
+        want = list(db_session.scalars(inbox_query(OPERATOR_PRINCIPAL).with_only_columns(InboxTask.id)
+                                       .where(*narrow.conditions(now))))
+        hits = inbox_module._rows_statement.cache_info().hits
+        first = inbox_page(inbox_rows, 4, session=db_session, principal=OPERATOR_PRINCIPAL, narrow=narrow)
+        rest = inbox_page(inbox_rows, 50, first.next_key, session=db_session, principal=OPERATOR_PRINCIPAL,
+                          narrow=narrow) if first.next_key else None
+        assert ids_of(first) + (ids_of(rest) if rest else []) == want
+        assert [row.id for row in inbox(db_session, OPERATOR_PRINCIPAL, narrow=narrow)] == want
+        if now != BASE - timedelta(hours=2):
+            assert inbox_module._rows_statement.cache_info().hits > hits  # the kept statement, reused
+    assert len({tuple(ids_of(inbox_page(inbox_rows, 50, session=db_session, principal=OPERATOR_PRINCIPAL,
+                                        narrow=InboxFilter(category=CATEGORY, due=d)))) for d in DUE_CHOICES}) > 1
 
 
 def test_keys_are_opaque_and_checked():

@@ -67,3 +67,19 @@ def test_each_worker_warms_the_portal_data_before_serving(monkeypatch):
     villages.cache_clear()
     server_hooks.post_worker_init(SimpleNamespace(wsgi=SimpleNamespace(config={"LIGAT_OFFICE_REGION": "91.71"})))
     assert villages.cache_info().currsize == 1
+
+
+def test_each_worker_settles_its_heap_after_warming(monkeypatch):
+    """What a worker holds once it has started is left out of the garbage collector's full collections."""
+    import gc
+    from types import SimpleNamespace
+
+    from app import server_hooks
+
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        server_hooks.post_worker_init(SimpleNamespace(wsgi=SimpleNamespace(config={"LIGAT_OFFICE_REGION": "91.71"})))
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -14,10 +14,12 @@ from .store import (
     deploy_package,
     files_of,
     form_of,
+    keep_newest_package_id,
     latest_heads,
     latest_package,
     latest_packages,
     newest_package_id,
+    newest_package_id_select,
     package_of_case,
     package_of_definition,
 )
@@ -25,6 +27,7 @@ from .store import (
 __all__ = [
     "DeployResult", "Descriptor", "LetterType", "PackageFiles", "PackageHead", "PackageRole", "RoleDecl",
     "ServicePackage", "bundled_codes", "declared_scopes", "deploy_package", "files_of", "form_of",
-    "from_archive", "from_directories", "latest_heads", "latest_package", "latest_packages",
-    "newest_package_id", "package_of_case", "package_of_definition", "text",
+    "from_archive", "from_directories", "keep_newest_package_id", "latest_heads", "latest_package",
+    "latest_packages", "newest_package_id", "newest_package_id_select", "package_of_case",
+    "package_of_definition", "text",
 ]

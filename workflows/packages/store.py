@@ -22,16 +22,18 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     UniqueConstraint,
     func,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, scoped_session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import forms
 
+from .. import transaction_values
 from ..db import Base, ProcessDefinition, utcnow
 from ..errors import DeployError
 from ..parsing import CalledProcess, Resolver
@@ -167,7 +169,7 @@ class PackageHead(NamedTuple):
     descriptor: Descriptor
 
 
-_NEWEST = "ligat_newest_package"  # session.info key: (transaction, newest package id)
+_NEWEST = "ligat_newest_package"  # transaction_values key: the newest package id
 _SCOPES: dict[tuple[int, int | None], list[tuple[str, str, str]]] = {}
 _HEADS: dict[tuple[int, int | None], tuple[PackageHead, ...]] = {}
 
@@ -175,16 +177,18 @@ _HEADS: dict[tuple[int, int | None], tuple[PackageHead, ...]] = {}
 def newest_package_id(session: Session) -> int | None:
     """The newest package id: every deploy adds one (versions are never deleted), so what a process keeps of
     the deployed packages is keyed by it, which holds across processes. Read once per transaction (a request
-    asks for it for the principal's scopes, the page's packages and their English)."""
-    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's: the request's own session
-        session = session()
-    kept = session.info.get(_NEWEST)
-    transaction = session.get_transaction()
-    if kept is not None and transaction is not None and kept[0] is transaction:
-        return kept[1]
-    newest = session.scalar(select(func.max(ServicePackage.id)))
-    session.info[_NEWEST] = (session.get_transaction(), newest)
-    return newest
+    asks for it for the principal's scopes, the page's packages and their English), or read along with the
+    signed-in user (`newest_package_id_column`, `keep_newest_package_id`)."""
+    return transaction_values.once(session, _NEWEST, lambda: session.scalar(newest_package_id_select()))
+
+
+def newest_package_id_select() -> Select:
+    return select(func.max(ServicePackage.id))
+
+
+def keep_newest_package_id(session: Session, newest: int | None) -> None:
+    """`newest` was read in the session's current transaction (a column of another statement)."""
+    transaction_values.keep(session, _NEWEST, newest)
 
 
 def latest_heads(session: Session) -> tuple[PackageHead, ...]:
@@ -289,7 +293,7 @@ def deploy_package(session: Session, package: PackageFiles, actor: str = "sistem
     )
     session.add(row)
     session.flush()
-    session.info.pop(_NEWEST, None)  # this transaction now holds a newer package
+    transaction_values.forget(session, _NEWEST)  # this transaction now holds a newer package
     for role in descriptor.roles.values():
         session.add(PackageRole(package_id=row.id, role=role.name, scope=role.scope))
     definitions = []

@@ -224,6 +224,52 @@ def test_the_routes_read_with_the_step_send_each_message_where_they_did(app, db_
     assert relayed.channel == "whatsapp" and relayed.recipient == "6281234567013"
 
 
+def test_a_start_routes_its_receipt_by_the_numbers_standing_read_once(app, db_session):
+    """The start's receipt to a reporter's number: opted out → recorded, not sent; opted in → WhatsApp; a known
+    number without consent and an unknown one → the office's channel. The standing is read with one query of
+    the conversation's columns (no conversation object loaded) and kept for the rest of the transaction."""
+    from workflows import notifications
+    from workflows.db import utcnow
+    from workflows.whatsapp import inbound
+    from workflows.whatsapp.models import WaConversation
+
+    db_session.add_all([WaConversation(wa_id="6281234567021", opted_out_at=utcnow(), consent=True),
+                        WaConversation(wa_id="6281234567022", consent=True, consent_at=utcnow()),
+                        WaConversation(wa_id="6281234567023", consent=False)])
+    db_session.commit()
+    db_session.expunge_all()
+    phones = {"opted_out": "+6281234567021", "opted_in": "081234567022", "known": "6281234567023",
+              "unknown": "+6281234567024"}
+    started = {}
+    for name, phone in phones.items():
+        with Statements(db_session) as seen:
+            started[name] = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE,
+                                             reporter=cases.Reporter(name="Warga", phone=phone)).id
+        assert len([s for s in seen if "FROM WA_CONVERSATION" in s]) == 1, seen
+        assert not any(isinstance(obj, WaConversation) for obj in db_session.identity_map.values())
+    db_session.expire_all()
+
+    def receipt(case_id: int) -> OutboxMessage:
+        return db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case_id)).one()
+
+    assert receipt(started["opted_out"]).status == "skipped"
+    assert receipt(started["opted_in"]).channel == "whatsapp"
+    office = cases.SETTINGS.notify_channel
+    assert receipt(started["known"]).channel == office and receipt(started["known"]).status == "pending"
+    assert receipt(started["unknown"]).channel == office and receipt(started["unknown"]).status == "pending"
+
+    # Asked again in the same transaction: what was read is kept, no second query.
+    db_session.rollback()
+    db_session.expunge_all()
+    assert inbound.consent_route(db_session, "+6281234567021", office) is None
+    with Statements(db_session) as again:
+        assert inbound.consent_route(db_session, "6281234567021", office) is None
+        assert inbound.consent_route(db_session, "+6281234567022", office) == inbound.CHANNEL
+    assert len([s for s in again if "FROM WA_CONVERSATION" in s]) == 1, again
+    assert notifications.known(db_session)
+    db_session.rollback()
+
+
 def _position(statements: list[str], prefix: str) -> int:
     return next(i for i, s in enumerate(statements) if s.startswith(prefix))
 

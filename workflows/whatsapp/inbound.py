@@ -180,9 +180,11 @@ def consent_route(session: Session, recipient: str, channel: str) -> str | None:
         found = notifications.known(session)
         if step_reads.consent_key(wa_id) in found:  # read with the step's case (step_reads)
             return _route(found[step_reads.consent_key(wa_id)], channel)
-        conv = session.get(WaConversation, wa_id)
-    if conv is None:
-        return channel
+        # Only the conversation's standing, kept for the transaction like the step's read: loading the row as
+        # an ORM object cost more CPU than the query (a case start with a reporter's number pays it once).
+        standing = found[step_reads.consent_key(wa_id)] = session.scalar(step_reads.standing_query(),
+                                                                         {"wa_id": wa_id})
+        return _route(standing, channel)
     standing = (step_reads.OPTED_OUT if conv.opted_out_at is not None
                 else step_reads.TOLD if conv.may_be_told else step_reads.KNOWN)
     return _route(standing, channel)

@@ -5,9 +5,10 @@ itself, or a number the SQL below does not spell as `wire.wa_id_of` does, is rea
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from .. import notifications
@@ -30,6 +31,13 @@ def _standing() -> ColumnElement[Any]:
     return case((WaConversation.opted_out_at.is_not(None), literal(OPTED_OUT)),
                 (WaConversation.consent == True, literal(TOLD)),  # noqa: E712 (SQL, not Python)
                 else_=literal(KNOWN))
+
+
+@functools.cache
+def standing_query() -> Select[tuple[str]]:
+    """One number's standing (`wa_id` bound), for a route asked about a number the step's read did not cover.
+    Built once: composing the select costs more CPU than running it."""
+    return select(_standing()).where(WaConversation.wa_id == bindparam("wa_id"))
 
 
 def columns() -> list[ColumnElement[Any]]:

@@ -160,7 +160,7 @@ def write_pending(session: Session) -> None:
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
         if head.stored is None:
-            conn.execute(AuditChain.__table__.insert(), {"case_id": case_id, **values})
+            conn.execute(held.insert_of(AuditChain.__table__), {"case_id": case_id, **values})
         else:
             updates.append({"chain_case": case_id, "stored_length": head.stored, **values})
     if updates:
@@ -173,7 +173,7 @@ def write_pending(session: Session) -> None:
     for _case_id, head in moved:
         head.stored = head.length
     if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
-        conn.execute(AuditEvent.__table__.insert(), pending)
+        conn.execute(held.insert_of(AuditEvent.__table__), pending)
 
 
 @functools.cache

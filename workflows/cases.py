@@ -428,6 +428,11 @@ class _Step:
             write_changes(self.session, row)
 
 
+@functools.cache
+def _inbox_insert_returning_id() -> Any:
+    return InboxTask.__table__.insert().returning(InboxTask.__table__.c.id)  # built once, as held.insert_of
+
+
 def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[dict[str, Any]]) -> None:
     """A new inbox row and its candidates with Core on the step's connection (nothing in the step reads them
     back as objects; the ORM's unit of work cost more CPU than the rows). The case row is written already.
@@ -438,8 +443,8 @@ def _insert_inbox_row(session: Session, row: dict[str, Any], candidates: list[di
         return
     write_new(session)  # a new case first: the row references it
     conn = session.connection()
-    task_id = conn.execute(InboxTask.__table__.insert().returning(InboxTask.__table__.c.id), row).scalar_one()
-    conn.execute(InboxCandidate.__table__.insert(),
+    task_id = conn.execute(_inbox_insert_returning_id(), row).scalar_one()
+    conn.execute(held.insert_of(InboxCandidate.__table__),
                  [{"inbox_task_id": task_id, "case_id": row["case_id"], **c} for c in candidates])
 
 

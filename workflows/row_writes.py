@@ -75,7 +75,7 @@ def _insert(session: Session, state: InstanceState) -> None:
     key = mapper.primary_key[0].key
     params = {columns[k]: values[k] for k in columns if k in values and not (k == key and values[k] is None)}
     owner = state.session  # the Session itself (callers may hand a scoped_session proxy)
-    result = owner.connection().execute(table.insert(), params)
+    result = owner.connection().execute(held.insert_of(table), params)
     sent = result.last_inserted_params()  # with the Python-side defaults the INSERT applied
     for attr, column in columns.items():
         if column in sent:

@@ -62,3 +62,22 @@ def test_rows_held_when_a_savepoint_begins_are_refused(db_session):
         db_session.begin_nested()
     db_session.rollback()
     assert _flows(db_session, case.id, "uji_tertahan") == 0
+
+
+def test_held_rows_of_other_columns_share_one_built_insert_and_keep_their_own_values(db_session):
+    """The table's INSERT is built once and serves rows naming different columns: each row is written with
+    the columns it names, and the table's defaults fill the others, as a statement built for it would."""
+    from workflows.db import OutboxMessage
+
+    table = OutboxMessage.__table__
+    assert held.insert_of(table) is held.insert_of(table)
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    plain = {"case_id": case.id, "recipient": "uji-1", "message": "satu", "channel": "log"}
+    skipped = {**plain, "recipient": "uji-2", "status": "skipped", "last_error": "berhenti"}
+    held.hold(db_session, table, [plain])
+    db_session.commit()
+    held.hold(db_session, table, [skipped])
+    db_session.commit()
+    rows = {m.recipient: m for m in db_session.scalars(select(OutboxMessage).where(OutboxMessage.case_id == case.id))}
+    assert (rows["uji-1"].status, rows["uji-1"].last_error, rows["uji-1"].attempts) == ("pending", None, 0)
+    assert (rows["uji-2"].status, rows["uji-2"].last_error) == ("skipped", "berhenti")

@@ -29,9 +29,8 @@ def latest_with_package(session: Session, process_id: str) -> Latest:
     """The newest definition of a process id and its package version, in one statement (a new case reads
     both; the session keeps the package only while the caller holds it). What `hold_latest` read in
     this same transaction is answered again without a query."""
-    held = session.info.get(_HELD)
-    transaction = _transaction(session)
-    if held is not None and transaction is not None and held[0] is transaction and held[1] == process_id:
+    held = _held(session, process_id)
+    if held is not None:
         return held[2]
     row = session.execute(latest_query(), {"process_id": process_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
@@ -41,10 +40,15 @@ def latest_for_new_case(session: Session, process_id: str) -> tuple[ProcessDefin
                                                                     ServicePackage | None, int | None]:
     """latest_with_package for a case about to start, and on PostgreSQL the new case's id drawn from its
     sequence in the same statement, so the case can be written once with its final values (its reference is
-    made from the id). None for the id: the database gives it at the INSERT (SQLite; or the definition was
-    held by `hold_latest`, so no statement runs here)."""
-    held = session.info.get(_HELD)
-    if held is not None or session.get_bind().dialect.name != "postgresql":
+    made from the id). A caller that held the definition (`hold`) with an id it drew in its own statement
+    hands that id to the first start only; a later start in the transaction gets None. None for the id: the
+    database gives it at the INSERT (SQLite; or a held definition without an id left)."""
+    held = _held(session, process_id)
+    if held is not None:
+        if held[3] is not None:  # used once: a second case of this transaction must not take the same id
+            session.info[_HELD] = (*held[:3], None)
+        return (*held[2], held[3])
+    if session.get_bind().dialect.name != "postgresql":
         return (*latest_with_package(session, process_id), None)
     row = session.execute(latest_query(new_case_id=True), {"process_id": process_id}).first()
     return (row[0], row[1], row[2]) if row is not None else (None, None, None)
@@ -57,11 +61,20 @@ def hold_latest(session: Session, process_id: str) -> Latest:
     return hold(session, process_id, latest_with_package(session, process_id))
 
 
-def hold(session: Session, process_id: str, found: Latest) -> Latest:
+def hold(session: Session, process_id: str, found: Latest, new_case_id: int | None = None) -> Latest:
     """Keep a newest definition and package read by the caller's own statement (`latest_query` with
-    columns of its own added) for the rest of the current transaction, as `hold_latest` does."""
-    session.info[_HELD] = (_transaction(session), process_id, found)
+    columns of its own added) for the rest of the current transaction, as `hold_latest` does; with the
+    `new_case_id` that statement drew (`latest_query(new_case_id=True)`), for the next case to start."""
+    session.info[_HELD] = (_transaction(session), process_id, found, new_case_id)
     return found
+
+
+def _held(session: Session, process_id: str) -> tuple | None:
+    """What `hold` kept for this process id in the current transaction, or None."""
+    held = session.info.get(_HELD)
+    if held is not None and held[1] == process_id and held[0] is not None and held[0] is _transaction(session):
+        return held
+    return None
 
 
 def _transaction(session: Session | scoped_session) -> SessionTransaction | None:

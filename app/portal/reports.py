@@ -49,17 +49,27 @@ def package_for_new_report(session: Session, client_key: str | None = None) -> t
     case start that follows reads neither again and starts on the version the form was checked by),
     and the key looked up on its unique index in a subquery of the same statement. A new report pays
     no round trip for the key; a report sent again is answered without a case start."""
-    row = session.execute(_newest_with_key(), {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
-    definition, package, first_case = row if row is not None else (None, None, None)
-    hold(session, PROCESS_ID, (definition, package))
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_newest_with_key(postgresql),
+                          {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
+    if row is None:
+        definition, package, new_case_id, first_case = None, None, None, None
+    elif postgresql:
+        definition, package, new_case_id, first_case = row
+    else:
+        (definition, package, first_case), new_case_id = row, None
+    # The drawn id goes to this report's case start only; a resend's is left unused (tickets need not be gap-free).
+    hold(session, PROCESS_ID, (definition, package), None if first_case is not None else new_case_id)
     return (package if package is not None else complaint_package(session)), first_case
 
 
 @functools.cache
-def _newest_with_key() -> Select:
+def _newest_with_key(new_case_id: bool = False) -> Select:
+    # With `new_case_id` (PostgreSQL) the new case's id comes from its sequence in this statement, so the case
+    # is written by one INSERT with its final reference, as the engine's own start does.
     # `client_key = NULL` matches no row, so a post without a key finds no first case.
     first = select(PortalReport.case_id).where(PortalReport.client_key == bindparam("client_key"))
-    return latest_query().add_columns(first.scalar_subquery().label("first_case"))
+    return latest_query(new_case_id).add_columns(first.scalar_subquery().label("first_case"))
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:

@@ -328,6 +328,69 @@ def test_the_version_held_for_a_report_lasts_one_transaction(db_session):
         event.remove(bind, "before_cursor_execute", seen)
 
 
+def test_a_new_report_writes_its_case_once(app, client):
+    """On PostgreSQL the new case's id is drawn by the report's one statement (the definition, its package and
+    the key's first case), so its case is written by one INSERT with its final reference and never updated by
+    its start; SQLite inserts for the id and updates the case after, as before. A resend answers the first
+    ticket and writes nothing."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    token = csrf_token(client, "/lapor")
+    with app.app_context():
+        engine = db.engine
+    postgresql = engine.dialect.name == "postgresql"
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()).upper())
+
+    key = secrets.token_urlsafe(16)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert first.status_code == 201
+    inserts = [s for s in statements if s.startswith('INSERT INTO "CASE"')]
+    updates = [s for s in statements if s.startswith('UPDATE "CASE"')]
+    assert len(inserts) == 1, statements
+    assert (not updates) if postgresql else updates, updates  # SQLite: the id from the INSERT, then the updates
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert len(selects) == 1 and ("NEXTVAL(PG_GET_SERIAL_SEQUENCE" in selects[0]) == postgresql, selects
+    with app.app_context():
+        case_id = db.session.scalar(select(PortalReport.case_id).where(PortalReport.client_key == key))
+        case = db.session.get(Case, case_id)
+        # The reference is made from the id the case was written with (no placeholder left behind).
+        assert ticket_of(first)[0] == case.reference and case.reference.endswith(f"{case.id:06d}")
+    again = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
+    assert again.status_code == 200 and ticket_of(again) == ticket_of(first)
+
+
+def test_a_drawn_case_id_is_handed_to_one_start_only(db_session):
+    """The id a report's statement drew is held with its definition for the first case started in the
+    transaction; a second start in that transaction must not take it again (it gets its own)."""
+    from workflows import cases
+    from workflows.deployment import hold, latest_for_new_case
+
+    drawn = 10_000_000 + secrets.randbelow(1_000_000)
+    db_session.execute(select(1))  # a transaction to hold it in; no definition needed: only the id is under test
+    hold(db_session, reports.PROCESS_ID, (None, None), drawn)
+    assert latest_for_new_case(db_session, reports.PROCESS_ID)[2] == drawn
+    assert latest_for_new_case(db_session, reports.PROCESS_ID)[2] is None
+    db_session.rollback()
+    # Through the case start: two cases in one transaction after a report's statement have two ids.
+    reports.package_for_new_report(db_session, secrets.token_urlsafe(16))
+    report = {"kategori": "pengemis", "deskripsi": "Pengemis di depan pasar setiap pagi.", "lokasi": "Pasar",
+              "kode_wilayah": VILLAGE}
+    one = cases.begin_case(db_session, reports.PROCESS_ID, report, "warga", region_code=VILLAGE)
+    two = cases.begin_case(db_session, reports.PROCESS_ID, report, "warga", region_code=VILLAGE)
+    db_session.flush()
+    assert one.id != two.id and one.reference != two.reference
+    db_session.rollback()
+
+
 def test_similar_reports_nearby(client, db_session):
     lat, lon = spot()
     near = ticket_of(post_report(client, headers=JSON, kategori="gelandangan", lintang=str(lat), bujur=str(lon)))[0]

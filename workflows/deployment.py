@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from sqlalchemy import Select, bindparam, event, func, select
-from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import Session
 
+from . import transaction_values
 from .db import Case, ProcessDefinition
 from .packages import DeployResult, ServicePackage, bundled_codes, deploy_package, from_directories
 
@@ -22,16 +23,16 @@ def latest_definition(session: Session, process_id: str) -> ProcessDefinition | 
 
 
 Latest = tuple[ProcessDefinition | None, ServicePackage | None]
-_HELD = "ligat_latest_definition"
+_HELD = "latest_definition"  # transaction_values key (with the process id): (Latest, a drawn case id or None)
 
 
 def latest_with_package(session: Session, process_id: str) -> Latest:
     """The newest definition of a process id and its package version, in one statement (a new case reads
     both; the session keeps the package only while the caller holds it). What `hold_latest` read in
     this same transaction is answered again without a query."""
-    held = _held(session, process_id)
+    held = transaction_values.kept(session, (_HELD, process_id))
     if held is not None:
-        return held[2]
+        return held[0]
     row = session.execute(latest_query(), {"process_id": process_id}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
@@ -43,11 +44,12 @@ def latest_for_new_case(session: Session, process_id: str) -> tuple[ProcessDefin
     made from the id). A caller that held the definition (`hold`) with an id it drew in its own statement
     hands that id to the first start only; a later start in the transaction gets None. None for the id: the
     database gives it at the INSERT (SQLite; or a held definition without an id left)."""
-    held = _held(session, process_id)
+    held = transaction_values.kept(session, (_HELD, process_id))
     if held is not None:
-        if held[3] is not None:  # used once: a second case of this transaction must not take the same id
-            session.info[_HELD] = (*held[:3], None)
-        return (*held[2], held[3])
+        found, case_id = held
+        if case_id is not None:  # used once: a second case of this transaction must not take the same id
+            hold(session, process_id, found)
+        return (*found, case_id)
     if session.get_bind().dialect.name != "postgresql":
         return (*latest_with_package(session, process_id), None)
     row = session.execute(latest_query(new_case_id=True), {"process_id": process_id}).first()
@@ -65,28 +67,8 @@ def hold(session: Session, process_id: str, found: Latest, new_case_id: int | No
     """Keep a newest definition and package read by the caller's own statement (`latest_query` with
     columns of its own added) for the rest of the current transaction, as `hold_latest` does; with the
     `new_case_id` that statement drew (`latest_query(new_case_id=True)`), for the next case to start."""
-    session.info[_HELD] = (_transaction(session), process_id, found, new_case_id)
+    transaction_values.keep(session, (_HELD, process_id), (found, new_case_id))
     return found
-
-
-def _held(session: Session, process_id: str) -> tuple | None:
-    """What `hold` kept for this process id in the current transaction, or None."""
-    held = session.info.get(_HELD)
-    if held is not None and held[1] == process_id and held[0] is not None and held[0] is _transaction(session):
-        return held
-    return None
-
-
-def _transaction(session: Session | scoped_session) -> SessionTransaction | None:
-    # A scoped session (the web app's) does not pass get_transaction on to its session.
-    return (session() if isinstance(session, scoped_session) else session).get_transaction()
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_held(session: Session, transaction: SessionTransaction) -> None:
-    held = session.info.get(_HELD)
-    if held is not None and held[0] is transaction:
-        del session.info[_HELD]
 
 
 @functools.cache

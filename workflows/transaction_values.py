@@ -37,6 +37,12 @@ def keep(session: Session | scoped_session, key: Hashable, value: Any) -> None:
     values[key] = value
 
 
+def kept(session: Session | scoped_session, key: Hashable) -> Any:  # noqa: ANN401 (whatever was kept)
+    """What was kept under `key` in this transaction, or None."""
+    values = _values(_session(session))
+    return None if values is None else values.get(key)
+
+
 def forget(session: Session | scoped_session, key: Hashable) -> None:
     """The transaction changed what `key` names: the next ask reads it again."""
     values = _values(_session(session))

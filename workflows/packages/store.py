@@ -178,7 +178,7 @@ def newest_package_id(session: Session) -> int | None:
     """The newest package id: every deploy adds one (versions are never deleted), so what a process keeps of
     the deployed packages is keyed by it, which holds across processes. Read once per transaction (a request
     asks for it for the principal's scopes, the page's packages and their English), or read along with the
-    signed-in user (`newest_package_id_column`, `keep_newest_package_id`)."""
+    signed-in user (`newest_package_id_select`, `keep_newest_package_id`)."""
     return transaction_values.once(session, _NEWEST, lambda: session.scalar(newest_package_id_select()))
 
 

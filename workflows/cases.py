@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
@@ -33,7 +33,7 @@ import forms
 from . import audit, documents, held, notifications, satisfaction
 from .dashboard import flows
 from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
-from .deployment import latest_for_new_case
+from .deployment import attach_definition, latest_for_new_case
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
     ConcurrentUpdate,
@@ -620,36 +620,47 @@ def _task_row(session: Session, task_id: int) -> InboxTask:
     return row
 
 
+# What a step reads of its task rows: the inbox page and the task page read the others.
+_STEP_TASK_COLUMNS = (InboxTask.id, InboxTask.case_id, InboxTask.task_uuid, InboxTask.task_name, InboxTask.title,
+                      InboxTask.role, InboxTask.form, InboxTask.region_code, InboxTask.bidang, InboxTask.state,
+                      InboxTask.claimed_by, InboxTask.assignee)
+
+
 @functools.lru_cache(maxsize=8)
 def _task_for_step_query(reads: tuple[notifications.CaseReads, ...]) -> Select:
-    # Built once per set of routes' reads: composing an ORM select costs more CPU than running it.
+    # Built once per set of routes' reads: composing an ORM select costs more CPU than running it. Of the
+    # definition and its package only their deploy moments: their other columns never change (deployed_rows).
     target = aliased(InboxTask)
     task_id = bindparam("task_id")
     extra = [column.label(f"read_{i}_{j}") for i, read in enumerate(reads) for j, column in enumerate(read.columns())]
     return (
-        select(InboxTask, ServicePackage, AuditChain.length, AuditChain.head_hash, *extra)
+        select(InboxTask, AuditChain.length, AuditChain.head_hash, ProcessDefinition.deployed_at,
+               ServicePackage.deployed_at.label("package_deployed_at"), *extra)
         .join(InboxTask.case).join(Case.definition)
         .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
         .outerjoin(AuditChain, AuditChain.case_id == InboxTask.case_id)
         .where(InboxTask.case_id == select(target.case_id).where(target.id == task_id).scalar_subquery(),
                or_(InboxTask.id == task_id, InboxTask.state == "open"))
-        .options(contains_eager(InboxTask.case).contains_eager(Case.definition))
+        .options(load_only(*_STEP_TASK_COLUMNS), contains_eager(InboxTask.case))
     )
 
 
 def _task_for_step(session: Session, task_id: int) -> tuple[InboxTask, list[InboxTask]]:
-    """The task row with what its step reads next, in one statement: its case, definition and package
-    version, the case's audit chain record and the case's other open rows (sync_inbox)."""
+    """The task row with what its step reads next, in one statement: its case, the case's audit chain record,
+    the case's other open rows (sync_inbox), and the definition and package version as this process holds
+    them (read whole the first time only)."""
     reads = tuple(notifications.CASE_READS)
     rows = session.execute(_task_for_step_query(reads), {"task_id": task_id}).all()
     row = next((r.InboxTask for r in rows if r.InboxTask.id == task_id), None)
     if row is None:
         raise NotFound("Tugas tidak ditemukan.")
-    if rows[0].ServicePackage is not None:
-        _hold(session, rows[0].ServicePackage)  # package_of_case finds it in the session, with no query
-    if rows[0].length is not None:
-        audit.keep_head(session, row.case_id, rows[0].length, rows[0].head_hash)
-    _keep_case_reads(session, row.case_id, reads, rows[0])
+    first = rows[0]
+    package = attach_definition(session, row.case, first.deployed_at, first.package_deployed_at)
+    if package is not None:
+        _hold(session, package)  # package_of_case finds it in the session, with no query
+    if first.length is not None:
+        audit.keep_head(session, row.case_id, first.length, first.head_hash)
+    _keep_case_reads(session, row.case_id, reads, first)
     return row, [r.InboxTask for r in rows if r.InboxTask.state == "open"]
 
 
@@ -660,7 +671,7 @@ def _width(read: notifications.CaseReads) -> int:
 
 def _keep_case_reads(session: Session, case_id: int, reads: tuple[notifications.CaseReads, ...], row: Any) -> None:
     """Hand the routes' and relays' columns of the step's read to their keepers (notifications.CASE_READS)."""
-    start = 4  # after the task, the package and the chain's length and head
+    start = 5  # after the task, the chain's length and head, and the definition's and package's deploy moments
     for read in reads:
         width = _width(read)
         read.keep(session, case_id, tuple(row[start:start + width]))

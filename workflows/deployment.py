@@ -8,12 +8,14 @@ newest definition of a process id.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from . import transaction_values
+from . import deployed_rows, transaction_values
 from .db import Case, ProcessDefinition
 from .packages import DeployResult, ServicePackage, bundled_codes, deploy_package, from_directories
 
@@ -50,10 +52,63 @@ def latest_for_new_case(session: Session, process_id: str) -> tuple[ProcessDefin
         if case_id is not None:  # used once: a second case of this transaction must not take the same id
             hold(session, process_id, found)
         return (*found, case_id)
-    if session.get_bind().dialect.name != "postgresql":
-        return (*latest_with_package(session, process_id), None)
-    row = session.execute(latest_query(new_case_id=True), {"process_id": process_id}).first()
-    return (row[0], row[1], row[2]) if row is not None else (None, None, None)
+    new_case_id = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_newest_ids(new_case_id), {"process_id": process_id}).first()
+    if row is None:
+        return None, None, None
+    return (*_attach_pair(session, row.id, row.deployed_at, row.package_deployed_at),
+            row[3] if new_case_id else None)
+
+
+@functools.cache
+def _newest_ids(new_case_id: bool) -> Select:
+    """latest_query's row as ids and deploy moments: the rest of a deployed row never changes, and the process
+    holds it (deployed_rows)."""
+    sequence = func.pg_get_serial_sequence(f'"{Case.__table__.name}"', "id")
+    columns = [select(func.nextval(sequence)).scalar_subquery()] if new_case_id else []
+    return (
+        select(ProcessDefinition.id, ProcessDefinition.deployed_at,
+               ServicePackage.deployed_at.label("package_deployed_at"), *columns)
+        .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
+        .where(ProcessDefinition.process_id == bindparam("process_id"))
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+def attach_definition(session: Session, case: Case, deployed_at: datetime,
+                      package_deployed_at: datetime | None) -> ServicePackage | None:
+    """Put a case's definition and package version into the session from what the process holds, given their
+    deploy moments read with the case (a row not held yet is read whole); returns the package (None: the
+    definition has none)."""
+    definition, package = _attach_pair(session, case.process_definition_id, deployed_at, package_deployed_at)
+    if "definition" not in case.__dict__:
+        set_committed_value(case, "definition", definition)  # as a joined load sets it: no lazy load later
+    return package
+
+
+def _attach_pair(session: Session, definition_id: int, deployed_at: datetime,
+                 package_deployed_at: datetime | None) -> Latest:
+    definition = deployed_rows.attach(session, ProcessDefinition, definition_id, deployed_at)
+    package_id = None if definition is None else definition.package_id
+    package = None if package_id is None or package_deployed_at is None else \
+        deployed_rows.attach(session, ServicePackage, package_id, package_deployed_at)
+    if definition is None or (package_id is not None and package is None):
+        definition, package = session.execute(_whole_pair(), {"definition_id": definition_id}).one()
+        deployed_rows.remember(definition)
+        if package is not None:
+            deployed_rows.remember(package)
+    return definition, package
+
+
+@functools.cache
+def _whole_pair() -> Select:
+    """A definition and its package version, every column a query loads: once per process and deployed row."""
+    return (
+        select(ProcessDefinition, ServicePackage)
+        .outerjoin(ServicePackage, ServicePackage.id == ProcessDefinition.package_id)
+        .where(ProcessDefinition.id == bindparam("definition_id"))
+    )
 
 
 def hold_latest(session: Session, process_id: str) -> Latest:

@@ -23,6 +23,11 @@ _VALUES: dict[tuple[type, int, datetime], dict[str, Any]] = {}
 
 
 @functools.cache
+def _mapper(cls: type) -> Mapper:
+    return inspect(cls)
+
+
+@functools.cache
 def _loaded_columns(mapper: Mapper) -> tuple[str, ...]:
     """The attributes a query loads (every column attribute but the deferred ones)."""
     return tuple(prop.key for prop in mapper.column_attrs if not prop.deferred)
@@ -52,7 +57,7 @@ def attach(session: Session | scoped_session, cls: type[T], row_id: int, deploye
     if isinstance(session, scoped_session):  # Flask-SQLAlchemy's: the request's Session
         session = session()
     values = _VALUES.get((cls, row_id, deployed_at))
-    mapper: Mapper = inspect(cls)
+    mapper = _mapper(cls)
     identity = mapper.identity_key_from_primary_key((row_id,))
     found = session.identity_map.get(identity)
     if found is not None:

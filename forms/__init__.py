@@ -106,12 +106,28 @@ def clean(schema: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Validators of the schemas in use, by the schema object: the packages' forms are cached per process and read
+# only, and building a validator cost as much as a validation. The schema is kept with its validator, so an id
+# is never taken for another schema's.
+_VALIDATORS: dict[int, tuple[dict[str, Any], Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft202012Validator:
+    found = _VALIDATORS.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    if len(_VALIDATORS) >= 256:
+        _VALIDATORS.clear()
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate(schema: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """Return (clean data, errors by field). Errors empty means valid."""
     cleaned = clean(schema, data)
     errors: dict[str, str] = {}
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    for error in validator.iter_errors(cleaned):
+    for error in _validator(schema).iter_errors(cleaned):
         field = _field_of(error)
         errors.setdefault(field, _message(error, schema))
     _check_not_future(schema, cleaned, errors)

@@ -12,13 +12,14 @@ What is restored, and the JSON saved, are unchanged (SpiffWorkflow's key order i
 
 from __future__ import annotations
 
+from copy import copy
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 
@@ -44,13 +45,17 @@ class CaseTaskConverter(TaskConverter):
 
     def to_dict(self, task: Any) -> dict[str, Any]:
         parent = task.parent
+        data = task.data
         if parent is None:
-            data, delta = task.data, {}
+            delta = {}
         else:
-            # Only the task's own changes to its parent's data are stored.
+            # Only the task's own changes to its parent's data are stored (DeepMerge.get_updated_keys and
+            # get_deleted_keys, inline).
+            before = parent.data
+            updates = {key: value for key, value in data.items() if key not in before or value != before[key]}
+            delta = {"updates": updates, "deletions": [key for key in before if key not in data]}
             data = {}
-            delta = {"updates": DeepMerge.get_updated_keys(parent.data, task.data),
-                     "deletions": DeepMerge.get_deleted_keys(parent.data, task.data)}
+        internal = task.internal_data
         return {
             "id": _id_text(task.id.int),
             "parent": _id_text(task._parent.int) if parent is not None else None,
@@ -59,26 +64,33 @@ class CaseTaskConverter(TaskConverter):
             "state": task.state,
             "task_spec": task.task_spec.name,
             "triggered": task.triggered,
-            "internal_data": self.registry.convert(task.internal_data),
+            # An empty dict converts to a new empty dict (registry.convert): most tasks' internal data is empty.
+            "internal_data": {} if type(internal) is dict and not internal else self.registry.convert(internal),
             "data": data,
             "delta": delta,
         }
 
     def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
         task_spec = workflow.spec.task_specs.get(dct["task_spec"])
-        task = self.target_class(workflow, task_spec, state=dct["state"], id=task_id(dct["id"]))
-        task._parent = task_id(dct["parent"]) if dct["parent"] is not None else None
-        task._children = [task_id(child) for child in dct["children"]]
-        task.last_state_change = dct["last_state_change"]
-        task.triggered = dct["triggered"]
+        parent_id = dct["parent"]
+        if self.target_class is Task and task_spec:  # a spec not found: Task.__init__ puts a StartTask in
+            task = _restored_task(workflow, task_spec, dct, task_id(dct["id"]),
+                                  task_id(parent_id) if parent_id is not None else None)
+        else:
+            task = self.target_class(workflow, task_spec, state=dct["state"], id=task_id(dct["id"]))
+            task._parent = task_id(parent_id) if parent_id is not None else None
+            task._children = [task_id(child) for child in dct["children"]]
+            task.last_state_change = dct["last_state_change"]
+            task.triggered = dct["triggered"]
         # An empty dict restores as a new empty dict: most tasks' internal data and changes are empty.
         internal = dct["internal_data"]
         task.internal_data = {} if internal == {} else self.registry.restore(internal)
-        if isinstance(task_spec, CatchingEvent) and task.has_state(TaskState.WAITING):
-            task.workflow.top_workflow.event_manager.add_task(task)
+        if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+            workflow.top_workflow.event_manager.add_task(task)
         delta = dct.get("delta")
-        if delta and task.parent is not None:
-            data = DeepMerge.merge({}, task.parent.data)
+        parent = workflow.tasks.get(task._parent) if delta else None  # Task.parent, once
+        if parent is not None:
+            data = _copy_data(parent.data)
             updates = delta.get("updates", {})
             if updates != {}:
                 data.update(self.registry.restore(updates))
@@ -89,6 +101,26 @@ class CaseTaskConverter(TaskConverter):
             data = self.registry.restore(dct["data"])
         task.data = data
         return task
+
+
+def _restored_task(workflow: Any, task_spec: Any, dct: dict[str, Any], uuid: UUID, parent: UUID | None) -> Task:
+    """Task(workflow, task_spec, state=…, id=…) with its stored attributes, without Task.__init__: it would set
+    each of them first (a clock read, a parent lookup) only for TaskConverter.from_dict to overwrite them. The
+    same attributes, in the same order (the pickle of a task and its `__dict__` are unchanged)."""
+    task = Task.__new__(Task)
+    workflow.tasks[uuid] = task
+    task.__dict__.update({
+        "id": uuid, "workflow": workflow, "_parent": parent, "_children": [task_id(c) for c in dct["children"]],
+        "_state": dct["state"], "triggered": dct["triggered"], "task_spec": task_spec,
+        "thread_id": Task.thread_id_pool, "data": {}, "internal_data": {},
+        "last_state_change": dct["last_state_change"],
+    })
+    return task
+
+
+def _copy_data(data: dict[str, Any]) -> dict[str, Any]:
+    """DeepMerge.merge({}, data): a new dict whose dict, list and set values are copied one level down."""
+    return {key: copy(value) if isinstance(value, (dict, list, set)) else value for key, value in data.items()}
 
 
 class CaseWorkflowConverter(BpmnWorkflowConverter):

@@ -16,6 +16,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.workflow import logger as _workflow_logger
 
 # SpiffWorkflow's TaskIterator default: it descends no deeper than this.
 MAX_DEPTH = 1000
@@ -67,3 +68,14 @@ class CaseWorkflow(BpmnWorkflow):
         # waiting task updated may change the ones after it.
         for task in walk(self.task_tree, TaskState.WAITING):
             task.task_spec._update(task)
+
+    def collect_log_extras(self, dct: dict | None = None) -> dict:
+        # Workflow.collect_log_extras with its list of every task done by `walk` (get_tasks): SpiffWorkflow builds it
+        # whenever its logger's own level is below INFO (unset, as it is under the app's "spiff" logger), for a
+        # line it logs at INFO that the app then drops; twice a case (workflow made, workflow completed).
+        extra = dct or {}
+        extra.update({"workflow_spec": self.spec.name, "success": self.success, "completed": self.completed,
+                      "root": self.task_tree.id})
+        if _workflow_logger.level < 20:
+            extra.update({"tasks": [t.id for t in self.get_tasks()]})
+        return extra

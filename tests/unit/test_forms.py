@@ -62,3 +62,15 @@ def test_prepare_refuses_a_schema_that_is_not_json_schema():
 
     with pytest.raises(SchemaError):
         forms.prepare({"type": "object", "properties": {"x": {"type": "bilangan"}}})
+
+
+def test_each_schema_is_checked_against_itself() -> None:
+    # Validators are kept by schema object: two schemas used in turn each keep their own rules.
+    short = {"type": "object", "properties": {"a": {"type": "string", "maxLength": 2}}}
+    number = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    for _ in range(2):
+        assert forms.validate(short, {"a": "abc"})[1]
+        assert not forms.validate(short, {"a": "ab"})[1]
+        assert forms.validate(number, {})[1]
+        assert not forms.validate(number, {"a": "7"})[1]
+    assert not forms.validate({"type": "object"}, {"a": "abc"})[1]

@@ -110,3 +110,31 @@ def test_a_process_variable_cannot_replace_a_guard():
     # A script refuses to run at all on such data (SpiffWorkflow's check for variables hiding functions).
     with pytest.raises(ValueError, match="_getattr_"):
         env_run("x = '{0.__class__}'.format(1)", {"_getattr_": getattr})
+
+
+def test_parse_check_answers_as_ast_parse_each_time() -> None:
+    # A DMN table asks the script engine whether each cell parses, at every evaluation; the answer is kept per
+    # text, and a text that does not parse raises a new SyntaxError of the same kind each time.
+    import ast
+
+    from workflows.scripting import CaseScriptEngine, ScriptContext
+
+    engine = CaseScriptEngine(ScriptContext(session=None, case=None, actor="uji"))
+    for text in ["kategori == 'pengemis'", "'pengemis'", "< 5", "v < 5", "if", "\tx", "a ="]:
+        try:
+            ast.parse(text)
+            expected = None
+        except SyntaxError as exc:
+            expected = exc
+        raised = []
+        for _ in range(2):
+            try:
+                engine.validate(text)
+            except SyntaxError as exc:
+                raised.append(exc)
+        if expected is None:
+            assert raised == []
+        else:
+            assert [type(e) for e in raised] == [type(expected)] * 2
+            assert [e.args for e in raised] == [expected.args] * 2
+            assert raised[0] is not raised[1]

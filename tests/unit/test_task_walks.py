@@ -85,3 +85,25 @@ def test_other_questions_go_to_spiffworkflow() -> None:
     workflow.do_engine_steps()
     assert ([t.id for t in workflow.get_tasks(state=TaskState.READY, skip_subprocesses=True)]
             == [t.id for t in BpmnWorkflow.get_tasks(workflow, state=TaskState.READY, skip_subprocesses=True)])
+
+
+@pytest.mark.parametrize("level", [0, 20])
+def test_log_extras_are_spiffworkflows(level: int) -> None:
+    from SpiffWorkflow.workflow import Workflow
+    from SpiffWorkflow.workflow import logger as workflow_logger
+
+    before = workflow_logger.level
+    workflow_logger.setLevel(level)
+    try:
+        workflow = _workflow(CaseWorkflow, "subproses_lane", "subproses_lane.bpmn")
+        for _ in range(3):
+            ours, theirs = workflow.collect_log_extras(), Workflow.collect_log_extras(workflow)
+            assert ours == theirs
+            assert ("tasks" in ours) == (level < 20)
+            assert workflow.collect_log_extras({"x": 1}) == Workflow.collect_log_extras(workflow, {"x": 1})
+            workflow.do_engine_steps()
+            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if ready:
+                ready[0].run()
+    finally:
+        workflow_logger.setLevel(before)

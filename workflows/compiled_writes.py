@@ -30,7 +30,7 @@ from sqlalchemy.sql.dml import UpdateBase
 class _Plan:
     sql: str
     order: tuple[str, ...] | None  # a positional paramstyle's order of names (SQLite); None: by name
-    defaults: tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]  # (name, callable, scalar) to fill in
+    defaults: tuple[tuple[str, Callable[[], Any] | None, Any], ...]  # (name, callable, scalar) to fill in
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # the types' conversions of bound values
 
 
@@ -52,7 +52,7 @@ def execute(conn: Connection, statement: UpdateBase, params: dict[str, Any] | Se
 def _bound(plan: _Plan, row: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
     values = dict(row)
     for name, call, scalar in plan.defaults:
-        values[name] = call(None) if call is not None else scalar
+        values[name] = call() if call is not None else scalar
     for name, process in plan.processors:
         values[name] = process(values[name])
     if plan.order is None:
@@ -69,10 +69,12 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: frozenset[str], many: b
     defaults = []
     for column in [*compiled.insert_prefetch, *compiled.update_prefetch]:
         default = column.onupdate if column in compiled.update_prefetch else column.default
-        if default is None or not (default.is_scalar or default.is_callable):
+        # A callable taking no context is kept by SQLAlchemy wrapped (`__wrapped__`); one taking the
+        # execution's context needs Core.
+        made = getattr(default.arg, "__wrapped__", None) if default is not None and default.is_callable else None
+        if default is None or not (default.is_scalar or made is not None):
             return None
-        defaults.append((column.key, default.arg if default.is_callable else None,
-                         None if default.is_callable else default.arg))
+        defaults.append((column.key, made, None if made is not None else default.arg))
     names = set(compiled.binds)
     if not names <= keys | {name for name, _c, _s in defaults}:
         return None  # a value the rows do not give (Core would refuse it or compute it in SQL)

@@ -45,7 +45,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     # hide_parameters: a failed statement's values (reporters' names, phones, NIKs) stay out of logs.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    # A pooled connection idle this long is tested before use (workflows/pool_ping.py), so a database
+    # restarted while the pool was quiet fails no request; one reused sooner is not (0: test every time).
+    LIGAT_DB_PING_IDLE_SECONDS = float(os.environ.get("LIGAT_DB_PING_IDLE_SECONDS", 2))
 
     # Schema comes from Alembic migrations only (see app/setup.py).
     FAB_CREATE_DB = False

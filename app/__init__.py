@@ -15,6 +15,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from flask_appbuilder import AppBuilder
 
     from config import Config
+    from workflows.pool_ping import ping_when_idle
 
     from . import ratelimit  # noqa: F401 (registers the limiter's storage before FAB makes its own limiter)
     from .security import ROLE_PERMISSIONS
@@ -30,6 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("spiff").setLevel(logging.WARNING)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_when_idle(engine, app.config["LIGAT_DB_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     from .accounts import init_accounts
     from .hardening import init_hardening

@@ -78,15 +78,22 @@ class Target:
         return "postgresql" if self.url.startswith("postgresql") else "sqlite"
 
     def engine_options(self) -> dict[str, Any]:
-        options: dict[str, Any] = {"pool_pre_ping": True}
+        # No pool_pre_ping: the app's engine tests only connections idle in the pool (workflows/pool_ping.py).
+        options: dict[str, Any] = {}
         if self.schema:
             options["connect_args"] = {"options": f"-csearch_path={self.schema}"}
         return options
 
     def create_engine(self, **kwargs: Any):  # noqa: ANN201
+        """An engine set up as the app's: the same options and the same idle-connection ping."""
         from sqlalchemy import create_engine
 
-        return create_engine(self.url, **(self.engine_options() | kwargs))
+        from config import Config
+        from workflows.pool_ping import ping_when_idle
+
+        engine = create_engine(self.url, **(self.engine_options() | kwargs))
+        ping_when_idle(engine, Config.LIGAT_DB_PING_IDLE_SECONDS)
+        return engine
 
     def app_overrides(self) -> dict[str, Any]:
         return {

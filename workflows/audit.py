@@ -25,7 +25,7 @@ from sqlalchemy import Update, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import held
+from . import compiled_writes, held
 from .db import AuditChain, AuditEvent, utcnow
 
 GENESIS = "0" * 64
@@ -160,20 +160,20 @@ def write_pending(session: Session) -> None:
     for case_id, head in moved:
         values = {"length": head.length, "head_hash": head.head_hash, "updated_at": head.updated_at or utcnow()}
         if head.stored is None:
-            conn.execute(held.insert_of(AuditChain.__table__), {"case_id": case_id, **values})
+            compiled_writes.execute(conn, held.insert_of(AuditChain.__table__), {"case_id": case_id, **values})
         else:
             updates.append({"chain_case": case_id, "stored_length": head.stored, **values})
     if updates:
         # One executemany for a batch of cases (the scheduler's); the rows it matched add up, so one
         # record found at another length is noticed, whichever it was.
-        result = conn.execute(_move_chain(), updates)
+        result = compiled_writes.execute(conn, _move_chain(), updates)
         if result.rowcount != len(updates):
             cases = ", ".join(str(u["chain_case"]) for u in updates)
             raise StaleDataError(f"audit chain of case {cases} moved on since it was read")
     for _case_id, head in moved:
         head.stored = head.length
     if pending:  # after the records' version checks: a lost race is reported as such, not as a duplicate seq
-        conn.execute(held.insert_of(AuditEvent.__table__), pending)
+        compiled_writes.execute(conn, held.insert_of(AuditEvent.__table__), pending)
 
 
 @functools.cache

@@ -17,6 +17,8 @@ from sqlalchemy import Insert, Table
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from . import compiled_writes
+
 HELD = "ligat_held_rows"  # session.info key: table → rows held for it, in the order they were held
 
 
@@ -41,7 +43,7 @@ def write_held(session: Session) -> None:
         return
     conn = session.connection()
     for table, rows in held.items():
-        conn.execute(insert_of(table), rows)
+        compiled_writes.execute(conn, insert_of(table), rows)
 
 
 def drop_held(session: Session) -> None:

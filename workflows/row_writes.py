@@ -27,7 +27,7 @@ from sqlalchemy import Table, Update, bindparam, inspect
 from sqlalchemy.orm import InstanceState, Mapper, Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import held
+from . import compiled_writes, held
 
 READ_VERSION = "row_writes_read_version"
 ROW_ID = "row_writes_id"
@@ -142,7 +142,7 @@ def _execute(session: Session, mapper: Mapper, rows: list[tuple[InstanceState, d
     table, _columns = _layout(mapper)
     statement = _update(table, mapper.primary_key[0].name, _version_name(mapper))
     params = [p for _state, p in rows]
-    result = session.connection().execute(statement, params[0] if len(params) == 1 else params)
+    result = compiled_writes.execute(session.connection(), statement, params[0] if len(params) == 1 else params)
     if result.rowcount != len(rows):
         ids = ", ".join(str(p[ROW_ID]) for p in params)
         raise StaleDataError(f"UPDATE of {table.name} id {ids} matched {result.rowcount} of {len(rows)} rows: "

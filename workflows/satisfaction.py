@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from . import notifications
+from . import compiled_writes, notifications
 from .db import Base, Case, utcnow
 from .errors import LigatError, NotFound
 from .packages import package_of_case
@@ -137,8 +137,9 @@ def invite_on_close(session: Session, case_id: int) -> None:
     (a reopened case closing again), on the step's connection. Nothing is read or flushed, so the step's
     case row goes out once, at commit, with the rest."""
     write_new(session)  # a case made in this same step is written first: the invitation references it
-    session.connection().execute(_invite_once(session.get_bind().dialect.name),
-                                 {"case_id": case_id, "token": secrets.token_urlsafe(32), "created_at": utcnow()})
+    conn = session.connection()
+    compiled_writes.execute(conn, _invite_once(conn.dialect.name),
+                            {"case_id": case_id, "token": secrets.token_urlsafe(32), "created_at": utcnow()})
 
 
 @functools.cache

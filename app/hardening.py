@@ -6,7 +6,7 @@ Input (before any view):
 - a JSON body nested deeper than LIGAT_MAX_JSON_DEPTH, or too deep for the parser → 400;
 - `<int:...>` route values, FAB's `<pk>` and paging parameters beyond the database's integer (2**31-1) → 404.
 
-Headers (Flask-Talisman, plus per-path rules below):
+Headers (Flask-Talisman, its per-request work kept in app/security_headers.py, plus per-path rules below):
 - anti-framing: X-Frame-Options DENY and CSP frame-ancestors 'none' (a view's answer may allow our own
   pages only, `allow_same_origin_framing`: the letter preview PDF the task page embeds);
 - X-Content-Type-Options nosniff; Referrer-Policy same-origin (no-referrer on /lacak, whose URL
@@ -222,14 +222,14 @@ def content_security_policy(app: Flask) -> dict[str, Any]:
 
 def init_hardening(app: Flask) -> None:
     """Before the views are registered: the URL converter must be in place when routes are added."""
-    from flask_talisman import Talisman
+    from .security_headers import KeptPolicyTalisman
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(check_request)
     # Flask runs after_request functions last-registered first: this one is registered before
     # Talisman's so that it runs after it and its per-path Referrer-Policy wins.
     app.after_request(_headers)
-    Talisman(
+    KeptPolicyTalisman(
         app,
         force_https=False,  # TLS ends at the reverse proxy; LIGAT_SESSION_SECURE marks cookies
         session_cookie_secure=bool(app.config.get("LIGAT_SESSION_SECURE")),

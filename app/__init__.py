@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from .application import LigatFlask
 from .extensions import csrf, db, migrate
 
 
@@ -21,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .security import ROLE_PERMISSIONS
     from .setup import MIGRATIONS_DIR, migrate_database
 
-    app = Flask(__name__)
+    app = LigatFlask(__name__)
     app.config.from_object(Config)
     app.config.update(overrides or {})
     app.config["FAB_ROLES"] = ROLE_PERMISSIONS

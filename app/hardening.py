@@ -6,7 +6,7 @@ Input (before any view):
 - a JSON body nested deeper than LIGAT_MAX_JSON_DEPTH, or too deep for the parser → 400;
 - `<int:...>` route values, FAB's `<pk>` and paging parameters beyond the database's integer (2**31-1) → 404.
 
-Headers (Flask-Talisman, plus per-path rules below):
+Headers (Flask-Talisman, its per-request work kept in app/security_headers.py, plus per-path rules below):
 - anti-framing: X-Frame-Options DENY and CSP frame-ancestors 'none' (a view's answer may allow our own
   pages only, `allow_same_origin_framing`: the letter preview PDF the task page embeds);
 - X-Content-Type-Options nosniff; Referrer-Policy same-origin (no-referrer on /lacak, whose URL
@@ -22,10 +22,12 @@ Headers (Flask-Talisman, plus per-path rules below):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 DB_INT_MAX = 2**31 - 1
@@ -112,9 +114,9 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _id_out_of_range() -> bool:
+def _id_out_of_range(view_args: dict[str, Any] | None) -> bool:
     """FAB's own routes take ids as strings (`/users/show/<pk>`): bound those too."""
-    for name, value in (request.view_args or {}).items():
+    for name, value in (view_args or {}).items():
         if isinstance(value, str) and (name == "pk" or name.endswith("_id")):
             digits = value.strip().lstrip("+-")
             if digits.isdigit() and (len(digits) > 12 or int(digits) > DB_INT_MAX):
@@ -122,8 +124,8 @@ def _id_out_of_range() -> bool:
     return False
 
 
-def _paging_out_of_range() -> bool:
-    for name, value in request.args.items(multi=True):
+def _paging_out_of_range(args: MultiDict) -> bool:
+    for name, value in args.items(multi=True):
         if name in PAGING_ARGS or name.startswith(PAGING_PREFIXES):
             digits = value.strip().lstrip("+-")
             if digits.isdigit() and (len(digits) > 12 or int(digits) > DB_INT_MAX):
@@ -131,27 +133,35 @@ def _paging_out_of_range() -> bool:
     return False
 
 
+def _nul_in(texts: Iterable[str]) -> bool:
+    """A flat run of texts (path, names, values): no walk needed."""
+    return any("\x00" in text for text in texts)
+
+
 def check_request() -> Response | None:
-    if _has_nul([request.path, *request.args.keys(), *request.args.values()]):
+    # The request object once: every `request.…` is a context-local lookup (four Python calls each).
+    req = request._get_current_object()
+    args = req.args
+    if "\x00" in req.path or (args and (_nul_in(args.keys()) or _nul_in(args.values()))):
         return refuse(400, NUL_MESSAGE)
-    if _paging_out_of_range() or _id_out_of_range():
+    if (args and _paging_out_of_range(args)) or _id_out_of_range(req.view_args):
         return refuse(404, NOT_FOUND_MESSAGE)
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        if request.is_json and request.content_length != 0:
+    if req.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if req.is_json and req.content_length != 0:
             try:
-                body = request.get_json(silent=True)
+                body = req.get_json(silent=True)
             except RecursionError:
                 return refuse(400, DEEP_JSON_MESSAGE)
-            if body is None and request.get_data(cache=True).strip():
+            if body is None and req.get_data(cache=True).strip():
                 return refuse(400, BAD_JSON_MESSAGE)
             if _depth(body) > int(current_app.config["LIGAT_MAX_JSON_DEPTH"]):
                 return refuse(400, DEEP_JSON_MESSAGE)
             if _has_nul(body):
                 return refuse(400, NUL_MESSAGE)
         else:
-            fields = [*request.form.keys(), *request.form.values()]
-            fields += [name for upload in request.files.values() for name in (upload.filename or "", upload.name)]
-            if _has_nul(fields):
+            form, files = req.form, req.files
+            if _nul_in(form.keys()) or _nul_in(form.values()) or (files and _nul_in(
+                    name for upload in files.values() for name in (upload.filename or "", upload.name or ""))):
                 return refuse(400, NUL_MESSAGE)
     return None
 
@@ -222,14 +232,14 @@ def content_security_policy(app: Flask) -> dict[str, Any]:
 
 def init_hardening(app: Flask) -> None:
     """Before the views are registered: the URL converter must be in place when routes are added."""
-    from flask_talisman import Talisman
+    from .security_headers import KeptPolicyTalisman
 
     app.url_map.converters["int"] = BoundedIntConverter
     app.before_request(check_request)
     # Flask runs after_request functions last-registered first: this one is registered before
     # Talisman's so that it runs after it and its per-path Referrer-Policy wins.
     app.after_request(_headers)
-    Talisman(
+    KeptPolicyTalisman(
         app,
         force_https=False,  # TLS ends at the reverse proxy; LIGAT_SESSION_SECURE marks cookies
         session_cookie_secure=bool(app.config.get("LIGAT_SESSION_SECURE")),

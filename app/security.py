@@ -115,6 +115,15 @@ class LigatSecurityManager(SecurityManager):
     userdbmodelview = LigatUserDBModelView
     authdbview = LigatAuthDBView
 
+    def create_limiter(self, app):  # noqa: ANN001, ANN201
+        """The app's one rate limiter (app/ratelimit.py, set up by `init_ratelimit`), not a second of FAB's.
+        FAB's own limiter has no limit here (AUTH_RATE_LIMITED is off: logins are throttled in the database,
+        app/accounts.py), yet it ran Flask-Limiter's whole pass before and after every request: about 350
+        Python calls a report. Limits FAB would add (a view's `limits`, AUTH_RATE_LIMITED) go to this one."""
+        from .ratelimit import limiter
+
+        return limiter
+
     def create_jwt_manager(self, app):  # noqa: ANN001, ANN201
         """API tokens carry the user's session generation: logout (browser or API) and a password
         change revoke every token issued before, as they end every browser session."""

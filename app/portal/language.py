@@ -23,8 +23,12 @@ def _back_to(target: str | None) -> str:
 @portal.after_request
 def content_language(response):  # noqa: ANN001, ANN201
     """The page's language for browsers and for the service worker, which keeps a copy per language."""
-    response.headers["Content-Language"] = ui_lang()
-    response.vary.add("Cookie")
+    headers = response.headers
+    headers["Content-Language"] = ui_lang()
+    if "Vary" in headers:
+        response.vary.add("Cookie")
+    else:  # what `vary.add` writes on an answer without one, without parsing and re-writing the header
+        headers["Vary"] = "Cookie"
     return response
 
 

@@ -14,3 +14,13 @@ def test_create_app_twice_in_one_process(tmp_path, app):
     assert second is not app
     assert "InboxView" in second.blueprints and "portal" in second.blueprints
     assert second.test_client().get("/").status_code == 200
+
+
+def test_one_rate_limiter_serves_the_app(app):
+    """Flask-AppBuilder's own limiter (no limit of its own: logins are throttled in the database) is the
+    app's limiter, not a second one running its pass before and after every request."""
+    from app.ratelimit import limiter
+
+    checks = [f for f in app.before_request_funcs[None] if getattr(f, "__name__", "") == "_check_request_limit"]
+    assert len(checks) == 1 and checks[0].__self__ is limiter
+    assert app.appbuilder.sm.limiter is limiter

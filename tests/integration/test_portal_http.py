@@ -636,3 +636,21 @@ def test_coordinate_errors_are_said_once_and_villages_say_which_kind(client):
     form = client.get("/lapor").get_data(as_text=True)
     assert "Waena (kelurahan), Heram" in form and "Waena (kampung), Heram" in form
     assert form.count(">Waena, Heram<") == 0
+
+
+@pytest.mark.parametrize("base", ["http://localhost/", "http://localhost/ligat/"])
+def test_a_tickets_addresses_read_as_url_for_writes_them(app, base):
+    from flask import url_for
+
+    from app.portal.views import ticket_urls
+
+    for reference, code in [("PGD-2026-000123", "ABCDEFGH"), ("a b&c=d", "ü/?#+%")]:
+        with app.test_request_context("/lapor", base_url=base, method="POST"):
+            assert ticket_urls(reference, code) == (url_for("portal.receipt", tiket=reference, kode=code),
+                                                    url_for("portal.track", tiket=reference, kode=code))
+
+
+def test_a_new_reports_answer_names_its_receipt_and_tracking_page(client):
+    body = post_report(client, headers=JSON).get_json()
+    query = f"tiket={body['tiket']}&kode={body['kode']}"
+    assert body["url"] == f"/lapor/terkirim?{query}" and body["lacak"] == f"/lacak?{query}"

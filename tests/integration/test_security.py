@@ -275,6 +275,16 @@ def test_nul_bytes_are_refused_with_400(client, app):
     assert response.status_code == 400 and "NUL" in response.get_json()["message"]
 
 
+def test_nul_bytes_in_names_are_refused_too(client):
+    assert client.get("/lacak?ti%00ket=ADU&kode=X").status_code == 400  # a parameter's name
+    token = csrf_token(client, "/lapor")
+    named = client.post("/lapor", data=report_form(token) | {"cat\x00atan": "x"}, content_type="multipart/form-data")
+    assert named.status_code == 400 and "NUL" in named.get_data(as_text=True)
+    photo = {"foto": (io.BytesIO(b"\xff\xd8\xff\xe0" + b"\x00" * 20), "foto\x00.jpg")}
+    upload = client.post("/lapor", data=report_form(token) | photo, content_type="multipart/form-data")
+    assert upload.status_code == 400 and "NUL" in upload.get_data(as_text=True)
+
+
 def test_engine_does_not_log_statement_parameters(app):
     from app.extensions import db
 

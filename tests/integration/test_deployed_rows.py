@@ -5,6 +5,7 @@ another deploy moment), is read whole once."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 from sqlalchemy import inspect, select, update
@@ -14,9 +15,22 @@ from workflows import cases, deployed_rows
 from workflows.db import Case, InboxTask, ProcessDefinition
 from workflows.packages import ServicePackage
 
-from .test_engine_step_writes import FOLLOW_UP, OFFICER, OP, REPORT, VILLAGE, Statements
+from .test_engine_step_writes import FOLLOW_UP, OFFICER, OP, REPORT, VILLAGE
+from .test_engine_step_writes import Statements as _AllStatements
 
 VERIFY = {"keputusan": "valid", "catatan": "Ok."}
+
+
+class Statements(_AllStatements):
+    """This thread's statements only: a live server another test left running shares the engine."""
+
+    def _add(self, *args) -> None:  # noqa: ANN002
+        if threading.get_ident() == self.thread:
+            super()._add(*args)
+
+    def __enter__(self) -> list[str]:
+        self.thread = threading.get_ident()
+        return super().__enter__()
 
 
 def _open_task(session: Session, case_id: int) -> int:

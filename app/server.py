@@ -21,6 +21,8 @@ from pathlib import Path
 # One worker per core × 8 threads: measured against 3 × 4 and 4 × 2 on 2 cores (bench/RESULTS.md,
 # "Submission, round four"), it created the most reports a second for the least CPU each.
 DEFAULT_THREADS = 8
+# Seconds gunicorn keeps an idle connection open; a client must not reuse one idle this long.
+KEEP_ALIVE_SECONDS = 5
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,7 +56,7 @@ def gunicorn_command(target: str, host: str, port: int, workers: int, threads: i
         "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "gthread" if threads > 1 else "sync",
         # A report with five photos on a slow phone network still arrives; a stuck worker is replaced.
-        "--timeout", "120", "--graceful-timeout", "30", "--keep-alive", "5",
+        "--timeout", "120", "--graceful-timeout", "30", "--keep-alive", str(KEEP_ALIVE_SECONDS),
         # Workers are recycled now and then (with jitter, not all at once) so no leak grows unbounded.
         "--max-requests", "20000", "--max-requests-jitter", "2000",
         "--config", "python:app.server_hooks",  # each worker warms the portal's data before serving

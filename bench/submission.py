@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from .common import (
@@ -283,11 +283,18 @@ class Posts:
         return head.encode() + body
 
 
+class NoAnswer(Exception):
+    """The connection closed before the status line."""
+
+
 async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bool]:
     """One request, one response (Content-Length bodies); returns (status, connection closed)."""
     writer.write(request)
     await writer.drain()
-    status = int((await reader.readline()).split()[1])
+    first = await reader.readline()
+    if not first:
+        raise NoAnswer
+    status = int(first.split()[1])
     length, close = 0, False
     while True:
         line = await reader.readline()
@@ -304,27 +311,56 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, r
     return status, close
 
 
-async def _open_loop(posts: Posts, rate: float, seconds: float) -> list[tuple[int, float, bool]]:
+class Answer(NamedTuple):
+    status: int  # 0: no answer
+    ms: float  # from the post's due time to its answer
+    photo: bool
+    resent: bool  # sent again on a new connection: the reused one closed before any answer
+
+
+async def _open_loop(posts: Posts, rate: float, seconds: float) -> list[Answer]:
+    from app.server import KEEP_ALIVE_SECONDS
+
+    # An idle connection is reused only well inside the server's keep-alive: past it the server closes
+    # it, and a post written as it does so gets no answer at all.
+    reuse_idle_s = KEEP_ALIVE_SECONDS - 1
     loop = asyncio.get_running_loop()
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    idle: list[tuple[float, asyncio.StreamReader, asyncio.StreamWriter]] = []  # (idle since, reader, writer)
     slots = asyncio.Semaphore(MAX_CONNECTIONS)
-    results: list[tuple[int, float, bool]] = []
+    results: list[Answer] = []
+
+    def reusable() -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        while idle:
+            since, reader, writer = idle.pop()
+            if loop.time() - since < reuse_idle_s:
+                return reader, writer
+            writer.close()
+        return None
 
     async def one(index: int, due: float) -> None:
         request = posts.build(index)
         async with slots:
-            conn = None
+            conn, resent = reusable(), False
             try:
-                conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", posts.port)
-                status, close = await asyncio.wait_for(exchange(*conn, request), 60)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+                if conn is not None:
+                    try:
+                        status, close = await asyncio.wait_for(exchange(*conn, request), 60)
+                    except (NoAnswer, ConnectionResetError, BrokenPipeError):
+                        # The server closed the reused connection before reading the post; browsers send
+                        # it again too. The same bytes, so the same client_id: never a second case.
+                        conn[1].close()
+                        conn, resent = None, True
+                if conn is None:
+                    conn = await asyncio.open_connection("127.0.0.1", posts.port)
+                    status, close = await asyncio.wait_for(exchange(*conn, request), 60)
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, NoAnswer):
                 status, close = 0, True
-            results.append((status, (loop.time() - due) * 1000, posts.with_photo(index)))
+            results.append(Answer(status, (loop.time() - due) * 1000, posts.with_photo(index), resent))
             if conn is not None:
                 if close:
                     conn[1].close()
                 else:
-                    idle.append(conn)
+                    idle.append((loop.time(), *conn))
 
     start = loop.time() + 0.05
     tasks = []
@@ -335,22 +371,28 @@ async def _open_loop(posts: Posts, rate: float, seconds: float) -> list[tuple[in
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(index, due)))
     await asyncio.gather(*tasks)
-    for _reader, writer in idle:
+    for _since, _reader, writer in idle:
         writer.close()
     return results
+
+
+def _resent(run: dict[str, Any]) -> str:
+    return (f" ({run['resent']} sent again on a new connection: the server had closed the idle one)"
+            if run.get("resent") else "")
 
 
 def open_loop(posts: Posts, rate: float, seconds: float) -> dict[str, Any]:
     started = time.perf_counter()
     results = asyncio.run(_open_loop(posts, rate, seconds))
     elapsed = time.perf_counter() - started
-    statuses = Counter(status for status, _, _ in results)
-    every = [ms for _, ms, _ in results]
+    statuses = Counter(answer.status for answer in results)
+    every = [answer.ms for answer in results]
     p95 = percentile(every, 95)
     return {"rate": rate, "seconds": seconds, "posts": len(results), "statuses": dict(statuses),
-            "created": statuses.get(201, 0), "with_photo": sum(1 for *_, photo in results if photo),
+            "created": statuses.get(201, 0), "with_photo": sum(1 for answer in results if answer.photo),
+            "resent": sum(1 for answer in results if answer.resent),
             "elapsed_s": round(elapsed, 2), "latency": latency(every) | {"p99_ms": round(percentile(every, 99), 2)},
-            "photo_latency": latency([ms for _, ms, photo in results if photo]),
+            "photo_latency": latency([answer.ms for answer in results if answer.photo]),
             "held": statuses.get(201, 0) == len(results) and p95 <= HELD_P95_MS}
 
 
@@ -508,7 +550,7 @@ def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list
     r, o, ramped, memory = figures["raised"], figures["open"], figures["ramp"], figures["memory"]
     cpu = figures["cpu_ms_per_report"]
     lat = r["created_latency"]
-    steps = "; ".join(f"{s['rate']}/s p95 {s['latency']['p95_ms']} ms{'' if s['held'] else ' (not held)'}"
+    steps = "; ".join(f"{s['rate']}/s p95 {s['latency']['p95_ms']} ms{'' if s['held'] else ' (not held)'}{_resent(s)}"
                       for s in ramped["steps"])
     highest = ramped["highest_held"]
     server_mem = memory["server"]
@@ -520,8 +562,8 @@ def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list
         f"open loop, {o['rate']} posts/s for {o['seconds']} s ({o['with_photo']} of {o['posts']} with a "
         f"{figures['photo_bytes'] // 1024} KB photo), latency from the scheduled send time: p50 "
         f"{o['latency']['p50_ms']} ms, p95 {o['latency']['p95_ms']} ms, p99 {o['latency']['p99_ms']} ms "
-        f"(posts with a photo: p95 {o['photo_latency']['p95_ms']} ms); answers {o['statuses']}; "
-        f"{o['cases_in_db']:,} new cases",
+        f"(posts with a photo: p95 {o['photo_latency']['p95_ms']} ms); answers {o['statuses']}"
+        f"{_resent(o)}; {o['cases_in_db']:,} new cases",
         f"ramp ({ramped['steps'][0]['seconds']} s a step, held = every post 201 and p95 ≤ {HELD_P95_MS} ms): {steps}; "
         f"highest rate held {highest}/s" + (" (the ramp's ceiling)" if highest >= ramped["ceiling"] else ""),
         f"memory under this load: largest RSS of one server process {server_mem['max_rss_mb']} MB "

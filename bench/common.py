@@ -190,6 +190,45 @@ def app_engine(app):  # noqa: ANN001, ANN201
         return db.engine
 
 
+class DatabaseCpu:
+    """User+system CPU of the PostgreSQL backends serving this database, read from /proc: the database
+    server's share of the machine's cores, for a CPU figure per case that counts both sides. Only when
+    the server runs on this machine (else `seconds()` is None). Backends of other databases are not
+    counted; the server's shared processes (WAL writer, checkpointer) are not either."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        # Its own connection, never one of the pool's (that one's backend is measured).
+        self.probe = create_engine(engine.url, poolclass=NullPool) if engine.dialect.name == "postgresql" else None
+        self.start = self._read() if self.probe is not None else None
+
+    def _read(self) -> dict[int, float] | None:
+        with self.probe.connect() as conn:
+            pids = conn.exec_driver_sql(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()").scalars().all()
+        tick, used = os.sysconf("SC_CLK_TCK"), {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except FileNotFoundError:  # gone since, or the server is on another machine
+                continue
+            used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return used if used or not pids else None
+
+    def seconds(self) -> float | None:
+        """CPU used since this object was made (a backend started since counts whole)."""
+        if self.start is None:
+            return None
+        end = self._read()
+        self.probe.dispose()
+        if end is None:
+            return None
+        return sum(used - self.start.get(pid, 0.0) for pid, used in end.items())
+
+
 # -- timing -------------------------------------------------------------------
 def percentile(values: Iterable[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a list of numbers."""

@@ -15,6 +15,7 @@ from typing import Any
 from .common import (
     ROOT,
     Check,
+    DatabaseCpu,
     Result,
     Target,
     latency,
@@ -147,6 +148,7 @@ def run_persisted(engine: Any, cases: int) -> dict[str, Any]:
         return session.scalar(lookup, {"case_id": case_id})
 
     counter = StatementCounter(engine)
+    database_cpu = DatabaseCpu(engine)
     try:
         started, cpu = time.perf_counter(), time.process_time()
         for i in range(cases):
@@ -161,6 +163,7 @@ def run_persisted(engine: Any, cases: int) -> dict[str, Any]:
             per_case.append((time.perf_counter() - t0) * 1000)
             ids.append(case_id)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        database_seconds = database_cpu.seconds()
         counter.close()
         done = session.scalars(select(Case).where(Case.id.in_(ids))).all()
         completed = sum(1 for c in done if c.completed and c.status == "Selesai")
@@ -168,7 +171,8 @@ def run_persisted(engine: Any, cases: int) -> dict[str, Any]:
     finally:
         counter.close()
         session.close()
-    return {"seconds": elapsed, "cpu_seconds": cpu, "cases_per_s": cases / elapsed, "completed": completed,
+    return {"seconds": elapsed, "cpu_seconds": cpu, "database_cpu_seconds": database_seconds,
+            "cases_per_s": cases / elapsed, "completed": completed,
             "state_bytes": state_bytes, "per_case": latency(per_case),
             "statements_per_case": counter.statements / cases, "commits_per_case": counter.commits / cases}
 
@@ -238,6 +242,12 @@ def summarize(figures: dict[str, Any], database: str) -> tuple[list[str], list[C
         f"commits; CPU of this process {db['cpu_seconds'] / n * 1000:.2f} ms (in memory, LIGAT serializer: "
         f"{mem2['cpu_seconds'] / n * 1000:.2f} ms; ratio {db['cpu_seconds'] / mem2['cpu_seconds']:.2f}×)",
     ]
+    if db.get("database_cpu_seconds") is not None:
+        client, server = db["cpu_seconds"] / n * 1000, db["database_cpu_seconds"] / n * 1000
+        cores = os.cpu_count() or 1
+        most = cores * 1000 / (client + server)
+        lines.append(f"CPU a case, both sides: this process {client:.2f} ms + the database's backends {server:.2f} ms "
+                     f"= {client + server:.2f} ms; {cores} cores would do at most {most:.0f} cases/s at that cost")
     checks = [Check("persisted/in-memory time (LIGAT serializer)", round(ratio_ligat, 2), 2, False, "×")]
     cases_per_s = db["cases_per_s"]
     if "parallel" in figures:

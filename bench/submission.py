@@ -47,6 +47,7 @@ from .common import (
     RESULTS_JSON,
     ROOT,
     Check,
+    DatabaseCpu,
     Result,
     Target,
     latency,
@@ -487,6 +488,7 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
             sampler.watch("cleaner", cleaner.proc.pid)
         sampler.sample()  # the CPU counters' starting point
         sampler.start()
+        database_cpu = DatabaseCpu(engine)
         generator_cpu = time.process_time()
         try:
             before = _counts(engine)
@@ -500,6 +502,7 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
             after = _counts(engine)
             generator_cpu = time.process_time() - generator_cpu - sum(w["own_cpu_s"] for w in figures["settle"])
             sampler.sample()  # the CPU used up to the last answer
+            database_seconds = database_cpu.seconds()
             if cleaner:  # a short while for the photo job to catch up: the queue drains, nothing is lost
                 deadline = time.time() + 30
                 while _counts(engine)["photos_waiting"] and time.time() < deadline:
@@ -516,7 +519,8 @@ def run(target: Target, app: Any, params: dict[str, Any]) -> dict[str, Any]:
         reports = after["cases"] - before["cases"]
         figures["cpu_ms_per_report"] = {
             "server": round(figures["memory"]["server"]["cpu_s"] * 1000 / max(reports, 1), 2),
-            "load_generator": round(generator_cpu * 1000 / max(reports, 1), 2), "reports": reports}
+            "load_generator": round(generator_cpu * 1000 / max(reports, 1), 2), "reports": reports,
+            "database": None if database_seconds is None else round(database_seconds * 1000 / max(reports, 1), 2)}
     if params["shipped_seconds"]:
         with Server(target, "shipped", params["workers"]) as server:
             figures["shipped"] = load(server.port, params["clients"], params["shipped_seconds"],
@@ -570,7 +574,9 @@ def summarize(figures: dict[str, Any], database: str, server: str) -> tuple[list
         f"({server_mem['processes']} serving process(es); parent {server_mem['parent_rss_mb']} MB)"
         + (f"; photo job process {memory['cleaner']['max_rss_mb']} MB" if "cleaner" in memory else ""),
         f"CPU per report (user+system time of the processes, not wall time): server {cpu['server']} ms, "
-        f"load generator {cpu['load_generator']} ms (database not counted), over {cpu['reports']:,} open-loop reports",
+        f"load generator {cpu['load_generator']} ms, "
+        + ("database not counted" if cpu.get("database") is None else f"the database's backends {cpu['database']} ms")
+        + f", over {cpu['reports']:,} open-loop reports",
         f"photos: {figures['photos']['sent']} sent, {figures['photos']['waiting_at_load_end']} waiting for "
         f"re-encoding when the load stopped, {figures['photos']['waiting_30s_later']} at most 30 s later",
     ]

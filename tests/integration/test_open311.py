@@ -242,6 +242,23 @@ def test_idempotency_key_header(client, api_key):
     assert first.get_json()[0]["service_request_id"] == again.get_json()[0]["service_request_id"]
 
 
+def test_a_retry_gets_its_first_ticket_even_when_the_post_would_be_refused_now(client, api_key, monkeypatch):
+    """As the web form's resend: a partner's retry is answered with the first ticket before any check, so a
+    category withdrawn from the catalogue meanwhile does not turn the partner's retry into a 404."""
+    from app.open311 import requests as open311_requests
+
+    key, form = secrets.token_hex(8), spec_request(api_key)
+    first = post(client, form, headers={"Idempotency-Key": key})
+    assert first.status_code == 201
+    monkeypatch.setattr(open311_requests.catalogue, "category", lambda code: None)
+    again = post(client, form, headers={"Idempotency-Key": key})
+    assert again.status_code == 200
+    assert again.get_json()[0]["service_request_id"] == first.get_json()[0]["service_request_id"]
+    # A new post of that category is refused now, with the reason in both languages.
+    refused = post(client, form, headers={"Idempotency-Key": secrets.token_hex(8)})
+    assert refused.status_code == 404 and "(service_code not found.)" in refused.get_data(as_text=True)
+
+
 def test_a_retried_post_starts_no_case(app, client, api_key):
     """A post retried with its Idempotency-Key is found with the newest definition, before a case
     starts: no case is inserted (and rolled back) for it, only the key's last use is written."""

@@ -179,19 +179,22 @@ def create_request(fmt: str) -> Response:
     key = verify_key(db.session, form.get("api_key"))
     if key is None:
         raise Open311Error(403, "api_key tidak sah atau sudah dicabut. (Invalid api_key.)")
-    code = form.get("service_code", "").strip()
-    if not code:
-        raise Open311Error(400, "service_code wajib diisi. (service_code is required.)")
-    if catalogue.category(code) is None:
-        raise Open311Error(404, f"service_code '{code}' tidak dikenal. (service_code not found.)")
-    if not ((form.get("lat") and form.get("long")) or form.get("address_string") or form.get("address_id")):
-        raise Open311Error(400, "Lokasi wajib: lat & long, atau address_string. (A location is required.)")
     fields = _report_fields(form, key.id)
-    existing = first_report(fields.get("client_id"))  # a retried post (same Idempotency-Key) starts nothing
-    cleaned, errors = validate_report(fields)
-    if errors:
-        return render(fmt, [{"code": 400, "description": f"{PARAM_OF.get(f, f)}: {msg}"} for f, msg in errors.items()],
-                      "errors", "error", status=400)
+    # A partner retrying a post (same Idempotency-Key) gets its first ticket back, even if the post would be
+    # refused now (the catalogue changed since): nothing of it is checked or stored again, as on the web form.
+    existing = first_report(fields.get("client_id"))
+    if existing is None:
+        code = fields["kategori"]
+        if not code:
+            raise Open311Error(400, "service_code wajib diisi. (service_code is required.)")
+        if catalogue.category(code) is None:
+            raise Open311Error(404, f"service_code '{code}' tidak dikenal. (service_code not found.)")
+        if not ((form.get("lat") and form.get("long")) or form.get("address_string") or form.get("address_id")):
+            raise Open311Error(400, "Lokasi wajib: lat & long, atau address_string. (A location is required.)")
+        cleaned, errors = validate_report(fields)
+        if errors:
+            return render(fmt, [{"code": 400, "description": f"{PARAM_OF.get(f, f)}: {msg}"}
+                                for f, msg in errors.items()], "errors", "error", status=400)
     key.last_used_at = utcnow()  # committed with the report: one transaction, the case not read back after
     try:
         case, created = (existing, False) if existing else submit_report(

@@ -128,8 +128,8 @@ class InboxTask(Base):
 
     __tablename__ = "inbox_task"
     __table_args__ = (
-        Index("ix_inbox_open_role", "state", "role", "priority", "due_at"),
-        # Migration 0005: the inbox's order, so its first page is read from the index (PostgreSQL).
+        # Migration 0005: the inbox's order, so its first page is read from the index (PostgreSQL); it also
+        # serves every filter by state and role (migration 0034 dropped the narrower index that did).
         Index("ix_inbox_queue", "state", "role", "priority", "due_at", "id",
               postgresql_ops={"priority": "DESC", "due_at": "NULLS LAST"}),
         Index("ix_inbox_case", "case_id", "state"),
@@ -206,7 +206,8 @@ class AuditEvent(Base):
                       Index("ix_audit_event_occurred_at", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    # Looked up by case through the unique key (case_id, seq): no index of its own (migration 0034).
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
     seq: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(100))

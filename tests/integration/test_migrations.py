@@ -94,3 +94,34 @@ def test_portal_media_moves_into_the_one_file_store(scratch_app):
     with db.engine.connect() as conn:
         key = conn.scalar(text("SELECT storage_key FROM portal_media WHERE id = 1"))
     assert storage._KEY.match(key) and (uploads / key).read_bytes() == b"foto"
+
+
+def test_indexes_another_index_serves_are_dropped_and_come_back_on_downgrade(scratch_app):
+    """Migration 0034: audit_event's (case_id) and inbox_task's (state, role, priority, due_at) indexes
+    go (a unique key and ix_inbox_queue start with the same columns); the tables then carry exactly
+    the indexes the models declare."""
+    import flask_migrate
+
+    from app.extensions import db
+    from app.setup import MIGRATIONS_DIR
+    from workflows.db import Base
+
+    def indexes(table: str) -> set[str]:  # PostgreSQL lists a unique key's own index too: not counted
+        found = inspect(db.engine)
+        return ({i["name"] for i in found.get_indexes(table)}
+                - {u["name"] for u in found.get_unique_constraints(table)})
+
+    def declared(table: str) -> set[str]:
+        return {i.name for i in Base.metadata.tables[table].indexes}
+
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="head")
+    for table in ("audit_event", "inbox_task"):
+        assert indexes(table) == declared(table)
+    assert "ix_inbox_queue" in indexes("inbox_task")
+    assert "uq_audit_event_case_seq" in {u["name"] for u in inspect(db.engine).get_unique_constraints("audit_event")}
+
+    flask_migrate.downgrade(directory=MIGRATIONS_DIR, revision="0033")
+    assert "ix_audit_event_case_id" in indexes("audit_event") and "ix_inbox_open_role" in indexes("inbox_task")
+    flask_migrate.upgrade(directory=MIGRATIONS_DIR, revision="head")
+    assert "ix_audit_event_case_id" not in indexes("audit_event")
+    assert "ix_inbox_open_role" not in indexes("inbox_task")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from html import unescape
 
 import docx
 from sqlalchemy import select
@@ -14,6 +15,20 @@ from tests.conftest import csrf_token
 from tests.files import PDF
 from workflows.db import Case, InboxTask, utcnow
 from workflows.timers import wake_due_timers
+
+
+def whole_inbox(client) -> str:
+    """Every page of the client's inbox (its "next" links followed): the suite's cases share one database,
+    so a new case's task need not be on the first page."""
+    pages, url = [], "/inbox/"
+    for _ in range(50):
+        page = client.get(url).get_data(as_text=True)
+        pages.append(page)
+        link = re.search(r'href="([^"]+)" id="inbox-next"', page)
+        if link is None:
+            return "\n".join(pages)
+        url = unescape(link.group(1))
+    raise AssertionError("the inbox has more than 50 pages")
 
 
 def files(*names: str) -> dict:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import time
-from html import unescape
 
 from sqlalchemy import select
 
 from tests.conftest import csrf_token
+from tests.integration.service_helpers import whole_inbox
 from workflows import cases
 from workflows.db import Case, InboxTask, OutboxMessage
 from workflows.timers import wake_due_timers
@@ -34,20 +34,6 @@ def submit_complaint(client, **overrides) -> tuple[str, str]:
     ticket = re.search(r"tiket=([A-Z0-9-]+)", location).group(1)
     code = re.search(r"kode=([A-Z0-9]+)", location).group(1)
     return ticket, code
-
-
-def whole_inbox(client) -> str:
-    """Every page of the client's inbox (its "next" links followed): the suite's cases share one database,
-    so a new case's task need not be on the first page."""
-    pages, url = [], "/inbox/"
-    for _ in range(50):
-        page = client.get(url).get_data(as_text=True)
-        pages.append(page)
-        link = re.search(r'href="([^"]+)" id="inbox-next"', page)
-        if link is None:
-            return "\n".join(pages)
-        url = unescape(link.group(1))
-    raise AssertionError("the inbox has more than 50 pages")
 
 
 def case_by_ticket(db_session, ticket: str) -> Case:

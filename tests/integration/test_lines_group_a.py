@@ -26,6 +26,7 @@ from tests.integration.service_helpers import (
     open_task,
     post_task,
     wait_and_wake,
+    whole_inbox,
 )
 from workflows import cases
 from workflows.db import Case, utcnow
@@ -44,7 +45,7 @@ def new_nik(born: date, female: bool = False) -> str:
 
 
 def in_inbox(client, case: Case) -> bool:
-    return case.reference in client.get("/inbox/").get_data(as_text=True)
+    return case.reference in whole_inbox(client)
 
 
 def letter_of(db_session, case: Case) -> Letter:

@@ -23,6 +23,7 @@ from tests.integration.service_helpers import (
     open_task,
     post_task,
     wait_and_wake,
+    whole_inbox,
 )
 from workflows import cases
 from workflows.applicant_links import ApplicantLink
@@ -345,7 +346,7 @@ def test_cota_complete_path_home_visits_monthly_monitoring_and_letter(app, login
     assert open_task(db_session, case, "kunjungan_rumah") is None  # two visits were enough
 
     pipa = login_as("tim.pipa")
-    assert case.reference in pipa.get("/inbox/").get_data(as_text=True)
+    assert case.reference in whole_inbox(pipa)
     complete(pipa, db_session, case, "pertimbangan_pipa",
              {"keputusan_pipa": "setujui", "pertimbangan_pipa": "Keluarga siap; izinkan pengasuhan sementara."})
     complete(social_worker, db_session, case, "penempatan",

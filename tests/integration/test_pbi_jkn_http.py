@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 import letters
 from tests.conftest import csrf_token
 from tests.files import JPEG, PDF, PNG
+from tests.integration.service_helpers import whole_inbox
 from workflows import audit, storage
 from workflows.audit import verify_case
 from workflows.cases import Upload, start_case
@@ -172,7 +173,7 @@ def test_happy_path_request_verify_approve_issue_hand_over(app, login_as, db_ses
     # Back to THE SAME kelurahan officer's inbox as "Serahkan surat".
     hand_over = open_task(db_session, case_id, "serahkan_surat")
     assert hand_over.role == "Petugas Kelurahan" and hand_over.assignee == "kelurahan.gurabesi"
-    assert case.reference in kelurahan.get("/inbox/").get_data(as_text=True)
+    assert case.reference in whole_inbox(kelurahan)
     page = kelurahan.get(f"/inbox/{hand_over.id}").get_data(as_text=True)
     assert letter.number in page and f"/berkas/surat/{letter.id}/docx" in page
 
@@ -252,7 +253,7 @@ def test_two_return_rounds_then_approval_same_officer(app, login_as, db_session)
         assert fix.assignee == "kelurahan.gurabesi" and fix.role == "Petugas Kelurahan"
         assert case_row(db_session, case_id).status == "Dikembalikan ke kelurahan"
         # Only the submitting officer gets it back: not a colleague of the same village.
-        assert reference in kelurahan.get("/inbox/").get_data(as_text=True)
+        assert reference in whole_inbox(kelurahan)
         assert reference not in colleague.get("/inbox/").get_data(as_text=True)
         assert colleague.get(f"/inbox/{fix.id}").status_code == 403
         assert post_task(colleague, fix.id, {"catatan_perbaikan": "Sudah"}).status_code == 403
@@ -378,7 +379,7 @@ def test_overdue_verification_escalates_by_timer(login_as, db_session):
     review = open_task(db_session, case.id, "tinjau_keterlambatan")
     assert review is not None and review.role == "Kepala Bidang" and review.bidang == "linjamsos"
     assert case_row(db_session, case.id).escalated
-    assert case.reference in login_as("kabid.linjamsos").get("/inbox/").get_data(as_text=True)
+    assert case.reference in whole_inbox(login_as("kabid.linjamsos"))
     assert case.reference not in login_as("kabid.rehsos").get("/inbox/").get_data(as_text=True)
     # Verification itself is still open: the timer does not interrupt it.
     assert open_task(db_session, case.id, "verifikasi") is not None

@@ -132,7 +132,7 @@ def _in_state(workflow: BpmnWorkflow, state: TaskState, tasks: Sequence[Any] | N
     task tree per step instead of one per question), or by walking the tree."""
     if tasks is None:
         return workflow.get_tasks(state=state)
-    return [t for t in tasks if t.has_state(state)]
+    return [t for t in tasks if t._state & state]  # Task.has_state, without a call per task
 
 
 def pending_timers(workflow: BpmnWorkflow, tasks: Sequence[Any] | None = None) -> list[PendingTimer]:
@@ -196,7 +196,7 @@ class _Step:
         self.before = before  # every task as loaded: a caller asking of them before the engine runs needs no walk
         self.waited = bool(waiting_messages(self.workflow, before)) if before else False
         # What was reached before this step: the flows crossed now are recorded for the heatmap.
-        self.reached_before = {t.id for t in before if t.has_state(flows.REACHED)}
+        self.reached_before = {t.id for t in before if t._state & flows.REACHED}
         self.tasks: list[Any] = []  # every task once the engine has run (advance): read by the projections
         self.ready: list[Any] = []  # of those, the human tasks ready to work on
 
@@ -396,7 +396,7 @@ class _Step:
         self.workflow.do_engine_steps()
         # One walk of the task tree for everything below (the workflow does not change until it is saved).
         self.tasks = self.workflow.get_tasks()
-        self.ready = [t for t in self.tasks if t.state == TaskState.READY and t.task_spec.manual]
+        self.ready = [t for t in self.tasks if t._state == TaskState.READY and t.task_spec.manual]
         flows.record_taken(self.session, self.case, self.workflow, self.reached_before, self.tasks)
         self.apply_effects()
         # The scripts have run: what follows only projects the step, and its reads (open rows, the package,
@@ -428,6 +428,15 @@ class _Step:
         write_changes(self.session, self.case)
         for row in [*rows, *(self.open_rows or ())]:
             write_changes(self.session, row)
+
+    def release(self) -> None:
+        """Let the case go with the step. SpiffWorkflow's workflow and its tasks refer to each other, and so does
+        each expression's namespace with its `variable` function: they live until Python's cyclic collector runs,
+        and through the script engine and the script functions' context they held the case, so the session's
+        identity map kept it: a long session (a batch, the benchmark's) expired every such case again at each
+        commit. For a step whose workflow and scripts are not used after it."""
+        self.workflow.script_engine = None
+        self.ctx.case = self.ctx.session = None
 
 
 @functools.cache
@@ -751,6 +760,7 @@ def complete_task(session: Session, task_id: int, principal: Principal, data: di
     audit.append(session, case.id, principal.username, "task_completed", cleaned, row.task_name, row.title)
     step.advance()
     step.save(row)
+    step.release()
     return case
 
 

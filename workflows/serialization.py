@@ -16,6 +16,7 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG as SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
+from . import task_states  # noqa: F401 (SpiffWorkflow's state changes without their dropped log line)
 from .state_converters import CaseTaskConverter, CaseWorkflowConverter
 from .task_walks import CaseWorkflow
 

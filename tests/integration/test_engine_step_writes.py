@@ -367,3 +367,30 @@ def func_count(column):  # noqa: ANN001, ANN201
     from sqlalchemy import func
 
     return func.count(column)
+
+
+def test_a_completion_lets_its_case_go_without_the_cyclic_collector(db_session):
+    """The step's workflow (a reference cycle with its tasks) no longer holds the case: once the caller drops
+    the case, the session forgets it at once, so a long session's commits do not expire earlier cases again."""
+    import gc
+    import weakref
+
+    case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+    case_id = case.id
+    task_id = _open_task(db_session, case_id)
+    del case
+    gc.collect()
+    gc.disable()
+    try:
+        done = cases.complete_task(db_session, task_id, OP, {"keputusan": "valid", "catatan": "Ok."})
+        assert done.status and done.id == case_id  # the case handed back is as before
+        gone = weakref.ref(done)
+        del done
+        assert gone() is None
+        assert not any(isinstance(o, Case) for o in db_session.identity_map.values())
+    finally:
+        gc.enable()
+    # The case moved on as before, and closes (no open task left for the inbox pages of later tests).
+    field = _open_task(db_session, case_id)
+    assert db_session.scalar(select(InboxTask.task_name).where(InboxTask.id == field)) == "tindak_lanjut_lapangan"
+    assert cases.complete_task(db_session, field, OFFICER, FOLLOW_UP).completed

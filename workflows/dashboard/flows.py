@@ -84,7 +84,7 @@ def record_taken(session: Session, case: Case, workflow: BpmnWorkflow, before: s
     flows = None
     rows: list[dict] = []
     now = utcnow()
-    reached = workflow.get_tasks(state=REACHED) if tasks is None else [t for t in tasks if t.has_state(REACHED)]
+    reached = workflow.get_tasks(state=REACHED) if tasks is None else [t for t in tasks if t._state & REACHED]
     for task in reached:
         if task.id in before or task.parent is None:
             continue

@@ -48,7 +48,7 @@ from .kept_rows import commit_keeping
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
-from .row_writes import hold_new, write_changes, write_new
+from .row_writes import hold_new, new_object, write_changes, write_new
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case, can_work_task
@@ -548,7 +548,7 @@ def begin_case(
     data = {**data, **{d.kind: d.id for d in stored}}
     # Its package version comes with it, held while the case starts (package_of_case finds it in the session);
     # on PostgreSQL the new case's id too, so the case row is written once, with its final values, at save().
-    definition, _package, case_id = latest_for_new_case(session, process_id)
+    definition, package, case_id = latest_for_new_case(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
@@ -557,7 +557,8 @@ def begin_case(
         data = {**data, meta["process"]["initiatorVariable"]: actor}
     year = utcnow().year
     reporter = reporter or Reporter(anonymous=True)
-    case = Case(
+    # Made without the constructor's change event per attribute: its one INSERT sends what it holds (hold_new).
+    case = new_object(Case, dict(
         id=case_id,
         # Numbered from the id: it avoids a hot counter row that would serialize every submission (tickets need
         # not be gap-free; letters are). A placeholder until the INSERT gives the id where it is not known yet.
@@ -578,8 +579,9 @@ def begin_case(
         confidential=confidential,
         started_by=actor,
         serialized="{}",
-    )
-    package = package_of_case(session, case)
+    ))
+    if package is None or package.id != definition.package_id:  # a definition deployed before packages existed
+        package = package_of_case(session, case)
     sla = package.descriptor.catalogue.get("sla")
     if sla:
         case.sla_due_at = add_duration(utcnow(), sla)

@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
@@ -500,6 +500,10 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(func)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
+        if isinstance(session, scoped_session):
+            # The request's own Session, which the proxy hands every call to: the use case asks it for its info,
+            # connection and rows a few dozen times, each through the proxy's lookup of the current scope.
+            session = session()
         try:
             result = func(session, *args, **kwargs)
             # The case handed back stays readable without a reload until the session's next transaction.

@@ -25,7 +25,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
@@ -48,7 +48,7 @@ from .kept_rows import commit_keeping
 from .packages import Descriptor, ServicePackage, form_of, package_of_case
 from .parsing import assignment_expression
 from .principal import Principal
-from .row_writes import hold_new, write_changes, write_new
+from .row_writes import hold_new, new_object, write_changes, write_new
 from .scripting import CaseScriptEngine, ScriptContext
 from .serialization import definition_spec, dump_workflow, load_workflow, new_workflow, read_workflow
 from .visibility import can_view_case, can_work_task
@@ -509,6 +509,10 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(func)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
+        if isinstance(session, scoped_session):
+            # The request's own Session, which the proxy hands every call to: the use case asks it for its info,
+            # connection and rows a few dozen times, each through the proxy's lookup of the current scope.
+            session = session()
         try:
             result = func(session, *args, **kwargs)
             # The case handed back stays readable without a reload until the session's next transaction.
@@ -557,7 +561,7 @@ def begin_case(
     data = {**data, **{d.kind: d.id for d in stored}}
     # Its package version comes with it, held while the case starts (package_of_case finds it in the session);
     # on PostgreSQL the new case's id too, so the case row is written once, with its final values, at save().
-    definition, _package, case_id = latest_for_new_case(session, process_id)
+    definition, package, case_id = latest_for_new_case(session, process_id)
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum di-deploy.")
     meta = _meta(definition)
@@ -566,7 +570,8 @@ def begin_case(
         data = {**data, meta["process"]["initiatorVariable"]: actor}
     year = utcnow().year
     reporter = reporter or Reporter(anonymous=True)
-    case = Case(
+    # Made without the constructor's change event per attribute: its one INSERT sends what it holds (hold_new).
+    case = new_object(Case, dict(
         id=case_id,
         # Numbered from the id: it avoids a hot counter row that would serialize every submission (tickets need
         # not be gap-free; letters are). A placeholder until the INSERT gives the id where it is not known yet.
@@ -587,8 +592,9 @@ def begin_case(
         confidential=confidential,
         started_by=actor,
         serialized="{}",
-    )
-    package = package_of_case(session, case)
+    ))
+    if package is None or package.id != definition.package_id:  # a definition deployed before packages existed
+        package = package_of_case(session, case)
     sla = package.descriptor.catalogue.get("sla")
     if sla:
         case.sla_due_at = add_duration(utcnow(), sla)
@@ -613,6 +619,7 @@ def begin_case(
         )
     step.advance()
     step.save()
+    step.release()
     for document in stored:
         document.case_id = case.id
     return case

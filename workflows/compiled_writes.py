@@ -32,6 +32,7 @@ class _Plan:
     order: tuple[str, ...] | None  # a positional paramstyle's order of names (SQLite); None: by name
     defaults: tuple[tuple[str, Callable[[], Any] | None, Any], ...]  # (name, callable, scalar) to fill in
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]  # the types' conversions of bound values
+    has_key: bool = True  # every primary key column is sent (an INSERT without one gets it from the database)
 
 
 def execute(conn: Connection, statement: UpdateBase, params: dict[str, Any] | Sequence[dict[str, Any]]
@@ -49,10 +50,32 @@ def execute(conn: Connection, statement: UpdateBase, params: dict[str, Any] | Se
     return conn.exec_driver_sql(plan.sql, made[0] if isinstance(params, dict) else made)
 
 
+def insert_row(conn: Connection, statement: UpdateBase, row: dict[str, Any]
+               ) -> tuple[CursorResult, dict[str, Any]] | None:
+    """Run a one-row INSERT as `conn.execute(statement, row)` would, and return with its result the row as sent,
+    the Python defaults the INSERT applied filled in (what Core's `last_inserted_params()` gives). A row without
+    its primary key is covered where the DBAPI gives the new key as the cursor's `lastrowid` (SQLite: read it
+    from the result); None: not covered, nothing was run (the caller uses `Connection.execute`, which can
+    add RETURNING for the key)."""
+    plan = _plan(statement, conn.dialect, frozenset(row), False)
+    if plan is None or (not plan.has_key and not conn.dialect.postfetch_lastrowid):
+        return None
+    values = _filled(plan, row)
+    return conn.exec_driver_sql(plan.sql, _processed(plan, dict(values))), values
+
+
 def _bound(plan: _Plan, row: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+    return _processed(plan, _filled(plan, row))
+
+
+def _filled(plan: _Plan, row: dict[str, Any]) -> dict[str, Any]:
     values = dict(row)
     for name, call, scalar in plan.defaults:
         values[name] = call() if call is not None else scalar
+    return values
+
+
+def _processed(plan: _Plan, values: dict[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
     for name, process in plan.processors:
         values[name] = process(values[name])
     if plan.order is None:
@@ -84,4 +107,6 @@ def _plan(statement: UpdateBase, dialect: Dialect, keys: frozenset[str], many: b
         if process is not None:
             processors.append((name, process))
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _Plan(compiled.string, order, tuple(defaults), tuple(processors))
+    table = getattr(statement, "table", None)
+    has_key = not compiled.isinsert or all(column.key in names for column in table.primary_key)
+    return _Plan(compiled.string, order, tuple(defaults), tuple(processors), has_key)

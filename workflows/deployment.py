@@ -11,7 +11,7 @@ import functools
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -53,17 +53,23 @@ def latest_for_new_case(session: Session, process_id: str) -> tuple[ProcessDefin
             hold(session, process_id, found)
         return (*found, case_id)
     new_case_id = session.get_bind().dialect.name == "postgresql"
-    row = session.execute(_newest_ids(new_case_id), {"process_id": process_id}).first()
+    row = session.execute(newest_ids_query(new_case_id), {"process_id": process_id}).first()
     if row is None:
         return None, None, None
-    return (*_attach_pair(session, row.id, row.deployed_at, row.package_deployed_at),
-            row[3] if new_case_id else None)
+    return (*attach_newest(session, row), row[3] if new_case_id else None)
+
+
+def attach_newest(session: Session, row: Row) -> Latest:
+    """The definition and package version a `newest_ids_query` row names (its first three columns), put into the
+    session from what the process holds (read whole the first time only): the objects `latest_query` loads."""
+    return _attach_pair(session, row[0], row[1], row[2])
 
 
 @functools.cache
-def _newest_ids(new_case_id: bool) -> Select:
+def newest_ids_query(new_case_id: bool = False) -> Select:
     """latest_query's row as ids and deploy moments: the rest of a deployed row never changes, and the process
-    holds it (deployed_rows)."""
+    holds it (deployed_rows). Callers may add columns after the first three (four with `new_case_id`): turn
+    the row into objects with `attach_newest`."""
     sequence = func.pg_get_serial_sequence(f'"{Case.__table__.name}"', "id")
     columns = [select(func.nextval(sequence)).scalar_subquery()] if new_case_id else []
     return (
@@ -119,9 +125,9 @@ def hold_latest(session: Session, process_id: str) -> Latest:
 
 
 def hold(session: Session, process_id: str, found: Latest, new_case_id: int | None = None) -> Latest:
-    """Keep a newest definition and package read by the caller's own statement (`latest_query` with
-    columns of its own added) for the rest of the current transaction, as `hold_latest` does; with the
-    `new_case_id` that statement drew (`latest_query(new_case_id=True)`), for the next case to start."""
+    """Keep a newest definition and package read by the caller's own statement (`latest_query` or
+    `newest_ids_query` with columns of its own added) for the rest of the current transaction, as `hold_latest`
+    does; with the `new_case_id` that statement drew (`new_case_id=True`), for the next case to start."""
     transaction_values.keep(session, (_HELD, process_id), (found, new_case_id))
     return found
 

@@ -87,7 +87,15 @@ def parse_duration(text: str) -> Duration:
 
 
 def _as_duration(duration: str | Duration) -> Duration:
-    return duration if isinstance(duration, Duration) else parse_duration(duration)
+    if isinstance(duration, Duration):
+        return duration
+    # A text parsed once per process (a line's SLA and a task's dueIn repeat for every case; a Duration is frozen).
+    return _parsed_text(duration) if isinstance(duration, str) else parse_duration(duration)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_text(text: str) -> Duration:
+    return parse_duration(text)
 
 
 def add_duration(start: datetime, duration: str | Duration, calendar: WorkCalendar | None = None) -> datetime:

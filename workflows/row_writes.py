@@ -21,17 +21,41 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, Update, bindparam, inspect
-from sqlalchemy.orm import InstanceState, Mapper, Session
+from sqlalchemy.orm import InstanceState, Mapper, Session, attributes
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import compiled_writes, held
 
+T = TypeVar("T")
 READ_VERSION = "row_writes_read_version"
 ROW_ID = "row_writes_id"
 NEW = "ligat_new_rows"  # session.info key: new objects with an id, not yet written
+
+
+def new_object(cls: type[T], values: dict[str, Any]) -> T:
+    """A new object of the mapped class `cls` holding `values` (attribute names, as its constructor takes them),
+    made without the constructor's change event per attribute: for a row `hold_new` writes, whose INSERT sends
+    the values the object holds and then marks it clean, so no change history is read in between. Attributes
+    set on it afterwards are tracked as on any object."""
+    manager, names = _manager(cls)
+    if not values.keys() <= names:  # as the constructor refuses them
+        raise TypeError(f"{sorted(values.keys() - names)} are not attributes of {cls.__name__}")
+    obj = manager.new_instance()
+    attributes.instance_dict(obj).update(values)
+    return obj
+
+
+@functools.cache
+def _manager(cls: type) -> tuple[Any, frozenset[str]]:
+    """The class's SQLAlchemy ClassManager and its attribute names."""
+    mapper = inspect(cls)
+    # Only plain attributes: a backref or a collection needs the events new_object leaves out.
+    if any(prop.back_populates or prop.backref or prop.uselist for prop in mapper.relationships):
+        raise ValueError(f"{cls.__name__}: new_object covers classes without backrefs or collections")
+    return mapper.class_manager, frozenset(mapper.attrs.keys())
 
 
 def hold_new(session: Session, obj: Any) -> None:
@@ -75,13 +99,21 @@ def _insert(session: Session, state: InstanceState) -> None:
     key = mapper.primary_key[0].key
     params = {columns[k]: values[k] for k in columns if k in values and not (k == key and values[k] is None)}
     owner = state.session  # the Session itself (callers may hand a scoped_session proxy)
-    result = owner.connection().execute(held.insert_of(table), params)
-    sent = result.last_inserted_params()  # with the Python-side defaults the INSERT applied
+    conn = owner.connection()
+    # Its compiled SQL kept (compiled_writes) where it gives back what Core would; else Core's execution.
+    done = compiled_writes.insert_row(conn, held.insert_of(table), params)
+    if done is None:
+        result = conn.execute(held.insert_of(table), params)
+        sent = result.last_inserted_params()  # with the Python-side defaults the INSERT applied
+        new_key = None if values.get(key) is not None else result.inserted_primary_key[0]
+    else:
+        result, sent = done
+        new_key = None if values.get(key) is not None else result.lastrowid
     for attr, column in columns.items():
         if column in sent:
             values[attr] = sent[column]
     if values.get(key) is None:
-        values[key] = result.inserted_primary_key[0]
+        values[key] = new_key
     owner._register_persistent({state})
 
 

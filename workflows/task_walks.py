@@ -11,6 +11,7 @@ or a given task) take it: any other keyword goes to SpiffWorkflow's own iterator
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,10 +73,13 @@ class CaseWorkflow(BpmnWorkflow):
     def collect_log_extras(self, dct: dict | None = None) -> dict:
         # Workflow.collect_log_extras with its list of every task done by `walk` (get_tasks): SpiffWorkflow builds it
         # whenever its logger's own level is below INFO (unset, as it is under the app's "spiff" logger), for a
-        # line it logs at INFO that the app then drops; twice a case (workflow made, workflow completed).
+        # line it logs at INFO; twice a case (workflow made, workflow completed). Built here only when that line
+        # is made.
         extra = dct or {}
         extra.update({"workflow_spec": self.spec.name, "success": self.success, "completed": self.completed,
                       "root": self.task_tree.id})
-        if _workflow_logger.level < 20:
+        # Every caller hands the extras to an INFO line: where that line is not made (the app sets "spiff" to
+        # WARNING), the list of every task would be walked for nothing.
+        if _workflow_logger.level < 20 and _workflow_logger.isEnabledFor(logging.INFO):
             extra.update({"tasks": [t.id for t in self.get_tasks()]})
         return extra

@@ -15,12 +15,12 @@ from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import Insert, Select, bindparam, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from workflows import audit, cases, storage
+from workflows import audit, cases, compiled_writes, held, storage
 from workflows.db import Case, InboxTask, utcnow
-from workflows.deployment import hold, latest_query
+from workflows.deployment import attach_newest, hold, newest_ids_query
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
 
@@ -49,15 +49,17 @@ def package_for_new_report(session: Session, client_key: str | None = None) -> t
     case start that follows reads neither again and starts on the version the form was checked by),
     and the key looked up on its unique index in a subquery of the same statement. A new report pays
     no round trip for the key; a report sent again is answered without a case start."""
+    if isinstance(session, scoped_session):  # the request's own Session: each call through the proxy looks it up
+        session = session()
     postgresql = session.get_bind().dialect.name == "postgresql"
     row = session.execute(_newest_with_key(postgresql),
                           {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
     if row is None:
         definition, package, new_case_id, first_case = None, None, None, None
-    elif postgresql:
-        definition, package, new_case_id, first_case = row
     else:
-        (definition, package, first_case), new_case_id = row, None
+        # Ids and deploy moments only: the deployed rows' other columns never change and the process holds them.
+        definition, package = attach_newest(session, row)
+        new_case_id, first_case = (row[3] if postgresql else None), row.first_case
     # The drawn id goes to this report's case start only; a resend's is left unused (tickets need not be gap-free).
     hold(session, PROCESS_ID, (definition, package), None if first_case is not None else new_case_id)
     return (package if package is not None else complaint_package(session)), first_case
@@ -69,7 +71,7 @@ def _newest_with_key(new_case_id: bool = False) -> Select:
     # is written by one INSERT with its final reference, as the engine's own start does.
     # `client_key = NULL` matches no row, so a post without a key finds no first case.
     first = select(PortalReport.case_id).where(PortalReport.client_key == bindparam("client_key"))
-    return latest_query(new_case_id).add_columns(first.scalar_subquery().label("first_case"))
+    return newest_ids_query(new_case_id).add_columns(first.scalar_subquery().label("first_case"))
 
 
 def report_schema(session: Session, package: ServicePackage | None = None) -> dict[str, Any]:
@@ -128,8 +130,11 @@ def _start(session: Session, report: NewReport) -> tuple[Case, dict[str, Any]]:
         reporter=reporter, confidential=confidential,
     )
     # Written at once with Core (nothing reads the row back in this request): no ORM object to build
-    # and flush, and a key already used is refused here, before the photos are stored.
-    session.execute(_report_insert(), {
+    # and flush, and a key already used is refused here, before the photos are stored. The transaction's held
+    # rows first (the case's flows, inbox row, audit chain and events), as the session's execution of it wrote
+    # them; then its compiled SQL on the session's connection, without the ORM's execution around a Core INSERT.
+    held.write_now(session)
+    compiled_writes.execute(session.connection(), _report_insert(), {
         "case_id": case.id, "client_key": report.client_key, "source": report.source,
         "latitude": data.get("lintang"), "longitude": data.get("bujur"), "address": data.get("lokasi"),
         "description": data.get("deskripsi"), "created_at": utcnow(),

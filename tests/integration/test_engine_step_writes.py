@@ -4,7 +4,8 @@ survey invitation without reading it first; reopening and closing again keeps th
 
 from __future__ import annotations
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, func, select
 
 from workflows import cases, satisfaction
 from workflows.db import Case, InboxTask, OutboxMessage
@@ -394,3 +395,54 @@ def test_a_completion_lets_its_case_go_without_the_cyclic_collector(db_session):
     field = _open_task(db_session, case_id)
     assert db_session.scalar(select(InboxTask.task_name).where(InboxTask.id == field)) == "tindak_lanjut_lapangan"
     assert cases.complete_task(db_session, field, OFFICER, FOLLOW_UP).completed
+
+
+def test_a_start_lets_its_case_go_without_the_cyclic_collector(db_session):
+    """As a completion: once the caller drops the new case, nothing of the start's workflow holds it."""
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        case = cases.start_case(db_session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+        case_id, gone = case.id, weakref.ref(case)
+        del case
+        assert gone() is None
+    finally:
+        gc.enable()
+    # It started as before: its first task is open, and the case is closed so later tests' inboxes stay short.
+    task = _open_task(db_session, case_id)
+    assert db_session.scalar(select(InboxTask.task_name).where(InboxTask.id == task)) == "verifikasi"
+    cases.complete_task(db_session, task, OP, {"keputusan": "valid", "catatan": "Ok."})
+    assert cases.complete_task(db_session, _open_task(db_session, case_id), OFFICER, FOLLOW_UP).completed
+
+
+def test_a_use_case_given_a_scoped_session_works_on_its_own_session(db_session):
+    """unit_of_work hands the use case the scoped session's own Session (the proxy looked the scope up at every
+    call): the same session, so the case is committed with it, and an error still rolls its transaction back."""
+    from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+    seen: list[object] = []
+
+    @cases.unit_of_work
+    def start(session, fail: bool = False):  # noqa: ANN001, ANN202
+        seen.append(session)
+        case = cases.begin_case(session, "pengaduan", REPORT, "warga", region_code=VILLAGE)
+        if fail:
+            raise ValueError("gagal")
+        return case
+
+    scoped = scoped_session(sessionmaker(bind=db_session.get_bind()))
+    try:
+        case = start(scoped)
+        assert not isinstance(seen[0], scoped_session) and isinstance(seen[0], Session) and seen[0] is scoped()
+        assert db_session.get(Case, case.id).reference == case.reference  # committed
+        before = db_session.scalar(select(func.count()).select_from(Case))
+        with pytest.raises(ValueError):
+            start(scoped, fail=True)
+        assert not scoped().in_transaction() and not scoped().new
+        db_session.rollback()
+        assert db_session.scalar(select(func.count()).select_from(Case)) == before
+    finally:
+        scoped.remove()

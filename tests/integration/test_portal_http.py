@@ -303,6 +303,47 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     assert body["tiket"] in body["url"] and body["kode"] in body["url"]
 
 
+def test_a_new_reports_read_takes_the_definitions_ids_and_deploy_moments_only(app, client):
+    """The report's one SELECT reads the newest definition's id and deploy moment and its package's (the engine's own
+    start reads the same): a deployed row never changes, and the process holds its other columns (deployed_rows).
+    The case still starts on that definition, with its package's SLA."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+    from workflows.db import ProcessDefinition
+
+    token = csrf_token(client, "/lapor")
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()))
+
+    # A first report: the process reads a definition's spec and diagram once (deferred columns), not per report.
+    warm = client.post("/lapor", data=report_form(token, client_id=secrets.token_hex(8)), headers=JSON)
+    assert warm.status_code == 201
+    key = secrets.token_hex(8)
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 201
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert len(selects) == 1
+    columns = selects[0].split(" FROM process_definition")[0]
+    assert "process_definition.id" in columns and "process_definition.deployed_at" in columns
+    assert "service_package.deployed_at" in columns
+    assert "meta_json" not in columns and "content_hash" not in columns and "service_package.code" not in columns
+    with app.app_context():
+        case = db.session.get(Case, db.session.scalar(select(PortalReport.case_id)
+                                                      .where(PortalReport.client_key == key)))
+        newest = db.session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == "pengaduan")
+                                    .order_by(ProcessDefinition.version.desc())).first()
+        assert case.process_definition_id == newest.id and case.sla_due_at is not None
+
+
 def test_the_version_held_for_a_report_lasts_one_transaction(db_session):
     """hold_latest reads the newest complaint definition with its package once; the case start's lookup
     in the same transaction costs no query, and after a commit (a deploy may have come) it reads again."""

@@ -224,3 +224,21 @@ def test_office_days_as_utc_bounds():
     # Without a zone: the office's (WIT unless the application set another).
     assert office_midnight(date(2026, 1, 1)) == datetime(2025, 12, 31, 15)
     assert office_midnight(date(2026, 1, 1), timezone(timedelta(hours=7))) == datetime(2025, 12, 31, 17)
+
+
+def test_a_duration_text_is_parsed_once_and_bad_ones_refused_as_before(monkeypatch) -> None:
+    """A line's SLA and a task's dueIn repeat for every case: add_duration parses each text once per process, to
+    the same Duration; a text it cannot parse, and a value that is no text (a list too), are still refused."""
+    from workflows import durations
+
+    durations._parsed_text.cache_clear()
+    parsed: list[str] = []
+    real = durations.parse_duration
+    monkeypatch.setattr(durations, "parse_duration", lambda text: parsed.append(text) or real(text))
+    start = datetime(2026, 11, 24, 10, 0)
+    assert durations.add_duration(start, "P3DT4H") == durations.add_duration(start, "P3DT4H") \
+        == start + timedelta(days=3, hours=4)
+    assert parsed == ["P3DT4H"]
+    for bad in ("tiga hari", "P", 5, ["P1D"]):
+        with pytest.raises(ValueError):
+            durations.add_duration(start, bad)

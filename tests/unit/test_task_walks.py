@@ -87,8 +87,9 @@ def test_other_questions_go_to_spiffworkflow() -> None:
             == [t.id for t in BpmnWorkflow.get_tasks(workflow, state=TaskState.READY, skip_subprocesses=True)])
 
 
-@pytest.mark.parametrize("level", [0, 20])
+@pytest.mark.parametrize("level", [10, 20])
 def test_log_extras_are_spiffworkflows(level: int) -> None:
+    """Where SpiffWorkflow's INFO line is made, its extras are SpiffWorkflow's own (with every task below INFO)."""
     from SpiffWorkflow.workflow import Workflow
     from SpiffWorkflow.workflow import logger as workflow_logger
 
@@ -107,3 +108,31 @@ def test_log_extras_are_spiffworkflows(level: int) -> None:
                 ready[0].run()
     finally:
         workflow_logger.setLevel(before)
+
+
+def test_log_extras_walk_no_tasks_for_a_line_not_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The logger's own level unset (below INFO) under a "spiff" logger at WARNING, as the app sets it: the INFO
+    line the extras are for is never made, so the task tree is not walked for them (SpiffWorkflow's own
+    collect_log_extras walks it); the line is still not logged, and with INFO on the list is back."""
+    import logging
+
+    from SpiffWorkflow.workflow import Workflow
+    from SpiffWorkflow.workflow import logger as workflow_logger
+
+    parent = logging.getLogger("spiff")
+    before = workflow_logger.level, parent.level
+    workflow_logger.setLevel(logging.NOTSET)
+    parent.setLevel(logging.WARNING)
+    try:
+        workflow = _workflow(CaseWorkflow, "subproses_lane", "subproses_lane.bpmn")
+        walks: list[int] = []
+        real = CaseWorkflow.get_tasks
+        monkeypatch.setattr(CaseWorkflow, "get_tasks", lambda self, *a, **k: walks.append(1) or real(self, *a, **k))
+        ours = workflow.collect_log_extras()
+        assert not walks and "tasks" not in ours
+        assert ours == {k: v for k, v in Workflow.collect_log_extras(workflow).items() if k != "tasks"}
+        parent.setLevel(logging.INFO)
+        assert [t.id for t in real(workflow)] == workflow.collect_log_extras()["tasks"] and walks
+    finally:
+        workflow_logger.setLevel(before[0])
+        parent.setLevel(before[1])

@@ -102,6 +102,8 @@ class Letter(Base):
     valid_until: Mapped[date | None] = mapped_column(Date)
     docx_key: Mapped[str] = mapped_column(String(200))
     pdf_key: Mapped[str | None] = mapped_column(String(200))
+    # When the scheduler last failed to make its PDF: such letters wait behind the others (migration 0035).
+    pdf_failed_at: Mapped[datetime | None] = mapped_column(DateTime)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(100))
@@ -337,16 +339,22 @@ def render_pending_pdfs(session: Session, limit: int = 20) -> int:
     if letters.soffice_path() is None:
         return 0
     made = 0
-    pending = list(session.scalars(select(Letter).where(Letter.pdf_key.is_(None)).order_by(Letter.id).limit(limit)))
+    # Letters never failed first, oldest first; then those that failed, the longest ago first: a batch
+    # of letters that keep failing would otherwise take every run, and no new letter would get its PDF.
+    pending = list(session.scalars(
+        select(Letter).where(Letter.pdf_key.is_(None))
+        .order_by(Letter.pdf_failed_at.is_not(None), Letter.pdf_failed_at, Letter.id).limit(limit)))
     for letter in pending:
         letter_id = letter.id
         try:
             made += ensure_pdf(session, letter)
         except (OSError, letters.PdfConversionError):
             # One letter that cannot be made (its .docx gone, LibreOffice failing on it) must not stop
-            # the others; it is tried again on the next run. The id only: no personal data in logs.
+            # the others; it is tried again on a later run. The id only: no personal data in logs.
             session.rollback()
             log.exception("PDF surat id=%s tidak dapat dibuat", letter_id)
+            session.execute(update(Letter).where(Letter.id == letter_id).values(pdf_failed_at=utcnow()))
+            session.commit()
     return made
 
 

@@ -175,3 +175,40 @@ def test_one_letter_that_cannot_be_made_does_not_stop_the_others(app, db_session
         assert fine.pdf_key and signing.signature_state(storage.read(fine.pdf_key)).state == signing.VALID
     finally:
         path.write_bytes(kept)
+
+
+def test_letters_that_keep_failing_do_not_keep_a_new_letter_from_its_pdf(app, db_session):
+    """The job takes a batch a run: letters that failed wait behind those that never did, so a new letter
+    gets its PDF on the next run even when older letters keep failing (they are tried again after it)."""
+    from sqlalchemy import select
+
+    from tests.integration.test_letters_engine import KADIS, case_at_approval, open_row
+    from workflows import cases, issued_letters
+
+    def issue() -> Letter:
+        case = case_at_approval(db_session)
+        cases.complete_task(db_session, open_row(db_session, case.id, "persetujuan").id, KADIS,
+                            {"keputusan_persetujuan": "setuju"})
+        return db_session.scalar(select(Letter).where(Letter.case_id == case.id))
+
+    broken = [issue(), issue()]
+    paths = [storage.path_of(letter.docx_key) for letter in broken]
+    kept = [path.read_bytes() for path in paths]
+    for path in paths:
+        path.unlink()
+    try:
+        issued_letters.render_pending_pdfs(db_session, limit=10_000)  # everything pending: the two fail
+        db_session.expire_all()
+        assert all(db_session.get(Letter, letter.id).pdf_failed_at for letter in broken)
+        new = issue()
+        assert issued_letters.render_pending_pdfs(db_session, limit=1) == 1  # the new one, not a broken one
+        db_session.expire_all()
+        assert db_session.get(Letter, new.id).pdf_key
+        assert all(db_session.get(Letter, letter.id).pdf_key is None for letter in broken)
+    finally:
+        for path, data in zip(paths, kept, strict=True):
+            path.write_bytes(data)
+    # Their files back, the failed letters are made on a later run.
+    issued_letters.render_pending_pdfs(db_session, limit=10_000)
+    db_session.expire_all()
+    assert all(db_session.get(Letter, letter.id).pdf_key for letter in broken)

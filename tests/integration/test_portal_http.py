@@ -9,6 +9,8 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -51,6 +53,27 @@ def case_of(db_session, ticket: str) -> Case:
 def case_count(db_session) -> int:
     db_session.expire_all()
     return db_session.scalar(select(func.count()).select_from(Case))
+
+
+@contextmanager
+def statements_sent(app) -> Iterator[list[str]]:  # noqa: ANN001
+    """The SQL the app's engine sends inside the block, whitespace folded."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
 
 
 def test_photo_is_stored_without_exif_and_only_the_chosen_coordinates_are_kept(app, client, db_session):
@@ -177,27 +200,14 @@ def test_a_report_sent_again_starts_no_case(app, client, db_session):
     """The key is found by the statement that reads the newest complaint definition, before any case
     starts: the second post of a key writes nothing (no case inserted and rolled back) and reads only
     the first case, and its ticket is the first one, form errors or not."""
-    from sqlalchemy import event
-
-    from app.extensions import db
 
     key = secrets.token_urlsafe(16)
     token = csrf_token(client, "/lapor")
     first = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
     assert first.status_code == 201
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(" ".join(statement.split()))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(app) as statements:
         again = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
         refused_now = client.post("/lapor", data=report_form(token, client_id=key, deskripsi="pendek"), headers=JSON)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert again.status_code == 200 and again.get_json()["baru"] is False
     assert refused_now.status_code == 200 and ticket_of(refused_now) == ticket_of(again) == ticket_of(first)
     assert not [s for s in statements if s.startswith(("INSERT", "UPDATE", "DELETE"))]
@@ -274,24 +284,11 @@ def test_a_new_report_reads_its_package_once_and_not_its_case_back(app, client, 
     reads neither again), the client key is not looked up before a new report (its unique index decides),
     and the ticket and code answered are the ones written, not read back after the commit; no engine log
     line per step."""
-    from sqlalchemy import event
-
-    from app.extensions import db
 
     token = csrf_token(client, "/lapor")
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(" ".join(statement.split()))
-
     caplog.set_level(logging.INFO)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(app) as statements:
         response = client.post("/lapor", data=report_form(token, client_id=secrets.token_hex(8)), headers=JSON)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert response.status_code == 201
     body = response.get_json()
     selects = [s for s in statements if s.startswith("SELECT")]
@@ -307,28 +304,17 @@ def test_a_new_reports_read_takes_the_definitions_ids_and_deploy_moments_only(ap
     """The report's one SELECT reads the newest definition's id and deploy moment and its package's (the engine's own
     start reads the same): a deployed row never changes, and the process holds its other columns (deployed_rows).
     The case still starts on that definition, with its package's SLA."""
-    from sqlalchemy import event
 
     from app.extensions import db
     from workflows.db import ProcessDefinition
 
     token = csrf_token(client, "/lapor")
-    with app.app_context():
-        engine = db.engine
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(" ".join(statement.split()))
-
     # A first report: the process reads a definition's spec and diagram once (deferred columns), not per report.
     warm = client.post("/lapor", data=report_form(token, client_id=secrets.token_hex(8)), headers=JSON)
     assert warm.status_code == 201
     key = secrets.token_hex(8)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(app) as statements:
         response = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert response.status_code == 201
     selects = [s for s in statements if s.startswith("SELECT")]
     assert len(selects) == 1
@@ -374,7 +360,6 @@ def test_a_new_report_writes_its_case_once(app, client):
     the key's first case), so its case is written by one INSERT with its final reference and never updated by
     its start; SQLite inserts for the id and updates the case after, as before. A resend answers the first
     ticket and writes nothing."""
-    from sqlalchemy import event
 
     from app.extensions import db
 
@@ -382,17 +367,10 @@ def test_a_new_report_writes_its_case_once(app, client):
     with app.app_context():
         engine = db.engine
     postgresql = engine.dialect.name == "postgresql"
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
-        statements.append(" ".join(statement.split()).upper())
-
     key = secrets.token_urlsafe(16)
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with statements_sent(app) as sent:
         first = client.post("/lapor", data=report_form(token, client_id=key), headers=JSON)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    statements = [s.upper() for s in sent]
     assert first.status_code == 201
     inserts = [s for s in statements if s.startswith('INSERT INTO "CASE"')]
     updates = [s for s in statements if s.startswith('UPDATE "CASE"')]

@@ -25,14 +25,14 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only, scoped_session
+from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, load_only
 from sqlalchemy.orm.exc import StaleDataError
 
 import forms
 
 from . import audit, documents, held, notifications, satisfaction
 from .dashboard import flows
-from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, utcnow
+from .db import AuditChain, Case, InboxCandidate, InboxTask, MessageWait, ProcessDefinition, own_session, utcnow
 from .deployment import attach_definition, latest_for_new_case
 from .durations import add_duration, naive_utc, office_calendar, parse_duration, resume_due
 from .errors import (
@@ -509,10 +509,7 @@ def unit_of_work(func: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(func)
     def wrapper(session: Session, *args: Any, **kwargs: Any) -> T:
-        if isinstance(session, scoped_session):
-            # The request's own Session, which the proxy hands every call to: the use case asks it for its info,
-            # connection and rows a few dozen times, each through the proxy's lookup of the current scope.
-            session = session()
+        session = own_session(session)  # the use case asks it for its info, connection and rows dozens of times
         try:
             result = func(session, *args, **kwargs)
             # The case handed back stays readable without a reload until the session's next transaction.

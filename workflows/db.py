@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, scoped_session
 
 from . import pg_cursor  # noqa: F401 (PostgreSQL connections get its cursors)
 
@@ -31,6 +31,12 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def own_session(session: Session | scoped_session) -> Session:
+    """The Session itself where given Flask-SQLAlchemy's scoped proxy (the request's Session): a caller asking
+    it many things pays the proxy's lookup of the current scope once instead of at every call."""
+    return session() if isinstance(session, scoped_session) else session
 
 
 def utcnow() -> datetime:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from sqlalchemy import inspect
 from sqlalchemy.orm import Mapper, Session, attributes, scoped_session
 
+from .db import own_session
+
 T = TypeVar("T")
 _VALUES: dict[tuple[type, int, datetime], dict[str, Any]] = {}
 
@@ -54,8 +56,7 @@ def attach(session: Session | scoped_session, cls: type[T], row_id: int, deploye
     """The deployed row `row_id` of `cls` in `session`, with its columns as `remember` kept them; None when
     neither this process nor the session has read that row (same id and deploy moment) yet. A row the session
     holds loaded is returned as it is; one it holds expired (after a commit) gets its columns back."""
-    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's: the request's Session
-        session = session()
+    session = own_session(session)
     values = _VALUES.get((cls, row_id, deployed_at))
     mapper = _mapper(cls)
     identity = mapper.identity_key_from_primary_key((row_id,))

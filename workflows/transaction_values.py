@@ -11,12 +11,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, scoped_session
 
+from .db import own_session
+
 T = TypeVar("T")
 _KEPT = "ligat_transaction_values"  # session.info key: (transaction, {key: value})
-
-
-def _session(session: Session | scoped_session) -> Session:
-    return session() if isinstance(session, scoped_session) else session  # Flask-SQLAlchemy's: the request's
 
 
 def _values(session: Session) -> dict[Hashable, Any] | None:
@@ -29,7 +27,7 @@ def _values(session: Session) -> dict[Hashable, Any] | None:
 
 def keep(session: Session | scoped_session, key: Hashable, value: Any) -> None:
     """Keep `value`, just read in the session's current transaction, for the rest of that transaction."""
-    session = _session(session)
+    session = own_session(session)
     values = _values(session)
     if values is None:
         values = {}
@@ -39,20 +37,20 @@ def keep(session: Session | scoped_session, key: Hashable, value: Any) -> None:
 
 def kept(session: Session | scoped_session, key: Hashable) -> Any:  # noqa: ANN401 (whatever was kept)
     """What was kept under `key` in this transaction, or None."""
-    values = _values(_session(session))
+    values = _values(own_session(session))
     return None if values is None else values.get(key)
 
 
 def forget(session: Session | scoped_session, key: Hashable) -> None:
     """The transaction changed what `key` names: the next ask reads it again."""
-    values = _values(_session(session))
+    values = _values(own_session(session))
     if values is not None:
         values.pop(key, None)
 
 
 def once(session: Session | scoped_session, key: Hashable, read: Callable[[], T]) -> T:
     """The value kept under `key` in this transaction, or `read()` (kept then)."""
-    session = _session(session)
+    session = own_session(session)
     values = _values(session)
     if values is not None and key in values:
         return values[key]

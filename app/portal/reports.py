@@ -15,11 +15,11 @@ from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import Insert, Select, bindparam, func, insert, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows import audit, cases, compiled_writes, held, storage
-from workflows.db import Case, InboxTask, utcnow
+from workflows.db import Case, InboxTask, own_session, utcnow
 from workflows.deployment import attach_newest, hold, newest_ids_query
 from workflows.errors import ConcurrentUpdate, LigatError, NotFound
 from workflows.packages import ServicePackage, form_of, latest_package, package_of_case, text
@@ -49,8 +49,7 @@ def package_for_new_report(session: Session, client_key: str | None = None) -> t
     case start that follows reads neither again and starts on the version the form was checked by),
     and the key looked up on its unique index in a subquery of the same statement. A new report pays
     no round trip for the key; a report sent again is answered without a case start."""
-    if isinstance(session, scoped_session):  # the request's own Session: each call through the proxy looks it up
-        session = session()
+    session = own_session(session)
     postgresql = session.get_bind().dialect.name == "postgresql"
     row = session.execute(_newest_with_key(postgresql),
                           {"process_id": PROCESS_ID, "client_key": client_key or None}).first()
